@@ -1,0 +1,49 @@
+import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+import { startLocalRuntime } from '#infra/local/runtime';
+
+/** `npm start`: the whole product on this machine, data kept under FRAMESEEK_DATA_DIR. */
+const env = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+    HOST: z.string().default('127.0.0.1'),
+    FRAMESEEK_DATA_DIR: z.string().default('./.frameseek'),
+    FRAMESEEK_TABLE_NAME: z.string().default('frameseek'),
+    FRAMESEEK_MEDIA_BUCKET: z.string().default('frameseek-media'),
+  })
+  .parse(process.env);
+
+const dataDir = resolve(env.FRAMESEEK_DATA_DIR);
+const firstRun = !existsSync(dataDir);
+
+const runtime = await startLocalRuntime({
+  host: env.HOST,
+  port: env.PORT,
+  dataDir,
+  tableName: env.FRAMESEEK_TABLE_NAME,
+  bucket: env.FRAMESEEK_MEDIA_BUCKET,
+});
+
+console.log(`Frameseek listening on ${runtime.url}`);
+console.log(`  data: ${dataDir} (DynamoDB Local ${runtime.dynamoDbMode} at ${runtime.dynamoDbEndpoint}, S3 at ${runtime.s3Endpoint})`);
+if (firstRun) {
+  console.log(`
+First run. Sign up, then create an API key:
+  curl -s -X POST ${runtime.url}/v1/auth/signup -H 'Content-Type: application/json' \\
+    -d '{"email":"you@example.com","password":"correct horse battery"}'
+  curl -s -X POST ${runtime.url}/v1/api_keys -H "Authorization: Bearer <session token from above>" \\
+    -H 'Content-Type: application/json' -d '{"name":"laptop","permissions":"all"}'
+API reference: ${runtime.url}/v1/openapi.json`);
+}
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: shutting down`);
+  await runtime.stop();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -1,0 +1,83 @@
+import { newId } from '#lib/ids';
+import { now } from '#lib/clock';
+import { config } from '#lib/config';
+import { AppError } from '#lib/errors';
+import { planLimits, type PlanId } from '#lib/billing/plans';
+import { hashPassword, verifyAgainstDecoy, verifyPassword } from '#lib/auth/secrets';
+import { startSession, type IssuedSession } from '#lib/auth/sessions';
+import { findAccountIdByEmail, getAccount, insertAccount, type AccountRecord } from '#lib/db/accounts';
+
+export interface AccountView {
+  id: string;
+  email: string;
+  plan: PlanId;
+  credits_micros: number;
+  usage: {
+    searches_today: number;
+    search_quota: number | null;
+    storage_bytes: number;
+    storage_limit_bytes: number;
+  };
+  created_at: string;
+}
+
+export interface SignedIn {
+  account: AccountView;
+  session: IssuedSession;
+}
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+function toView(account: AccountRecord): AccountView {
+  const limits = planLimits(account.plan);
+  return {
+    id: account.account_id,
+    email: account.email,
+    plan: account.plan,
+    credits_micros: account.credits_micros ?? 0,
+    usage: {
+      searches_today: 0,
+      search_quota: limits.daily_search_quota,
+      storage_bytes: account.storage_bytes ?? 0,
+      storage_limit_bytes: limits.storage_limit_bytes,
+    },
+    created_at: account.created_at,
+  };
+}
+
+export async function requireAccount(accountId: string): Promise<AccountRecord> {
+  const account = await getAccount(accountId);
+  // A credential whose account is gone is as good as revoked.
+  if (!account) throw new AppError('UNAUTHORIZED', 'The account behind this credential no longer exists');
+  return account;
+}
+
+export async function signUp(email: string, password: string): Promise<SignedIn> {
+  const normalizedEmail = normalizeEmail(email);
+  const account: AccountRecord = {
+    account_id: newId('account'),
+    email: normalizedEmail,
+    password_hash: await hashPassword(password),
+    plan: config.FRAMESEEK_DEFAULT_PLAN,
+    created_at: now().toISOString(),
+  };
+  await insertAccount(account);
+  const session = await startSession(account.account_id);
+  return { account: toView({ ...account, active_api_keys: 0, storage_bytes: 0, credits_micros: 0 }), session };
+}
+
+const WRONG_PAIR = 'Email or password is incorrect';
+
+export async function logIn(email: string, password: string): Promise<SignedIn> {
+  const accountId = await findAccountIdByEmail(normalizeEmail(email));
+  const account = accountId ? await getAccount(accountId) : undefined;
+  const matches = account ? await verifyPassword(password, account.password_hash) : await verifyAgainstDecoy(password);
+  if (!account || !matches) throw new AppError('UNAUTHORIZED', WRONG_PAIR);
+  return { account: toView(account), session: await startSession(account.account_id) };
+}
+
+export async function describeAccount(accountId: string): Promise<AccountView> {
+  return toView(await requireAccount(accountId));
+}

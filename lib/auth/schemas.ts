@@ -1,0 +1,20 @@
+import { z } from 'zod';
+
+export const createApiKeyBody = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  permissions: z.enum(['all', 'read_only']).default('all'),
+});
+
+export const apiKeyParams = z.strictObject({ key_id: z.string().min(1).max(64) });
+
+export const apiKeyView = z.object({
+  id: z.string(),
+  name: z.string(),
+  prefix: z.string(),
+  permissions: z.enum(['all', 'read_only']),
+  created_at: z.string(),
+  last_used_at: z.string().nullable(),
+  revoked_at: z.string().nullable(),
+});
+
+export const createdApiKey = apiKeyView.extend({ key: z.string() });

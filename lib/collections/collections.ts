@@ -1,0 +1,134 @@
+import { newId } from '#lib/ids';
+import { now } from '#lib/clock';
+import { AppError } from '#lib/errors';
+import { throwIfArmed } from '#lib/faults';
+import { paginate, type Page } from '#lib/http/pagination';
+import {
+  deleteCollectionRecord,
+  deleteItems,
+  getCollectionRecord,
+  insertCollection,
+  listCollectionRecords,
+  listDeletingCollections,
+  listOwnedItemKeys,
+  markCollectionDeleting,
+  updateCollectionName,
+  type CollectionRecord,
+} from '#lib/db/collections';
+
+export interface CollectionDetail {
+  id: string;
+  name: string;
+  created_at: string;
+  video_count: number;
+  total_duration_secs: number;
+  storage_bytes: number;
+}
+
+export interface CollectionListItem {
+  id: string;
+  name: string;
+  created_at: string;
+  video_count: number;
+  thumbnail_urls: string[];
+}
+
+/** Names are unique per account regardless of case and surrounding/repeated spaces. */
+export function nameKeyOf(name: string): string {
+  return name.normalize('NFC').trim().replace(/\s+/g, ' ').toLowerCase();
+}
+
+function toDetail(record: CollectionRecord): CollectionDetail {
+  return {
+    id: record.collection_id,
+    name: record.name,
+    created_at: record.created_at,
+    video_count: record.video_count,
+    total_duration_secs: record.total_duration_secs,
+    storage_bytes: record.storage_bytes,
+  };
+}
+
+function toListItem(record: CollectionRecord): CollectionListItem {
+  return { id: record.collection_id, name: record.name, created_at: record.created_at, video_count: record.video_count, thumbnail_urls: [] };
+}
+
+/** A collection the caller may see: missing, another account's and being-deleted all look the same. */
+async function requireCollection(accountId: string, collectionId: string): Promise<CollectionRecord> {
+  const record = await getCollectionRecord(accountId, collectionId);
+  if (!record || record.status !== 'active') throw new AppError('COLLECTION_NOT_FOUND');
+  return record;
+}
+
+export async function createCollection(accountId: string, name: string): Promise<CollectionDetail> {
+  const createdAt = now().toISOString();
+  const record: CollectionRecord = {
+    collection_id: newId('collection'),
+    account_id: accountId,
+    name,
+    name_key: nameKeyOf(name),
+    status: 'active',
+    created_at: createdAt,
+    updated_at: createdAt,
+    video_count: 0,
+    total_duration_secs: 0,
+    storage_bytes: 0,
+  };
+  await insertCollection(record);
+  return toDetail(record);
+}
+
+export async function getCollection(accountId: string, collectionId: string): Promise<CollectionDetail> {
+  return toDetail(await requireCollection(accountId, collectionId));
+}
+
+export async function listCollections(accountId: string, page: number, perPage: number): Promise<Page<CollectionListItem>> {
+  const visible = (await listCollectionRecords(accountId)).filter((record) => record.status === 'active');
+  const result = paginate(visible, page, perPage);
+  return { ...result, items: result.items.map(toListItem) };
+}
+
+export async function renameCollection(accountId: string, collectionId: string, name: string): Promise<CollectionDetail> {
+  const record = await requireCollection(accountId, collectionId);
+  const updatedAt = now().toISOString();
+  await updateCollectionName(record, name, nameKeyOf(name), updatedAt);
+  return toDetail({ ...record, name, name_key: nameKeyOf(name), updated_at: updatedAt });
+}
+
+const SWEEP_PAGE = 100;
+
+/**
+ * Deletes a collection and everything it owns. Resumable: the collection is first marked
+ * `deleting` (invisible, name released), then swept; a crash midway leaves it marked, and the
+ * next DELETE or the scheduled sweep finishes the job.
+ */
+export async function deleteCollection(accountId: string, collectionId: string): Promise<void> {
+  const record = await getCollectionRecord(accountId, collectionId);
+  if (!record) throw new AppError('COLLECTION_NOT_FOUND');
+  if (record.status === 'active') await markCollectionDeleting(record, now().toISOString());
+  await sweepCollection(accountId, collectionId);
+}
+
+async function sweepCollection(accountId: string, collectionId: string): Promise<void> {
+  for (;;) {
+    const owned = await listOwnedItemKeys(collectionId, SWEEP_PAGE);
+    if (owned.length === 0) break;
+    await deleteItems(owned);
+    throwIfArmed('collection_sweep_interrupted');
+  }
+  throwIfArmed('collection_sweep_interrupted');
+  await deleteCollectionRecord(accountId, collectionId);
+}
+
+/** Finishes every interrupted collection delete; run by the scheduled sweep. Returns how many. */
+export async function resumeCollectionDeletes(): Promise<number> {
+  let finished = 0;
+  for (;;) {
+    const pending = await listDeletingCollections(SWEEP_PAGE);
+    if (pending.length === 0) return finished;
+    for (const { account_id, collection_id } of pending) {
+      await sweepCollection(account_id, collection_id);
+      finished += 1;
+    }
+  }
+}

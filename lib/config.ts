@@ -1,0 +1,59 @@
+import { z } from 'zod';
+
+/**
+ * Every setting of a running Frameseek, parsed once at cold start. A bad value stops the
+ * process at start-up with the variable named, instead of failing later inside a request.
+ */
+const FAULT_NAMES = ['internal_error', 'collection_sweep_interrupted'] as const;
+export type FaultName = (typeof FAULT_NAMES)[number];
+
+const commaList = z
+  .string()
+  .optional()
+  .transform((value) => (value ?? '').split(',').map((item) => item.trim()).filter(Boolean));
+
+const faultSwitch = z
+  .string()
+  .transform((value) => {
+    const [name, target] = value.split(':');
+    return { name, target: target || undefined };
+  })
+  .pipe(z.object({ name: z.enum(FAULT_NAMES), target: z.string().or(z.undefined()) }));
+
+const configSchema = z
+  .object({
+    FRAMESEEK_STAGE: z.enum(['local', 'test', 'dev', 'prod']).default('local'),
+    FRAMESEEK_VERSION: z.string().default('0.1.0'),
+    FRAMESEEK_TABLE_NAME: z.string().min(3).default('frameseek'),
+    FRAMESEEK_MEDIA_BUCKET: z.string().min(3).default('frameseek-media'),
+    FRAMESEEK_DYNAMODB_ENDPOINT: z.url().optional(),
+    FRAMESEEK_S3_ENDPOINT: z.url().optional(),
+    AWS_REGION: z.string().default('us-east-1'),
+    FRAMESEEK_DEFAULT_PLAN: z.enum(['free', 'payg', 'enterprise']).default('free'),
+    FRAMESEEK_PLAN_OVERRIDES: z.string().optional(),
+    FRAMESEEK_CORS_ORIGINS: z.string().default('*'),
+    /** Fault switches for tests, `name` or `name:target` (e.g. internal_error:getAccount); refused in prod. */
+    FRAMESEEK_FAULTS: commaList.pipe(z.array(faultSwitch)),
+  })
+  .superRefine((env, context) => {
+    if (env.FRAMESEEK_STAGE === 'prod' && env.FRAMESEEK_FAULTS.length > 0) {
+      context.addIssue({ code: 'custom', path: ['FRAMESEEK_FAULTS'], message: 'fault switches are refused in the prod stage' });
+    }
+  });
+
+export type Config = z.infer<typeof configSchema>;
+
+export function parseConfig(env: NodeJS.ProcessEnv): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new Error(`Invalid Frameseek configuration: ${problems}`);
+  }
+  return parsed.data;
+}
+
+export const config: Config = parseConfig(process.env);
+
+export function isProduction(): boolean {
+  return config.FRAMESEEK_STAGE === 'prod';
+}

@@ -1,0 +1,56 @@
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { db, tableName } from '#lib/db/client';
+import { keys } from '#lib/db/keys';
+import { failedConditionIndexes } from '#lib/db/conditions';
+import { AppError } from '#lib/errors';
+import type { PlanId } from '#lib/billing/plans';
+
+export interface AccountRecord {
+  account_id: string;
+  email: string;
+  password_hash: string;
+  plan: PlanId;
+  created_at: string;
+  active_api_keys?: number;
+  storage_bytes?: number;
+  credits_micros?: number;
+}
+
+export async function insertAccount(account: AccountRecord): Promise<void> {
+  try {
+    await db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: tableName,
+              Item: { ...keys.emailGuard(account.email), account_id: account.account_id },
+              ConditionExpression: 'attribute_not_exists(PK)',
+            },
+          },
+          {
+            Put: {
+              TableName: tableName,
+              Item: { ...keys.account(account.account_id), ...account, active_api_keys: 0, storage_bytes: 0, credits_micros: 0 },
+              ConditionExpression: 'attribute_not_exists(PK)',
+            },
+          },
+        ],
+      }),
+    );
+  } catch (error) {
+    if (failedConditionIndexes(error)?.includes(0)) throw new AppError('ACCOUNT_EXISTS');
+    throw error;
+  }
+}
+
+export async function findAccountIdByEmail(email: string): Promise<string | undefined> {
+  const result = await db.send(new GetCommand({ TableName: tableName, Key: keys.emailGuard(email), ConsistentRead: true }));
+  const accountId: unknown = result.Item?.account_id;
+  return typeof accountId === 'string' ? accountId : undefined;
+}
+
+export async function getAccount(accountId: string): Promise<AccountRecord | undefined> {
+  const result = await db.send(new GetCommand({ TableName: tableName, Key: keys.account(accountId), ConsistentRead: true }));
+  return result.Item as AccountRecord | undefined;
+}

@@ -1,0 +1,16 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { config } from '#lib/config';
+
+/** Created once per cold start and shared by every entity module. */
+export const dynamoClient = new DynamoDBClient({
+  region: config.AWS_REGION,
+  ...(config.FRAMESEEK_DYNAMODB_ENDPOINT ? { endpoint: config.FRAMESEEK_DYNAMODB_ENDPOINT } : {}),
+  maxAttempts: 3,
+});
+
+export const db = DynamoDBDocumentClient.from(dynamoClient, {
+  marshallOptions: { removeUndefinedValues: true },
+});
+
+export const tableName = config.FRAMESEEK_TABLE_NAME;

@@ -1,0 +1,198 @@
+import { BatchWriteCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { db, tableName } from '#lib/db/client';
+import { keys } from '#lib/db/keys';
+import { failedConditionIndexes } from '#lib/db/conditions';
+import { AppError } from '#lib/errors';
+import { TABLE_SCHEMA } from '#lib/db/table-schema';
+
+export interface CollectionRecord {
+  collection_id: string;
+  account_id: string;
+  name: string;
+  /** Case- and space-insensitive form of the name: what uniqueness is checked on. */
+  name_key: string;
+  status: 'active' | 'deleting';
+  created_at: string;
+  updated_at: string;
+  video_count: number;
+  total_duration_secs: number;
+  storage_bytes: number;
+  thumbnail_keys?: string[];
+}
+
+const nameGuardPut = (record: Pick<CollectionRecord, 'account_id' | 'name_key' | 'collection_id'>) => ({
+  Put: {
+    TableName: tableName,
+    Item: { ...keys.collectionNameGuard(record.account_id, record.name_key), collection_id: record.collection_id },
+    ConditionExpression: 'attribute_not_exists(PK)',
+  },
+});
+
+export async function insertCollection(record: CollectionRecord): Promise<void> {
+  try {
+    await db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          nameGuardPut(record),
+          {
+            Put: {
+              TableName: tableName,
+              Item: { ...keys.collection(record.account_id, record.collection_id), ...record },
+              ConditionExpression: 'attribute_not_exists(PK)',
+            },
+          },
+        ],
+      }),
+    );
+  } catch (error) {
+    if (failedConditionIndexes(error)?.includes(0)) throw new AppError('COLLECTION_NAME_TAKEN');
+    throw error;
+  }
+}
+
+/** The record, whatever its status; callers decide what `deleting` means to them. */
+export async function getCollectionRecord(accountId: string, collectionId: string): Promise<CollectionRecord | undefined> {
+  const result = await db.send(
+    new GetCommand({ TableName: tableName, Key: keys.collection(accountId, collectionId), ConsistentRead: true }),
+  );
+  return result.Item as CollectionRecord | undefined;
+}
+
+/** Every collection of the account, newest first (ULIDs sort by creation time). */
+export async function listCollectionRecords(accountId: string): Promise<CollectionRecord[]> {
+  const { PK, SKPrefix } = keys.collectionsOf(accountId);
+  const records: CollectionRecord[] = [];
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const page = await db.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': PK, ':prefix': SKPrefix },
+        ScanIndexForward: false,
+        ExclusiveStartKey: cursor,
+      }),
+    );
+    records.push(...((page.Items ?? []) as CollectionRecord[]));
+    cursor = page.LastEvaluatedKey;
+  } while (cursor);
+  return records;
+}
+
+/** Renames under the uniqueness guard: the old name is released and the new one taken in one transaction. */
+export async function updateCollectionName(record: CollectionRecord, name: string, nameKey: string, updatedAt: string): Promise<void> {
+  const update = {
+    Update: {
+      TableName: tableName,
+      Key: keys.collection(record.account_id, record.collection_id),
+      UpdateExpression: 'SET #name = :name, name_key = :nameKey, updated_at = :at',
+      ConditionExpression: '#status = :active',
+      ExpressionAttributeNames: { '#name': 'name', '#status': 'status' },
+      ExpressionAttributeValues: { ':name': name, ':nameKey': nameKey, ':at': updatedAt, ':active': 'active' },
+    },
+  };
+  if (nameKey === record.name_key) {
+    await db.send(new TransactWriteCommand({ TransactItems: [update] }));
+    return;
+  }
+  try {
+    await db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          nameGuardPut({ account_id: record.account_id, name_key: nameKey, collection_id: record.collection_id }),
+          update,
+          {
+            Delete: {
+              TableName: tableName,
+              Key: keys.collectionNameGuard(record.account_id, record.name_key),
+              ConditionExpression: 'collection_id = :id',
+              ExpressionAttributeValues: { ':id': record.collection_id },
+            },
+          },
+        ],
+      }),
+    );
+  } catch (error) {
+    const failed = failedConditionIndexes(error);
+    if (failed?.includes(0)) throw new AppError('COLLECTION_NAME_TAKEN');
+    if (failed?.length) throw new AppError('COLLECTION_NOT_FOUND');
+    throw error;
+  }
+}
+
+/**
+ * First step of a delete: the collection disappears from every read and its name is free
+ * again, while its contents are swept. Listed under GSI1 DELETING so a later run can resume.
+ */
+export async function markCollectionDeleting(record: CollectionRecord, at: string): Promise<void> {
+  await db.send(
+    new TransactWriteCommand({
+      TransactItems: [
+        {
+          Update: {
+            TableName: tableName,
+            Key: keys.collection(record.account_id, record.collection_id),
+            UpdateExpression: 'SET #status = :deleting, updated_at = :at, GSI1PK = :gsiPk, GSI1SK = :gsiSk',
+            ConditionExpression: 'attribute_exists(PK)',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':deleting': 'deleting', ':at': at, ':gsiPk': keys.collectionDeleting(record.collection_id).GSI1PK, ':gsiSk': keys.collectionDeleting(record.collection_id).GSI1SK },
+          },
+        },
+        {
+          Delete: {
+            TableName: tableName,
+            Key: keys.collectionNameGuard(record.account_id, record.name_key),
+            ConditionExpression: 'attribute_not_exists(PK) OR collection_id = :id',
+            ExpressionAttributeValues: { ':id': record.collection_id },
+          },
+        },
+      ],
+    }),
+  );
+}
+
+/** Keys of the items a collection owns (GSI1 COL#<id>), one page at a time. */
+export async function listOwnedItemKeys(collectionId: string, limit: number): Promise<Array<{ PK: string; SK: string }>> {
+  const page = await db.send(
+    new QueryCommand({
+      TableName: tableName,
+      IndexName: TABLE_SCHEMA.gsi1.name,
+      KeyConditionExpression: 'GSI1PK = :pk',
+      ExpressionAttributeValues: { ':pk': keys.ownedByCollection(collectionId).GSI1PK },
+      ProjectionExpression: 'PK, SK',
+      Limit: limit,
+    }),
+  );
+  return (page.Items ?? []) as Array<{ PK: string; SK: string }>;
+}
+
+export async function deleteItems(itemKeys: ReadonlyArray<{ PK: string; SK: string }>): Promise<void> {
+  for (let start = 0; start < itemKeys.length; start += 25) {
+    let pending: Record<string, Array<{ DeleteRequest: { Key: { PK: string; SK: string } } }>> | undefined = {
+      [tableName]: itemKeys.slice(start, start + 25).map((Key) => ({ DeleteRequest: { Key } })),
+    };
+    while (pending && Object.keys(pending).length > 0) {
+      const result = await db.send(new BatchWriteCommand({ RequestItems: pending }));
+      pending = result.UnprocessedItems as typeof pending;
+    }
+  }
+}
+
+export async function deleteCollectionRecord(accountId: string, collectionId: string): Promise<void> {
+  await deleteItems([keys.collection(accountId, collectionId)]);
+}
+
+/** Collections whose delete was started but not finished (for the resuming sweep). */
+export async function listDeletingCollections(limit: number): Promise<Array<{ account_id: string; collection_id: string }>> {
+  const page = await db.send(
+    new QueryCommand({
+      TableName: tableName,
+      IndexName: TABLE_SCHEMA.gsi1.name,
+      KeyConditionExpression: 'GSI1PK = :pk',
+      ExpressionAttributeValues: { ':pk': keys.deletingCollections().GSI1PK },
+      ProjectionExpression: 'account_id, collection_id',
+      Limit: limit,
+    }),
+  );
+  return (page.Items ?? []) as Array<{ account_id: string; collection_id: string }>;
+}

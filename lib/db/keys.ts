@@ -1,0 +1,43 @@
+/**
+ * Every key of the single table is built here, and only here.
+ *
+ * | Entity / access pattern                    | PK                    | SK                  | GSI1PK            | GSI1SK          |
+ * |--------------------------------------------|-----------------------|---------------------|-------------------|-----------------|
+ * | Account by id                              | ACC#<account_id>      | ACCOUNT             |                   |                 |
+ * | Email → account (uniqueness guard, login)  | EMAIL#<email>         | EMAIL               |                   |                 |
+ * | Session by token hash                      | SESSION#<hash>        | SESSION             | ACC#<account_id>  | SESSION#<hash>  |
+ * | API keys of an account (list, newest first)| ACC#<account_id>      | KEY#<key_id>        |                   |                 |
+ * | API key by secret hash (authentication)    | APIKEY#<hash>         | APIKEY              |                   |                 |
+ * | Collections of an account (newest first)   | ACC#<account_id>      | COL#<collection_id> |                   |                 |
+ * | Collection name guard (unique per account) | ACC#<account_id>      | COLNAME#<name>      |                   |                 |
+ * | Collections being deleted (sweep resumes)  |                       |                     | DELETING          | COL#<id>        |
+ * | Everything a collection owns (cascade)     |                       |                     | COL#<collection_id>| <child SK>     |
+ * | Idempotency records (Powertools)           | IDEMPOTENCY           | <fn>#<key hash>     |                   |                 |
+ *
+ * Uniqueness (email, collection name) is a guard item written with attribute_not_exists in the
+ * same transaction as the entity. Counters change only by conditional ADD.
+ */
+export const keys = {
+  account: (accountId: string) => ({ PK: `ACC#${accountId}`, SK: 'ACCOUNT' }),
+  emailGuard: (email: string) => ({ PK: `EMAIL#${email}`, SK: 'EMAIL' }),
+
+  session: (tokenHash: string) => ({ PK: `SESSION#${tokenHash}`, SK: 'SESSION' }),
+  sessionIndex: (accountId: string, tokenHash: string) => ({ GSI1PK: `ACC#${accountId}`, GSI1SK: `SESSION#${tokenHash}` }),
+
+  apiKey: (accountId: string, keyId: string) => ({ PK: `ACC#${accountId}`, SK: `KEY#${keyId}` }),
+  apiKeysOf: (accountId: string) => ({ PK: `ACC#${accountId}`, SKPrefix: 'KEY#' }),
+  apiKeyLookup: (secretHash: string) => ({ PK: `APIKEY#${secretHash}`, SK: 'APIKEY' }),
+
+  collection: (accountId: string, collectionId: string) => ({ PK: `ACC#${accountId}`, SK: `COL#${collectionId}` }),
+  collectionsOf: (accountId: string) => ({ PK: `ACC#${accountId}`, SKPrefix: 'COL#' }),
+  collectionNameGuard: (accountId: string, normalizedName: string) => ({ PK: `ACC#${accountId}`, SK: `COLNAME#${normalizedName}` }),
+  collectionDeleting: (collectionId: string) => ({ GSI1PK: 'DELETING', GSI1SK: `COL#${collectionId}` }),
+  deletingCollections: () => ({ GSI1PK: 'DELETING' }),
+  ownedByCollection: (collectionId: string) => ({ GSI1PK: `COL#${collectionId}` }),
+
+  idempotency: { partitionValue: 'IDEMPOTENCY' },
+} as const;
+
+export function collectionIdFromSortKey(sortKey: string): string {
+  return sortKey.slice('COL#'.length);
+}

@@ -1,0 +1,197 @@
+import middy, { type MiddlewareObj, type Request } from '@middy/core';
+import httpErrorHandler from '@middy/http-error-handler';
+import httpCors from '@middy/http-cors';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { config } from '#lib/config';
+import { newId } from '#lib/ids';
+import { nowMs } from '#lib/clock';
+import { AppError, ERROR_CATALOGUE } from '#lib/errors';
+import { throwIfArmed } from '#lib/faults';
+import { authenticate } from '#lib/auth/authenticate';
+import type { Principal } from '#lib/auth/principal';
+import { runIdempotently } from '#lib/http/idempotency';
+import { logError } from '#lib/log';
+import { parseJsonBody, parseQueryString, validatePart } from '#lib/http/validation';
+import type { AuthKind, RequestSchemas, RouteDefinition } from '#lib/http/route';
+
+/**
+ * The one middy chain every API handler is built with. Its steps run in the order of
+ * errors.md "Which error wins": route (the route table and the catch-all) → credential →
+ * permission → [rate limit] → body parses → shape validates → the handler's own checks.
+ * Any throw ends in the error envelope; anything unexpected becomes INTERNAL_ERROR.
+ */
+type Event = APIGatewayProxyEventV2;
+type Result = APIGatewayProxyStructuredResultV2;
+
+interface RequestState {
+  requestId: string;
+  startedMs: number;
+  principal?: Principal;
+  params?: unknown;
+  query?: unknown;
+  body?: unknown;
+}
+
+export type ApiContext = Context & { frameseek?: RequestState };
+type ApiRequestContext = Request<Event, Result, Error, ApiContext>;
+
+type Infer<T> = T extends z.ZodType ? z.output<T> : undefined;
+
+export interface ApiRequest<TAuth extends AuthKind, TSchemas extends RequestSchemas> {
+  params: Infer<TSchemas['params']>;
+  query: Infer<TSchemas['query']>;
+  body: Infer<TSchemas['body']>;
+  principal: TAuth extends 'none' ? undefined : Principal;
+  requestId: string;
+  sourceIp: string;
+}
+
+/** What a handler returns: `data` (and extra `meta`) for the envelope, or nothing for a 204. */
+export type ApiResult = { data: unknown; meta?: Record<string, unknown> } | void;
+
+const JSON_HEADERS = { 'Content-Type': 'application/json; charset=utf-8' };
+
+function stateOf(request: ApiRequestContext): RequestState {
+  const state = request.context.frameseek;
+  if (!state) throw new Error('Request state missing: the chain was assembled out of order');
+  return state;
+}
+
+function header(event: Event, name: string): string | undefined {
+  return event.headers?.[name] ?? event.headers?.[name.toLowerCase()];
+}
+
+/** Outermost: request id and timing in; X-Request-Id out, on every success and every error. */
+const requestIdentity = (): MiddlewareObj<Event, Result, Error, ApiContext> => {
+  const stamp = async (request: ApiRequestContext) => {
+    const { requestId } = stateOf(request);
+    request.response = { ...request.response, headers: { ...request.response?.headers, 'X-Request-Id': requestId } };
+  };
+  return {
+    before: async (request) => {
+      request.context.frameseek = { requestId: newId('request'), startedMs: nowMs() };
+    },
+    after: stamp,
+    onError: stamp,
+  };
+};
+
+/** Error shaped the way @middy/http-error-handler renders it: status, exposed body, headers. */
+class EnvelopeError extends Error {
+  readonly statusCode: number;
+  readonly expose = true;
+  readonly headers: Record<string, string>;
+  constructor(statusCode: number, body: string, headers: Record<string, string>) {
+    super(body);
+    this.statusCode = statusCode;
+    this.headers = headers;
+  }
+}
+
+/** Turns any throw into the binding envelope; logs what was unexpected, reveals none of it. */
+const errorEnvelope = (route: Pick<RouteDefinition, 'name'>): MiddlewareObj<Event, Result, Error, ApiContext> => ({
+  onError: async (request) => {
+    const requestId = request.context.frameseek?.requestId ?? newId('request');
+    const error = request.error;
+    let appError: AppError;
+    if (error instanceof AppError) {
+      appError = error;
+    } else {
+      logError('unhandled error', { request_id: requestId, route: route.name, error });
+      appError = new AppError('INTERNAL_ERROR', ERROR_CATALOGUE.INTERNAL_ERROR.message);
+    }
+    const detail = { code: appError.code, message: appError.message, request_id: requestId, ...appError.extras };
+    const headers: Record<string, string> = { ...JSON_HEADERS };
+    if (appError.extras.retry_after !== undefined) headers['Retry-After'] = String(appError.extras.retry_after);
+    request.error = new EnvelopeError(appError.status, JSON.stringify({ detail }), headers);
+  },
+});
+
+/** Steps 2–3: the credential is present and valid, and allowed on this route. */
+const authentication = (route: Pick<RouteDefinition, 'auth' | 'method'>): MiddlewareObj<Event, Result, Error, ApiContext> => ({
+  before: async (request) => {
+    if (route.auth === 'none') return;
+    stateOf(request).principal = await authenticate(header(request.event, 'authorization'), route);
+  },
+});
+
+/** Steps 5–6: the body parses, then path, query and body validate against the route's schemas. */
+const requestValidation = (route: Pick<RouteDefinition, 'request'>): MiddlewareObj<Event, Result, Error, ApiContext> => ({
+  before: async (request) => {
+    const state = stateOf(request);
+    const { event } = request;
+    const rawBody = route.request.body ? parseJsonBody(event.body, event.isBase64Encoded, header(event, 'content-type')) : undefined;
+    if (route.request.params) state.params = validatePart(route.request.params, event.pathParameters ?? {}, 'path');
+    if (route.request.query) state.query = validatePart(route.request.query, parseQueryString(event.rawQueryString), 'query');
+    else if (event.rawQueryString) validateNoQuery(event.rawQueryString);
+    if (route.request.body) state.body = validatePart(route.request.body, rawBody ?? {}, 'body');
+  },
+});
+
+function validateNoQuery(rawQueryString: string): void {
+  const names = Object.keys(parseQueryString(rawQueryString));
+  if (names.length > 0) {
+    throw new AppError('VALIDATION_ERROR', `This route takes no query parameters (got ${names.join(', ')})`, {
+      fields: names.map((name) => ({ path: name, message: 'unknown query parameter' })),
+    });
+  }
+}
+
+export function apiHandler<const TAuth extends AuthKind, const TSchemas extends RequestSchemas>(
+  route: RouteDefinition<TAuth, TSchemas>,
+  handle: (request: ApiRequest<TAuth, TSchemas>) => Promise<ApiResult>,
+) {
+  const run = async (event: Event, context: ApiContext): Promise<Result> => {
+    const state = context.frameseek;
+    if (!state) throw new Error('Request state missing');
+    throwIfArmed('internal_error', route.name);
+    const apiRequest = {
+      params: state.params,
+      query: state.query,
+      body: state.body,
+      principal: state.principal,
+      requestId: state.requestId,
+      sourceIp: event.requestContext.http.sourceIp,
+    } as ApiRequest<TAuth, TSchemas>;
+    const idempotencyKey = route.idempotent ? header(event, 'idempotency-key') : undefined;
+    const result =
+      idempotencyKey !== undefined && state.principal
+        ? await runIdempotently(
+            {
+              routeName: route.name,
+              accountId: state.principal.accountId,
+              idempotencyKey,
+              request: { params: state.params, query: state.query, body: state.body },
+            },
+            () => handle(apiRequest),
+          )
+        : await handle(apiRequest);
+    return respond(route, state, result);
+  };
+
+  return middy<Event, Result, Error, ApiContext>()
+    .use(requestIdentity())
+    .use(
+      httpCors({
+        origins: config.FRAMESEEK_CORS_ORIGINS.split(','),
+        headers: 'Authorization,Content-Type,Idempotency-Key',
+        methods: 'GET,POST,PUT,PATCH,DELETE,OPTIONS',
+        exposeHeaders: 'X-Request-Id,Retry-After,X-RateLimit-Limit,X-RateLimit-Remaining,X-RateLimit-Reset',
+        maxAge: 600,
+      }),
+    )
+    .use(httpErrorHandler({ logger: false, fallbackMessage: JSON.stringify({ detail: { code: 'INTERNAL_ERROR', message: ERROR_CATALOGUE.INTERNAL_ERROR.message } }) }))
+    .use(errorEnvelope(route))
+    .use(authentication(route))
+    .use(requestValidation(route))
+    .handler(run);
+}
+
+function respond(route: Pick<RouteDefinition, 'successStatus' | 'bareJson'>, state: RequestState, result: ApiResult): Result {
+  if (route.successStatus === 204 || result === undefined) return { statusCode: 204, headers: {} };
+  const body = route.bareJson
+    ? result.data
+    : { data: result.data, meta: { request_id: state.requestId, took_ms: nowMs() - state.startedMs, ...result.meta } };
+  return { statusCode: route.successStatus, headers: { ...JSON_HEADERS }, body: JSON.stringify(body) };
+}

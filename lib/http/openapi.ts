@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { ERROR_CATALOGUE } from '#lib/errors';
+import type { RouteDefinition } from '#lib/http/route';
+
+/**
+ * OpenAPI 3.1 from the route table, with every schema produced by zod's own JSON Schema
+ * generator from the very schemas that validate requests: a route is documented by being declared.
+ */
+type JsonSchema = Record<string, unknown>;
+
+function toSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
+  return rest;
+}
+
+function parametersOf(schema: z.ZodType | undefined, location: 'path' | 'query'): JsonSchema[] {
+  if (!schema) return [];
+  const objectSchema = toSchema(schema, 'input');
+  const properties = (objectSchema.properties ?? {}) as Record<string, JsonSchema>;
+  const required = new Set((objectSchema.required ?? []) as string[]);
+  return Object.entries(properties).map(([name, property]) => ({
+    name,
+    in: location,
+    required: location === 'path' || required.has(name),
+    schema: property,
+  }));
+}
+
+const errorEnvelope = {
+  type: 'object',
+  required: ['detail'],
+  properties: {
+    detail: {
+      type: 'object',
+      required: ['code', 'message', 'request_id'],
+      properties: {
+        code: { type: 'string', enum: Object.keys(ERROR_CATALOGUE) },
+        message: { type: 'string' },
+        request_id: { type: 'string' },
+        fields: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
+        retry_after: { type: 'integer' },
+        limit: { type: 'integer' },
+        used: { type: 'integer' },
+      },
+    },
+  },
+};
+
+function successResponse(route: RouteDefinition): JsonSchema {
+  if (route.successStatus === 204) return { description: 'Done; no body' };
+  const data = route.response ? toSchema(route.response, 'output') : {};
+  const schema = route.bareJson
+    ? data
+    : {
+        type: 'object',
+        required: ['data', 'meta'],
+        properties: {
+          data,
+          meta: { type: 'object', required: ['request_id', 'took_ms'], properties: { request_id: { type: 'string' }, took_ms: { type: 'integer' } } },
+        },
+      };
+  return { description: route.summary, content: { 'application/json': { schema } } };
+}
+
+export function buildOpenApiDocument(routes: readonly RouteDefinition[], version: string): JsonSchema {
+  const paths: Record<string, Record<string, JsonSchema>> = {};
+  for (const route of routes) {
+    const operation: JsonSchema = {
+      operationId: route.name,
+      summary: route.summary,
+      security: route.auth === 'none' ? [] : [{ bearer: [] }],
+      parameters: [
+        ...parametersOf(route.request.params, 'path'),
+        ...parametersOf(route.request.query, 'query'),
+        ...(route.idempotent ? [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } }] : []),
+      ],
+      responses: {
+        [String(route.successStatus)]: successResponse(route),
+        default: { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+      },
+    };
+    if (route.request.body) {
+      operation.requestBody = { required: true, content: { 'application/json': { schema: toSchema(route.request.body, 'input') } } };
+    }
+    paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation };
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Frameseek API', version, description: 'Find any moment in your videos by what is said, shown or written.' },
+    servers: [{ url: '/' }],
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API key (fsk_…) or session token (fss_…)' } },
+      schemas: { Error: errorEnvelope },
+    },
+    paths,
+  };
+}

@@ -1,0 +1,61 @@
+import type { z } from 'zod';
+import type { RateLimitGroup } from '#lib/billing/plans';
+
+/**
+ * How one route is declared in functions/routes.ts. The local runtime, the CDK stack, the
+ * OpenAPI document and the HTTP chain all read these declarations; nothing else lists routes.
+ */
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** `key`: an API key or a session; `session`: a signed-in person only; `none`: public. */
+export type AuthKind = 'none' | 'key' | 'session';
+
+export interface RequestSchemas {
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+}
+
+export interface RouteDefinition<
+  TAuth extends AuthKind = AuthKind,
+  TSchemas extends RequestSchemas = RequestSchemas,
+> {
+  /** Stable name: the CDK construct id, the OpenAPI operationId, the fault-switch target. */
+  name: string;
+  method: HttpMethod;
+  /** API Gateway path template, e.g. /v1/collections/{collection_id}. */
+  path: string;
+  /** The handler module, relative to the project root; it exports `handler`. */
+  entry: string;
+  auth: TAuth;
+  rateLimit?: RateLimitGroup;
+  /** Honour an `Idempotency-Key` header: a repeat within 24 h replays the first response. */
+  idempotent?: boolean;
+  /** HTTP status of a success; 204 answers carry no body. */
+  successStatus: 200 | 201 | 202 | 204;
+  summary: string;
+  request: TSchemas;
+  /** Success `data` shape, for the OpenAPI document. */
+  response?: z.ZodType;
+  /** Whether the response is a bare JSON document rather than the {data, meta} envelope. */
+  bareJson?: boolean;
+  memoryMb?: number;
+  timeoutSecs?: number;
+}
+
+/** The catch-all route: unknown paths and methods (and CORS preflights) land here. */
+export interface FallbackRoute {
+  name: 'notFound';
+  entry: string;
+}
+
+export function defineRoute<const TAuth extends AuthKind, const TSchemas extends RequestSchemas>(
+  route: RouteDefinition<TAuth, TSchemas>,
+): RouteDefinition<TAuth, TSchemas> {
+  return route;
+}
+
+/** Write routes: every method but GET. A read_only key is refused on all of them. */
+export function isWriteRoute(route: Pick<RouteDefinition, 'method'>): boolean {
+  return route.method !== 'GET';
+}
