@@ -179,6 +179,7 @@ export function apiHandler<const TAuth extends AuthKind, const TSchemas extends 
         methods: 'GET,POST,PUT,PATCH,DELETE,OPTIONS',
         exposeHeaders: 'X-Request-Id,Retry-After,X-RateLimit-Limit,X-RateLimit-Remaining,X-RateLimit-Reset',
         maxAge: 600,
+        disableBeforePreflightResponse: false,
       }),
     )
     .use(httpErrorHandler({ logger: false, fallbackMessage: JSON.stringify({ detail: { code: 'INTERNAL_ERROR', message: ERROR_CATALOGUE.INTERNAL_ERROR.message } }) }))

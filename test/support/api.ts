@@ -1,0 +1,97 @@
+import { inject } from 'vitest';
+import { startLocalRuntime, type LocalRuntime } from '#infra/local/runtime';
+
+/** The real local runtime for one test file, on a random port, over the shared stand-ins. */
+export async function startTestApi(): Promise<LocalRuntime> {
+  const tableName = process.env.FRAMESEEK_TABLE_NAME;
+  if (!tableName) throw new Error('per-file-env did not run');
+  return startLocalRuntime({
+    host: '127.0.0.1',
+    port: 0,
+    dataDir: '',
+    tableName,
+    bucket: inject('s3Bucket'),
+    standIns: { dynamoDbEndpoint: inject('dynamoDbEndpoint'), s3Endpoint: inject('s3Endpoint') },
+  });
+}
+
+/** Parsed JSON as tests read it: any property may be drilled into; assertions check the values. */
+export interface Json {
+  readonly [key: string]: Json;
+}
+
+/** A JSON array from a response, as an array (fails loudly when it is not one). */
+export function list(value: Json | undefined): Json[] {
+  if (!Array.isArray(value)) throw new Error(`expected an array, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  /** Parsed JSON body ({} when there was none or it was not JSON: `text` has it). */
+  body: Json;
+  text: string;
+}
+
+export interface RequestOptions {
+  token?: string;
+  body?: unknown;
+  rawBody?: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+/** A tiny HTTP client for the tests: every call goes over the network to the runtime. */
+export function client(baseUrl: string) {
+  async function call(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    let body: string | undefined;
+    if (options.rawBody !== undefined) body = options.rawBody;
+    else if (options.body !== undefined) body = JSON.stringify(options.body);
+    if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
+    const response = await fetch(`${baseUrl}${path}`, { method, headers, body });
+    const text = await response.text();
+    let parsed: Json = {};
+    try {
+      if (text) parsed = JSON.parse(text) as Json;
+    } catch {
+      // not JSON: the test reads `text`
+    }
+    return { status: response.status, headers: response.headers, body: parsed, text };
+  }
+  return {
+    call,
+    get: (path: string, options?: RequestOptions) => call('GET', path, options),
+    post: (path: string, options?: RequestOptions) => call('POST', path, options),
+    patch: (path: string, options?: RequestOptions) => call('PATCH', path, options),
+    put: (path: string, options?: RequestOptions) => call('PUT', path, options),
+    delete: (path: string, options?: RequestOptions) => call('DELETE', path, options),
+  };
+}
+
+export type Client = ReturnType<typeof client>;
+
+let accounts = 0;
+export const PASSWORD = 'correct horse battery staple';
+
+/** Signs up a fresh account; returns its session token and id. */
+export async function signUp(api: Client, email?: string): Promise<{ token: string; accountId: string; email: string }> {
+  accounts += 1;
+  const address = email ?? `user${accounts}-${Date.now()}@example.com`;
+  const response = await api.post('/v1/auth/signup', { body: { email: address, password: PASSWORD } });
+  if (response.status !== 201) throw new Error(`signup failed: ${response.status} ${response.text}`);
+  return { token: String(response.body.data.session.token), accountId: String(response.body.data.account.id), email: address };
+}
+
+export async function createKey(api: Client, sessionToken: string, permissions: 'all' | 'read_only' = 'all'): Promise<{ id: string; key: string }> {
+  const response = await api.post('/v1/api_keys', { token: sessionToken, body: { name: `key-${permissions}`, permissions } });
+  if (response.status !== 201) throw new Error(`key creation failed: ${response.status} ${response.text}`);
+  return { id: String(response.body.data.id), key: String(response.body.data.key) };
+}
+
+/** The `detail` of an error envelope. */
+export function errorOf(response: ApiResponse): Json {
+  return response.body.detail;
+}
