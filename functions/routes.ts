@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineRoute, type FallbackRoute } from '#lib/http/route';
 import { credentialsBody, loginBody, accountResponse, signedInResponse } from '#lib/accounts/schemas';
 import { apiKeyParams, apiKeyView, createApiKeyBody, createdApiKey } from '#lib/auth/schemas';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Every setting of a running Frameseek, parsed once at cold start. A bad value stops the

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { apiHandler } from '#lib/http/api-handler';
 import { AppError } from '#lib/errors';
 

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { startLocalRuntime } from '#infra/local/runtime';
 
 /** `npm start`: the whole product on this machine, data kept under FRAMESEEK_DATA_DIR. */
@@ -15,7 +15,7 @@ const env = z
   .parse(process.env);
 
 const dataDir = resolve(env.FRAMESEEK_DATA_DIR);
-const firstRun = !existsSync(dataDir);
+const firstRun = !existsSync(resolve(dataDir, 'dynamodb'));
 
 const runtime = await startLocalRuntime({
   host: env.HOST,

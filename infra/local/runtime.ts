@@ -21,6 +21,8 @@ export interface LocalRuntimeOptions {
   dataDir: string;
   tableName: string;
   bucket: string;
+  /** Keep DynamoDB Local's data in memory instead of under dataDir (benchmarks compare both). */
+  inMemoryDynamoDb?: boolean;
   /** Reuse stand-ins that are already running (the test suite starts them once). */
   standIns?: { dynamoDbEndpoint: string; s3Endpoint: string };
   /** Extra settings for the handlers (FRAMESEEK_* variables), applied before any handler loads. */
@@ -49,7 +51,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     let dynamo: RunningDynamoDb | undefined;
     let s3: RunningS3 | undefined;
     if (!options.standIns) {
-      dynamo = await startDynamoDbLocal({ port: await freePort(), directory: resolve(options.dataDir, 'dynamodb') });
+      const directory = options.inMemoryDynamoDb ? undefined : resolve(options.dataDir, 'dynamodb');
+      dynamo = await startDynamoDbLocal({ port: await freePort(), ...(directory ? { directory } : {}) });
       started.push(dynamo);
       s3 = await startS3Local({ port: await freePort(), directory: resolve(options.dataDir, 's3'), bucket: options.bucket });
       started.push(s3);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const credentialsBody = z.strictObject({
   email: z.email().max(254),

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { paginationQuery } from '#lib/http/pagination';
 
 export const collectionName = z.string().trim().min(1, 'must not be empty').max(255);

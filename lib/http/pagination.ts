@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** page ≥ 1, per_page 1–100 (default 20) unless a route says otherwise (api.md Transport). */
 export function paginationQuery(maxPerPage = 100, defaultPerPage = 20) {

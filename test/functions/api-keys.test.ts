@@ -86,7 +86,7 @@ describe('using a key', () => {
     await api.get('/v1/collections', { token: key });
     const listed = await api.get('/v1/api_keys', { token });
 
-    const used = list(listed.body.data).find((item) => item.id === id);
+    const used = list(listed.body.data).find((item) => String(item.id) === id);
     expect(Date.now() - Date.parse(String(used?.last_used_at))).toBeLessThan(10_000);
   });
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, errorOf, signUp, startTestApi, type Client } from '#test/support/api';
+import { client, errorOf, list, signUp, startTestApi, type Client } from '#test/support/api';
 import { armFault, disarmFault } from '#lib/faults';
 import type { LocalRuntime } from '#infra/local/runtime';
 
@@ -88,7 +88,7 @@ describe('GET /v1/openapi.json', () => {
     expect(signupBody.additionalProperties).toBe(false);
     expect(signupBody.properties.password.minLength).toBe(12);
     const listParameters = paths['/v1/collections'].get.parameters;
-    expect(listParameters.map((parameter: { name: string }) => parameter.name)).toEqual(['page', 'per_page']);
+    expect(list(listParameters).map((parameter) => parameter.name)).toEqual(['page', 'per_page']);
     expect(paths['/v1/collections'].post.parameters[0].name).toBe('Idempotency-Key');
   });
 });
