@@ -1,5 +1,6 @@
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '#lib/db/client';
+import { queryPrefixNewestFirst } from '#lib/db/query';
 import { keys } from '#lib/db/keys';
 import { failedConditionIndexes, isConditionFailure } from '#lib/db/conditions';
 import { AppError } from '#lib/errors';
@@ -66,22 +67,7 @@ export async function insertApiKey(record: ApiKeyRecord, activeKeyCap: number): 
 
 export async function listApiKeys(accountId: string): Promise<ApiKeyRecord[]> {
   const { PK, SKPrefix } = keys.apiKeysOf(accountId);
-  const records: ApiKeyRecord[] = [];
-  let cursor: Record<string, unknown> | undefined;
-  do {
-    const page = await db.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': PK, ':prefix': SKPrefix },
-        ScanIndexForward: false,
-        ExclusiveStartKey: cursor,
-      }),
-    );
-    records.push(...((page.Items ?? []) as ApiKeyRecord[]));
-    cursor = page.LastEvaluatedKey;
-  } while (cursor);
-  return records;
+  return queryPrefixNewestFirst<ApiKeyRecord>(tableName, PK, SKPrefix);
 }
 
 export async function getApiKey(accountId: string, keyId: string): Promise<ApiKeyRecord | undefined> {

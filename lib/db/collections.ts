@@ -1,5 +1,6 @@
 import { BatchWriteCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '#lib/db/client';
+import { queryPrefixNewestFirst } from '#lib/db/query';
 import { keys } from '#lib/db/keys';
 import { failedConditionIndexes } from '#lib/db/conditions';
 import { AppError } from '#lib/errors';
@@ -61,22 +62,7 @@ export async function getCollectionRecord(accountId: string, collectionId: strin
 /** Every collection of the account, newest first (ULIDs sort by creation time). */
 export async function listCollectionRecords(accountId: string): Promise<CollectionRecord[]> {
   const { PK, SKPrefix } = keys.collectionsOf(accountId);
-  const records: CollectionRecord[] = [];
-  let cursor: Record<string, unknown> | undefined;
-  do {
-    const page = await db.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': PK, ':prefix': SKPrefix },
-        ScanIndexForward: false,
-        ExclusiveStartKey: cursor,
-      }),
-    );
-    records.push(...((page.Items ?? []) as CollectionRecord[]));
-    cursor = page.LastEvaluatedKey;
-  } while (cursor);
-  return records;
+  return queryPrefixNewestFirst<CollectionRecord>(tableName, PK, SKPrefix);
 }
 
 /** Renames under the uniqueness guard: the old name is released and the new one taken in one transaction. */

@@ -1,15 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, createKey, errorOf, list, signUp, startTestApi, type Client } from '#test/support/api';
-import type { LocalRuntime } from '#infra/local/runtime';
+import { describe, expect, it } from 'vitest';
+import { createKey, errorOf, list, signUp, useTestApi } from '#test/support/api';
 
-let runtime: LocalRuntime;
-let api: Client;
+const api = useTestApi();
 
-beforeAll(async () => {
-  runtime = await startTestApi();
-  api = client(runtime.url);
-});
-afterAll(() => runtime.stop());
 
 describe('POST /v1/api_keys', () => {
   it('shows the secret once, and only its prefix afterwards', async () => {

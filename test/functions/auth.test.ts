@@ -1,17 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { client, createKey, errorOf, PASSWORD, signUp, startTestApi, type Client } from '#test/support/api';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createKey, errorOf, PASSWORD, signUp, useTestApi } from '#test/support/api';
 import { useClock, useSystemClock } from '#lib/clock';
-import type { LocalRuntime } from '#infra/local/runtime';
 
-let runtime: LocalRuntime;
-let api: Client;
+const api = useTestApi();
 const HOUR = 60 * 60 * 1000;
 
-beforeAll(async () => {
-  runtime = await startTestApi();
-  api = client(runtime.url);
-});
-afterAll(() => runtime.stop());
 afterEach(() => useSystemClock());
 
 function travel(offsetMs: number): void {

@@ -1,20 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { client, createKey, errorOf, list, signUp, startTestApi, type Client } from '#test/support/api';
+import { createKey, errorOf, list, signUp, useTestApi } from '#test/support/api';
 import { armFault, disarmFault } from '#lib/faults';
 import { db, tableName } from '#lib/db/client';
 import { keys } from '#lib/db/keys';
 import { resumeCollectionDeletes } from '#lib/collections/collections';
-import type { LocalRuntime } from '#infra/local/runtime';
 
-let runtime: LocalRuntime;
-let api: Client;
+const api = useTestApi();
 
-beforeAll(async () => {
-  runtime = await startTestApi();
-  api = client(runtime.url);
-});
-afterAll(() => runtime.stop());
 
 async function createCollection(token: string, name: string): Promise<string> {
   const response = await api.post('/v1/collections', { token, body: { name } });

@@ -1,16 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, errorOf, list, signUp, startTestApi, type Client } from '#test/support/api';
+import { describe, expect, it } from 'vitest';
+import { errorOf, list, signUp, useTestApi } from '#test/support/api';
 import { armFault, disarmFault } from '#lib/faults';
-import type { LocalRuntime } from '#infra/local/runtime';
 
-let runtime: LocalRuntime;
-let api: Client;
+const api = useTestApi();
 
-beforeAll(async () => {
-  runtime = await startTestApi();
-  api = client(runtime.url);
-});
-afterAll(() => runtime.stop());
 
 describe('GET /v1/health', () => {
   it('answers without a credential, in the success envelope', async () => {

@@ -1,4 +1,4 @@
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { startLocalRuntime, type LocalRuntime } from '#infra/local/runtime';
 
 /** The real local runtime for one test file, on a random port, over the shared stand-ins. */
@@ -26,6 +26,22 @@ export function list(value: Json | undefined): Json[] {
   return value;
 }
 
+/**
+ * Starts the runtime before this file's tests and stops it after; returns a client whose
+ * calls go to it over HTTP.
+ */
+export function useTestApi(): Client {
+  let runtime: LocalRuntime | undefined;
+  beforeAll(async () => {
+    runtime = await startTestApi();
+  });
+  afterAll(() => runtime?.stop());
+  return client(() => {
+    if (!runtime) throw new Error('the test runtime is not running yet');
+    return runtime.url;
+  });
+}
+
 export interface ApiResponse {
   status: number;
   headers: Headers;
@@ -43,7 +59,8 @@ export interface RequestOptions {
 }
 
 /** A tiny HTTP client for the tests: every call goes over the network to the runtime. */
-export function client(baseUrl: string) {
+export function client(baseUrl: string | (() => string)) {
+  const base = typeof baseUrl === 'string' ? () => baseUrl : baseUrl;
   async function call(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse> {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
@@ -51,7 +68,7 @@ export function client(baseUrl: string) {
     if (options.rawBody !== undefined) body = options.rawBody;
     else if (options.body !== undefined) body = JSON.stringify(options.body);
     if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
-    const response = await fetch(`${baseUrl}${path}`, { method, headers, body });
+    const response = await fetch(`${base()}${path}`, { method, headers, body });
     const text = await response.text();
     let parsed: Json = {};
     try {
