@@ -2,6 +2,8 @@ import * as z from 'zod';
 import { defineRoute, type FallbackRoute } from '#lib/http/route';
 import { credentialsBody, loginBody, accountResponse, signedInResponse } from '#lib/accounts/schemas';
 import { apiKeyParams, apiKeyView, createApiKeyBody, createdApiKey } from '#lib/auth/schemas';
+import { completeUploadBody, createUploadBody, queuedJob, uploadParams, uploadState, uploadTicket } from '#lib/uploads/schemas';
+import { jobParams, jobView, listJobsQuery, listVideosQuery, videoDetail, videoList, videoParams } from '#lib/videos/schemas';
 import { collectionBody, collectionDetail, collectionListItem, collectionParams, listCollectionsQuery } from '#lib/collections/schemas';
 
 /**
@@ -177,9 +179,124 @@ export const routes = {
     summary: 'Delete a collection and everything in it',
     request: { params: collectionParams },
   }),
+
+  createUpload: defineRoute({
+    name: 'createUpload',
+    method: 'POST',
+    path: '/v1/uploads',
+    entry: 'functions/uploads/create.ts',
+    auth: 'key',
+    rateLimit: 'upload',
+    idempotent: true,
+    successStatus: 201,
+    summary: 'Start an upload: a presigned PUT up to 100 MB, presigned multipart parts above (up to 5 GB)',
+    request: { body: createUploadBody },
+    response: uploadTicket,
+  }),
+  getUpload: defineRoute({
+    name: 'getUpload',
+    method: 'GET',
+    path: '/v1/uploads/{upload_id}',
+    entry: 'functions/uploads/get.ts',
+    auth: 'key',
+    rateLimit: 'account',
+    successStatus: 200,
+    summary: 'Where an upload stands; fresh URLs for the parts still missing (resume)',
+    request: { params: uploadParams },
+    response: uploadState,
+  }),
+  completeUpload: defineRoute({
+    name: 'completeUpload',
+    method: 'POST',
+    path: '/v1/uploads/{upload_id}/complete',
+    entry: 'functions/uploads/complete.ts',
+    auth: 'key',
+    rateLimit: 'upload',
+    successStatus: 202,
+    summary: 'Finish an upload (required for multipart); ingest starts when the bytes are stored',
+    request: { params: uploadParams, body: completeUploadBody },
+    response: queuedJob,
+  }),
+  abortUpload: defineRoute({
+    name: 'abortUpload',
+    method: 'DELETE',
+    path: '/v1/uploads/{upload_id}',
+    entry: 'functions/uploads/abort.ts',
+    auth: 'key',
+    rateLimit: 'account',
+    successStatus: 204,
+    summary: 'Abort an upload, freeing its parts and its storage reservation',
+    request: { params: uploadParams },
+  }),
+
+  listVideos: defineRoute({
+    name: 'listVideos',
+    method: 'GET',
+    path: '/v1/videos',
+    entry: 'functions/videos/list.ts',
+    auth: 'key',
+    rateLimit: 'videos',
+    successStatus: 200,
+    summary: 'Videos, newest first, filtered by collection and status',
+    request: { query: listVideosQuery },
+    response: videoList,
+  }),
+  getVideo: defineRoute({
+    name: 'getVideo',
+    method: 'GET',
+    path: '/v1/videos/{video_id}',
+    entry: 'functions/videos/get.ts',
+    auth: 'key',
+    rateLimit: 'videos',
+    successStatus: 200,
+    summary: 'One video with a fresh playback URL (about an hour)',
+    request: { params: videoParams },
+    response: videoDetail,
+  }),
+  deleteVideo: defineRoute({
+    name: 'deleteVideo',
+    method: 'DELETE',
+    path: '/v1/videos/{video_id}',
+    entry: 'functions/videos/delete.ts',
+    auth: 'key',
+    rateLimit: 'videos',
+    successStatus: 204,
+    summary: 'Delete a video with its file, thumbnails and index entries; storage released at once',
+    request: { params: videoParams },
+  }),
+
+  listJobs: defineRoute({
+    name: 'listJobs',
+    method: 'GET',
+    path: '/v1/jobs',
+    entry: 'functions/jobs/list.ts',
+    auth: 'key',
+    rateLimit: 'jobs',
+    successStatus: 200,
+    summary: 'Jobs, newest first, filtered by status and collection',
+    request: { query: listJobsQuery },
+    response: z.array(jobView),
+  }),
+  getJob: defineRoute({
+    name: 'getJob',
+    method: 'GET',
+    path: '/v1/jobs/{job_id}',
+    entry: 'functions/jobs/get.ts',
+    auth: 'key',
+    rateLimit: 'jobs',
+    successStatus: 200,
+    summary: 'One job: status, stage, progress and error',
+    request: { params: jobParams },
+    response: jobView,
+  }),
 } as const;
 
 export type RouteName = keyof typeof routes;
+
+/** Functions driven by events rather than HTTP; the CDK stack wires their triggers. */
+export const backgroundFunctions = {
+  ingest: { name: 'ingest', entry: 'functions/events/ingest.ts', memoryMb: 1024, timeoutSecs: 300 },
+} as const;
 
 /** Unknown paths and methods, and CORS preflights: API Gateway's $default route. */
 export const fallbackRoute: FallbackRoute = { name: 'notFound', entry: 'functions/system/not-found.ts' };

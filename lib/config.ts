@@ -32,6 +32,18 @@ const configSchema = z
     FRAMESEEK_DEFAULT_PLAN: z.enum(['free', 'payg', 'enterprise']).default('free'),
     FRAMESEEK_PLAN_OVERRIDES: z.string().optional(),
     FRAMESEEK_CORS_ORIGINS: z.string().default('*'),
+    /** Media tools: Debian's ffmpeg package (bin/system-packages.txt) unless pointed elsewhere. */
+    FRAMESEEK_FFPROBE: z.string().default('ffprobe'),
+    FRAMESEEK_FFMPEG: z.string().default('ffmpeg'),
+    /** Uploads up to this size get one presigned PUT; larger ones a multipart upload. */
+    FRAMESEEK_SINGLE_PUT_MAX_BYTES: z.coerce.number().int().positive().default(100 * 1000 * 1000),
+    FRAMESEEK_MULTIPART_PART_BYTES: z.coerce.number().int().positive().default(64 * 1024 * 1024),
+    /** How long presigned upload URLs and upload sessions live. */
+    FRAMESEEK_UPLOAD_TTL_SECS: z.coerce.number().int().positive().default(24 * 60 * 60),
+    /** Videos are indexed in chunks of this many seconds, each one queue message. */
+    FRAMESEEK_CHUNK_SECS: z.coerce.number().int().positive().default(300),
+    /** SQS queue for index chunks; unset locally, where an in-process queue stands in. */
+    FRAMESEEK_INDEX_QUEUE_URL: z.url().optional(),
     /** Fault switches for tests, `name` or `name:target` (e.g. internal_error:getAccount); refused in prod. */
     FRAMESEEK_FAULTS: commaList.pipe(z.array(faultSwitch)),
   })

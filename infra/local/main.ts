@@ -37,6 +37,14 @@ First run. Sign up, then create an API key:
 API reference: ${runtime.url}/v1/openapi.json`);
 }
 
+// Loaded only now: config is parsed when lib/ first loads, after the runtime has set the stand-ins' addresses.
+const { missingMediaTools } = await import('#lib/media/probe');
+const missingTools = await missingMediaTools();
+if (missingTools.length > 0) {
+  console.warn(`\nMissing media tools: ${missingTools.join(', ')}. Uploads cannot be checked or indexed without them.
+Install them with bin/setup (Debian package ffmpeg), or point FRAMESEEK_FFPROBE / FRAMESEEK_FFMPEG at them.`);
+}
+
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;

@@ -2,10 +2,12 @@ import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Server } from 'node:http';
-import { routes, fallbackRoute } from '#functions/routes';
+import { routes, fallbackRoute, backgroundFunctions } from '#functions/routes';
+import type { S3Event } from 'aws-lambda';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createApiServer } from '#infra/local/http-adapter';
 import { ensureTable, startDynamoDbLocal, type RunningDynamoDb } from '#infra/local/dynamodb';
-import { startS3Local, type RunningS3 } from '#infra/local/s3';
+import { adaptClientToStandIn, startS3Local, type RunningS3 } from '#infra/local/s3';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#infra/local/credentials';
 
 /**
@@ -23,8 +25,10 @@ export interface LocalRuntimeOptions {
   bucket: string;
   /** Keep DynamoDB Local's data in memory instead of under dataDir (benchmarks compare both). */
   inMemoryDynamoDb?: boolean;
-  /** Reuse stand-ins that are already running (the test suite starts them once). */
-  standIns?: { dynamoDbEndpoint: string; s3Endpoint: string };
+  /** Reuse a DynamoDB Local that is already running (the test suite starts one for all files). */
+  dynamoDbEndpoint?: string;
+  /** Port of the S3 stand-in (unset: any free port). It always runs in this process, so its events reach ingest. */
+  s3Port?: number;
   /** Extra settings for the handlers (FRAMESEEK_* variables), applied before any handler loads. */
   settings?: Record<string, string>;
 }
@@ -49,16 +53,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const started: Array<{ stop(): Promise<void> }> = [];
   try {
     let dynamo: RunningDynamoDb | undefined;
-    let s3: RunningS3 | undefined;
-    if (!options.standIns) {
+    if (!options.dynamoDbEndpoint) {
       const directory = options.inMemoryDynamoDb ? undefined : resolve(options.dataDir, 'dynamodb');
       dynamo = await startDynamoDbLocal({ port: await freePort(), ...(directory ? { directory } : {}) });
       started.push(dynamo);
-      s3 = await startS3Local({ port: await freePort(), directory: resolve(options.dataDir, 's3'), bucket: options.bucket });
-      started.push(s3);
     }
-    const dynamoDbEndpoint = options.standIns?.dynamoDbEndpoint ?? dynamo?.endpoint ?? '';
-    const s3Endpoint = options.standIns?.s3Endpoint ?? s3?.endpoint ?? '';
+    const s3 = await startS3Local({ port: options.s3Port ?? (await freePort()), directory: resolve(options.dataDir, 's3'), bucket: options.bucket });
+    started.push(s3);
+    const dynamoDbEndpoint = options.dynamoDbEndpoint ?? dynamo?.endpoint ?? '';
+    const s3Endpoint = s3.endpoint;
 
     Object.assign(process.env, {
       AWS_REGION: LOCAL_REGION,
@@ -71,12 +74,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       ...options.settings,
     });
     await ensureTable(dynamoDbEndpoint, options.tableName);
+    // The shared S3 client of every handler in this process (loaded now, after the settings above).
+    const { s3: sharedS3Client } = await import('#lib/storage/client');
+    adaptClientToStandIn(sharedS3Client, options.bucket);
 
-    const server = createApiServer({
-      routes: Object.values(routes),
-      fallback: fallbackRoute,
-      load: (entry) => import(pathToFileURL(resolve(PROJECT_ROOT, entry)).href),
-    });
+    const load = (entry: string) => import(pathToFileURL(resolve(PROJECT_ROOT, entry)).href);
+    deliverStorageEvents(s3, () => load(backgroundFunctions.ingest.entry));
+    const server = createApiServer({ routes: Object.values(routes), fallback: fallbackRoute, load });
     await listen(server, options.port, options.host);
     started.push({ stop: () => close(server) });
     const { port } = server.address() as AddressInfo;
@@ -92,6 +96,29 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     await stopAll(started);
     throw error;
   }
+}
+
+const EVENT_ATTEMPTS = 3;
+
+/**
+ * The S3 stand-in's object-created notifications, handed to the same ingest handler the bucket
+ * notification invokes in AWS, with Lambda's asynchronous retries (three attempts in all).
+ */
+function deliverStorageEvents(s3: RunningS3, loadIngest: () => Promise<{ handler: (event: S3Event) => Promise<void> }>): void {
+  s3.server.on('event', (event: S3Event) => {
+    void (async () => {
+      const { handler } = await loadIngest();
+      for (let attempt = 1; attempt <= EVENT_ATTEMPTS; attempt += 1) {
+        try {
+          await handler(event);
+          return;
+        } catch (error) {
+          console.error(JSON.stringify({ level: 'error', message: 'ingest failed', attempt, error: String(error) }));
+          await sleep(500 * attempt);
+        }
+      }
+    })();
+  });
 }
 
 async function stopAll(started: Array<{ stop(): Promise<void> }>): Promise<void> {

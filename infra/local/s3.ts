@@ -1,5 +1,7 @@
 import { mkdirSync } from 'node:fs';
+import type { S3Client } from '@aws-sdk/client-s3';
 import S3rver from '@20minutes/s3rver';
+import { installMultipartExtras } from '#infra/local/s3-multipart';
 
 /**
  * An S3-compatible server on disk (@20minutes/s3rver, a maintained fork): presigned URLs with
@@ -14,6 +16,7 @@ export interface RunningS3 {
 
 export async function startS3Local(options: { port: number; directory: string; bucket: string }): Promise<RunningS3> {
   mkdirSync(options.directory, { recursive: true });
+  installMultipartExtras();
   const server = new S3rver({
     address: '127.0.0.1',
     port: options.port,
@@ -30,4 +33,20 @@ export async function startS3Local(options: { port: number; directory: string; b
       await server.close();
     },
   };
+}
+
+/**
+ * The SDK addresses bucket-level requests (ListObjectsV2) as `/bucket/`, which s3rver signs as
+ * `/bucket`, so their signatures never match. Real S3 takes both forms; the local runtime removes
+ * that trailing slash from the shared client's requests before they are signed.
+ */
+export function adaptClientToStandIn(client: S3Client, bucket: string): void {
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { path?: unknown };
+      if (request.path === `/${bucket}/`) request.path = `/${bucket}`;
+      return next(args);
+    },
+    { step: 'build', name: 'frameseekS3rverBucketPath' },
+  );
 }

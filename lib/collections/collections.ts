@@ -3,6 +3,8 @@ import { now } from '#lib/clock';
 import { AppError } from '#lib/errors';
 import { throwIfArmed } from '#lib/faults';
 import { paginate, type Page } from '#lib/http/pagination';
+import { keys } from '#lib/db/keys';
+import { purgeVideoById } from '#lib/videos/videos';
 import {
   deleteCollectionRecord,
   deleteItems,
@@ -54,7 +56,7 @@ function toListItem(record: CollectionRecord): CollectionListItem {
 }
 
 /** A collection the caller may see: missing, another account's and being-deleted all look the same. */
-async function requireCollection(accountId: string, collectionId: string): Promise<CollectionRecord> {
+export async function requireCollection(accountId: string, collectionId: string): Promise<CollectionRecord> {
   const record = await getCollectionRecord(accountId, collectionId);
   if (!record || record.status !== 'active') throw new AppError('COLLECTION_NOT_FOUND');
   return record;
@@ -96,6 +98,7 @@ export async function renameCollection(accountId: string, collectionId: string, 
 }
 
 const SWEEP_PAGE = 100;
+const VIDEO_SORT_PREFIX = keys.videosOf('').SKPrefix;
 
 /**
  * Deletes a collection and everything it owns. Resumable: the collection is first marked
@@ -113,8 +116,12 @@ async function sweepCollection(accountId: string, collectionId: string): Promise
   for (;;) {
     const owned = await listOwnedItemKeys(collectionId, SWEEP_PAGE);
     if (owned.length === 0) break;
-    await deleteItems(owned);
-    throwIfArmed('collection_sweep_interrupted');
+    // Videos go with their bytes and counters; whatever else the collection owns is rows only.
+    for (const item of owned.filter((row) => row.SK.startsWith(VIDEO_SORT_PREFIX))) {
+      await purgeVideoById(accountId, item.SK.slice(VIDEO_SORT_PREFIX.length));
+      throwIfArmed('collection_sweep_interrupted');
+    }
+    await deleteItems(owned.filter((row) => !row.SK.startsWith(VIDEO_SORT_PREFIX)));
   }
   throwIfArmed('collection_sweep_interrupted');
   await deleteCollectionRecord(accountId, collectionId);

@@ -12,6 +12,10 @@
  * | Collection name guard (unique per account) | ACC#<account_id>      | COLNAME#<name>      |                   |                 |
  * | Collections being deleted (sweep resumes)  |                       |                     | DELETING          | COL#<id>        |
  * | Everything a collection owns (cascade)     |                       |                     | COL#<collection_id>| <child SK>     |
+ * | Videos of an account (newest first)        | ACC#<account_id>      | VID#<video_id>      | COL#<collection_id>| VID#<video_id> |
+ * | Jobs of an account (newest first)          | ACC#<account_id>      | JOB#<job_id>        | COL#<collection_id>| JOB#<job_id>   |
+ * | Upload sessions                            | ACC#<account_id>      | UPL#<upload_id>     | COL#<collection_id>| UPL#<upload_id>|
+ * | Open uploads by expiry (daily sweep)       | OPEN_UPLOADS          | <expires_iso>#<upl> |                   |                 |
  * | Idempotency records (Powertools)           | IDEMPOTENCY           | <fn>#<key hash>     |                   |                 |
  *
  * Uniqueness (email, collection name) is a guard item written with attribute_not_exists in the
@@ -34,6 +38,19 @@ export const keys = {
   collectionDeleting: (collectionId: string) => ({ GSI1PK: 'DELETING', GSI1SK: `COL#${collectionId}` }),
   deletingCollections: () => ({ GSI1PK: 'DELETING' }),
   ownedByCollection: (collectionId: string) => ({ GSI1PK: `COL#${collectionId}` }),
+
+  video: (accountId: string, videoId: string) => ({ PK: `ACC#${accountId}`, SK: `VID#${videoId}` }),
+  videoIndex: (collectionId: string, videoId: string) => ({ GSI1PK: `COL#${collectionId}`, GSI1SK: `VID#${videoId}` }),
+  videosOf: (accountId: string) => ({ PK: `ACC#${accountId}`, SKPrefix: 'VID#' }),
+
+  job: (accountId: string, jobId: string) => ({ PK: `ACC#${accountId}`, SK: `JOB#${jobId}` }),
+  jobIndex: (collectionId: string, jobId: string) => ({ GSI1PK: `COL#${collectionId}`, GSI1SK: `JOB#${jobId}` }),
+  jobsOf: (accountId: string) => ({ PK: `ACC#${accountId}`, SKPrefix: 'JOB#' }),
+
+  upload: (accountId: string, uploadId: string) => ({ PK: `ACC#${accountId}`, SK: `UPL#${uploadId}` }),
+  uploadIndex: (collectionId: string, uploadId: string) => ({ GSI1PK: `COL#${collectionId}`, GSI1SK: `UPL#${uploadId}` }),
+  openUpload: (expiresAtIso: string, uploadId: string) => ({ PK: 'OPEN_UPLOADS', SK: `${expiresAtIso}#${uploadId}` }),
+  openUploadsBefore: (isoTime: string) => ({ PK: 'OPEN_UPLOADS', SKBefore: `${isoTime}#~` }),
 
   idempotency: { partitionValue: 'IDEMPOTENCY' },
 } as const;

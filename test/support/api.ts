@@ -3,15 +3,16 @@ import { startLocalRuntime, type LocalRuntime } from '#infra/local/runtime';
 
 /** The real local runtime for one test file, on a random port, over the shared stand-ins. */
 export async function startTestApi(): Promise<LocalRuntime> {
-  const tableName = process.env.FRAMESEEK_TABLE_NAME;
-  if (!tableName) throw new Error('per-file-env did not run');
+  const { FRAMESEEK_TABLE_NAME: tableName, FRAMESEEK_S3_ENDPOINT: s3Endpoint, FRAMESEEK_MEDIA_BUCKET: bucket, FRAMESEEK_TEST_DATA_DIR: dataDir } = process.env;
+  if (!tableName || !s3Endpoint || !bucket || !dataDir) throw new Error('per-file-env did not run');
   return startLocalRuntime({
     host: '127.0.0.1',
     port: 0,
-    dataDir: '',
+    dataDir,
     tableName,
-    bucket: inject('s3Bucket'),
-    standIns: { dynamoDbEndpoint: inject('dynamoDbEndpoint'), s3Endpoint: inject('s3Endpoint') },
+    bucket,
+    dynamoDbEndpoint: inject('dynamoDbEndpoint'),
+    s3Port: Number(new URL(s3Endpoint).port),
   });
 }
 

@@ -1,10 +1,15 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inject } from 'vitest';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#infra/local/credentials';
+import { freePort } from '#infra/local/runtime';
 
 /**
- * Runs before each test file's imports: points config at the shared stand-ins and a table of
- * this file's own, so files never see each other's data.
+ * Runs before each test file's imports: points config at the shared DynamoDB Local with a table of
+ * this file's own, and at this file's own S3 stand-in (started by the runtime on the port chosen here),
+ * so files never see each other's data. Small upload sizes keep multipart tests fast.
  */
 Object.assign(process.env, {
   FRAMESEEK_STAGE: 'test',
@@ -12,8 +17,10 @@ Object.assign(process.env, {
   AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
   AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
   FRAMESEEK_DYNAMODB_ENDPOINT: inject('dynamoDbEndpoint'),
-  FRAMESEEK_S3_ENDPOINT: inject('s3Endpoint'),
-  FRAMESEEK_MEDIA_BUCKET: inject('s3Bucket'),
+  FRAMESEEK_S3_ENDPOINT: `http://127.0.0.1:${await freePort()}`,
+  FRAMESEEK_MEDIA_BUCKET: 'frameseek-test-media',
   FRAMESEEK_TABLE_NAME: `frameseek-test-${randomBytes(4).toString('hex')}`,
-  AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: '1',
+  FRAMESEEK_TEST_DATA_DIR: mkdtempSync(join(tmpdir(), 'frameseek-file-')),
+  FRAMESEEK_SINGLE_PUT_MAX_BYTES: String(1024 * 1024),
+  FRAMESEEK_MULTIPART_PART_BYTES: String(256 * 1024),
 });

@@ -1,0 +1,312 @@
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { db, tableName } from '#lib/db/client';
+import { keys } from '#lib/db/keys';
+import { queryPrefixNewestFirst } from '#lib/db/query';
+import { failedConditionIndexes, isConditionFailure } from '#lib/db/conditions';
+import type { JobErrorCode } from '#lib/errors';
+
+export type VideoStatus = 'uploading' | 'processing' | 'ready' | 'failed' | 'deleting';
+export type JobStatus = 'queued' | 'pending' | 'processing' | 'done' | 'failed';
+
+export interface VideoRecord {
+  video_id: string;
+  account_id: string;
+  collection_id: string;
+  job_id: string;
+  upload_id: string;
+  filename: string;
+  status: VideoStatus;
+  mime_type: string;
+  container: string;
+  source_key: string;
+  declared_size_bytes: number;
+  file_size_bytes: number | null;
+  duration_secs: number | null;
+  width: number | null;
+  height: number | null;
+  fps: number | null;
+  codec: string | null;
+  webhook_url: string | null;
+  /** Bytes this video adds to the account's storage counter now (reserved, then actual, then 0). */
+  counted_account_bytes: number;
+  /** Bytes and seconds this video adds to its collection's figures now. */
+  counted_collection_bytes: number;
+  counted_collection_secs: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface JobRecord {
+  job_id: string;
+  account_id: string;
+  video_id: string;
+  collection_id: string;
+  status: JobStatus;
+  stage: string;
+  progress_pct: number;
+  error: { code: JobErrorCode; message: string } | null;
+  chunks_total: number;
+  chunks_done: number;
+  chunks_enqueued: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export async function getVideoRecord(accountId: string, videoId: string): Promise<VideoRecord | undefined> {
+  const result = await db.send(new GetCommand({ TableName: tableName, Key: keys.video(accountId, videoId), ConsistentRead: true }));
+  return result.Item as VideoRecord | undefined;
+}
+
+export async function getJobRecord(accountId: string, jobId: string): Promise<JobRecord | undefined> {
+  const result = await db.send(new GetCommand({ TableName: tableName, Key: keys.job(accountId, jobId), ConsistentRead: true }));
+  return result.Item as JobRecord | undefined;
+}
+
+export function listVideoRecords(accountId: string): Promise<VideoRecord[]> {
+  const { PK, SKPrefix } = keys.videosOf(accountId);
+  return queryPrefixNewestFirst<VideoRecord>(tableName, PK, SKPrefix);
+}
+
+export function listJobRecords(accountId: string): Promise<JobRecord[]> {
+  const { PK, SKPrefix } = keys.jobsOf(accountId);
+  return queryPrefixNewestFirst<JobRecord>(tableName, PK, SKPrefix);
+}
+
+/** Ingest's claim on a stored object: uploading → processing, once. False when already claimed. */
+export async function claimVideoForIngest(video: VideoRecord, at: string): Promise<boolean> {
+  try {
+    await db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: tableName,
+              Key: keys.video(video.account_id, video.video_id),
+              UpdateExpression: 'SET #status = :processing, updated_at = :at',
+              ConditionExpression: '#status = :uploading',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':processing': 'processing', ':uploading': 'uploading', ':at': at },
+            },
+          },
+          {
+            Update: {
+              TableName: tableName,
+              Key: keys.job(video.account_id, video.job_id),
+              UpdateExpression: 'SET stage = :probing, updated_at = :at',
+              ConditionExpression: 'attribute_exists(PK)',
+              ExpressionAttributeValues: { ':probing': 'probing', ':at': at },
+            },
+          },
+        ],
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (failedConditionIndexes(error)?.length) return false;
+    throw error;
+  }
+}
+
+export interface ProbedFacts {
+  file_size_bytes: number;
+  duration_secs: number;
+  width: number | null;
+  height: number | null;
+  fps: number | null;
+  codec: string | null;
+  mime_type: string;
+  chunks_total: number;
+}
+
+/**
+ * Ingest accepted the bytes: the video gets its facts, the job waits for the indexer, and the
+ * account's reservation becomes the real size while the collection's figures grow — one transaction.
+ */
+export async function recordIngested(video: VideoRecord, facts: ProbedFacts, at: string): Promise<void> {
+  const accountDelta = facts.file_size_bytes - video.counted_account_bytes;
+  try {
+    await db.send(
+    new TransactWriteCommand({
+      TransactItems: [
+        {
+          Update: {
+            TableName: tableName,
+            Key: keys.video(video.account_id, video.video_id),
+            UpdateExpression:
+              'SET file_size_bytes = :size, duration_secs = :duration, width = :width, height = :height, fps = :fps, codec = :codec, mime_type = :mime, counted_account_bytes = :size, counted_collection_bytes = :size, counted_collection_secs = :duration, updated_at = :at',
+            ConditionExpression: '#status = :processing AND counted_collection_bytes = :zero',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':size': facts.file_size_bytes,
+              ':duration': facts.duration_secs,
+              ':width': facts.width,
+              ':height': facts.height,
+              ':fps': facts.fps,
+              ':codec': facts.codec,
+              ':mime': facts.mime_type,
+              ':processing': 'processing',
+              ':zero': 0,
+              ':at': at,
+            },
+          },
+        },
+          {
+            Update: {
+              TableName: tableName,
+              Key: keys.job(video.account_id, video.job_id),
+              UpdateExpression: 'SET #status = :pending, stage = :stage, chunks_total = :chunks, updated_at = :at',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':pending': 'pending', ':stage': 'waiting_for_indexer', ':chunks': facts.chunks_total, ':at': at },
+            },
+          },
+          {
+            Update: {
+              TableName: tableName,
+              Key: keys.account(video.account_id),
+              UpdateExpression: 'ADD storage_bytes :delta',
+              ExpressionAttributeValues: { ':delta': accountDelta },
+            },
+          },
+          {
+            Update: {
+              TableName: tableName,
+              Key: keys.collection(video.account_id, video.collection_id),
+              UpdateExpression: 'ADD storage_bytes :size, total_duration_secs :duration',
+              ConditionExpression: 'attribute_exists(PK)',
+              ExpressionAttributeValues: { ':size': facts.file_size_bytes, ':duration': facts.duration_secs },
+            },
+          },
+        ],
+      }),
+    );
+  } catch (error) {
+    // Already recorded by a twin delivery, or the video was deleted meanwhile: nothing to add.
+    if (!failedConditionIndexes(error)?.length) throw error;
+  }
+}
+
+export async function markChunksEnqueued(accountId: string, jobId: string, at: string): Promise<void> {
+  await db.send(
+    new UpdateCommand({
+      TableName: tableName,
+      Key: keys.job(accountId, jobId),
+      UpdateExpression: 'SET chunks_enqueued = :yes, updated_at = :at',
+      ExpressionAttributeValues: { ':yes': true, ':at': at },
+    }),
+  );
+}
+
+/**
+ * Ingest refused the bytes: video failed, job failed with its code, the account's storage
+ * given back. Conditional on the video still being in ingest, so a repeat changes nothing.
+ */
+export async function recordIngestFailure(video: VideoRecord, error: { code: JobErrorCode; message: string }, at: string): Promise<void> {
+  try {
+    await db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: tableName,
+              Key: keys.video(video.account_id, video.video_id),
+              UpdateExpression: 'SET #status = :failed, counted_account_bytes = :zero, updated_at = :at',
+              ConditionExpression: '#status = :processing',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':failed': 'failed', ':processing': 'processing', ':zero': 0, ':at': at },
+            },
+          },
+          {
+            Update: {
+              TableName: tableName,
+              Key: keys.job(video.account_id, video.job_id),
+              UpdateExpression: 'SET #status = :failed, stage = :stage, #error = :error, updated_at = :at',
+              ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
+              ExpressionAttributeValues: { ':failed': 'failed', ':stage': 'probing', ':error': error, ':at': at },
+            },
+          },
+          {
+            Update: {
+              TableName: tableName,
+              Key: keys.account(video.account_id),
+              UpdateExpression: 'ADD storage_bytes :release',
+              ExpressionAttributeValues: { ':release': -video.counted_account_bytes },
+            },
+          },
+        ],
+      }),
+    );
+  } catch (failure) {
+    if (!failedConditionIndexes(failure)?.length) throw failure;
+  }
+}
+
+/** First step of a video delete: invisible at once; the sweep that follows is safe to repeat. */
+export async function markVideoDeleting(video: VideoRecord, at: string): Promise<void> {
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: keys.video(video.account_id, video.video_id),
+        UpdateExpression: 'SET #status = :deleting, updated_at = :at',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':deleting': 'deleting', ':at': at },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
+}
+
+/**
+ * The rows of a video and the counters it fed, as transaction items; the collection's only while
+ * it exists; the upload session kept when an abandoned upload should still answer its status.
+ */
+function removalItems(video: VideoRecord, withCollection: boolean, keepUpload: boolean) {
+  const items = [
+    { Delete: { TableName: tableName, Key: keys.video(video.account_id, video.video_id), ConditionExpression: 'attribute_exists(PK)' } },
+    { Delete: { TableName: tableName, Key: keys.job(video.account_id, video.job_id) } },
+    ...(keepUpload ? [] : [{ Delete: { TableName: tableName, Key: keys.upload(video.account_id, video.upload_id) } }]),
+    {
+      Update: {
+        TableName: tableName,
+        Key: keys.account(video.account_id),
+        UpdateExpression: 'ADD storage_bytes :release',
+        ExpressionAttributeValues: { ':release': -video.counted_account_bytes },
+      },
+    },
+  ];
+  if (!withCollection) return items;
+  return [
+    ...items,
+    {
+      Update: {
+        TableName: tableName,
+        Key: keys.collection(video.account_id, video.collection_id),
+        UpdateExpression: 'ADD video_count :minusOne, storage_bytes :bytes, total_duration_secs :secs',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeValues: { ':minusOne': -1, ':bytes': -video.counted_collection_bytes, ':secs': -video.counted_collection_secs },
+      },
+    },
+  ];
+}
+
+/**
+ * Last step of a video delete: its rows go and every counter it fed gives back exactly what it
+ * counted, in one transaction conditional on the row still being there (so it happens once).
+ */
+export async function removeVideoRows(video: VideoRecord, options: { keepUpload: boolean } = { keepUpload: false }): Promise<void> {
+  try {
+    await db.send(new TransactWriteCommand({ TransactItems: removalItems(video, true, options.keepUpload) }));
+  } catch (error) {
+    const failed = failedConditionIndexes(error);
+    if (!failed?.length) throw error;
+    if (failed.includes(0)) return;
+    // The collection row is already gone (its own delete is finishing): release the rest.
+    try {
+      await db.send(new TransactWriteCommand({ TransactItems: removalItems(video, false, options.keepUpload) }));
+    } catch (retryError) {
+      if (!failedConditionIndexes(retryError)?.length) throw retryError;
+    }
+  }
+}

@@ -1,0 +1,121 @@
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  ListPartsCommand,
+  NoSuchKey,
+  NotFound,
+  PutObjectCommand,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { s3, mediaBucket } from '#lib/storage/client';
+
+/** Everything Frameseek does with S3 objects; nothing else talks to S3. */
+
+/** A PUT URL bound to the declared length and type: S3 refuses any other body. */
+export function presignPut(key: string, contentType: string, contentLength: number, expiresInSecs: number): Promise<string> {
+  return getSignedUrl(s3, new PutObjectCommand({ Bucket: mediaBucket, Key: key, ContentType: contentType, ContentLength: contentLength }), {
+    expiresIn: expiresInSecs,
+    signableHeaders: new Set(['content-type', 'content-length']),
+  });
+}
+
+export async function startMultipart(key: string, contentType: string): Promise<string> {
+  const result = await s3.send(new CreateMultipartUploadCommand({ Bucket: mediaBucket, Key: key, ContentType: contentType }));
+  if (!result.UploadId) throw new Error('S3 returned no UploadId');
+  return result.UploadId;
+}
+
+/** A part URL bound to the part's exact length. */
+export function presignPart(key: string, storageUploadId: string, partNumber: number, contentLength: number, expiresInSecs: number): Promise<string> {
+  return getSignedUrl(
+    s3,
+    new UploadPartCommand({ Bucket: mediaBucket, Key: key, UploadId: storageUploadId, PartNumber: partNumber, ContentLength: contentLength }),
+    { expiresIn: expiresInSecs, signableHeaders: new Set(['content-length']) },
+  );
+}
+
+export interface StoredPart {
+  partNumber: number;
+  etag: string;
+  size: number;
+}
+
+export async function listStoredParts(key: string, storageUploadId: string): Promise<StoredPart[]> {
+  const parts: StoredPart[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await s3.send(new ListPartsCommand({ Bucket: mediaBucket, Key: key, UploadId: storageUploadId, PartNumberMarker: marker }));
+    for (const part of page.Parts ?? []) {
+      if (part.PartNumber && part.ETag) parts.push({ partNumber: part.PartNumber, etag: part.ETag.replaceAll('"', ''), size: part.Size ?? 0 });
+    }
+    marker = page.IsTruncated ? page.NextPartNumberMarker : undefined;
+  } while (marker);
+  return parts;
+}
+
+export async function completeMultipart(key: string, storageUploadId: string, parts: ReadonlyArray<{ partNumber: number; etag: string }>): Promise<void> {
+  await s3.send(
+    new CompleteMultipartUploadCommand({
+      Bucket: mediaBucket,
+      Key: key,
+      UploadId: storageUploadId,
+      MultipartUpload: { Parts: parts.map((part) => ({ PartNumber: part.partNumber, ETag: `"${part.etag}"` })) },
+    }),
+  );
+}
+
+export async function abortMultipart(key: string, storageUploadId: string): Promise<void> {
+  await s3.send(new AbortMultipartUploadCommand({ Bucket: mediaBucket, Key: key, UploadId: storageUploadId })).catch((error: unknown) => {
+    if (!(error instanceof Error && error.name === 'NoSuchUpload')) throw error;
+  });
+}
+
+/** Size of a stored object, or undefined when there is none. */
+export async function storedSize(key: string): Promise<number | undefined> {
+  try {
+    const head = await s3.send(new HeadObjectCommand({ Bucket: mediaBucket, Key: key }));
+    return head.ContentLength ?? 0;
+  } catch (error) {
+    if (error instanceof NotFound || error instanceof NoSuchKey) return undefined;
+    throw error;
+  }
+}
+
+/** The first bytes of an object (a ranged GET: the rest is never read). */
+export async function readHead(key: string, bytes: number): Promise<Uint8Array> {
+  const result = await s3.send(new GetObjectCommand({ Bucket: mediaBucket, Key: key, Range: `bytes=0-${bytes - 1}` }));
+  return result.Body ? await result.Body.transformToByteArray() : new Uint8Array();
+}
+
+export function presignGet(key: string, expiresInSecs: number): Promise<string> {
+  return getSignedUrl(s3, new GetObjectCommand({ Bucket: mediaBucket, Key: key }), { expiresIn: expiresInSecs });
+}
+
+export async function putObject(key: string, body: Uint8Array, contentType: string): Promise<void> {
+  await s3.send(new PutObjectCommand({ Bucket: mediaBucket, Key: key, Body: body, ContentType: contentType }));
+}
+
+const DELETE_CONCURRENCY = 16;
+
+/**
+ * Deletes every object under a prefix; safe to repeat. One DeleteObject per key (a video has a
+ * source and its thumbnails): the batch DeleteObjects call is not signed alike by every S3 stand-in.
+ */
+export async function deletePrefix(prefix: string): Promise<number> {
+  let deleted = 0;
+  for (;;) {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: mediaBucket, Prefix: prefix, MaxKeys: 1000 }));
+    const objectKeys = (page.Contents ?? []).flatMap((object) => (object.Key ? [object.Key] : []));
+    if (objectKeys.length === 0) return deleted;
+    for (let start = 0; start < objectKeys.length; start += DELETE_CONCURRENCY) {
+      await Promise.all(objectKeys.slice(start, start + DELETE_CONCURRENCY).map((Key) => s3.send(new DeleteObjectCommand({ Bucket: mediaBucket, Key }))));
+    }
+    deleted += objectKeys.length;
+  }
+}

@@ -1,0 +1,141 @@
+import { config } from '#lib/config';
+import { now } from '#lib/clock';
+import { logInfo, logWarn } from '#lib/log';
+import type { JobErrorCode } from '#lib/errors';
+import { MAX_VIDEO_BYTES, type Container } from '#lib/media/formats';
+import { familyOf, sniffContainer, SNIFF_BYTES } from '#lib/media/sniff';
+import { probeMedia, ProbeFailed } from '#lib/media/probe';
+import { parseSourceKey, videoPrefix } from '#lib/storage/layout';
+import { deletePrefix, presignGet, readHead, storedSize } from '#lib/storage/objects';
+import { endUpload, getUploadRecord } from '#lib/db/uploads';
+import {
+  claimVideoForIngest,
+  getJobRecord,
+  getVideoRecord,
+  markChunksEnqueued,
+  recordIngestFailure,
+  recordIngested,
+  type VideoRecord,
+} from '#lib/db/videos';
+import { indexQueue, type IndexChunkMessage } from '#lib/queue/index-queue';
+
+/** A stored file that is not what it must be; becomes the job's error, never an HTTP answer. */
+class Refused extends Error {
+  constructor(
+    readonly code: JobErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const PROBE_URL_SECS = 15 * 60;
+
+/**
+ * Runs on every object-created event. Whatever the client declared, the stored bytes are checked
+ * again: real size, magic numbers, then a probe of container and streams. A refused file fails its
+ * job with a code, loses its object and its storage reservation. A repeated event changes nothing.
+ */
+export async function ingestStoredObject(key: string): Promise<void> {
+  const ids = parseSourceKey(key);
+  if (!ids) {
+    logWarn('ingest: object outside the media layout ignored', { key });
+    return;
+  }
+  const video = await getVideoRecord(ids.accountId, ids.videoId);
+  if (!video || video.status === 'deleting' || video.source_key !== key) {
+    // Bytes for a video that was deleted or abandoned meanwhile: nothing may keep them.
+    await deletePrefix(videoPrefix(ids.accountId, ids.videoId));
+    return;
+  }
+  if (!(await claimVideoForIngest(video, now().toISOString()))) {
+    await resumeEnqueueIfNeeded(video);
+    return;
+  }
+  const upload = await getUploadRecord(video.account_id, video.upload_id);
+  if (upload) await endUpload(upload, 'complete');
+
+  try {
+    const facts = await inspect(video);
+    const chunkSecs = config.FRAMESEEK_CHUNK_SECS;
+    const chunksTotal = Math.max(1, Math.ceil(facts.durationSecs / chunkSecs));
+    await recordIngested(
+      { ...video, status: 'processing' },
+      {
+        file_size_bytes: facts.sizeBytes,
+        duration_secs: facts.durationSecs,
+        width: facts.width,
+        height: facts.height,
+        fps: facts.fps,
+        codec: facts.codec,
+        mime_type: video.mime_type,
+        chunks_total: chunksTotal,
+      },
+      now().toISOString(),
+    );
+    await enqueueChunks(video, facts.durationSecs, chunksTotal);
+    logInfo('ingest: accepted', { video_id: video.video_id, job_id: video.job_id, chunks: chunksTotal });
+  } catch (error) {
+    if (!(error instanceof Refused)) throw error;
+    await deletePrefix(videoPrefix(video.account_id, video.video_id));
+    await recordIngestFailure({ ...video, status: 'processing' }, { code: error.code, message: error.message }, now().toISOString());
+    logInfo('ingest: refused', { video_id: video.video_id, job_id: video.job_id, code: error.code });
+  }
+}
+
+interface Inspected {
+  sizeBytes: number;
+  durationSecs: number;
+  width: number | null;
+  height: number | null;
+  fps: number | null;
+  codec: string | null;
+}
+
+async function inspect(video: VideoRecord): Promise<Inspected> {
+  const sizeBytes = await storedSize(video.source_key);
+  if (sizeBytes === undefined) throw new Refused('UNSUPPORTED_FORMAT', 'The uploaded file disappeared before it could be checked');
+  if (sizeBytes === 0) throw new Refused('UNSUPPORTED_FORMAT', 'The uploaded file is empty');
+  if (sizeBytes > video.declared_size_bytes || sizeBytes > MAX_VIDEO_BYTES) {
+    throw new Refused('UPLOAD_TOO_LARGE', `The stored file is ${sizeBytes} bytes, more than the ${Math.min(video.declared_size_bytes, MAX_VIDEO_BYTES)} declared or allowed`);
+  }
+
+  const family = sniffContainer(await readHead(video.source_key, SNIFF_BYTES));
+  const declared = familyOf(video.container as Container);
+  if (family === 'unknown') throw new Refused('UNSUPPORTED_FORMAT', `The file's bytes are not a ${video.container.toUpperCase()} video (or any format we support)`);
+  if (family !== declared) throw new Refused('UNSUPPORTED_FORMAT', `The file's bytes are a different format than its declared ${video.container.toUpperCase()}`);
+
+  let probe;
+  try {
+    probe = await probeMedia(await presignGet(video.source_key, PROBE_URL_SECS));
+  } catch (error) {
+    if (error instanceof ProbeFailed) throw new Refused('UNSUPPORTED_FORMAT', 'The file could not be read as a video: it may be truncated or damaged');
+    throw error;
+  }
+  if (!probe.hasVideo) throw new Refused('UNSUPPORTED_FORMAT', 'The file has no video stream');
+  if (probe.durationSecs <= 0) throw new Refused('UNSUPPORTED_FORMAT', 'The video has no duration: it may be truncated or damaged');
+  return { sizeBytes, durationSecs: probe.durationSecs, width: probe.width, height: probe.height, fps: probe.fps, codec: probe.codec };
+}
+
+async function enqueueChunks(video: VideoRecord, durationSecs: number, chunksTotal: number): Promise<void> {
+  const chunkSecs = config.FRAMESEEK_CHUNK_SECS;
+  const messages: IndexChunkMessage[] = Array.from({ length: chunksTotal }, (_, index) => ({
+    account_id: video.account_id,
+    video_id: video.video_id,
+    job_id: video.job_id,
+    chunk_index: index,
+    chunks_total: chunksTotal,
+    start_secs: index * chunkSecs,
+    end_secs: Math.min(durationSecs, (index + 1) * chunkSecs),
+  }));
+  await indexQueue.send(messages);
+  await markChunksEnqueued(video.account_id, video.job_id, now().toISOString());
+}
+
+/** A repeat of an event whose first delivery stopped between recording and enqueueing. */
+async function resumeEnqueueIfNeeded(video: VideoRecord): Promise<void> {
+  const job = await getJobRecord(video.account_id, video.job_id);
+  if (job?.status === 'pending' && !job.chunks_enqueued && video.duration_secs !== null) {
+    await enqueueChunks(video, video.duration_secs, job.chunks_total);
+  }
+}

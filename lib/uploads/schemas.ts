@@ -1,0 +1,44 @@
+import * as z from 'zod';
+
+export const createUploadBody = z.strictObject({
+  collection_id: z.string().min(1).max(64),
+  filename: z.string().trim().min(1).max(255),
+  /** Any positive integer validates here; the 5 GB maximum is a media limit (errors.md step 8). */
+  size_bytes: z.number().int().positive(),
+  content_type: z.string().min(1).max(255),
+  webhook_url: z.url({ protocol: /^https?$/ }).max(2048).optional(),
+});
+
+export const uploadParams = z.strictObject({ upload_id: z.string().min(1).max(64) });
+
+export const completeUploadBody = z.strictObject({
+  parts: z
+    .array(z.strictObject({ part_number: z.number().int().min(1).max(10_000), etag: z.string().min(1).max(200) }))
+    .max(10_000)
+    .optional(),
+});
+
+const partUrl = z.object({ part_number: z.number().int(), url: z.string() });
+
+export const uploadTicket = z.object({
+  upload_id: z.string(),
+  video_id: z.string(),
+  job_id: z.string(),
+  expires_at: z.string(),
+  method: z.literal('PUT'),
+  url: z.string().optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  multipart: z.object({ part_size: z.number().int(), parts: z.array(partUrl) }).optional(),
+});
+
+export const uploadState = z.object({
+  upload_id: z.string(),
+  video_id: z.string(),
+  job_id: z.string(),
+  status: z.enum(['awaiting_bytes', 'complete', 'aborted', 'expired']),
+  expires_at: z.string(),
+  parts_received: z.array(z.number().int()).optional(),
+  multipart: z.object({ part_size: z.number().int(), parts: z.array(partUrl) }).optional(),
+});
+
+export const queuedJob = z.object({ job_id: z.string(), video_id: z.string(), status: z.literal('queued') });

@@ -1,0 +1,264 @@
+import { config } from '#lib/config';
+import { now, nowMs } from '#lib/clock';
+import { newId } from '#lib/ids';
+import { AppError } from '#lib/errors';
+import { planLimits } from '#lib/billing/plans';
+import { requireAccount } from '#lib/accounts/accounts';
+import { requireCollection } from '#lib/collections/collections';
+import { checkDeclaredVideo, MAX_VIDEO_BYTES } from '#lib/media/formats';
+import { sourceKey, videoPrefix } from '#lib/storage/layout';
+import { abortMultipart, completeMultipart, deletePrefix, listStoredParts, presignPart, presignPut, startMultipart, storedSize } from '#lib/storage/objects';
+import { dropOpenUploadEntry, endUpload, storageLimitError, getUploadRecord, insertUpload, listExpiredOpenUploads, type UploadRecord, type UploadStatus } from '#lib/db/uploads';
+import { getVideoRecord, removeVideoRows, type JobRecord, type VideoRecord } from '#lib/db/videos';
+
+export interface DeclaredUpload {
+  collectionId: string;
+  filename: string;
+  sizeBytes: number;
+  contentType: string;
+  webhookUrl?: string | undefined;
+}
+
+interface PartUrl {
+  part_number: number;
+  url: string;
+}
+
+export interface UploadTicket {
+  upload_id: string;
+  video_id: string;
+  job_id: string;
+  expires_at: string;
+  method: 'PUT';
+  url?: string;
+  headers?: Record<string, string>;
+  multipart?: { part_size: number; parts: PartUrl[] };
+}
+
+export interface UploadState {
+  upload_id: string;
+  video_id: string;
+  job_id: string;
+  status: UploadStatus;
+  expires_at: string;
+  parts_received?: number[];
+  multipart?: { part_size: number; parts: PartUrl[] };
+}
+
+function partLength(upload: Pick<UploadRecord, 'size_bytes' | 'part_size'>, partNumber: number): number {
+  const partSize = upload.part_size ?? upload.size_bytes;
+  return Math.min(partSize, upload.size_bytes - (partNumber - 1) * partSize);
+}
+
+function secondsLeft(upload: Pick<UploadRecord, 'expires_at_iso'>): number {
+  return Math.max(1, Math.floor((Date.parse(upload.expires_at_iso) - nowMs()) / 1000));
+}
+
+async function partUrls(upload: UploadRecord, partNumbers: readonly number[]): Promise<PartUrl[]> {
+  const storageUploadId = upload.storage_upload_id ?? '';
+  return Promise.all(
+    partNumbers.map(async (partNumber) => ({
+      part_number: partNumber,
+      url: await presignPart(upload.source_key, storageUploadId, partNumber, partLength(upload, partNumber), secondsLeft(upload)),
+    })),
+  );
+}
+
+/**
+ * POST /v1/uploads: checks in the order of errors.md (collection → size/type → plan storage),
+ * reserves the storage, and hands out a presigned PUT, or presigned parts above the single-PUT size.
+ */
+export async function createPresignedUpload(accountId: string, declared: DeclaredUpload): Promise<UploadTicket> {
+  await requireCollection(accountId, declared.collectionId);
+  const format = checkDeclaredVideo(declared, MAX_VIDEO_BYTES);
+  const account = await requireAccount(accountId);
+  const limits = planLimits(account.plan);
+  // Checked here so no multipart upload is started in vain; the transaction checks again atomically.
+  if ((account.storage_bytes ?? 0) + declared.sizeBytes > limits.storage_limit_bytes) {
+    throw storageLimitError(limits.storage_limit_bytes, account.storage_bytes ?? 0);
+  }
+
+  const createdAt = now();
+  const videoId = newId('video');
+  const key = sourceKey(accountId, videoId, format.extensions[0]);
+  const multipart = declared.sizeBytes > config.FRAMESEEK_SINGLE_PUT_MAX_BYTES;
+  const partSize = config.FRAMESEEK_MULTIPART_PART_BYTES;
+  const upload: UploadRecord = {
+    upload_id: newId('upload'),
+    account_id: accountId,
+    collection_id: declared.collectionId,
+    video_id: videoId,
+    job_id: newId('job'),
+    method: multipart ? 'multipart' : 'PUT',
+    source_key: key,
+    content_type: format.contentType,
+    size_bytes: declared.sizeBytes,
+    part_size: multipart ? partSize : null,
+    parts_count: multipart ? Math.ceil(declared.sizeBytes / partSize) : null,
+    storage_upload_id: multipart ? await startMultipart(key, format.contentType) : null,
+    status: 'awaiting_bytes',
+    expires_at_iso: new Date(createdAt.getTime() + config.FRAMESEEK_UPLOAD_TTL_SECS * 1000).toISOString(),
+    created_at: createdAt.toISOString(),
+  };
+  const video: VideoRecord = {
+    video_id: videoId,
+    account_id: accountId,
+    collection_id: declared.collectionId,
+    job_id: upload.job_id,
+    upload_id: upload.upload_id,
+    filename: declared.filename,
+    status: 'uploading',
+    mime_type: format.contentType,
+    container: format.container,
+    source_key: key,
+    declared_size_bytes: declared.sizeBytes,
+    file_size_bytes: null,
+    duration_secs: null,
+    width: null,
+    height: null,
+    fps: null,
+    codec: null,
+    webhook_url: declared.webhookUrl ?? null,
+    counted_account_bytes: declared.sizeBytes,
+    counted_collection_bytes: 0,
+    counted_collection_secs: 0,
+    created_at: upload.created_at,
+    updated_at: upload.created_at,
+  };
+  const job: JobRecord = {
+    job_id: upload.job_id,
+    account_id: accountId,
+    video_id: videoId,
+    collection_id: declared.collectionId,
+    status: 'queued',
+    stage: 'awaiting_bytes',
+    progress_pct: 0,
+    error: null,
+    chunks_total: 0,
+    chunks_done: 0,
+    chunks_enqueued: false,
+    created_at: upload.created_at,
+    updated_at: upload.created_at,
+  };
+  try {
+    await insertUpload(upload, video, job, limits.storage_limit_bytes);
+  } catch (error) {
+    if (upload.storage_upload_id) await abortMultipart(key, upload.storage_upload_id);
+    throw error;
+  }
+
+  const ticket = { upload_id: upload.upload_id, video_id: videoId, job_id: upload.job_id, expires_at: upload.expires_at_iso, method: 'PUT' as const };
+  if (!multipart) {
+    return {
+      ...ticket,
+      url: await presignPut(key, format.contentType, declared.sizeBytes, config.FRAMESEEK_UPLOAD_TTL_SECS),
+      headers: { 'Content-Type': format.contentType, 'Content-Length': String(declared.sizeBytes) },
+    };
+  }
+  const partNumbers = Array.from({ length: upload.parts_count ?? 0 }, (_, index) => index + 1);
+  return { ...ticket, multipart: { part_size: partSize, parts: await partUrls(upload, partNumbers) } };
+}
+
+async function requireUpload(accountId: string, uploadId: string): Promise<UploadRecord> {
+  const upload = await getUploadRecord(accountId, uploadId);
+  if (!upload) throw new AppError('UPLOAD_NOT_FOUND');
+  return upload;
+}
+
+/** GET /v1/uploads/{id}: where an upload stands; for multipart, fresh URLs for the parts still missing. */
+export async function describeUpload(accountId: string, uploadId: string): Promise<UploadState> {
+  const upload = await requireUpload(accountId, uploadId);
+  const state: UploadState = {
+    upload_id: upload.upload_id,
+    video_id: upload.video_id,
+    job_id: upload.job_id,
+    status: upload.status,
+    expires_at: upload.expires_at_iso,
+  };
+  if (upload.method !== 'multipart' || !upload.storage_upload_id || upload.status !== 'awaiting_bytes') return state;
+  const received = await listStoredParts(upload.source_key, upload.storage_upload_id);
+  const receivedNumbers = new Set(received.filter((part) => part.size === partLength(upload, part.partNumber)).map((part) => part.partNumber));
+  const missing = Array.from({ length: upload.parts_count ?? 0 }, (_, index) => index + 1).filter((number) => !receivedNumbers.has(number));
+  return {
+    ...state,
+    parts_received: [...receivedNumbers].sort((a, b) => a - b),
+    multipart: { part_size: upload.part_size ?? 0, parts: await partUrls(upload, missing) },
+  };
+}
+
+/**
+ * POST /v1/uploads/{id}/complete: for multipart, checks every part is stored (and matches the
+ * client's ETags when given) and assembles the object, which starts ingest. Safe to repeat.
+ */
+export async function completeUpload(
+  accountId: string,
+  uploadId: string,
+  claimedParts: ReadonlyArray<{ part_number: number; etag: string }> | undefined,
+): Promise<{ job_id: string; video_id: string; status: 'queued' }> {
+  const upload = await requireUpload(accountId, uploadId);
+  const answer = { job_id: upload.job_id, video_id: upload.video_id, status: 'queued' as const };
+  if (upload.status === 'aborted' || upload.status === 'expired') throw new AppError('UPLOAD_NOT_FOUND', `This upload was ${upload.status}; start a new one`);
+  if (upload.status === 'complete') return answer;
+
+  if (upload.method === 'PUT' || !upload.storage_upload_id) {
+    if ((await storedSize(upload.source_key)) === undefined) throw new AppError('UPLOAD_INCOMPLETE', 'No bytes have arrived yet: PUT the file to the upload URL first');
+    return answer;
+  }
+  if ((await storedSize(upload.source_key)) !== undefined) return answer;
+
+  const stored = new Map((await listStoredParts(upload.source_key, upload.storage_upload_id)).map((part) => [part.partNumber, part]));
+  const expected = Array.from({ length: upload.parts_count ?? 0 }, (_, index) => index + 1);
+  const missing = expected.filter((number) => stored.get(number)?.size !== partLength(upload, number));
+  if (missing.length > 0) {
+    throw new AppError('UPLOAD_INCOMPLETE', `Parts not yet stored in full: ${missing.join(', ')}; GET /v1/uploads/${uploadId} for fresh URLs`);
+  }
+  for (const claimed of claimedParts ?? []) {
+    const actual = stored.get(claimed.part_number);
+    if (!actual || actual.etag !== claimed.etag.replaceAll('"', '')) {
+      throw new AppError('UPLOAD_INCOMPLETE', `Part ${claimed.part_number} does not match what is stored (ETag differs)`);
+    }
+  }
+  await completeMultipart(upload.source_key, upload.storage_upload_id, expected.map((number) => ({ partNumber: number, etag: stored.get(number)?.etag ?? '' })));
+  return answer;
+}
+
+/**
+ * An upload that will never finish (aborted by the client, or expired): its parts and any bytes
+ * go, its reservation is released and its video and job disappear; the session keeps its status.
+ */
+async function abandon(upload: UploadRecord, status: 'aborted' | 'expired'): Promise<void> {
+  if (!(await endUpload(upload, status))) return;
+  if (upload.storage_upload_id) await abortMultipart(upload.source_key, upload.storage_upload_id);
+  await deletePrefix(videoPrefix(upload.account_id, upload.video_id));
+  const video = await getVideoRecord(upload.account_id, upload.video_id);
+  if (video) await removeVideoRows(video, { keepUpload: true });
+}
+
+/** DELETE /v1/uploads/{id}. */
+export async function abortUpload(accountId: string, uploadId: string): Promise<void> {
+  const upload = await requireUpload(accountId, uploadId);
+  if (upload.status === 'complete') {
+    throw new AppError('VALIDATION_ERROR', 'This upload is complete; delete the video with DELETE /v1/videos/{video_id} instead', {
+      fields: [{ path: 'upload_id', message: 'upload already complete' }],
+    });
+  }
+  if (upload.status === 'awaiting_bytes') await abandon(upload, 'aborted');
+}
+
+/** The daily sweep: every upload session past its expiry that never completed. Returns how many. */
+export async function expireStaleUploads(): Promise<number> {
+  let expired = 0;
+  for (;;) {
+    const entries = await listExpiredOpenUploads(now().toISOString(), 100);
+    if (entries.length === 0) return expired;
+    for (const entry of entries) {
+      const upload = await getUploadRecord(entry.account_id, entry.upload_id);
+      if (upload?.status === 'awaiting_bytes') {
+        await abandon(upload, 'expired');
+        expired += 1;
+      } else {
+        await dropOpenUploadEntry(entry.expires_at_iso, entry.upload_id);
+      }
+    }
+  }
+}

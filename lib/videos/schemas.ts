@@ -1,0 +1,65 @@
+import * as z from 'zod';
+import { paginationQuery } from '#lib/http/pagination';
+
+/** `status=a,b` (or the parameter repeated): a list of allowed values. */
+function statusList<const T extends readonly [string, ...string[]]>(values: T) {
+  return z
+    .union([z.string(), z.array(z.string())])
+    .transform((value) => (Array.isArray(value) ? value : [value]).flatMap((item) => item.split(',')).map((item) => item.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(values)));
+}
+
+export const VIDEO_STATUSES = ['uploading', 'processing', 'ready', 'failed'] as const;
+export const JOB_STATUSES = ['queued', 'pending', 'processing', 'done', 'failed'] as const;
+
+export const listVideosQuery = z.strictObject({
+  collection_id: z.string().min(1).max(64).optional(),
+  status: statusList(VIDEO_STATUSES).optional(),
+  ...paginationQuery(),
+});
+
+export const videoParams = z.strictObject({ video_id: z.string().min(1).max(64) });
+
+export const listJobsQuery = z.strictObject({
+  collection_id: z.string().min(1).max(64).optional(),
+  status: statusList(JOB_STATUSES).optional(),
+  ...paginationQuery(),
+});
+
+export const jobParams = z.strictObject({ job_id: z.string().min(1).max(64) });
+
+const videoListItem = z.object({
+  id: z.string(),
+  filename: z.string(),
+  collection_id: z.string(),
+  status: z.enum([...VIDEO_STATUSES, 'deleting']),
+  duration_secs: z.number().nullable(),
+  width: z.number().int().nullable(),
+  height: z.number().int().nullable(),
+  fps: z.number().nullable(),
+  codec: z.string().nullable(),
+  mime_type: z.string(),
+  file_size_bytes: z.number().int().nullable(),
+  progress_pct: z.number().int(),
+  created_at: z.string(),
+});
+
+export const videoList = z.array(videoListItem);
+export const videoDetail = videoListItem.extend({
+  playback_url: z.string().nullable(),
+  segments_count: z.number().int(),
+  models: z.object({ embedder: z.string().nullable(), transcriber: z.string().nullable(), text_reader: z.string().nullable() }),
+});
+
+export const jobView = z.object({
+  id: z.string(),
+  job_id: z.string(),
+  video_id: z.string(),
+  collection_id: z.string(),
+  status: z.enum(JOB_STATUSES),
+  stage: z.string(),
+  progress_pct: z.number().int(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});

@@ -1,0 +1,169 @@
+import { now } from '#lib/clock';
+import { AppError } from '#lib/errors';
+import { paginate, type Page } from '#lib/http/pagination';
+import { videoPrefix } from '#lib/storage/layout';
+import { abortMultipart, deletePrefix, presignGet } from '#lib/storage/objects';
+import { endUpload, getUploadRecord } from '#lib/db/uploads';
+import {
+  getJobRecord,
+  getVideoRecord,
+  listJobRecords,
+  listVideoRecords,
+  markVideoDeleting,
+  removeVideoRows,
+  type JobRecord,
+  type JobStatus,
+  type VideoRecord,
+  type VideoStatus,
+} from '#lib/db/videos';
+
+const PLAYBACK_URL_SECS = 60 * 60;
+
+export interface VideoListItem {
+  id: string;
+  filename: string;
+  collection_id: string;
+  status: VideoStatus;
+  duration_secs: number | null;
+  width: number | null;
+  height: number | null;
+  fps: number | null;
+  codec: string | null;
+  mime_type: string;
+  file_size_bytes: number | null;
+  progress_pct: number;
+  created_at: string;
+}
+
+export interface VideoDetail extends VideoListItem {
+  playback_url: string | null;
+  segments_count: number;
+  models: { embedder: string | null; transcriber: string | null; text_reader: string | null };
+}
+
+export interface JobView {
+  id: string;
+  job_id: string;
+  video_id: string;
+  collection_id: string;
+  status: JobStatus;
+  stage: string;
+  progress_pct: number;
+  error: JobRecord['error'];
+  created_at: string;
+  updated_at: string;
+}
+
+function toListItem(video: VideoRecord, job: JobRecord | undefined): VideoListItem {
+  return {
+    id: video.video_id,
+    filename: video.filename,
+    collection_id: video.collection_id,
+    status: video.status,
+    duration_secs: video.duration_secs,
+    width: video.width,
+    height: video.height,
+    fps: video.fps,
+    codec: video.codec,
+    mime_type: video.mime_type,
+    file_size_bytes: video.file_size_bytes,
+    progress_pct: job?.progress_pct ?? 0,
+    created_at: video.created_at,
+  };
+}
+
+function toJobView(job: JobRecord): JobView {
+  return {
+    id: job.job_id,
+    job_id: job.job_id,
+    video_id: job.video_id,
+    collection_id: job.collection_id,
+    status: job.status,
+    stage: job.stage,
+    progress_pct: job.progress_pct,
+    error: job.error,
+    created_at: job.created_at,
+    updated_at: job.updated_at,
+  };
+}
+
+/** A video the caller may see: missing, another account's and being-deleted all look the same. */
+async function requireVideo(accountId: string, videoId: string): Promise<VideoRecord> {
+  const video = await getVideoRecord(accountId, videoId);
+  if (!video || video.status === 'deleting') throw new AppError('VIDEO_NOT_FOUND');
+  return video;
+}
+
+export interface VideoFilters {
+  collectionId?: string | undefined;
+  statuses?: readonly VideoStatus[] | undefined;
+}
+
+export async function listVideos(accountId: string, filters: VideoFilters, page: number, perPage: number): Promise<Page<VideoListItem>> {
+  const [videos, jobs] = await Promise.all([listVideoRecords(accountId), listJobRecords(accountId)]);
+  const jobsById = new Map(jobs.map((job) => [job.job_id, job]));
+  const visible = videos.filter(
+    (video) =>
+      video.status !== 'deleting' &&
+      (!filters.collectionId || video.collection_id === filters.collectionId) &&
+      (!filters.statuses?.length || filters.statuses.includes(video.status)),
+  );
+  const result = paginate(visible, page, perPage);
+  return { ...result, items: result.items.map((video) => toListItem(video, jobsById.get(video.job_id))) };
+}
+
+export async function describeVideo(accountId: string, videoId: string): Promise<VideoDetail> {
+  const video = await requireVideo(accountId, videoId);
+  const job = await getJobRecord(accountId, video.job_id);
+  const stored = video.status === 'processing' || video.status === 'ready';
+  return {
+    ...toListItem(video, job),
+    playback_url: stored ? await presignGet(video.source_key, PLAYBACK_URL_SECS) : null,
+    segments_count: 0,
+    models: { embedder: null, transcriber: null, text_reader: null },
+  };
+}
+
+/**
+ * Removes a video's bytes and rows and gives back every figure it counted. Safe to repeat:
+ * each step either finds its work done or does it.
+ */
+export async function purgeVideo(video: VideoRecord): Promise<void> {
+  const upload = await getUploadRecord(video.account_id, video.upload_id);
+  if (upload?.status === 'awaiting_bytes' && (await endUpload(upload, 'aborted')) && upload.storage_upload_id) {
+    await abortMultipart(upload.source_key, upload.storage_upload_id);
+  }
+  await deletePrefix(videoPrefix(video.account_id, video.video_id));
+  await removeVideoRows(video);
+}
+
+export async function deleteVideo(accountId: string, videoId: string): Promise<void> {
+  const video = await requireVideo(accountId, videoId);
+  await markVideoDeleting(video, now().toISOString());
+  await purgeVideo(video);
+}
+
+export async function getJob(accountId: string, jobId: string): Promise<JobView> {
+  const job = await getJobRecord(accountId, jobId);
+  if (!job) throw new AppError('JOB_NOT_FOUND');
+  return toJobView(job);
+}
+
+export async function listJobs(
+  accountId: string,
+  filters: { status?: readonly JobStatus[] | undefined; collectionId?: string | undefined },
+  page: number,
+  perPage: number,
+): Promise<Page<JobView>> {
+  const jobs = (await listJobRecords(accountId)).filter(
+    (job) => (!filters.collectionId || job.collection_id === filters.collectionId) && (!filters.status?.length || filters.status.includes(job.status)),
+  );
+  const result = paginate(jobs, page, perPage);
+  return { ...result, items: result.items.map(toJobView) };
+}
+
+/** For a collection's cascade: purge a video row found under the collection. */
+export async function purgeVideoById(accountId: string, videoId: string): Promise<void> {
+  const video = await getVideoRecord(accountId, videoId);
+  if (video) await purgeVideo(video);
+}
