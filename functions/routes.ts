@@ -296,6 +296,7 @@ export type RouteName = keyof typeof routes;
 /** Functions driven by events rather than HTTP; the CDK stack wires their triggers. */
 export const backgroundFunctions = {
   ingest: { name: 'ingest', entry: 'functions/events/ingest.ts', memoryMb: 1024, timeoutSecs: 300 },
+  dailyMaintenance: { name: 'dailyMaintenance', entry: 'functions/schedules/daily.ts', memoryMb: 512, timeoutSecs: 900 },
 } as const;
 
 /** Unknown paths and methods, and CORS preflights: API Gateway's $default route. */
