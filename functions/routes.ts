@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { defineRoute, type FallbackRoute } from '#lib/http/route';
 import { credentialsBody, loginBody, accountResponse, signedInResponse } from '#lib/accounts/schemas';
 import { apiKeyParams, apiKeyView, createApiKeyBody, createdApiKey } from '#lib/auth/schemas';
-import { completeUploadBody, createUploadBody, queuedJob, uploadParams, uploadState, uploadTicket } from '#lib/uploads/schemas';
+import { completeUploadBody, createUploadBody, DIRECT_UPLOAD_MAX_BYTES, directUploadFields, queuedJob, uploadParams, uploadState, uploadTicket } from '#lib/uploads/schemas';
 import { jobParams, jobView, listJobsQuery, listVideosQuery, videoDetail, videoList, videoParams } from '#lib/videos/schemas';
 import { collectionBody, collectionDetail, collectionListItem, collectionParams, listCollectionsQuery } from '#lib/collections/schemas';
 
@@ -192,6 +192,20 @@ export const routes = {
     summary: 'Start an upload: a presigned PUT up to 100 MB, presigned multipart parts above (up to 5 GB)',
     request: { body: createUploadBody },
     response: uploadTicket,
+  }),
+  directUpload: defineRoute({
+    name: 'directUpload',
+    method: 'POST',
+    path: '/v1/upload',
+    entry: 'functions/uploads/direct.ts',
+    auth: 'key',
+    rateLimit: 'upload',
+    idempotent: true,
+    successStatus: 202,
+    summary: 'Compatibility route: a small video (≤ 4 MB) as multipart/form-data `file`; larger files use POST /v1/uploads',
+    request: { body: directUploadFields },
+    multipart: { fileFields: ['file'], maxFileBytes: DIRECT_UPLOAD_MAX_BYTES },
+    response: queuedJob,
   }),
   getUpload: defineRoute({
     name: 'getUpload',

@@ -6,7 +6,9 @@ import type { z } from 'zod';
 import { config } from '#lib/config';
 import { newId } from '#lib/ids';
 import { nowMs } from '#lib/clock';
-import { AppError, ERROR_CATALOGUE } from '#lib/errors';
+import { createHash } from 'node:crypto';
+import { AppError, ERROR_CATALOGUE, validationError } from '#lib/errors';
+import { parseMultipart, type UploadedFile } from '#lib/http/multipart';
 import { throwIfArmed } from '#lib/faults';
 import { authenticate } from '#lib/auth/authenticate';
 import type { Principal } from '#lib/auth/principal';
@@ -31,6 +33,7 @@ interface RequestState {
   params?: unknown;
   query?: unknown;
   body?: unknown;
+  files: Record<string, UploadedFile>;
 }
 
 export type ApiContext = Context & { frameseek?: RequestState };
@@ -43,6 +46,8 @@ export interface ApiRequest<TAuth extends AuthKind, TSchemas extends RequestSche
   query: Infer<TSchemas['query']>;
   body: Infer<TSchemas['body']>;
   principal: TAuth extends 'none' ? undefined : Principal;
+  /** File parts of a multipart route, by field name. */
+  files: Record<string, UploadedFile>;
   requestId: string;
   sourceIp: string;
 }
@@ -70,7 +75,7 @@ const requestIdentity = (): MiddlewareObj<Event, Result, Error, ApiContext> => {
   };
   return {
     before: async (request) => {
-      request.context.frameseek = { requestId: newId('request'), startedMs: nowMs() };
+      request.context.frameseek = { requestId: newId('request'), startedMs: nowMs(), files: {} };
     },
     after: stamp,
     onError: stamp,
@@ -116,12 +121,30 @@ const authentication = (route: Pick<RouteDefinition, 'auth' | 'method'>): Middle
   },
 });
 
+/** Step 5 for multipart routes: fields as strings, files aside; unknown file fields refused. */
+async function parseFormBody(event: Event, multipart: NonNullable<RouteDefinition['multipart']>, state: RequestState): Promise<Record<string, string>> {
+  const contentType = header(event, 'content-type') ?? '';
+  if (!/^multipart\/form-data\b/i.test(contentType)) {
+    throw new AppError('BAD_REQUEST', `This route takes Content-Type: multipart/form-data (got ${contentType.split(';')[0] || 'none'})`);
+  }
+  const body = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
+  const { fields, files } = await parseMultipart(body, contentType, multipart.maxFileBytes);
+  const unknownFiles = Object.keys(files).filter((name) => !multipart.fileFields.includes(name));
+  if (unknownFiles.length > 0) throw validationError(unknownFiles.map((name) => ({ path: name, message: 'unknown file field' })));
+  state.files = files;
+  return fields;
+}
+
 /** Steps 5–6: the body parses, then path, query and body validate against the route's schemas. */
-const requestValidation = (route: Pick<RouteDefinition, 'request'>): MiddlewareObj<Event, Result, Error, ApiContext> => ({
+const requestValidation = (route: Pick<RouteDefinition, 'request' | 'multipart'>): MiddlewareObj<Event, Result, Error, ApiContext> => ({
   before: async (request) => {
     const state = stateOf(request);
     const { event } = request;
-    const rawBody = route.request.body ? parseJsonBody(event.body, event.isBase64Encoded, header(event, 'content-type')) : undefined;
+    const rawBody = route.multipart
+      ? await parseFormBody(event, route.multipart, state)
+      : route.request.body
+        ? parseJsonBody(event.body, event.isBase64Encoded, header(event, 'content-type'))
+        : undefined;
     if (route.request.params) state.params = validatePart(route.request.params, event.pathParameters ?? {}, 'path');
     if (route.request.query) state.query = validatePart(route.request.query, parseQueryString(event.rawQueryString), 'query');
     else if (event.rawQueryString) validateNoQuery(event.rawQueryString);
@@ -151,6 +174,7 @@ export function apiHandler<const TAuth extends AuthKind, const TSchemas extends 
       query: state.query,
       body: state.body,
       principal: state.principal,
+      files: state.files,
       requestId: state.requestId,
       sourceIp: event.requestContext.http.sourceIp,
     } as ApiRequest<TAuth, TSchemas>;
@@ -162,7 +186,7 @@ export function apiHandler<const TAuth extends AuthKind, const TSchemas extends 
               routeName: route.name,
               accountId: state.principal.accountId,
               idempotencyKey,
-              request: { params: state.params, query: state.query, body: state.body },
+              request: { params: state.params, query: state.query, body: state.body, files: fileDigests(state.files) },
             },
             () => handle(apiRequest),
           )
@@ -187,6 +211,11 @@ export function apiHandler<const TAuth extends AuthKind, const TSchemas extends 
     .use(authentication(route))
     .use(requestValidation(route))
     .handler(run);
+}
+
+/** Files take part in the idempotency comparison by digest, not by their bytes. */
+function fileDigests(files: Record<string, UploadedFile>): Record<string, string> {
+  return Object.fromEntries(Object.entries(files).map(([name, file]) => [name, createHash('sha256').update(file.bytes).digest('hex')]));
 }
 
 function respond(route: Pick<RouteDefinition, 'successStatus' | 'bareJson'>, state: RequestState, result: ApiResult): Result {

@@ -79,7 +79,12 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[], version
         default: { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
       },
     };
-    if (route.request.body) {
+    if (route.multipart) {
+      const fields = route.request.body ? toSchema(route.request.body, 'input') : { type: 'object', properties: {} };
+      const properties = { ...(fields.properties as JsonSchema), ...Object.fromEntries(route.multipart.fileFields.map((name) => [name, { type: 'string', format: 'binary' }])) };
+      const required = [...((fields.required ?? []) as string[]), ...route.multipart.fileFields];
+      operation.requestBody = { required: true, content: { 'multipart/form-data': { schema: { ...fields, properties, required } } } };
+    } else if (route.request.body) {
       operation.requestBody = { required: true, content: { 'application/json': { schema: toSchema(route.request.body, 'input') } } };
     }
     paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation };

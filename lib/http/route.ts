@@ -35,6 +35,11 @@ export interface RouteDefinition<
   successStatus: 200 | 201 | 202 | 204;
   summary: string;
   request: TSchemas;
+  /**
+   * multipart/form-data routes: the file fields they take and the most bytes a file may have
+   * (a longer one is parsed as far as the cap and marked truncated for the handler to refuse).
+   */
+  multipart?: { fileFields: readonly string[]; maxFileBytes: number };
   /** Success `data` shape, for the OpenAPI document. */
   response?: z.ZodType;
   /** Whether the response is a bare JSON document rather than the {data, meta} envelope. */

@@ -42,3 +42,12 @@ export const uploadState = z.object({
 });
 
 export const queuedJob = z.object({ job_id: z.string(), video_id: z.string(), status: z.literal('queued') });
+
+/** The compatibility route's cap: what fits Lambda's 6 MB payload after base64. */
+export const DIRECT_UPLOAD_MAX_BYTES = 4 * 1024 * 1024;
+
+/** POST /v1/upload form fields (the file itself is the `file` part). */
+export const directUploadFields = z.strictObject({
+  collection_id: z.string().min(1).max(64),
+  webhook_url: z.url({ protocol: /^https?$/ }).max(2048).optional(),
+});

@@ -7,7 +7,9 @@ import { requireAccount } from '#lib/accounts/accounts';
 import { requireCollection } from '#lib/collections/collections';
 import { checkDeclaredVideo, MAX_VIDEO_BYTES } from '#lib/media/formats';
 import { sourceKey, videoPrefix } from '#lib/storage/layout';
-import { abortMultipart, completeMultipart, deletePrefix, listStoredParts, presignPart, presignPut, startMultipart, storedSize } from '#lib/storage/objects';
+import { abortMultipart, completeMultipart, deletePrefix, listStoredParts, presignPart, presignPut, putObject, startMultipart, storedSize } from '#lib/storage/objects';
+import type { UploadedFile } from '#lib/http/multipart';
+import { DIRECT_UPLOAD_MAX_BYTES } from '#lib/uploads/schemas';
 import { dropOpenUploadEntry, endUpload, storageLimitError, getUploadRecord, insertUpload, listExpiredOpenUploads, type UploadRecord, type UploadStatus } from '#lib/db/uploads';
 import { getVideoRecord, removeVideoRows, type JobRecord, type VideoRecord } from '#lib/db/videos';
 
@@ -65,10 +67,11 @@ async function partUrls(upload: UploadRecord, partNumbers: readonly number[]): P
 }
 
 /**
- * POST /v1/uploads: checks in the order of errors.md (collection → size/type → plan storage),
- * reserves the storage, and hands out a presigned PUT, or presigned parts above the single-PUT size.
+ * Everything both upload routes share, in the order of errors.md: the collection exists (7), the
+ * declared file is a supported video within the size cap (8), the plan has room (9); then the
+ * storage is reserved and the video, its job and the upload session are created in one transaction.
  */
-export async function createPresignedUpload(accountId: string, declared: DeclaredUpload): Promise<UploadTicket> {
+async function openUpload(accountId: string, declared: DeclaredUpload, allowMultipart: boolean): Promise<UploadRecord> {
   await requireCollection(accountId, declared.collectionId);
   const format = checkDeclaredVideo(declared, MAX_VIDEO_BYTES);
   const account = await requireAccount(accountId);
@@ -81,7 +84,7 @@ export async function createPresignedUpload(accountId: string, declared: Declare
   const createdAt = now();
   const videoId = newId('video');
   const key = sourceKey(accountId, videoId, format.extensions[0]);
-  const multipart = declared.sizeBytes > config.FRAMESEEK_SINGLE_PUT_MAX_BYTES;
+  const multipart = allowMultipart && declared.sizeBytes > config.FRAMESEEK_SINGLE_PUT_MAX_BYTES;
   const partSize = config.FRAMESEEK_MULTIPART_PART_BYTES;
   const upload: UploadRecord = {
     upload_id: newId('upload'),
@@ -146,17 +149,40 @@ export async function createPresignedUpload(accountId: string, declared: Declare
     if (upload.storage_upload_id) await abortMultipart(key, upload.storage_upload_id);
     throw error;
   }
+  return upload;
+}
 
-  const ticket = { upload_id: upload.upload_id, video_id: videoId, job_id: upload.job_id, expires_at: upload.expires_at_iso, method: 'PUT' as const };
-  if (!multipart) {
+/** POST /v1/uploads: a presigned PUT bound to the declared length and type, or presigned parts above the single-PUT size. */
+export async function createPresignedUpload(accountId: string, declared: DeclaredUpload): Promise<UploadTicket> {
+  const upload = await openUpload(accountId, declared, true);
+  const ticket = { upload_id: upload.upload_id, video_id: upload.video_id, job_id: upload.job_id, expires_at: upload.expires_at_iso, method: 'PUT' as const };
+  if (upload.method === 'PUT') {
     return {
       ...ticket,
-      url: await presignPut(key, format.contentType, declared.sizeBytes, config.FRAMESEEK_UPLOAD_TTL_SECS),
-      headers: { 'Content-Type': format.contentType, 'Content-Length': String(declared.sizeBytes) },
+      url: await presignPut(upload.source_key, upload.content_type, upload.size_bytes, config.FRAMESEEK_UPLOAD_TTL_SECS),
+      headers: { 'Content-Type': upload.content_type, 'Content-Length': String(upload.size_bytes) },
     };
   }
   const partNumbers = Array.from({ length: upload.parts_count ?? 0 }, (_, index) => index + 1);
-  return { ...ticket, multipart: { part_size: partSize, parts: await partUrls(upload, partNumbers) } };
+  return { ...ticket, multipart: { part_size: upload.part_size ?? 0, parts: await partUrls(upload, partNumbers) } };
+}
+
+/** POST /v1/upload: a small file sent through the API itself; stored, then ingested like any other. */
+export async function createDirectUpload(
+  accountId: string,
+  collectionId: string,
+  file: UploadedFile,
+  webhookUrl: string | undefined,
+): Promise<{ job_id: string; video_id: string; status: 'queued' }> {
+  await requireCollection(accountId, collectionId);
+  if (file.truncated) {
+    throw new AppError('UPLOAD_TOO_LARGE', 'This route takes files up to 4 MB; upload larger files with POST /v1/uploads (presigned, up to 5 GB)', {
+      limit: DIRECT_UPLOAD_MAX_BYTES,
+    });
+  }
+  const upload = await openUpload(accountId, { collectionId, filename: file.filename, sizeBytes: file.bytes.length, contentType: file.contentType, webhookUrl }, false);
+  await putObject(upload.source_key, file.bytes, upload.content_type);
+  return { job_id: upload.job_id, video_id: upload.video_id, status: 'queued' };
 }
 
 async function requireUpload(accountId: string, uploadId: string): Promise<UploadRecord> {

@@ -54,6 +54,8 @@ export interface ApiResponse {
 export interface RequestOptions {
   token?: string;
   body?: unknown;
+  /** A multipart/form-data body (fetch sets the boundary). */
+  form?: FormData;
   rawBody?: string;
   contentType?: string;
   headers?: Record<string, string>;
@@ -65,10 +67,11 @@ export function client(baseUrl: string | (() => string)) {
   async function call(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse> {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
-    let body: string | undefined;
-    if (options.rawBody !== undefined) body = options.rawBody;
+    let body: string | FormData | undefined;
+    if (options.form !== undefined) body = options.form;
+    else if (options.rawBody !== undefined) body = options.rawBody;
     else if (options.body !== undefined) body = JSON.stringify(options.body);
-    if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
+    if (typeof body === 'string') headers['content-type'] = options.contentType ?? 'application/json';
     const response = await fetch(`${base()}${path}`, { method, headers, body });
     const text = await response.text();
     let parsed: Json = {};
