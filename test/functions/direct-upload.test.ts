@@ -20,7 +20,7 @@ function form(fields: Record<string, string>, file?: { bytes: Buffer; filename: 
 async function settledJob(token: string, jobId: string): Promise<Json> {
   for (let attempt = 0; attempt < 150; attempt += 1) {
     const job = await api.get(`/v1/jobs/${jobId}`, { token });
-    if (job.body.data.status !== 'queued') return job.body.data;
+    if (String(job.body.data.status) !== 'queued') return job.body.data;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`job ${jobId} never settled`);

@@ -16,14 +16,14 @@ async function startUpload(token: string, collectionId: string, filename: string
 }
 
 async function put(url: string, body: Buffer, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(url, { method: 'PUT', body, headers });
+  return fetch(url, { method: 'PUT', body: new Uint8Array(body), headers });
 }
 
 /** Polls the job (as a client would) until it leaves queued/probing. */
 async function settledJob(client: Client, token: string, jobId: string): Promise<Json> {
   for (let attempt = 0; attempt < 150; attempt += 1) {
     const job = await client.get(`/v1/jobs/${jobId}`, { token });
-    if (job.body.data.status !== 'queued') return job.body.data;
+    if (String(job.body.data.status) !== 'queued') return job.body.data;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`job ${jobId} never settled`);
@@ -71,7 +71,7 @@ describe('POST /v1/uploads (presigned PUT)', () => {
     expect(Number(video.body.data.duration_secs)).toBeCloseTo(3, 0);
     const playback = await fetch(String(video.body.data.playback_url));
     expect(Buffer.from(await playback.arrayBuffer()).equals(bytes)).toBe(true);
-    expect(localIndexQueue.pending().filter((message) => message.job_id === ticket.body.data.job_id)).toEqual([
+    expect(localIndexQueue.pending().filter((message) => message.job_id === String(ticket.body.data.job_id))).toEqual([
       expect.objectContaining({ chunk_index: 0, chunks_total: 1, start_secs: 0 }),
     ]);
   });
