@@ -9,6 +9,7 @@ import { createApiServer } from '#infra/local/http-adapter';
 import { ensureTable, startDynamoDbLocal, type RunningDynamoDb } from '#infra/local/dynamodb';
 import { adaptClientToStandIn, startS3Local, type RunningS3 } from '#infra/local/s3';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#infra/local/credentials';
+import { startScheduler, type LocalScheduler } from '#infra/local/scheduler';
 
 /**
  * The whole product on one machine: DynamoDB Local and an S3-compatible server as stand-ins that
@@ -38,6 +39,7 @@ export interface LocalRuntime {
   dynamoDbEndpoint: string;
   dynamoDbMode: RunningDynamoDb['mode'] | 'external';
   s3Endpoint: string;
+  scheduler: LocalScheduler;
   stop(): Promise<void>;
 }
 
@@ -80,6 +82,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     const load = (entry: string) => import(pathToFileURL(resolve(PROJECT_ROOT, entry)).href);
     deliverStorageEvents(s3, () => load(backgroundFunctions.ingest.entry));
+    const { now } = await import('#lib/clock');
+    const scheduler = startScheduler({
+      now,
+      runDaily: async () => ((await load(backgroundFunctions.dailyMaintenance.entry)) as { handler: () => Promise<unknown> }).handler(),
+    });
+    started.push({ stop: async () => scheduler.stop() });
     const server = createApiServer({ routes: Object.values(routes), fallback: fallbackRoute, load });
     await listen(server, options.port, options.host);
     started.push({ stop: () => close(server) });
@@ -90,6 +98,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       dynamoDbEndpoint,
       dynamoDbMode: dynamo?.mode ?? 'external',
       s3Endpoint,
+      scheduler,
       stop: () => stopAll(started),
     };
   } catch (error) {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createKey, errorOf, list, signUp, useTestApi, type Client, type Json } from '#test/support/api';
 import { media, type MediaName } from '#test/support/media';
+import type { S3Event } from 'aws-lambda';
 import { localIndexQueue } from '#lib/queue/index-queue';
+import { handler as ingest } from '#functions/events/ingest';
 
 const api = useTestApi();
 
@@ -207,6 +209,25 @@ describe('ingest refuses what is not a supported video', () => {
     const job = await settledJob(api, token, String(ticket.job_id));
 
     expect(job).toMatchObject({ status: 'failed', error: { code: 'UNSUPPORTED_FORMAT' } });
+  });
+});
+
+describe('storage events', () => {
+  it('the same event delivered again (and concurrently) creates one job and counts the bytes once', async () => {
+    const { token, collectionId } = await setUp();
+    const { ticket } = await uploadFile(token, collectionId, 'clip.mp4', 'video/mp4');
+    const key = `videos/${(await api.get('/v1/account', { token })).body.data.id}/${ticket.video_id}/source.mp4`;
+    const event = { Records: [{ eventName: 'ObjectCreated:Put', s3: { object: { key } } }] } as unknown as S3Event;
+
+    await Promise.all([ingest(event), ingest(event)]);
+    await settledJob(api, token, String(ticket.job_id));
+    await ingest(event);
+
+    const jobs = await api.get('/v1/jobs', { token });
+    expect(list(jobs.body.data)).toEqual([expect.objectContaining({ id: ticket.job_id, status: 'pending' })]);
+    expect(localIndexQueue.pending().filter((message) => message.job_id === String(ticket.job_id))).toHaveLength(1);
+    expect((await api.get(`/v1/collections/${collectionId}`, { token })).body.data).toMatchObject({ video_count: 1, storage_bytes: (await media('clip.mp4')).length });
+    expect((await api.get('/v1/account', { token })).body.data.usage.storage_bytes).toBe((await media('clip.mp4')).length);
   });
 });
 

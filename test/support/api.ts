@@ -31,16 +31,17 @@ export function list(value: Json | undefined): Json[] {
  * Starts the runtime before this file's tests and stops it after; returns a client whose
  * calls go to it over HTTP.
  */
-export function useTestApi(): Client {
+export function useTestApi(): Client & { runtime: () => LocalRuntime } {
   let runtime: LocalRuntime | undefined;
   beforeAll(async () => {
     runtime = await startTestApi();
   });
   afterAll(() => runtime?.stop());
-  return client(() => {
+  const running = () => {
     if (!runtime) throw new Error('the test runtime is not running yet');
-    return runtime.url;
-  });
+    return runtime;
+  };
+  return Object.assign(client(() => running().url), { runtime: running });
 }
 
 export interface ApiResponse {
