@@ -42,12 +42,22 @@ const configSchema = z
     FRAMESEEK_UPLOAD_TTL_SECS: z.coerce.number().int().positive().default(24 * 60 * 60),
     /** Videos are indexed in chunks of this many seconds, each one queue message. */
     FRAMESEEK_CHUNK_SECS: z.coerce.number().int().positive().default(300),
+    /**
+     * Outgoing-fetch guard exceptions, `host:port` pairs that may be reached although private
+     * (tests' local file servers). Empty by default; refused in prod.
+     */
+    FRAMESEEK_URL_GUARD_ALLOW: commaList,
+    /** The function that fetches source URLs in the background (AWS); unset locally, where it runs in-process. */
+    FRAMESEEK_FETCH_FUNCTION_NAME: z.string().optional(),
     /** SQS queue for index chunks; unset locally, where an in-process queue stands in. */
     FRAMESEEK_INDEX_QUEUE_URL: z.url().optional(),
     /** Fault switches for tests, `name` or `name:target` (e.g. internal_error:getAccount); refused in prod. */
     FRAMESEEK_FAULTS: commaList.pipe(z.array(faultSwitch)),
   })
   .superRefine((env, context) => {
+    if (env.FRAMESEEK_STAGE === 'prod' && env.FRAMESEEK_URL_GUARD_ALLOW.length > 0) {
+      context.addIssue({ code: 'custom', path: ['FRAMESEEK_URL_GUARD_ALLOW'], message: 'URL guard exceptions are refused in the prod stage' });
+    }
     if (env.FRAMESEEK_STAGE === 'prod' && env.FRAMESEEK_FAULTS.length > 0) {
       context.addIssue({ code: 'custom', path: ['FRAMESEEK_FAULTS'], message: 'fault switches are refused in the prod stage' });
     }

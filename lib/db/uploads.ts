@@ -13,7 +13,9 @@ export interface UploadRecord {
   collection_id: string;
   video_id: string;
   job_id: string;
-  method: 'PUT' | 'multipart';
+  method: 'PUT' | 'multipart' | 'url';
+  /** For `url` uploads: where the bytes are fetched from. */
+  source_url?: string | null;
   source_key: string;
   content_type: string;
   size_bytes: number;

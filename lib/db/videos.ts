@@ -5,6 +5,9 @@ import { queryPrefixNewestFirst } from '#lib/db/query';
 import { failedConditionIndexes, isConditionFailure } from '#lib/db/conditions';
 import type { JobErrorCode } from '#lib/errors';
 
+/** What a failed job may carry: the job codes, and the plan limit when a fetched file does not fit. */
+export type JobFailureCode = JobErrorCode | 'PLAN_LIMIT_EXCEEDED';
+
 export type VideoStatus = 'uploading' | 'processing' | 'ready' | 'failed' | 'deleting';
 export type JobStatus = 'queued' | 'pending' | 'processing' | 'done' | 'failed';
 
@@ -44,7 +47,7 @@ export interface JobRecord {
   status: JobStatus;
   stage: string;
   progress_pct: number;
-  error: { code: JobErrorCode; message: string } | null;
+  error: { code: JobFailureCode; message: string } | null;
   chunks_total: number;
   chunks_done: number;
   chunks_enqueued: boolean;
@@ -200,7 +203,12 @@ export async function markChunksEnqueued(accountId: string, jobId: string, at: s
  * Ingest refused the bytes: video failed, job failed with its code, the account's storage
  * given back. Conditional on the video still being in ingest, so a repeat changes nothing.
  */
-export async function recordIngestFailure(video: VideoRecord, error: { code: JobErrorCode; message: string }, at: string): Promise<void> {
+export async function recordIngestFailure(
+  video: VideoRecord,
+  error: { code: JobFailureCode; message: string },
+  at: string,
+  expectedStatus: 'processing' | 'uploading' = 'processing',
+): Promise<void> {
   try {
     await db.send(
       new TransactWriteCommand({
@@ -210,9 +218,9 @@ export async function recordIngestFailure(video: VideoRecord, error: { code: Job
               TableName: tableName,
               Key: keys.video(video.account_id, video.video_id),
               UpdateExpression: 'SET #status = :failed, counted_account_bytes = :zero, updated_at = :at',
-              ConditionExpression: '#status = :processing',
+              ConditionExpression: '#status = :expected',
               ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':failed': 'failed', ':processing': 'processing', ':zero': 0, ':at': at },
+              ExpressionAttributeValues: { ':failed': 'failed', ':expected': expectedStatus, ':zero': 0, ':at': at },
             },
           },
           {
@@ -221,7 +229,7 @@ export async function recordIngestFailure(video: VideoRecord, error: { code: Job
               Key: keys.job(video.account_id, video.job_id),
               UpdateExpression: 'SET #status = :failed, stage = :stage, #error = :error, updated_at = :at',
               ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
-              ExpressionAttributeValues: { ':failed': 'failed', ':stage': 'probing', ':error': error, ':at': at },
+              ExpressionAttributeValues: { ':failed': 'failed', ':stage': expectedStatus === 'uploading' ? 'fetching' : 'probing', ':error': error, ':at': at },
             },
           },
           {
@@ -237,6 +245,70 @@ export async function recordIngestFailure(video: VideoRecord, error: { code: Job
     );
   } catch (failure) {
     if (!failedConditionIndexes(failure)?.length) throw failure;
+  }
+}
+
+export async function setJobStage(accountId: string, jobId: string, stage: string, at: string): Promise<void> {
+  await db.send(
+    new UpdateCommand({
+      TableName: tableName,
+      Key: keys.job(accountId, jobId),
+      UpdateExpression: 'SET stage = :stage, updated_at = :at',
+      ConditionExpression: 'attribute_exists(PK)',
+      ExpressionAttributeValues: { ':stage': stage, ':at': at },
+    }),
+  );
+}
+
+/**
+ * A fetched source URL is in staging: now its size is known, so the storage is reserved under the
+ * plan limit and the video learns its size, format and final key — one transaction.
+ */
+export async function recordFetched(
+  video: VideoRecord,
+  fetched: { sizeBytes: number; sourceKey: string; container: string; mimeType: string },
+  storageLimitBytes: number,
+  at: string,
+): Promise<boolean> {
+  try {
+    await db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: tableName,
+              Key: keys.account(video.account_id),
+              UpdateExpression: 'ADD storage_bytes :size',
+              ConditionExpression: 'attribute_not_exists(storage_bytes) OR storage_bytes <= :maxBefore',
+              ExpressionAttributeValues: { ':size': fetched.sizeBytes, ':maxBefore': storageLimitBytes - fetched.sizeBytes },
+            },
+          },
+          {
+            Update: {
+              TableName: tableName,
+              Key: keys.video(video.account_id, video.video_id),
+              UpdateExpression:
+                'SET declared_size_bytes = :size, counted_account_bytes = :size, source_key = :key, container = :container, mime_type = :mime, updated_at = :at',
+              ConditionExpression: '#status = :uploading AND counted_account_bytes = :zero',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: {
+                ':size': fetched.sizeBytes,
+                ':key': fetched.sourceKey,
+                ':container': fetched.container,
+                ':mime': fetched.mimeType,
+                ':uploading': 'uploading',
+                ':zero': 0,
+                ':at': at,
+              },
+            },
+          },
+        ],
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (failedConditionIndexes(error)?.includes(0)) return false;
+    throw error;
   }
 }
 

@@ -52,8 +52,11 @@ export interface ApiRequest<TAuth extends AuthKind, TSchemas extends RequestSche
   sourceIp: string;
 }
 
-/** What a handler returns: `data` (and extra `meta`) for the envelope, or nothing for a 204. */
-export type ApiResult = { data: unknown; meta?: Record<string, unknown> } | void;
+/**
+ * What a handler returns: `data` (and extra `meta`) for the envelope, or nothing for a 204.
+ * `accepted` answers 202 instead of the route's status, for work that continues in the background.
+ */
+export type ApiResult = { data: unknown; meta?: Record<string, unknown>; accepted?: boolean } | void;
 
 const JSON_HEADERS = { 'Content-Type': 'application/json; charset=utf-8' };
 
@@ -223,5 +226,5 @@ function respond(route: Pick<RouteDefinition, 'successStatus' | 'bareJson'>, sta
   const body = route.bareJson
     ? result.data
     : { data: result.data, meta: { request_id: state.requestId, took_ms: nowMs() - state.startedMs, ...result.meta } };
-  return { statusCode: route.successStatus, headers: { ...JSON_HEADERS }, body: JSON.stringify(body) };
+  return { statusCode: result.accepted ? 202 : route.successStatus, headers: { ...JSON_HEADERS }, body: JSON.stringify(body) };
 }

@@ -3,8 +3,13 @@ import { AppError, validationError, type FieldError } from '#lib/errors';
 
 /** Turns zod issues into the contract's `detail.fields` ([{path, message}]). */
 export function fieldErrors(issues: readonly z.core.$ZodIssue[], location: 'path' | 'query' | 'body'): FieldError[] {
-  return issues.flatMap((issue) => {
+  return issues.flatMap((issue): FieldError[] => {
     const base = issue.path.map(String).join('.');
+    // A union (e.g. an upload from a file or from a URL): report the branch the input came closest to.
+    if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+      const closest = issue.errors.reduce((best, branch) => (branch.length < best.length ? branch : best));
+      return fieldErrors(closest, location);
+    }
     if (issue.code === 'unrecognized_keys') {
       const what = location === 'query' ? 'unknown query parameter' : 'unknown field';
       return issue.keys.map((key) => ({ path: base ? `${base}.${key}` : key, message: what }));

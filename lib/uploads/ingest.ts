@@ -39,7 +39,8 @@ const PROBE_URL_SECS = 15 * 60;
 export async function ingestStoredObject(key: string): Promise<void> {
   const ids = parseSourceKey(key);
   if (!ids) {
-    logWarn('ingest: object outside the media layout ignored', { key });
+    // Staging objects and thumbnails live beside sources; anything else in the bucket is worth a look.
+    if (!key.startsWith('videos/')) logWarn('ingest: object outside the media layout ignored', { key });
     return;
   }
   const video = await getVideoRecord(ids.accountId, ids.videoId);

@@ -1,13 +1,25 @@
 import * as z from 'zod';
 
-export const createUploadBody = z.strictObject({
+const webhookUrl = z.url({ protocol: /^https?$/ }).max(2048).optional();
+
+const presignedUploadBody = z.strictObject({
   collection_id: z.string().min(1).max(64),
   filename: z.string().trim().min(1).max(255),
   /** Any positive integer validates here; the 5 GB maximum is a media limit (errors.md step 8). */
   size_bytes: z.number().int().positive(),
   content_type: z.string().min(1).max(255),
-  webhook_url: z.url({ protocol: /^https?$/ }).max(2048).optional(),
+  webhook_url: webhookUrl,
 });
+
+const urlUploadBody = z.strictObject({
+  collection_id: z.string().min(1).max(64),
+  source_url: z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }).max(2048),
+  filename: z.string().trim().min(1).max(255).optional(),
+  webhook_url: webhookUrl,
+});
+
+/** An upload of bytes the client sends (presigned), or of a public URL Frameseek fetches. */
+export const createUploadBody = z.union([presignedUploadBody, urlUploadBody]);
 
 export const uploadParams = z.strictObject({ upload_id: z.string().min(1).max(64) });
 
@@ -42,6 +54,8 @@ export const uploadState = z.object({
 });
 
 export const queuedJob = z.object({ job_id: z.string(), video_id: z.string(), status: z.literal('queued') });
+
+export const queuedUrlUpload = queuedJob.extend({ upload_id: z.string() });
 
 /** The compatibility route's cap: what fits Lambda's 6 MB payload after base64. */
 export const DIRECT_UPLOAD_MAX_BYTES = 4 * 1024 * 1024;

@@ -1,0 +1,210 @@
+import { PassThrough, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Upload } from '@aws-sdk/lib-storage';
+import { CopyObjectCommand } from '@aws-sdk/client-s3';
+import { config } from '#lib/config';
+import { now } from '#lib/clock';
+import { newId } from '#lib/ids';
+import { AppError } from '#lib/errors';
+import { logInfo } from '#lib/log';
+import { planLimits } from '#lib/billing/plans';
+import { requireAccount } from '#lib/accounts/accounts';
+import { requireCollection } from '#lib/collections/collections';
+import { MAX_VIDEO_BYTES, VIDEO_FORMATS, type VideoFormat } from '#lib/media/formats';
+import { guardedGet, UrlRefused, vetUrl } from '#lib/net/url-guard';
+import { runInBackground } from '#lib/background/run';
+import { s3, mediaBucket } from '#lib/storage/client';
+import { sourceKey, videoPrefix } from '#lib/storage/layout';
+import { deletePrefix } from '#lib/storage/objects';
+import { endUpload, getUploadRecord, insertUpload, type UploadRecord } from '#lib/db/uploads';
+import { getVideoRecord, recordFetched, recordIngestFailure, setJobStage, type JobFailureCode, type JobRecord, type VideoRecord } from '#lib/db/videos';
+
+/** api.md: a server-side fetch is capped at 5 GB and 30 minutes. */
+const FETCH_DEADLINE_MS = 30 * 60 * 1000;
+const CONNECT_TIMEOUT_MS = 30 * 1000;
+
+export interface UrlUploadRequest {
+  collectionId: string;
+  sourceUrl: string;
+  filename?: string | undefined;
+  webhookUrl?: string | undefined;
+}
+
+class FetchRefused extends Error {
+  constructor(
+    readonly code: JobFailureCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function filenameFrom(url: URL): string {
+  const last = decodeURIComponent(url.pathname.split('/').pop() ?? '');
+  return last.trim() || 'video';
+}
+
+/**
+ * POST /v1/uploads with `source_url`: the URL is vetted now (a refused one is a 422 at once),
+ * the video and job are created, and the fetch runs in the background; what goes wrong there
+ * lands on the job.
+ */
+export async function createUrlUpload(accountId: string, request: UrlUploadRequest): Promise<{ upload_id: string; video_id: string; job_id: string; status: 'queued' }> {
+  await requireCollection(accountId, request.collectionId);
+  let vetted;
+  try {
+    vetted = await vetUrl(request.sourceUrl);
+  } catch (error) {
+    if (!(error instanceof UrlRefused)) throw error;
+    throw new AppError('VALIDATION_ERROR', `source_url ${error.message}`, { fields: [{ path: 'source_url', message: error.message }] });
+  }
+  const account = await requireAccount(accountId);
+  const createdAt = now().toISOString();
+  const videoId = newId('video');
+  const upload: UploadRecord = {
+    upload_id: newId('upload'),
+    account_id: accountId,
+    collection_id: request.collectionId,
+    video_id: videoId,
+    job_id: newId('job'),
+    method: 'url',
+    source_url: vetted.url.toString(),
+    source_key: '',
+    content_type: '',
+    size_bytes: 0,
+    part_size: null,
+    parts_count: null,
+    storage_upload_id: null,
+    status: 'awaiting_bytes',
+    expires_at_iso: new Date(Date.parse(createdAt) + config.FRAMESEEK_UPLOAD_TTL_SECS * 1000).toISOString(),
+    created_at: createdAt,
+  };
+  const video: VideoRecord = {
+    video_id: videoId,
+    account_id: accountId,
+    collection_id: request.collectionId,
+    job_id: upload.job_id,
+    upload_id: upload.upload_id,
+    filename: request.filename ?? filenameFrom(vetted.url),
+    status: 'uploading',
+    mime_type: '',
+    container: '',
+    source_key: '',
+    declared_size_bytes: 0,
+    file_size_bytes: null,
+    duration_secs: null,
+    width: null,
+    height: null,
+    fps: null,
+    codec: null,
+    webhook_url: request.webhookUrl ?? null,
+    counted_account_bytes: 0,
+    counted_collection_bytes: 0,
+    counted_collection_secs: 0,
+    created_at: createdAt,
+    updated_at: createdAt,
+  };
+  const job: JobRecord = {
+    job_id: upload.job_id,
+    account_id: accountId,
+    video_id: videoId,
+    collection_id: request.collectionId,
+    status: 'queued',
+    stage: 'fetching',
+    progress_pct: 0,
+    error: null,
+    chunks_total: 0,
+    chunks_done: 0,
+    chunks_enqueued: false,
+    created_at: createdAt,
+    updated_at: createdAt,
+  };
+  await insertUpload(upload, video, job, planLimits(account.plan).storage_limit_bytes);
+  await runInBackground({ kind: 'fetchSource', account_id: accountId, upload_id: upload.upload_id });
+  return { upload_id: upload.upload_id, video_id: videoId, job_id: upload.job_id, status: 'queued' };
+}
+
+function formatOf(contentType: string | undefined, filename: string): VideoFormat | undefined {
+  const type = contentType?.split(';')[0]?.trim().toLowerCase();
+  const extension = filename.split('.').pop()?.toLowerCase() ?? '';
+  return (
+    VIDEO_FORMATS.find((format) => format.contentType === type) ??
+    VIDEO_FORMATS.find((format) => (format.extensions as readonly string[]).includes(extension))
+  );
+}
+
+/**
+ * The background half: streams the URL into a staging object (never holding the file), checking
+ * size as the bytes arrive, then reserves storage and copies the object to its source key — whose
+ * object-created event starts the ordinary ingest. Runs again harmlessly if invoked twice.
+ */
+export async function fetchSourceIntoStorage(accountId: string, uploadId: string): Promise<void> {
+  const upload = await getUploadRecord(accountId, uploadId);
+  const video = upload ? await getVideoRecord(accountId, upload.video_id) : undefined;
+  if (!upload || !video || upload.status !== 'awaiting_bytes' || !upload.source_url || video.status !== 'uploading') return;
+  await setJobStage(accountId, upload.job_id, 'fetching', now().toISOString());
+  const stagingKey = `${videoPrefix(accountId, video.video_id)}incoming.part`;
+  try {
+    const { sizeBytes, format } = await streamToStaging(upload.source_url, video.filename, stagingKey);
+    const account = await requireAccount(accountId);
+    const key = sourceKey(accountId, video.video_id, format.extensions[0]);
+    const reserved = await recordFetched(video, { sizeBytes, sourceKey: key, container: format.container, mimeType: format.contentType }, planLimits(account.plan).storage_limit_bytes, now().toISOString());
+    if (!reserved) throw new FetchRefused('PLAN_LIMIT_EXCEEDED', "The fetched video would take your storage past the plan's limit");
+    await s3.send(new CopyObjectCommand({ Bucket: mediaBucket, Key: key, CopySource: `${mediaBucket}/${stagingKey}`, ContentType: format.contentType, MetadataDirective: 'REPLACE' }));
+    await deletePrefix(stagingKey);
+    logInfo('url ingest: fetched', { upload_id: uploadId, bytes: sizeBytes });
+  } catch (error) {
+    if (!(error instanceof FetchRefused)) throw error;
+    await deletePrefix(videoPrefix(accountId, video.video_id));
+    await endUpload(upload, 'aborted');
+    await recordIngestFailure({ ...video, counted_account_bytes: 0 }, { code: error.code, message: error.message }, now().toISOString(), 'uploading');
+    logInfo('url ingest: refused', { upload_id: uploadId, code: error.code });
+  }
+}
+
+async function streamToStaging(sourceUrl: string, filename: string, stagingKey: string): Promise<{ sizeBytes: number; format: VideoFormat }> {
+  let response;
+  try {
+    response = await guardedGet(sourceUrl, { timeoutMs: CONNECT_TIMEOUT_MS });
+  } catch (error) {
+    if (error instanceof UrlRefused) throw new FetchRefused('INDEXING_FAILED', `Fetching the source URL failed: it ${error.message}`);
+    throw new FetchRefused('INDEXING_FAILED', 'Fetching the source URL failed: the host could not be reached');
+  }
+  const { body } = response;
+  if (response.status !== 200) {
+    body.resume();
+    throw new FetchRefused('INDEXING_FAILED', `Fetching the source URL failed: it answered HTTP ${response.status}`);
+  }
+  const declaredLength = Number(response.headers['content-length'] ?? NaN);
+  if (declaredLength > MAX_VIDEO_BYTES) {
+    body.destroy();
+    throw new FetchRefused('UPLOAD_TOO_LARGE', `The source is ${declaredLength} bytes, over the 5 GB maximum`);
+  }
+  const format = formatOf(response.headers['content-type'], filename || filenameFrom(response.url));
+  if (!format) {
+    body.destroy();
+    throw new FetchRefused('UNSUPPORTED_FORMAT', `The source is ${response.headers['content-type'] ?? 'of unknown type'}, not MP4, MOV, AVI, WebM, MPEG or MKV`);
+  }
+
+  let received = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      received += chunk.length;
+      if (received > MAX_VIDEO_BYTES) done(new FetchRefused('UPLOAD_TOO_LARGE', 'The source grew past the 5 GB maximum while it was fetched'));
+      else done(null, chunk);
+    },
+  });
+  const staged = new PassThrough();
+  const upload = new Upload({ client: s3, params: { Bucket: mediaBucket, Key: stagingKey, Body: staged, ContentType: format.contentType } });
+  const deadline = setTimeout(() => body.destroy(new FetchRefused('INDEXING_FAILED', 'Fetching the source URL took longer than 30 minutes')), FETCH_DEADLINE_MS);
+  try {
+    await Promise.all([pipeline(body, counter, staged), upload.done()]);
+  } catch (error) {
+    await upload.abort().catch(() => undefined);
+    if (error instanceof FetchRefused) throw error;
+    throw new FetchRefused('INDEXING_FAILED', 'Fetching the source URL failed: the connection broke off');
+  } finally {
+    clearTimeout(deadline);
+  }
+  return { sizeBytes: received, format };
+}

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { UrlRefused, vetUrl } from '#lib/net/url-guard';
+
+describe('the URL guard', () => {
+  it.each([
+    'http://127.0.0.1/',
+    'http://127.8.9.10/',
+    'http://0.0.0.0/',
+    'http://10.0.0.1/',
+    'http://172.16.0.1/',
+    'http://172.31.255.255/',
+    'http://192.168.1.1/',
+    'http://169.254.169.254/',
+    'http://100.64.0.1/',
+    'http://100.127.255.255/',
+    'http://224.0.0.1/',
+    'http://[::1]/',
+    'http://[fe80::1]/',
+    'http://[fd00:ec2::254]/',
+    'http://[::ffff:10.0.0.1]/',
+    'http://localhost/',
+  ])('refuses %s', async (url) => {
+    await expect(vetUrl(url)).rejects.toBeInstanceOf(UrlRefused);
+  });
+
+  it.each(['https://93.184.215.14/video.mp4', 'http://172.32.0.1/', 'http://100.128.0.1/', 'http://[2606:4700::1111]/'])('lets %s through', async (url) => {
+    await expect(vetUrl(url)).resolves.toMatchObject({ address: expect.any(String) });
+  });
+
+  it.each(['ftp://example.com/a.mp4', 'http://user:pass@93.184.215.14/', 'not a url'])('refuses %s by its shape', async (url) => {
+    await expect(vetUrl(url)).rejects.toBeInstanceOf(UrlRefused);
+  });
+});
