@@ -192,6 +192,7 @@ export const routes = {
     summary: 'Start an upload: a presigned PUT up to 100 MB, presigned multipart parts above (up to 5 GB); or, with source_url, a background fetch of a public URL (202)',
     request: { body: createUploadBody },
     response: z.union([uploadTicket, queuedUrlUpload]),
+    startsInBackground: ['fetchSource'],
   }),
   directUpload: defineRoute({
     name: 'directUpload',
@@ -310,7 +311,8 @@ export type RouteName = keyof typeof routes;
 /** Functions driven by events rather than HTTP; the CDK stack wires their triggers. */
 export const backgroundFunctions = {
   ingest: { name: 'ingest', entry: 'functions/events/ingest.ts', memoryMb: 1024, timeoutSecs: 300 },
-  fetchSource: { name: 'fetchSource', entry: 'functions/events/fetch-source.ts', memoryMb: 512, timeoutSecs: 900 },
+  /** Invoked asynchronously by the routes that name it in `startsInBackground`; they learn its name from `invokeEnvVar`. */
+  fetchSource: { name: 'fetchSource', entry: 'functions/events/fetch-source.ts', memoryMb: 512, timeoutSecs: 900, invokeEnvVar: 'FRAMESEEK_FETCH_FUNCTION_NAME' },
   dailyMaintenance: { name: 'dailyMaintenance', entry: 'functions/schedules/daily.ts', memoryMb: 512, timeoutSecs: 900 },
 } as const;
 

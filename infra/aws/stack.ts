@@ -1,8 +1,11 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { routes, fallbackRoute } from '#functions/routes';
+import { backgroundFunctions, routes, fallbackRoute } from '#functions/routes';
 import type { RouteDefinition } from '#lib/http/route';
 import { Data } from '#infra/aws/constructs/data';
+import { Media } from '#infra/aws/constructs/media';
+import { Processing } from '#infra/aws/constructs/processing';
+import { Schedules } from '#infra/aws/constructs/schedules';
 import { Api } from '#infra/aws/constructs/api';
 
 export interface FrameseekStackProps extends StackProps {
@@ -13,21 +16,56 @@ export interface FrameseekStackProps extends StackProps {
 /** Frameseek in AWS, assembled from domain constructs; routes come from the route table. */
 export class FrameseekStack extends Stack {
   readonly data: Data;
+  readonly media: Media;
+  readonly processing: Processing;
+  readonly schedules: Schedules;
   readonly api: Api;
 
   constructor(scope: Construct, id: string, props: FrameseekStackProps) {
     super(scope, id, props);
-    this.data = new Data(this, 'Data', { retainOnDelete: props.stage === 'prod' });
+    const retainOnDelete = props.stage === 'prod';
+    this.data = new Data(this, 'Data', { retainOnDelete });
+    this.media = new Media(this, 'Media', { retainOnDelete });
+    const { table } = this.data;
+    const { bucket } = this.media;
+    const storageEnvironment = {
+      FRAMESEEK_STAGE: props.stage,
+      FRAMESEEK_TABLE_NAME: table.tableName,
+      FRAMESEEK_MEDIA_BUCKET: bucket.bucketName,
+    };
+
+    this.processing = new Processing(this, 'Processing', {
+      projectRoot: props.projectRoot,
+      ingest: backgroundFunctions.ingest,
+      fetchSource: backgroundFunctions.fetchSource,
+      table,
+      bucket,
+      environment: storageEnvironment,
+    });
+    this.media.ingestNewVideosWith(this.processing.ingestFunction);
+
+    // Every function knows the queue, even those not allowed to send to it: without the URL the code
+    // would fall back to the in-process queue and lose messages silently instead of failing loudly.
+    const environment = { ...storageEnvironment, FRAMESEEK_INDEX_QUEUE_URL: this.processing.indexQueue.queueUrl };
+    this.schedules = new Schedules(this, 'Schedules', {
+      projectRoot: props.projectRoot,
+      dailyMaintenance: backgroundFunctions.dailyMaintenance,
+      table,
+      bucket,
+      environment,
+    });
     this.api = new Api(this, 'Api', {
       projectRoot: props.projectRoot,
       routes: Object.values(routes) as RouteDefinition[],
       fallback: fallbackRoute,
-      table: this.data.table,
+      table,
+      bucket,
       stage: props.stage,
-      environment: {
-        FRAMESEEK_STAGE: props.stage,
-        FRAMESEEK_TABLE_NAME: this.data.table.tableName,
-      },
+      environment,
+      backgroundTargets: new Map([
+        [backgroundFunctions.fetchSource.name, { fn: this.processing.fetchSourceFunction, invokeEnvVar: backgroundFunctions.fetchSource.invokeEnvVar }],
+      ]),
     });
+    new CfnOutput(this, 'MediaBucketName', { value: bucket.bucketName });
   }
 }

@@ -44,6 +44,8 @@ export interface RouteDefinition<
   response?: z.ZodType;
   /** Whether the response is a bare JSON document rather than the {data, meta} envelope. */
   bareJson?: boolean;
+  /** Background functions (functions/routes.ts `backgroundFunctions`) this route invokes asynchronously. */
+  startsInBackground?: readonly string[];
   memoryMb?: number;
   timeoutSecs?: number;
 }

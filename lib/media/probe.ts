@@ -48,6 +48,11 @@ export async function probeMedia(location: string): Promise<ProbeResult> {
       maxBuffer: 8 * 1024 * 1024,
     }));
   } catch (error) {
+    // A missing or broken tool is our failure, not the file's: it must be retried, never blamed on the upload.
+    if (error instanceof Error && 'code' in error && (error.code === 'ENOENT' || error.code === 'EACCES')) {
+      throw new Error(`ffprobe is not available (${config.FRAMESEEK_FFPROBE}): ${error.message}`);
+    }
+    if (error instanceof Error && 'killed' in error && error.killed) throw new Error('ffprobe timed out', { cause: error });
     const detail = error instanceof Error && 'stderr' in error ? String(error.stderr).trim().split('\n')[0] : String(error);
     throw new ProbeFailed(`ffprobe could not read the file: ${detail}`);
   }

@@ -1,51 +1,34 @@
-import { resolve } from 'node:path';
 import { CfnOutput, Duration } from 'aws-cdk-lib';
 import { CorsHttpMethod, HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { FallbackRoute, RouteDefinition } from '#lib/http/route';
-import { API_BUNDLE } from '#infra/aws/bundling';
+import { BundledFunction } from '#infra/aws/constructs/bundled-function';
 
 export interface ApiProps {
   readonly projectRoot: string;
   readonly routes: readonly RouteDefinition[];
   readonly fallback: FallbackRoute;
   readonly table: ITable;
+  readonly bucket: IBucket;
   readonly stage: string;
   readonly environment: Readonly<Record<string, string>>;
+  /** Functions routes may start in the background, by name, with the variable that tells a route their name. */
+  readonly backgroundTargets: ReadonlyMap<string, { readonly fn: IFunction; readonly invokeEnvVar: string }>;
 }
 
 /** The HTTP API: one bundled function per route of the route table, plus the $default catch-all. */
 export class Api extends Construct {
   readonly httpApi: HttpApi;
-  readonly functions: ReadonlyMap<string, NodejsFunction>;
+  readonly functions: ReadonlyMap<string, BundledFunction>;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
-    const makeFunction = (name: string, entry: string, memoryMb = 512, timeoutSecs = 10) =>
-      new NodejsFunction(this, `${name}Function`, {
-        entry: resolve(props.projectRoot, entry),
-        handler: 'handler',
-        runtime: Runtime.NODEJS_22_X,
-        architecture: Architecture.ARM_64,
-        memorySize: memoryMb,
-        timeout: Duration.seconds(timeoutSecs),
-        projectRoot: props.projectRoot,
-        depsLockFilePath: resolve(props.projectRoot, 'package-lock.json'),
-        environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
-        bundling: {
-          target: API_BUNDLE.target,
-          format: OutputFormat.ESM,
-          minify: API_BUNDLE.minify,
-          sourceMap: API_BUNDLE.sourceMap,
-          mainFields: [...API_BUNDLE.mainFields],
-          banner: API_BUNDLE.banner,
-          externalModules: [...API_BUNDLE.externalModules],
-        },
-      });
+    const makeFunction = (name: string, entry: string, memoryMb?: number, timeoutSecs?: number) =>
+      new BundledFunction(this, `${name}Function`, { projectRoot: props.projectRoot, entry, memoryMb, timeoutSecs, environment: props.environment });
 
     const notFound = makeFunction(props.fallback.name, props.fallback.entry, 256, 5);
     this.httpApi = new HttpApi(this, 'HttpApi', {
@@ -60,11 +43,20 @@ export class Api extends Construct {
       defaultIntegration: new HttpLambdaIntegration('NotFoundIntegration', notFound),
     });
 
-    const functions = new Map<string, NodejsFunction>([[props.fallback.name, notFound]]);
+    const functions = new Map<string, BundledFunction>([[props.fallback.name, notFound]]);
     for (const route of props.routes) {
       const fn = makeFunction(route.name, route.entry, route.memoryMb, route.timeoutSecs);
       // Public routes that never touch data get no table access at all.
       if (route.auth !== 'none' || route.method !== 'GET') props.table.grantReadWriteData(fn);
+      // Signed-in routes presign uploads and playback and delete media (read/write includes delete);
+      // public ones never see the bucket. None of them sends to the index queue: only ingest does.
+      if (route.auth !== 'none') props.bucket.grantReadWrite(fn);
+      for (const name of route.startsInBackground ?? []) {
+        const target = props.backgroundTargets.get(name);
+        if (!target) throw new Error(`Route ${route.name} starts unknown background function ${name}`);
+        target.fn.grantInvoke(fn);
+        fn.addEnvironment(target.invokeEnvVar, target.fn.functionName);
+      }
       this.httpApi.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],

@@ -1,0 +1,41 @@
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { BundledFunction, type BackgroundFunctionEntry } from '#infra/aws/constructs/bundled-function';
+
+export interface SchedulesProps {
+  readonly projectRoot: string;
+  readonly dailyMaintenance: BackgroundFunctionEntry;
+  readonly table: ITable;
+  readonly bucket: IBucket;
+  readonly environment: Readonly<Record<string, string>>;
+}
+
+/** Work that runs by the clock rather than by a request or an event. */
+export class Schedules extends Construct {
+  readonly dailyMaintenanceFunction: BundledFunction;
+  readonly dailyRule: Rule;
+
+  constructor(scope: Construct, id: string, props: SchedulesProps) {
+    super(scope, id);
+    this.dailyMaintenanceFunction = new BundledFunction(this, `${props.dailyMaintenance.name}Function`, {
+      projectRoot: props.projectRoot,
+      entry: props.dailyMaintenance.entry,
+      memoryMb: props.dailyMaintenance.memoryMb,
+      timeoutSecs: props.dailyMaintenance.timeoutSecs,
+      environment: props.environment,
+    });
+    props.table.grantReadWriteData(this.dailyMaintenanceFunction);
+    // Expiring stale uploads aborts their multipart uploads and deletes their objects, and finishing
+    // an interrupted collection delete removes its videos' media (read/write includes delete).
+    props.bucket.grantReadWrite(this.dailyMaintenanceFunction);
+
+    // Quotas and daily figures are defined in UTC days (plans.md, Scheduled work).
+    this.dailyRule = new Rule(this, 'DailyRule', {
+      schedule: Schedule.cron({ minute: '0', hour: '0' }),
+      targets: [new LambdaFunction(this.dailyMaintenanceFunction)],
+    });
+  }
+}
