@@ -52,7 +52,10 @@ export function installMultipartExtras(): void {
   router.get(OBJECT_PATH, async (ctx, next) => {
     if (!('uploadId' in ctx.query)) return next();
     const directory = await uploadDirectory(ctx);
-    const names = (await readdir(directory)).filter((name) => /^\d+$/.test(name)).sort((a, b) => Number(a) - Number(b));
+    const entries = await readdir(directory);
+    // s3rver writes a part's .md5 only once the part is whole: a part cut off mid-transfer has none
+    // and, as in real S3, is not listed.
+    const names = entries.filter((name) => /^\d+$/.test(name) && entries.includes(`${name}.md5`)).sort((a, b) => Number(a) - Number(b));
     const parts = await Promise.all(
       names.map(async (name) => ({
         PartNumber: Number(name),

@@ -1,0 +1,97 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ApiClient } from './api-client.ts';
+import { CliError, Interrupted } from './errors.ts';
+import { uploadFile } from './upload.ts';
+
+/**
+ * `frameseek`: a command-line client of the Frameseek API. It speaks only HTTP to the API (and to
+ * the storage URLs the API hands out), so it runs against any deployment, local or in the cloud.
+ */
+const DEFAULT_API_URL = 'http://127.0.0.1:8787';
+
+interface UploadFlags {
+  collection: string;
+  apiUrl: string;
+  apiKey?: string;
+  concurrency: number;
+  waitSecs: number;
+  wait: boolean;
+}
+
+function integerAtLeast(minimum: number): (value: string) => number {
+  return (value) => {
+    const parsed = Number(value);
+    if (!/^\d+$/.test(value) || parsed < minimum) throw new InvalidArgumentError(`expected a whole number ≥ ${minimum}`);
+    return parsed;
+  };
+}
+
+/** What to do after an interruption; it changes once the upload is complete and nothing is left to resume. */
+let afterInterruption = 'run the same command again to resume';
+
+/** Exits as Ctrl-C would (130); the resume state stays, so the same command picks up from here. */
+function exitInterrupted(reason: string): never {
+  // Said on exit, so after the progress bar has taken itself off the screen (its exit hook runs first).
+  process.once('exit', () => process.stderr.write(`interrupted (${reason}); ${afterInterruption}\n`));
+  process.exit(130);
+}
+
+/** Runs a command, turning its known failures into `error: CODE: message` and an exit code. */
+async function run(command: () => Promise<number>): Promise<number> {
+  try {
+    return await command();
+  } catch (error) {
+    if (error instanceof Interrupted) exitInterrupted(error.message);
+    if (!(error instanceof CliError)) throw error;
+    process.stderr.write(`error: ${error.code}: ${error.message}\n`);
+    return 1;
+  }
+}
+
+function apiClient(flags: UploadFlags): ApiClient {
+  if (!flags.apiKey) throw new CliError('MISSING_API_KEY', 'no API key: set FRAMESEEK_API_KEY or pass --api-key (create a key with POST /v1/api_keys)');
+  if (!URL.canParse(flags.apiUrl)) throw new CliError('BAD_API_URL', `--api-url / FRAMESEEK_API_URL is not a URL: ${flags.apiUrl}`);
+  return new ApiClient(flags.apiUrl, flags.apiKey);
+}
+
+/** FRAMESEEK_CLI_STOP_AFTER_PARTS: a test switch that simulates Ctrl-C once N parts are stored. */
+function stopAfterParts(): number | undefined {
+  const value = process.env.FRAMESEEK_CLI_STOP_AFTER_PARTS;
+  return value && /^\d+$/.test(value) && Number(value) > 0 ? Number(value) : undefined;
+}
+
+const program = new Command('frameseek').description('Command-line client of the Frameseek video search API').showHelpAfterError();
+
+program
+  .command('upload')
+  .description('Upload a video into a collection; run it again after an interruption to resume')
+  .argument('<file>', 'the video (.mp4, .mov, .avi, .webm, .mpeg, .mpg or .mkv)')
+  .requiredOption('--collection <id>', 'the collection to upload into (col_…)')
+  .addOption(new Option('--api-url <url>', 'API base URL').env('FRAMESEEK_API_URL').default(DEFAULT_API_URL))
+  .addOption(new Option('--api-key <key>', 'API key (fsk_…)').env('FRAMESEEK_API_KEY'))
+  .option('--concurrency <n>', 'parts uploaded at once', integerAtLeast(1), 4)
+  .option('--wait-secs <n>', 'how long to wait for the job to leave "queued"', integerAtLeast(0), 60)
+  .option('--no-wait', 'do not wait for the job; print its id and exit')
+  .action(async (file: string, flags: UploadFlags) => {
+    process.exitCode = await run(() =>
+      uploadFile({
+        file,
+        collectionId: flags.collection,
+        api: apiClient(flags),
+        stateDir: process.env.FRAMESEEK_STATE_DIR || join(homedir(), '.frameseek', 'uploads'),
+        concurrency: flags.concurrency,
+        waitSecs: flags.wait ? flags.waitSecs : undefined,
+        stopAfterParts: stopAfterParts(),
+        onUploaded: (ids) => {
+          afterInterruption = `the upload is complete; follow its job with GET /v1/jobs/${ids.job_id}`;
+        },
+        stdout: process.stdout,
+        stderr: process.stderr,
+      }),
+    );
+  });
+
+process.on('SIGINT', () => exitInterrupted('Ctrl-C'));
+await program.parseAsync(process.argv);
