@@ -54,3 +54,20 @@ export async function getAccount(accountId: string): Promise<AccountRecord | und
   const result = await db.send(new GetCommand({ TableName: tableName, Key: keys.account(accountId), ConsistentRead: true }));
   return result.Item as AccountRecord | undefined;
 }
+
+/**
+ * A transaction item moving the account's storage counter by `deltaBytes`; with a limit, the item
+ * refuses (condition) to take the counter past it — the plan's storage check, made atomic.
+ */
+export function storageChange(accountId: string, deltaBytes: number, limitBytes?: number) {
+  const limited = limitBytes !== undefined;
+  return {
+    Update: {
+      TableName: tableName,
+      Key: keys.account(accountId),
+      UpdateExpression: 'ADD storage_bytes :delta',
+      ...(limited ? { ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(storage_bytes) OR storage_bytes <= :maxBefore)' } : {}),
+      ExpressionAttributeValues: { ':delta': deltaBytes, ...(limited ? { ':maxBefore': limitBytes - deltaBytes } : {}) },
+    },
+  };
+}

@@ -2,6 +2,7 @@ import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@
 import { db, tableName } from '#lib/db/client';
 import { keys } from '#lib/db/keys';
 import { failedConditionIndexes } from '#lib/db/conditions';
+import { storageChange } from '#lib/db/accounts';
 import { AppError } from '#lib/errors';
 import type { JobRecord, VideoRecord } from '#lib/db/videos';
 
@@ -37,15 +38,7 @@ export async function insertUpload(upload: UploadRecord, video: VideoRecord, job
     await db.send(
       new TransactWriteCommand({
         TransactItems: [
-          {
-            Update: {
-              TableName: tableName,
-              Key: keys.account(upload.account_id),
-              UpdateExpression: 'ADD storage_bytes :size',
-              ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(storage_bytes) OR storage_bytes <= :maxBefore)',
-              ExpressionAttributeValues: { ':size': upload.size_bytes, ':maxBefore': storageLimitBytes - upload.size_bytes },
-            },
-          },
+          storageChange(upload.account_id, upload.size_bytes, storageLimitBytes),
           {
             Update: {
               TableName: tableName,

@@ -3,6 +3,7 @@ import { db, tableName } from '#lib/db/client';
 import { keys } from '#lib/db/keys';
 import { queryPrefixNewestFirst } from '#lib/db/query';
 import { failedConditionIndexes, isConditionFailure } from '#lib/db/conditions';
+import { storageChange } from '#lib/db/accounts';
 import type { JobErrorCode } from '#lib/errors';
 
 /** What a failed job may carry: the job codes, and the plan limit when a fetched file does not fit. */
@@ -53,6 +54,45 @@ export interface JobRecord {
   chunks_enqueued: boolean;
   created_at: string;
   updated_at: string;
+}
+
+/** A video whose bytes have not arrived yet: what is known now, nulls for what ingest will learn. */
+export function newUploadingVideo(
+  fields: Pick<VideoRecord, 'video_id' | 'account_id' | 'collection_id' | 'job_id' | 'upload_id' | 'filename' | 'mime_type' | 'container' | 'source_key' | 'declared_size_bytes' | 'webhook_url' | 'created_at'>,
+): VideoRecord {
+  return {
+    ...fields,
+    status: 'uploading',
+    file_size_bytes: null,
+    duration_secs: null,
+    width: null,
+    height: null,
+    fps: null,
+    codec: null,
+    counted_account_bytes: fields.declared_size_bytes,
+    counted_collection_bytes: 0,
+    counted_collection_secs: 0,
+    updated_at: fields.created_at,
+  };
+}
+
+/** The job of a video that was just declared: queued until its bytes are stored and checked. */
+export function newQueuedJob(video: Pick<VideoRecord, 'account_id' | 'video_id' | 'collection_id' | 'job_id' | 'created_at'>, stage: string): JobRecord {
+  return {
+    job_id: video.job_id,
+    account_id: video.account_id,
+    video_id: video.video_id,
+    collection_id: video.collection_id,
+    status: 'queued',
+    stage,
+    progress_pct: 0,
+    error: null,
+    chunks_total: 0,
+    chunks_done: 0,
+    chunks_enqueued: false,
+    created_at: video.created_at,
+    updated_at: video.created_at,
+  };
 }
 
 export async function getVideoRecord(accountId: string, videoId: string): Promise<VideoRecord | undefined> {
@@ -162,14 +202,7 @@ export async function recordIngested(video: VideoRecord, facts: ProbedFacts, at:
               ExpressionAttributeValues: { ':pending': 'pending', ':stage': 'waiting_for_indexer', ':chunks': facts.chunks_total, ':at': at },
             },
           },
-          {
-            Update: {
-              TableName: tableName,
-              Key: keys.account(video.account_id),
-              UpdateExpression: 'ADD storage_bytes :delta',
-              ExpressionAttributeValues: { ':delta': accountDelta },
-            },
-          },
+          storageChange(video.account_id, accountDelta),
           {
             Update: {
               TableName: tableName,
@@ -232,14 +265,7 @@ export async function recordIngestFailure(
               ExpressionAttributeValues: { ':failed': 'failed', ':stage': expectedStatus === 'uploading' ? 'fetching' : 'probing', ':error': error, ':at': at },
             },
           },
-          {
-            Update: {
-              TableName: tableName,
-              Key: keys.account(video.account_id),
-              UpdateExpression: 'ADD storage_bytes :release',
-              ExpressionAttributeValues: { ':release': -video.counted_account_bytes },
-            },
-          },
+          storageChange(video.account_id, -video.counted_account_bytes),
         ],
       }),
     );
@@ -274,15 +300,7 @@ export async function recordFetched(
     await db.send(
       new TransactWriteCommand({
         TransactItems: [
-          {
-            Update: {
-              TableName: tableName,
-              Key: keys.account(video.account_id),
-              UpdateExpression: 'ADD storage_bytes :size',
-              ConditionExpression: 'attribute_not_exists(storage_bytes) OR storage_bytes <= :maxBefore',
-              ExpressionAttributeValues: { ':size': fetched.sizeBytes, ':maxBefore': storageLimitBytes - fetched.sizeBytes },
-            },
-          },
+          storageChange(video.account_id, fetched.sizeBytes, storageLimitBytes),
           {
             Update: {
               TableName: tableName,
@@ -339,14 +357,7 @@ function removalItems(video: VideoRecord, withCollection: boolean, keepUpload: b
     { Delete: { TableName: tableName, Key: keys.video(video.account_id, video.video_id), ConditionExpression: 'attribute_exists(PK)' } },
     { Delete: { TableName: tableName, Key: keys.job(video.account_id, video.job_id) } },
     ...(keepUpload ? [] : [{ Delete: { TableName: tableName, Key: keys.upload(video.account_id, video.upload_id) } }]),
-    {
-      Update: {
-        TableName: tableName,
-        Key: keys.account(video.account_id),
-        UpdateExpression: 'ADD storage_bytes :release',
-        ExpressionAttributeValues: { ':release': -video.counted_account_bytes },
-      },
-    },
+    storageChange(video.account_id, -video.counted_account_bytes),
   ];
   if (!withCollection) return items;
   return [

@@ -11,7 +11,7 @@ import { abortMultipart, completeMultipart, deletePrefix, listStoredParts, presi
 import type { UploadedFile } from '#lib/http/multipart';
 import { DIRECT_UPLOAD_MAX_BYTES } from '#lib/uploads/schemas';
 import { dropOpenUploadEntry, endUpload, storageLimitError, getUploadRecord, insertUpload, listExpiredOpenUploads, type UploadRecord, type UploadStatus } from '#lib/db/uploads';
-import { getVideoRecord, removeVideoRows, type JobRecord, type VideoRecord } from '#lib/db/videos';
+import { getVideoRecord, newQueuedJob, newUploadingVideo, removeVideoRows } from '#lib/db/videos';
 
 export interface DeclaredUpload {
   collectionId: string;
@@ -103,46 +103,21 @@ async function openUpload(accountId: string, declared: DeclaredUpload, allowMult
     expires_at_iso: new Date(createdAt.getTime() + config.FRAMESEEK_UPLOAD_TTL_SECS * 1000).toISOString(),
     created_at: createdAt.toISOString(),
   };
-  const video: VideoRecord = {
+  const video = newUploadingVideo({
     video_id: videoId,
     account_id: accountId,
     collection_id: declared.collectionId,
     job_id: upload.job_id,
     upload_id: upload.upload_id,
     filename: declared.filename,
-    status: 'uploading',
     mime_type: format.contentType,
     container: format.container,
     source_key: key,
     declared_size_bytes: declared.sizeBytes,
-    file_size_bytes: null,
-    duration_secs: null,
-    width: null,
-    height: null,
-    fps: null,
-    codec: null,
     webhook_url: declared.webhookUrl ?? null,
-    counted_account_bytes: declared.sizeBytes,
-    counted_collection_bytes: 0,
-    counted_collection_secs: 0,
     created_at: upload.created_at,
-    updated_at: upload.created_at,
-  };
-  const job: JobRecord = {
-    job_id: upload.job_id,
-    account_id: accountId,
-    video_id: videoId,
-    collection_id: declared.collectionId,
-    status: 'queued',
-    stage: 'awaiting_bytes',
-    progress_pct: 0,
-    error: null,
-    chunks_total: 0,
-    chunks_done: 0,
-    chunks_enqueued: false,
-    created_at: upload.created_at,
-    updated_at: upload.created_at,
-  };
+  });
+  const job = newQueuedJob(video, 'awaiting_bytes');
   try {
     await insertUpload(upload, video, job, limits.storage_limit_bytes);
   } catch (error) {

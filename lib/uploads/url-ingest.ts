@@ -17,7 +17,7 @@ import { s3, mediaBucket } from '#lib/storage/client';
 import { sourceKey, videoPrefix } from '#lib/storage/layout';
 import { deletePrefix } from '#lib/storage/objects';
 import { endUpload, getUploadRecord, insertUpload, type UploadRecord } from '#lib/db/uploads';
-import { getVideoRecord, recordFetched, recordIngestFailure, setJobStage, type JobFailureCode, type JobRecord, type VideoRecord } from '#lib/db/videos';
+import { getVideoRecord, newQueuedJob, newUploadingVideo, recordFetched, recordIngestFailure, setJobStage, type JobFailureCode } from '#lib/db/videos';
 
 /** api.md: a server-side fetch is capped at 5 GB and 30 minutes. */
 const FETCH_DEADLINE_MS = 30 * 60 * 1000;
@@ -79,46 +79,22 @@ export async function createUrlUpload(accountId: string, request: UrlUploadReque
     expires_at_iso: new Date(Date.parse(createdAt) + config.FRAMESEEK_UPLOAD_TTL_SECS * 1000).toISOString(),
     created_at: createdAt,
   };
-  const video: VideoRecord = {
+  // Size, format and key are learnt when the bytes arrive: nothing is reserved until then.
+  const video = newUploadingVideo({
     video_id: videoId,
     account_id: accountId,
     collection_id: request.collectionId,
     job_id: upload.job_id,
     upload_id: upload.upload_id,
     filename: request.filename ?? filenameFrom(vetted.url),
-    status: 'uploading',
     mime_type: '',
     container: '',
     source_key: '',
     declared_size_bytes: 0,
-    file_size_bytes: null,
-    duration_secs: null,
-    width: null,
-    height: null,
-    fps: null,
-    codec: null,
     webhook_url: request.webhookUrl ?? null,
-    counted_account_bytes: 0,
-    counted_collection_bytes: 0,
-    counted_collection_secs: 0,
     created_at: createdAt,
-    updated_at: createdAt,
-  };
-  const job: JobRecord = {
-    job_id: upload.job_id,
-    account_id: accountId,
-    video_id: videoId,
-    collection_id: request.collectionId,
-    status: 'queued',
-    stage: 'fetching',
-    progress_pct: 0,
-    error: null,
-    chunks_total: 0,
-    chunks_done: 0,
-    chunks_enqueued: false,
-    created_at: createdAt,
-    updated_at: createdAt,
-  };
+  });
+  const job = newQueuedJob(video, 'fetching');
   await insertUpload(upload, video, job, planLimits(account.plan).storage_limit_bytes);
   await runInBackground({ kind: 'fetchSource', account_id: accountId, upload_id: upload.upload_id });
   return { upload_id: upload.upload_id, video_id: videoId, job_id: upload.job_id, status: 'queued' };

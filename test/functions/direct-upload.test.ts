@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errorOf, signUp, useTestApi, type Json } from '#test/support/api';
+import { errorOf, settledJob, signUp, useTestApi } from '#test/support/api';
 import { media, type MediaName } from '#test/support/media';
 
 const api = useTestApi();
@@ -17,14 +17,6 @@ function form(fields: Record<string, string>, file?: { bytes: Buffer; filename: 
   return body;
 }
 
-async function settledJob(token: string, jobId: string): Promise<Json> {
-  for (let attempt = 0; attempt < 150; attempt += 1) {
-    const job = await api.get(`/v1/jobs/${jobId}`, { token });
-    if (String(job.body.data.status) !== 'queued') return job.body.data;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`job ${jobId} never settled`);
-}
 
 async function sendFile(token: string, collectionId: string, name: MediaName, type = 'video/mp4', headers: Record<string, string> = {}) {
   return api.post('/v1/upload', { token, headers, form: form({ collection_id: collectionId }, { bytes: await media(name), filename: name, type }) });
@@ -36,7 +28,7 @@ describe('POST /v1/upload (compatibility route)', () => {
     const bytes = await media('clip.mp4');
 
     const response = await sendFile(token, collectionId, 'clip.mp4');
-    const job = await settledJob(token, String(response.body.data.job_id));
+    const job = await settledJob(api, token, String(response.body.data.job_id));
     const video = await api.get(`/v1/videos/${response.body.data.video_id}`, { token });
 
     expect(response.status).toBe(202);
@@ -64,8 +56,8 @@ describe('POST /v1/upload (compatibility route)', () => {
     const text = await sendFile(token, collectionId, 'text.mp4');
 
     expect([empty.status, text.status]).toEqual([202, 202]);
-    expect(await settledJob(token, String(empty.body.data.job_id))).toMatchObject({ status: 'failed', error: { code: 'UNSUPPORTED_FORMAT' } });
-    expect(await settledJob(token, String(text.body.data.job_id))).toMatchObject({ status: 'failed', error: { code: 'UNSUPPORTED_FORMAT' } });
+    expect(await settledJob(api, token, String(empty.body.data.job_id))).toMatchObject({ status: 'failed', error: { code: 'UNSUPPORTED_FORMAT' } });
+    expect(await settledJob(api, token, String(text.body.data.job_id))).toMatchObject({ status: 'failed', error: { code: 'UNSUPPORTED_FORMAT' } });
     expect((await api.get('/v1/account', { token })).body.data.usage.storage_bytes).toBe(0);
   });
 

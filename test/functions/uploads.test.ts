@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createKey, errorOf, list, signUp, useTestApi, type Client, type Json } from '#test/support/api';
+import { createKey, errorOf, list, settledJob, signUp, useTestApi } from '#test/support/api';
 import { media, type MediaName } from '#test/support/media';
 import type { S3Event } from 'aws-lambda';
 import { localIndexQueue } from '#lib/queue/index-queue';
@@ -21,15 +21,6 @@ async function put(url: string, body: Buffer, headers: Record<string, string> = 
   return fetch(url, { method: 'PUT', body: new Uint8Array(body), headers });
 }
 
-/** Polls the job (as a client would) until it leaves queued/probing. */
-async function settledJob(client: Client, token: string, jobId: string): Promise<Json> {
-  for (let attempt = 0; attempt < 150; attempt += 1) {
-    const job = await client.get(`/v1/jobs/${jobId}`, { token });
-    if (String(job.body.data.status) !== 'queued') return job.body.data;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`job ${jobId} never settled`);
-}
 
 async function uploadFile(token: string, collectionId: string, name: MediaName, contentType: string, filename: string = name) {
   const bytes = await media(name);

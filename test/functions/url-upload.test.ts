@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorOf, signUp, useTestApi, type Json } from '#test/support/api';
+import { errorOf, settledJob, signUp, useTestApi } from '#test/support/api';
 import { media } from '#test/support/media';
 
 /**
@@ -36,14 +36,6 @@ async function setUp(): Promise<{ token: string; collectionId: string }> {
   return { token, collectionId: String(collection.body.data.id) };
 }
 
-async function settledJob(token: string, jobId: string): Promise<Json> {
-  for (let attempt = 0; attempt < 150; attempt += 1) {
-    const job = await api.get(`/v1/jobs/${jobId}`, { token });
-    if (String(job.body.data.status) !== 'queued') return job.body.data;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`job ${jobId} never settled`);
-}
 
 describe('POST /v1/uploads with source_url', () => {
   it('fetches the video in the background (following a redirect) and ingests it', async () => {
@@ -51,7 +43,7 @@ describe('POST /v1/uploads with source_url', () => {
     const bytes = await media('clip.mp4');
 
     const response = await api.post('/v1/uploads', { token, body: { collection_id: collectionId, source_url: `${origin}/redirect-to-clip` } });
-    const job = await settledJob(token, String(response.body.data.job_id));
+    const job = await settledJob(api, token, String(response.body.data.job_id));
     const video = await api.get(`/v1/videos/${response.body.data.video_id}`, { token });
     const upload = await api.get(`/v1/uploads/${response.body.data.upload_id}`, { token });
 
@@ -94,7 +86,7 @@ describe('POST /v1/uploads with source_url', () => {
     const { token, collectionId } = await setUp();
 
     const response = await api.post('/v1/uploads', { token, body: { collection_id: collectionId, source_url: `${origin}/redirect-to-metadata` } });
-    const job = await settledJob(token, String(response.body.data.job_id));
+    const job = await settledJob(api, token, String(response.body.data.job_id));
 
     expect(job.status).toBe('failed');
     expect(job.error.code).toBe('INDEXING_FAILED');
@@ -110,7 +102,7 @@ describe('POST /v1/uploads with source_url', () => {
     const { token, collectionId } = await setUp();
 
     const response = await api.post('/v1/uploads', { token, body: { collection_id: collectionId, source_url: `${origin}${path}` } });
-    const job = await settledJob(token, String(response.body.data.job_id));
+    const job = await settledJob(api, token, String(response.body.data.job_id));
 
     expect(response.status).toBe(202);
     expect(job).toMatchObject({ status: 'failed', error: { code } });

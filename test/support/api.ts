@@ -117,3 +117,13 @@ export async function createKey(api: Client, sessionToken: string, permissions: 
 export function errorOf(response: ApiResponse): Json {
   return response.body.detail;
 }
+
+/** Polls a job as a client would, until it leaves `queued` (ingest has decided). */
+export async function settledJob(api: Client, token: string, jobId: string): Promise<Json> {
+  for (let attempt = 0; attempt < 150; attempt += 1) {
+    const job = await api.get(`/v1/jobs/${jobId}`, { token });
+    if (String(job.body.data.status) !== 'queued') return job.body.data;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`job ${jobId} never left queued`);
+}
