@@ -94,7 +94,9 @@ async function apiBench(): Promise<void> {
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     const json = async <T>(response: Promise<Response>) => ((await (await response).json()) as { data: T }).data;
-    const { session } = await json<{ session: { token: string } }>(call('POST', '/v1/auth/signup', { email: 'bench@example.com', password: 'benchmark password' }));
+    const { session } = await json<{ session: { token: string } }>(
+      call('POST', '/v1/auth/signup', { email: 'bench@example.com', password: 'benchmark password' }),
+    );
     const { key } = await json<{ key: string }>(call('POST', '/v1/api_keys', { name: 'bench' }, session.token));
     const collection = await json<{ id: string }>(call('POST', '/v1/collections', { name: 'warm-up' }, key));
     for (let index = 0; index < 20; index += 1) await (await call('GET', `/v1/collections/${collection.id}`, undefined, key)).arrayBuffer();
@@ -136,7 +138,9 @@ async function multipartBench(url: string, key: string, collectionId: string, pi
     headers,
     body: JSON.stringify({ collection_id: collectionId, filename: 'big.mp4', size_bytes: size, content_type: 'video/mp4' }),
   });
-  const ticket = ((await ticketResponse.json()) as { data: { upload_id: string; multipart: { part_size: number; parts: Array<{ part_number: number; url: string }> } } }).data;
+  const ticket = (
+    (await ticketResponse.json()) as { data: { upload_id: string; multipart: { part_size: number; parts: Array<{ part_number: number; url: string }> } } }
+  ).data;
   const { part_size: partSize, parts } = ticket.multipart;
   let peakDuring = before.peakMb;
   const sampler = setInterval(() => (peakDuring = Math.max(peakDuring, memoryOf(pid).rssMb)), 100);
@@ -157,7 +161,9 @@ async function multipartBench(url: string, key: string, collectionId: string, pi
   const after = memoryOf(pid);
   rmSync(dir, { recursive: true, force: true });
 
-  console.log(`\nMultipart upload through the local stack (${(size / 1024 ** 3).toFixed(2)} GiB, ${parts.length} parts of ${partSize / 1024 ** 2} MiB, 4 at a time; complete → ${complete.status})`);
+  console.log(
+    `\nMultipart upload through the local stack (${(size / 1024 ** 3).toFixed(2)} GiB, ${parts.length} parts of ${partSize / 1024 ** 2} MiB, 4 at a time; complete → ${complete.status})`,
+  );
   console.log(`  throughput ${(size / 1024 ** 2 / seconds).toFixed(1)} MiB/s (${seconds.toFixed(1)} s)`);
   console.log(
     `  runtime process RSS: ${before.rssMb.toFixed(0)} MiB before, peak ${peakDuring.toFixed(0)} MiB during, ${after.rssMb.toFixed(0)} MiB after; ` +
@@ -166,8 +172,13 @@ async function multipartBench(url: string, key: string, collectionId: string, pi
 }
 
 async function bundleSizes(): Promise<void> {
-  const entries = [...Object.values(routes).map((route) => ({ name: route.name, entry: route.entry })), { name: fallbackRoute.name, entry: fallbackRoute.entry }];
-  console.log(`\nBundled API functions (esbuild, ${API_BUNDLE.format}, ${API_BUNDLE.target}, minified, AWS SDK from the runtime; cap ${API_BUNDLE.maxBytes / 1024} KB)`);
+  const entries = [
+    ...Object.values(routes).map((route) => ({ name: route.name, entry: route.entry })),
+    { name: fallbackRoute.name, entry: fallbackRoute.entry },
+  ];
+  console.log(
+    `\nBundled API functions (esbuild, ${API_BUNDLE.format}, ${API_BUNDLE.target}, minified, AWS SDK from the runtime; cap ${API_BUNDLE.maxBytes / 1024} KB)`,
+  );
   let largest = 0;
   for (const { name, entry } of entries) {
     const result = await build({

@@ -2,7 +2,17 @@ import * as z from 'zod';
 import { defineRoute, type FallbackRoute } from '#lib/http/route';
 import { credentialsBody, loginBody, accountResponse, signedInResponse } from '#lib/accounts/schemas';
 import { apiKeyParams, apiKeyView, createApiKeyBody, createdApiKey } from '#lib/auth/schemas';
-import { completeUploadBody, createUploadBody, DIRECT_UPLOAD_MAX_BYTES, directUploadFields, queuedJob, queuedUrlUpload, uploadParams, uploadState, uploadTicket } from '#lib/uploads/schemas';
+import {
+  completeUploadBody,
+  createUploadBody,
+  DIRECT_UPLOAD_MAX_BYTES,
+  directUploadFields,
+  queuedJob,
+  queuedUrlUpload,
+  uploadParams,
+  uploadState,
+  uploadTicket,
+} from '#lib/uploads/schemas';
 import { jobParams, jobView, listJobsQuery, listVideosQuery, videoDetail, videoList, videoParams } from '#lib/videos/schemas';
 import { collectionBody, collectionDetail, collectionListItem, collectionParams, listCollectionsQuery } from '#lib/collections/schemas';
 
@@ -189,7 +199,8 @@ export const routes = {
     rateLimit: 'upload',
     idempotent: true,
     successStatus: 201,
-    summary: 'Start an upload: a presigned PUT up to 100 MB, presigned multipart parts above (up to 5 GB); or, with source_url, a background fetch of a public URL (202)',
+    summary:
+      'Start an upload: a presigned PUT up to 100 MB, presigned multipart parts above (up to 5 GB); or, with source_url, a background fetch of a public URL (202)',
     request: { body: createUploadBody },
     response: z.union([uploadTicket, queuedUrlUpload]),
     startsInBackground: ['fetchSource'],
@@ -312,7 +323,13 @@ export type RouteName = keyof typeof routes;
 export const backgroundFunctions = {
   ingest: { name: 'ingest', entry: 'functions/events/ingest.ts', memoryMb: 1024, timeoutSecs: 300 },
   /** Invoked asynchronously by the routes that name it in `startsInBackground`; they learn its name from `invokeEnvVar`. */
-  fetchSource: { name: 'fetchSource', entry: 'functions/events/fetch-source.ts', memoryMb: 512, timeoutSecs: 900, invokeEnvVar: 'FRAMESEEK_FETCH_FUNCTION_NAME' },
+  fetchSource: {
+    name: 'fetchSource',
+    entry: 'functions/events/fetch-source.ts',
+    memoryMb: 512,
+    timeoutSecs: 900,
+    invokeEnvVar: 'FRAMESEEK_FETCH_FUNCTION_NAME',
+  },
   dailyMaintenance: { name: 'dailyMaintenance', entry: 'functions/schedules/daily.ts', memoryMb: 512, timeoutSecs: 900 },
 } as const;
 

@@ -10,7 +10,12 @@ export type FaultName = (typeof FAULT_NAMES)[number];
 const commaList = z
   .string()
   .optional()
-  .transform((value) => (value ?? '').split(',').map((item) => item.trim()).filter(Boolean));
+  .transform((value) =>
+    (value ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
+  );
 
 const faultSwitch = z
   .string()
@@ -36,10 +41,22 @@ const configSchema = z
     FRAMESEEK_FFPROBE: z.string().default('ffprobe'),
     FRAMESEEK_FFMPEG: z.string().default('ffmpeg'),
     /** Uploads up to this size get one presigned PUT; larger ones a multipart upload. */
-    FRAMESEEK_SINGLE_PUT_MAX_BYTES: z.coerce.number().int().positive().default(100 * 1000 * 1000),
-    FRAMESEEK_MULTIPART_PART_BYTES: z.coerce.number().int().positive().default(64 * 1024 * 1024),
+    FRAMESEEK_SINGLE_PUT_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(100 * 1000 * 1000),
+    FRAMESEEK_MULTIPART_PART_BYTES: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(64 * 1024 * 1024),
     /** How long presigned upload URLs and upload sessions live. */
-    FRAMESEEK_UPLOAD_TTL_SECS: z.coerce.number().int().positive().default(24 * 60 * 60),
+    FRAMESEEK_UPLOAD_TTL_SECS: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(24 * 60 * 60),
     /** Videos are indexed in chunks of this many seconds, each one queue message. */
     FRAMESEEK_CHUNK_SECS: z.coerce.number().int().positive().default(300),
     /**

@@ -23,7 +23,7 @@ export const ERROR_CATALOGUE = {
   JOB_NOT_FOUND: { status: 404, message: 'Job not found' },
   API_KEY_NOT_FOUND: { status: 404, message: 'API key not found' },
   API_KEY_ALREADY_REVOKED: { status: 409, message: 'This API key is already revoked' },
-  API_KEY_LIMIT_REACHED: { status: 402, message: "Active API key limit of the plan reached; revoke a key or upgrade" },
+  API_KEY_LIMIT_REACHED: { status: 402, message: 'Active API key limit of the plan reached; revoke a key or upgrade' },
   VALIDATION_ERROR: { status: 422, message: 'The request did not validate' },
   NOT_FOUND: { status: 404, message: 'Not found' },
   INTERNAL_ERROR: { status: 500, message: 'Something went wrong on our side; it has been logged with the request id' },
@@ -31,7 +31,7 @@ export const ERROR_CATALOGUE = {
   BAD_REQUEST: { status: 400, message: 'The request body could not be parsed' },
   ACCOUNT_EXISTS: { status: 409, message: 'An account with this email already exists' },
   WEBHOOK_NOT_FOUND: { status: 404, message: 'Webhook endpoint not found' },
-  WEBHOOK_LIMIT_REACHED: { status: 402, message: "Webhook endpoint limit of the plan reached" },
+  WEBHOOK_LIMIT_REACHED: { status: 402, message: 'Webhook endpoint limit of the plan reached' },
   UPLOAD_NOT_FOUND: { status: 404, message: 'Upload not found' },
   UPLOAD_INCOMPLETE: { status: 409, message: 'The upload is not complete' },
 } as const satisfies Record<string, { status: number; message: string }>;

@@ -32,7 +32,9 @@ export class ResumeStore {
     private readonly directory: string,
     private readonly identity: FileIdentity,
   ) {
-    const digest = createHash('sha256').update(JSON.stringify([identity.path, identity.sizeBytes, identity.mtimeMs])).digest('hex');
+    const digest = createHash('sha256')
+      .update(JSON.stringify([identity.path, identity.sizeBytes, identity.mtimeMs]))
+      .digest('hex');
     this.file = join(directory, `${digest.slice(0, 32)}.json`);
   }
 

@@ -71,7 +71,9 @@ export function createApiServer(options: HttpAdapterOptions): Server {
     const body = await readBody(request);
     if (body === undefined) {
       response.writeHead(413, { 'Content-Type': 'application/json' });
-      response.end(JSON.stringify({ detail: { code: 'UPLOAD_TOO_LARGE', message: 'Request body exceeds the 6 MB platform limit; upload files with POST /v1/uploads' } }));
+      response.end(
+        JSON.stringify({ detail: { code: 'UPLOAD_TOO_LARGE', message: 'Request body exceeds the 6 MB platform limit; upload files with POST /v1/uploads' } }),
+      );
       return;
     }
 

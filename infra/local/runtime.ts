@@ -83,7 +83,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const load = (entry: string) => import(pathToFileURL(resolve(PROJECT_ROOT, entry)).href);
     deliverStorageEvents(s3, () => load(backgroundFunctions.ingest.entry));
     const { registerLocalBackgroundRunner } = await import('#lib/background/run');
-    registerLocalBackgroundRunner(async (task) => ((await load(backgroundFunctions.fetchSource.entry)) as { handler: (input: typeof task) => Promise<void> }).handler(task));
+    registerLocalBackgroundRunner(async (task) =>
+      ((await load(backgroundFunctions.fetchSource.entry)) as { handler: (input: typeof task) => Promise<void> }).handler(task),
+    );
     const { now } = await import('#lib/clock');
     const scheduler = startScheduler({
       now,

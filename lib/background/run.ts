@@ -22,7 +22,9 @@ export function registerLocalBackgroundRunner(runner: (task: FetchSourceTask) =>
 
 export async function runInBackground(task: FetchSourceTask): Promise<void> {
   if (lambda && config.FRAMESEEK_FETCH_FUNCTION_NAME) {
-    await lambda.send(new InvokeCommand({ FunctionName: config.FRAMESEEK_FETCH_FUNCTION_NAME, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(task)) }));
+    await lambda.send(
+      new InvokeCommand({ FunctionName: config.FRAMESEEK_FETCH_FUNCTION_NAME, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(task)) }),
+    );
     return;
   }
   const runner = localRunner;

@@ -14,17 +14,7 @@ const MB = 1_000_000;
 const TB = 1_000_000_000_000;
 const UNLIMITED = Number.MAX_SAFE_INTEGER;
 
-export const RATE_LIMIT_GROUPS = [
-  'search',
-  'upload',
-  'jobs',
-  'videos',
-  'collections_read',
-  'collections_write',
-  'agent',
-  'account',
-  'auth',
-] as const;
+export const RATE_LIMIT_GROUPS = ['search', 'upload', 'jobs', 'videos', 'collections_read', 'collections_write', 'agent', 'account', 'auth'] as const;
 export type RateLimitGroup = (typeof RATE_LIMIT_GROUPS)[number];
 
 const planLimitsSchema = z.strictObject({

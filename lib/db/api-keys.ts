@@ -52,14 +52,23 @@ export async function insertApiKey(record: ApiKeyRecord, activeKeyCap: number): 
               ExpressionAttributeValues: { ':one': 1, ':cap': activeKeyCap },
             },
           },
-          { Put: { TableName: tableName, Item: { ...keys.apiKey(record.account_id, record.key_id), ...record }, ConditionExpression: 'attribute_not_exists(PK)' } },
+          {
+            Put: {
+              TableName: tableName,
+              Item: { ...keys.apiKey(record.account_id, record.key_id), ...record },
+              ConditionExpression: 'attribute_not_exists(PK)',
+            },
+          },
           { Put: { TableName: tableName, Item: { ...keys.apiKeyLookup(record.secret_hash), ...lookup }, ConditionExpression: 'attribute_not_exists(PK)' } },
         ],
       }),
     );
   } catch (error) {
     if (failedConditionIndexes(error)?.includes(0)) {
-      throw new AppError('API_KEY_LIMIT_REACHED', `Your plan allows ${activeKeyCap} active API key(s); revoke one or upgrade`, { limit: activeKeyCap, used: activeKeyCap });
+      throw new AppError('API_KEY_LIMIT_REACHED', `Your plan allows ${activeKeyCap} active API key(s); revoke one or upgrade`, {
+        limit: activeKeyCap,
+        used: activeKeyCap,
+      });
     }
     throw error;
   }

@@ -53,9 +53,7 @@ export async function insertCollection(record: CollectionRecord): Promise<void> 
 
 /** The record, whatever its status; callers decide what `deleting` means to them. */
 export async function getCollectionRecord(accountId: string, collectionId: string): Promise<CollectionRecord | undefined> {
-  const result = await db.send(
-    new GetCommand({ TableName: tableName, Key: keys.collection(accountId, collectionId), ConsistentRead: true }),
-  );
+  const result = await db.send(new GetCommand({ TableName: tableName, Key: keys.collection(accountId, collectionId), ConsistentRead: true }));
   return result.Item as CollectionRecord | undefined;
 }
 
@@ -121,7 +119,12 @@ export async function markCollectionDeleting(record: CollectionRecord, at: strin
             UpdateExpression: 'SET #status = :deleting, updated_at = :at, GSI1PK = :gsiPk, GSI1SK = :gsiSk',
             ConditionExpression: 'attribute_exists(PK)',
             ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':deleting': 'deleting', ':at': at, ':gsiPk': keys.collectionDeleting(record.collection_id).GSI1PK, ':gsiSk': keys.collectionDeleting(record.collection_id).GSI1SK },
+            ExpressionAttributeValues: {
+              ':deleting': 'deleting',
+              ':at': at,
+              ':gsiPk': keys.collectionDeleting(record.collection_id).GSI1PK,
+              ':gsiSk': keys.collectionDeleting(record.collection_id).GSI1SK,
+            },
           },
         },
         {

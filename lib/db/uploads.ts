@@ -73,7 +73,12 @@ export async function insertUpload(upload: UploadRecord, video: VideoRecord, job
           {
             Put: {
               TableName: tableName,
-              Item: { ...keys.openUpload(upload.expires_at_iso, upload.upload_id), account_id: upload.account_id, upload_id: upload.upload_id, expires_at_iso: upload.expires_at_iso },
+              Item: {
+                ...keys.openUpload(upload.expires_at_iso, upload.upload_id),
+                account_id: upload.account_id,
+                upload_id: upload.upload_id,
+                expires_at_iso: upload.expires_at_iso,
+              },
             },
           },
         ],
@@ -88,10 +93,14 @@ export async function insertUpload(upload: UploadRecord, video: VideoRecord, job
 }
 
 export function storageLimitError(limitBytes: number, usedBytes?: number): AppError {
-  return new AppError('PLAN_LIMIT_EXCEEDED', `This upload would take your storage past the plan's ${(limitBytes / 1e6).toFixed(0)} MB limit; delete videos or upgrade`, {
-    limit: limitBytes,
-    ...(usedBytes === undefined ? {} : { used: usedBytes }),
-  });
+  return new AppError(
+    'PLAN_LIMIT_EXCEEDED',
+    `This upload would take your storage past the plan's ${(limitBytes / 1e6).toFixed(0)} MB limit; delete videos or upgrade`,
+    {
+      limit: limitBytes,
+      ...(usedBytes === undefined ? {} : { used: usedBytes }),
+    },
+  );
 }
 
 export async function getUploadRecord(accountId: string, uploadId: string): Promise<UploadRecord | undefined> {

@@ -58,7 +58,21 @@ export interface JobRecord {
 
 /** A video whose bytes have not arrived yet: what is known now, nulls for what ingest will learn. */
 export function newUploadingVideo(
-  fields: Pick<VideoRecord, 'video_id' | 'account_id' | 'collection_id' | 'job_id' | 'upload_id' | 'filename' | 'mime_type' | 'container' | 'source_key' | 'declared_size_bytes' | 'webhook_url' | 'created_at'>,
+  fields: Pick<
+    VideoRecord,
+    | 'video_id'
+    | 'account_id'
+    | 'collection_id'
+    | 'job_id'
+    | 'upload_id'
+    | 'filename'
+    | 'mime_type'
+    | 'container'
+    | 'source_key'
+    | 'declared_size_bytes'
+    | 'webhook_url'
+    | 'created_at'
+  >,
 ): VideoRecord {
   return {
     ...fields,
@@ -169,30 +183,30 @@ export async function recordIngested(video: VideoRecord, facts: ProbedFacts, at:
   const accountDelta = facts.file_size_bytes - video.counted_account_bytes;
   try {
     await db.send(
-    new TransactWriteCommand({
-      TransactItems: [
-        {
-          Update: {
-            TableName: tableName,
-            Key: keys.video(video.account_id, video.video_id),
-            UpdateExpression:
-              'SET file_size_bytes = :size, duration_secs = :duration, width = :width, height = :height, fps = :fps, codec = :codec, mime_type = :mime, counted_account_bytes = :size, counted_collection_bytes = :size, counted_collection_secs = :duration, updated_at = :at',
-            ConditionExpression: '#status = :processing AND counted_collection_bytes = :zero',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: {
-              ':size': facts.file_size_bytes,
-              ':duration': facts.duration_secs,
-              ':width': facts.width,
-              ':height': facts.height,
-              ':fps': facts.fps,
-              ':codec': facts.codec,
-              ':mime': facts.mime_type,
-              ':processing': 'processing',
-              ':zero': 0,
-              ':at': at,
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: tableName,
+              Key: keys.video(video.account_id, video.video_id),
+              UpdateExpression:
+                'SET file_size_bytes = :size, duration_secs = :duration, width = :width, height = :height, fps = :fps, codec = :codec, mime_type = :mime, counted_account_bytes = :size, counted_collection_bytes = :size, counted_collection_secs = :duration, updated_at = :at',
+              ConditionExpression: '#status = :processing AND counted_collection_bytes = :zero',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: {
+                ':size': facts.file_size_bytes,
+                ':duration': facts.duration_secs,
+                ':width': facts.width,
+                ':height': facts.height,
+                ':fps': facts.fps,
+                ':codec': facts.codec,
+                ':mime': facts.mime_type,
+                ':processing': 'processing',
+                ':zero': 0,
+                ':at': at,
+              },
             },
           },
-        },
           {
             Update: {
               TableName: tableName,

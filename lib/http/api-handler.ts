@@ -209,7 +209,12 @@ export function apiHandler<const TAuth extends AuthKind, const TSchemas extends 
         disableBeforePreflightResponse: false,
       }),
     )
-    .use(httpErrorHandler({ logger: false, fallbackMessage: JSON.stringify({ detail: { code: 'INTERNAL_ERROR', message: ERROR_CATALOGUE.INTERNAL_ERROR.message } }) }))
+    .use(
+      httpErrorHandler({
+        logger: false,
+        fallbackMessage: JSON.stringify({ detail: { code: 'INTERNAL_ERROR', message: ERROR_CATALOGUE.INTERNAL_ERROR.message } }),
+      }),
+    )
     .use(errorEnvelope(route))
     .use(authentication(route))
     .use(requestValidation(route))
@@ -223,8 +228,6 @@ function fileDigests(files: Record<string, UploadedFile>): Record<string, string
 
 function respond(route: Pick<RouteDefinition, 'successStatus' | 'bareJson'>, state: RequestState, result: ApiResult): Result {
   if (route.successStatus === 204 || result === undefined) return { statusCode: 204, headers: {} };
-  const body = route.bareJson
-    ? result.data
-    : { data: result.data, meta: { request_id: state.requestId, took_ms: nowMs() - state.startedMs, ...result.meta } };
+  const body = route.bareJson ? result.data : { data: result.data, meta: { request_id: state.requestId, took_ms: nowMs() - state.startedMs, ...result.meta } };
   return { statusCode: result.accepted ? 202 : route.successStatus, headers: { ...JSON_HEADERS }, body: JSON.stringify(body) };
 }

@@ -81,7 +81,10 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[], version
     };
     if (route.multipart) {
       const fields = route.request.body ? toSchema(route.request.body, 'input') : { type: 'object', properties: {} };
-      const properties = { ...(fields.properties as JsonSchema), ...Object.fromEntries(route.multipart.fileFields.map((name) => [name, { type: 'string', format: 'binary' }])) };
+      const properties = {
+        ...(fields.properties as JsonSchema),
+        ...Object.fromEntries(route.multipart.fileFields.map((name) => [name, { type: 'string', format: 'binary' }])),
+      };
       const required = [...((fields.required ?? []) as string[]), ...route.multipart.fileFields];
       operation.requestBody = { required: true, content: { 'multipart/form-data': { schema: { ...fields, properties, required } } } };
     } else if (route.request.body) {

@@ -16,10 +16,7 @@ export interface RequestSchemas {
   body?: z.ZodType;
 }
 
-export interface RouteDefinition<
-  TAuth extends AuthKind = AuthKind,
-  TSchemas extends RequestSchemas = RequestSchemas,
-> {
+export interface RouteDefinition<TAuth extends AuthKind = AuthKind, TSchemas extends RequestSchemas = RequestSchemas> {
   /** Stable name: the CDK construct id, the OpenAPI operationId, the fault-switch target. */
   name: string;
   method: HttpMethod;

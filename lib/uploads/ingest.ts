@@ -8,15 +8,7 @@ import { probeMedia, ProbeFailed } from '#lib/media/probe';
 import { parseSourceKey, videoPrefix } from '#lib/storage/layout';
 import { deletePrefix, presignGet, readHead, storedSize } from '#lib/storage/objects';
 import { endUpload, getUploadRecord } from '#lib/db/uploads';
-import {
-  claimVideoForIngest,
-  getJobRecord,
-  getVideoRecord,
-  markChunksEnqueued,
-  recordIngestFailure,
-  recordIngested,
-  type VideoRecord,
-} from '#lib/db/videos';
+import { claimVideoForIngest, getJobRecord, getVideoRecord, markChunksEnqueued, recordIngestFailure, recordIngested, type VideoRecord } from '#lib/db/videos';
 import { indexQueue, type IndexChunkMessage } from '#lib/queue/index-queue';
 
 /** A stored file that is not what it must be; becomes the job's error, never an HTTP answer. */
@@ -98,13 +90,18 @@ async function inspect(video: VideoRecord): Promise<Inspected> {
   if (sizeBytes === undefined) throw new Refused('UNSUPPORTED_FORMAT', 'The uploaded file disappeared before it could be checked');
   if (sizeBytes === 0) throw new Refused('UNSUPPORTED_FORMAT', 'The uploaded file is empty');
   if (sizeBytes > video.declared_size_bytes || sizeBytes > MAX_VIDEO_BYTES) {
-    throw new Refused('UPLOAD_TOO_LARGE', `The stored file is ${sizeBytes} bytes, more than the ${Math.min(video.declared_size_bytes, MAX_VIDEO_BYTES)} declared or allowed`);
+    throw new Refused(
+      'UPLOAD_TOO_LARGE',
+      `The stored file is ${sizeBytes} bytes, more than the ${Math.min(video.declared_size_bytes, MAX_VIDEO_BYTES)} declared or allowed`,
+    );
   }
 
   const family = sniffContainer(await readHead(video.source_key, SNIFF_BYTES));
   const declared = familyOf(video.container as Container);
-  if (family === 'unknown') throw new Refused('UNSUPPORTED_FORMAT', `The file's bytes are not a ${video.container.toUpperCase()} video (or any format we support)`);
-  if (family !== declared) throw new Refused('UNSUPPORTED_FORMAT', `The file's bytes are a different format than its declared ${video.container.toUpperCase()}`);
+  if (family === 'unknown')
+    throw new Refused('UNSUPPORTED_FORMAT', `The file's bytes are not a ${video.container.toUpperCase()} video (or any format we support)`);
+  if (family !== declared)
+    throw new Refused('UNSUPPORTED_FORMAT', `The file's bytes are a different format than its declared ${video.container.toUpperCase()}`);
 
   let probe;
   try {

@@ -1,6 +1,9 @@
 import * as z from 'zod';
 
-const webhookUrl = z.url({ protocol: /^https?$/ }).max(2048).optional();
+const webhookUrl = z
+  .url({ protocol: /^https?$/ })
+  .max(2048)
+  .optional();
 
 const presignedUploadBody = z.strictObject({
   collection_id: z.string().min(1).max(64),
@@ -63,5 +66,8 @@ export const DIRECT_UPLOAD_MAX_BYTES = 4 * 1024 * 1024;
 /** POST /v1/upload form fields (the file itself is the `file` part). */
 export const directUploadFields = z.strictObject({
   collection_id: z.string().min(1).max(64),
-  webhook_url: z.url({ protocol: /^https?$/ }).max(2048).optional(),
+  webhook_url: z
+    .url({ protocol: /^https?$/ })
+    .max(2048)
+    .optional(),
 });

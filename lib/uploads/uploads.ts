@@ -7,10 +7,29 @@ import { requireAccount } from '#lib/accounts/accounts';
 import { requireCollection } from '#lib/collections/collections';
 import { checkDeclaredVideo, MAX_VIDEO_BYTES } from '#lib/media/formats';
 import { sourceKey, videoPrefix } from '#lib/storage/layout';
-import { abortMultipart, completeMultipart, deletePrefix, listStoredParts, presignPart, presignPut, putObject, startMultipart, storedSize } from '#lib/storage/objects';
+import {
+  abortMultipart,
+  completeMultipart,
+  deletePrefix,
+  listStoredParts,
+  presignPart,
+  presignPut,
+  putObject,
+  startMultipart,
+  storedSize,
+} from '#lib/storage/objects';
 import type { UploadedFile } from '#lib/http/multipart';
 import { DIRECT_UPLOAD_MAX_BYTES } from '#lib/uploads/schemas';
-import { dropOpenUploadEntry, endUpload, storageLimitError, getUploadRecord, insertUpload, listExpiredOpenUploads, type UploadRecord, type UploadStatus } from '#lib/db/uploads';
+import {
+  dropOpenUploadEntry,
+  endUpload,
+  storageLimitError,
+  getUploadRecord,
+  insertUpload,
+  listExpiredOpenUploads,
+  type UploadRecord,
+  type UploadStatus,
+} from '#lib/db/uploads';
 import { getVideoRecord, newQueuedJob, newUploadingVideo, removeVideoRows } from '#lib/db/videos';
 
 export interface DeclaredUpload {
@@ -155,7 +174,11 @@ export async function createDirectUpload(
       limit: DIRECT_UPLOAD_MAX_BYTES,
     });
   }
-  const upload = await openUpload(accountId, { collectionId, filename: file.filename, sizeBytes: file.bytes.length, contentType: file.contentType, webhookUrl }, false);
+  const upload = await openUpload(
+    accountId,
+    { collectionId, filename: file.filename, sizeBytes: file.bytes.length, contentType: file.contentType, webhookUrl },
+    false,
+  );
   await putObject(upload.source_key, file.bytes, upload.content_type);
   return { job_id: upload.job_id, video_id: upload.video_id, status: 'queued' };
 }
@@ -202,7 +225,8 @@ export async function completeUpload(
   if (upload.status === 'complete') return answer;
 
   if (upload.method === 'PUT' || !upload.storage_upload_id) {
-    if ((await storedSize(upload.source_key)) === undefined) throw new AppError('UPLOAD_INCOMPLETE', 'No bytes have arrived yet: PUT the file to the upload URL first');
+    if ((await storedSize(upload.source_key)) === undefined)
+      throw new AppError('UPLOAD_INCOMPLETE', 'No bytes have arrived yet: PUT the file to the upload URL first');
     return answer;
   }
   if ((await storedSize(upload.source_key)) !== undefined) return answer;
@@ -219,7 +243,11 @@ export async function completeUpload(
       throw new AppError('UPLOAD_INCOMPLETE', `Part ${claimed.part_number} does not match what is stored (ETag differs)`);
     }
   }
-  await completeMultipart(upload.source_key, upload.storage_upload_id, expected.map((number) => ({ partNumber: number, etag: stored.get(number)?.etag ?? '' })));
+  await completeMultipart(
+    upload.source_key,
+    upload.storage_upload_id,
+    expected.map((number) => ({ partNumber: number, etag: stored.get(number)?.etag ?? '' })),
+  );
   return answer;
 }
 

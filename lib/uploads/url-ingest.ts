@@ -49,7 +49,10 @@ function filenameFrom(url: URL): string {
  * the video and job are created, and the fetch runs in the background; what goes wrong there
  * lands on the job.
  */
-export async function createUrlUpload(accountId: string, request: UrlUploadRequest): Promise<{ upload_id: string; video_id: string; job_id: string; status: 'queued' }> {
+export async function createUrlUpload(
+  accountId: string,
+  request: UrlUploadRequest,
+): Promise<{ upload_id: string; video_id: string; job_id: string; status: 'queued' }> {
   await requireCollection(accountId, request.collectionId);
   let vetted;
   try {
@@ -104,8 +107,7 @@ function formatOf(contentType: string | undefined, filename: string): VideoForma
   const type = contentType?.split(';')[0]?.trim().toLowerCase();
   const extension = filename.split('.').pop()?.toLowerCase() ?? '';
   return (
-    VIDEO_FORMATS.find((format) => format.contentType === type) ??
-    VIDEO_FORMATS.find((format) => (format.extensions as readonly string[]).includes(extension))
+    VIDEO_FORMATS.find((format) => format.contentType === type) ?? VIDEO_FORMATS.find((format) => (format.extensions as readonly string[]).includes(extension))
   );
 }
 
@@ -124,9 +126,22 @@ export async function fetchSourceIntoStorage(accountId: string, uploadId: string
     const { sizeBytes, format } = await streamToStaging(upload.source_url, video.filename, stagingKey);
     const account = await requireAccount(accountId);
     const key = sourceKey(accountId, video.video_id, format.extensions[0]);
-    const reserved = await recordFetched(video, { sizeBytes, sourceKey: key, container: format.container, mimeType: format.contentType }, planLimits(account.plan).storage_limit_bytes, now().toISOString());
+    const reserved = await recordFetched(
+      video,
+      { sizeBytes, sourceKey: key, container: format.container, mimeType: format.contentType },
+      planLimits(account.plan).storage_limit_bytes,
+      now().toISOString(),
+    );
     if (!reserved) throw new FetchRefused('PLAN_LIMIT_EXCEEDED', "The fetched video would take your storage past the plan's limit");
-    await s3.send(new CopyObjectCommand({ Bucket: mediaBucket, Key: key, CopySource: `${mediaBucket}/${stagingKey}`, ContentType: format.contentType, MetadataDirective: 'REPLACE' }));
+    await s3.send(
+      new CopyObjectCommand({
+        Bucket: mediaBucket,
+        Key: key,
+        CopySource: `${mediaBucket}/${stagingKey}`,
+        ContentType: format.contentType,
+        MetadataDirective: 'REPLACE',
+      }),
+    );
     await deletePrefix(stagingKey);
     logInfo('url ingest: fetched', { upload_id: uploadId, bytes: sizeBytes });
   } catch (error) {
@@ -159,7 +174,10 @@ async function streamToStaging(sourceUrl: string, filename: string, stagingKey: 
   const format = formatOf(response.headers['content-type'], filename || filenameFrom(response.url));
   if (!format) {
     body.destroy();
-    throw new FetchRefused('UNSUPPORTED_FORMAT', `The source is ${response.headers['content-type'] ?? 'of unknown type'}, not MP4, MOV, AVI, WebM, MPEG or MKV`);
+    throw new FetchRefused(
+      'UNSUPPORTED_FORMAT',
+      `The source is ${response.headers['content-type'] ?? 'of unknown type'}, not MP4, MOV, AVI, WebM, MPEG or MKV`,
+    );
   }
 
   let received = 0;
@@ -172,7 +190,10 @@ async function streamToStaging(sourceUrl: string, filename: string, stagingKey: 
   });
   const staged = new PassThrough();
   const upload = new Upload({ client: s3, params: { Bucket: mediaBucket, Key: stagingKey, Body: staged, ContentType: format.contentType } });
-  const deadline = setTimeout(() => body.destroy(new FetchRefused('INDEXING_FAILED', 'Fetching the source URL took longer than 30 minutes')), FETCH_DEADLINE_MS);
+  const deadline = setTimeout(
+    () => body.destroy(new FetchRefused('INDEXING_FAILED', 'Fetching the source URL took longer than 30 minutes')),
+    FETCH_DEADLINE_MS,
+  );
   try {
     await Promise.all([pipeline(body, counter, staged), upload.done()]);
   } catch (error) {

@@ -3,7 +3,6 @@ import { createKey, errorOf, list, signUp, useTestApi } from '#test/support/api'
 
 const api = useTestApi();
 
-
 describe('POST /v1/api_keys', () => {
   it('shows the secret once, and only its prefix afterwards', async () => {
     const { token } = await signUp(api);

@@ -8,7 +8,6 @@ import { resumeCollectionDeletes } from '#lib/collections/collections';
 
 const api = useTestApi();
 
-
 async function createCollection(token: string, name: string): Promise<string> {
   const response = await api.post('/v1/collections', { token, body: { name } });
   expect(response.status).toBe(201);

@@ -17,7 +17,6 @@ function form(fields: Record<string, string>, file?: { bytes: Buffer; filename: 
   return body;
 }
 
-
 async function sendFile(token: string, collectionId: string, name: MediaName, type = 'video/mp4', headers: Record<string, string> = {}) {
   return api.post('/v1/upload', { token, headers, form: form({ collection_id: collectionId }, { bytes: await media(name), filename: name, type }) });
 }
@@ -41,7 +40,10 @@ describe('POST /v1/upload (compatibility route)', () => {
     const { token, collectionId } = await setUp();
     const big = Buffer.concat([await media('large.mp4'), await media('large.mp4')]);
 
-    const response = await api.post('/v1/upload', { token, form: form({ collection_id: collectionId }, { bytes: big, filename: 'big.mp4', type: 'video/mp4' }) });
+    const response = await api.post('/v1/upload', {
+      token,
+      form: form({ collection_id: collectionId }, { bytes: big, filename: 'big.mp4', type: 'video/mp4' }),
+    });
 
     expect(response.status).toBe(413);
     expect(errorOf(response).code).toBe('UPLOAD_TOO_LARGE');
@@ -66,8 +68,14 @@ describe('POST /v1/upload (compatibility route)', () => {
     const bytes = await media('clip.mp4');
 
     const noFile = await api.post('/v1/upload', { token, form: form({ collection_id: collectionId }) });
-    const unknownField = await api.post('/v1/upload', { token, form: form({ collection_id: collectionId, colour: 'red' }, { bytes, filename: 'a.mp4', type: 'video/mp4' }) });
-    const missingCollection = await api.post('/v1/upload', { token, form: form({ collection_id: 'col_nope' }, { bytes, filename: 'a.gif', type: 'image/gif' }) });
+    const unknownField = await api.post('/v1/upload', {
+      token,
+      form: form({ collection_id: collectionId, colour: 'red' }, { bytes, filename: 'a.mp4', type: 'video/mp4' }),
+    });
+    const missingCollection = await api.post('/v1/upload', {
+      token,
+      form: form({ collection_id: 'col_nope' }, { bytes, filename: 'a.gif', type: 'image/gif' }),
+    });
     const wrongType = await api.post('/v1/upload', { token, form: form({ collection_id: collectionId }, { bytes, filename: 'a.gif', type: 'image/gif' }) });
     const json = await api.post('/v1/upload', { token, body: { collection_id: collectionId } });
     const broken = await api.post('/v1/upload', { token, rawBody: '--x\r\nbroken', contentType: 'multipart/form-data; boundary=zzz' });

@@ -53,5 +53,4 @@ describe('daily maintenance (the local scheduler runs the same handler as EventB
     expect((await api.get(`/v1/videos/${ticket.body.data.video_id}`, { token: key })).status).toBe(404);
     expect((await api.get(`/v1/collections/${collection.body.data.id}`, { token: key })).body.data.video_count).toBe(0);
   });
-
 });

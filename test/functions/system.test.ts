@@ -4,7 +4,6 @@ import { armFault, disarmFault } from '#lib/faults';
 
 const api = useTestApi();
 
-
 describe('GET /v1/health', () => {
   it('answers without a credential, in the success envelope', async () => {
     const response = await api.get('/v1/health');

@@ -21,7 +21,6 @@ async function put(url: string, body: Buffer, headers: Record<string, string> = 
   return fetch(url, { method: 'PUT', body: new Uint8Array(body), headers });
 }
 
-
 async function uploadFile(token: string, collectionId: string, name: MediaName, contentType: string, filename: string = name) {
   const bytes = await media(name);
   const ticket = await startUpload(token, collectionId, filename, Math.max(1, bytes.length), contentType);
@@ -217,7 +216,10 @@ describe('storage events', () => {
     const jobs = await api.get('/v1/jobs', { token });
     expect(list(jobs.body.data)).toEqual([expect.objectContaining({ id: ticket.job_id, status: 'pending' })]);
     expect(localIndexQueue.pending().filter((message) => message.job_id === String(ticket.job_id))).toHaveLength(1);
-    expect((await api.get(`/v1/collections/${collectionId}`, { token })).body.data).toMatchObject({ video_count: 1, storage_bytes: (await media('clip.mp4')).length });
+    expect((await api.get(`/v1/collections/${collectionId}`, { token })).body.data).toMatchObject({
+      video_count: 1,
+      storage_bytes: (await media('clip.mp4')).length,
+    });
     expect((await api.get('/v1/account', { token })).body.data.usage.storage_bytes).toBe((await media('clip.mp4')).length);
   });
 });

@@ -36,7 +36,6 @@ async function setUp(): Promise<{ token: string; collectionId: string }> {
   return { token, collectionId: String(collection.body.data.id) };
 }
 
-
 describe('POST /v1/uploads with source_url', () => {
   it('fetches the video in the background (following a redirect) and ingests it', async () => {
     const { token, collectionId } = await setUp();
@@ -48,9 +47,20 @@ describe('POST /v1/uploads with source_url', () => {
     const upload = await api.get(`/v1/uploads/${response.body.data.upload_id}`, { token });
 
     expect(response.status).toBe(202);
-    expect(response.body.data).toEqual({ upload_id: expect.stringMatching(/^upl_/), video_id: expect.stringMatching(/^vid_/), job_id: expect.stringMatching(/^job_/), status: 'queued' });
+    expect(response.body.data).toEqual({
+      upload_id: expect.stringMatching(/^upl_/),
+      video_id: expect.stringMatching(/^vid_/),
+      job_id: expect.stringMatching(/^job_/),
+      status: 'queued',
+    });
     expect(job).toMatchObject({ status: 'pending', error: null });
-    expect(video.body.data).toMatchObject({ status: 'processing', file_size_bytes: bytes.length, mime_type: 'video/mp4', codec: 'h264', filename: 'redirect-to-clip' });
+    expect(video.body.data).toMatchObject({
+      status: 'processing',
+      file_size_bytes: bytes.length,
+      mime_type: 'video/mp4',
+      codec: 'h264',
+      filename: 'redirect-to-clip',
+    });
     expect(upload.body.data.status).toBe('complete');
     expect((await api.get('/v1/account', { token })).body.data.usage.storage_bytes).toBe(bytes.length);
   });

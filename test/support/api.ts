@@ -41,7 +41,10 @@ export function useTestApi(): Client & { runtime: () => LocalRuntime } {
     if (!runtime) throw new Error('the test runtime is not running yet');
     return runtime;
   };
-  return Object.assign(client(() => running().url), { runtime: running });
+  return Object.assign(
+    client(() => running().url),
+    { runtime: running },
+  );
 }
 
 export interface ApiResponse {

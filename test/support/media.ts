@@ -9,7 +9,25 @@ const MEDIA_DIR = join(tmpdir(), 'frameseek-test-media-v1');
 
 /** Real media for tests, generated with ffmpeg once per machine and reused. */
 const RECIPES = {
-  'clip.mp4': ['-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440', '-t', '3', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest'],
+  'clip.mp4': [
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=size=320x240:rate=25',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=440',
+    '-t',
+    '3',
+    '-c:v',
+    'libx264',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-shortest',
+  ],
   'clip.mov': ['-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-t', '2', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-f', 'mov'],
   'clip.webm': ['-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-t', '2', '-c:v', 'libvpx', '-b:v', '200k'],
   'clip.mkv': ['-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-t', '2', '-c:v', 'libx264', '-pix_fmt', 'yuv420p'],
@@ -17,7 +35,26 @@ const RECIPES = {
   'clip.mpeg': ['-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-t', '2', '-c:v', 'mpeg2video', '-f', 'mpeg'],
   'audio-only.mp4': ['-f', 'lavfi', '-i', 'sine=frequency=440', '-t', '2', '-c:a', 'aac'],
   /** About 2.5 MB: bigger than the tests' single-PUT size, so it goes multipart. */
-  'large.mp4': ['-f', 'lavfi', '-i', 'testsrc=size=640x480:rate=25', '-t', '4', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-b:v', '5M', '-maxrate', '5M', '-bufsize', '1M', '-x264-params', 'nal-hrd=cbr'],
+  'large.mp4': [
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=size=640x480:rate=25',
+    '-t',
+    '4',
+    '-c:v',
+    'libx264',
+    '-pix_fmt',
+    'yuv420p',
+    '-b:v',
+    '5M',
+    '-maxrate',
+    '5M',
+    '-bufsize',
+    '1M',
+    '-x264-params',
+    'nal-hrd=cbr',
+  ],
 } as const;
 
 export type MediaName = keyof typeof RECIPES | 'text.mp4' | 'truncated.mp4' | 'empty.mp4';

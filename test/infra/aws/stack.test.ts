@@ -93,7 +93,10 @@ describe('the CDK stack', () => {
     const { ingest, dailyMaintenance, fetchSource } = backgroundFunctions;
 
     expect(functionProperties(functionIdStartingWith('ProcessingingestFunction'))).toMatchObject({ MemorySize: ingest.memoryMb, Timeout: ingest.timeoutSecs });
-    expect(functionProperties(functionIdStartingWith('ProcessingfetchSourceFunction'))).toMatchObject({ MemorySize: fetchSource.memoryMb, Timeout: fetchSource.timeoutSecs });
+    expect(functionProperties(functionIdStartingWith('ProcessingfetchSourceFunction'))).toMatchObject({
+      MemorySize: fetchSource.memoryMb,
+      Timeout: fetchSource.timeoutSecs,
+    });
     expect(functionProperties(functionIdStartingWith('SchedulesdailyMaintenanceFunction'))).toMatchObject({
       MemorySize: dailyMaintenance.memoryMb,
       Timeout: dailyMaintenance.timeoutSecs,
@@ -142,9 +145,7 @@ describe('the CDK stack', () => {
     });
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
       PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-        ]),
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
       },
     });
   });
