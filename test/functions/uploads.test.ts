@@ -4,6 +4,11 @@ import { media, type MediaName } from '#test/support/media';
 import type { S3Event } from 'aws-lambda';
 import { localIndexQueue } from '#lib/queue/index-queue';
 import { handler as ingest } from '#functions/events/ingest';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { s3, mediaBucket } from '#lib/storage/client';
+import { putObject } from '#lib/storage/objects';
+import { videoPrefix } from '#lib/storage/layout';
+import { listOwnedItemKeys } from '#lib/db/collections';
 
 const api = useTestApi();
 
@@ -11,6 +16,12 @@ async function setUp(): Promise<{ token: string; collectionId: string }> {
   const { token } = await signUp(api);
   const collection = await api.post('/v1/collections', { token, body: { name: 'uploads' } });
   return { token, collectionId: String(collection.body.data.id) };
+}
+
+/** What the bucket holds for a video, read straight from the S3 stand-in. */
+async function objectsOf(accountId: string, videoId: string): Promise<string[]> {
+  const listing = await s3.send(new ListObjectsV2Command({ Bucket: mediaBucket, Prefix: videoPrefix(accountId, videoId) }));
+  return (listing.Contents ?? []).map((object) => String(object.Key));
 }
 
 async function startUpload(token: string, collectionId: string, filename: string, sizeBytes: number, contentType: string) {
@@ -178,6 +189,21 @@ describe('ingest refuses what is not a supported video', () => {
     expect(String(job.error.message)).not.toMatch(/ffprobe|arn:|s3:/i);
     expect(video.body.data).toMatchObject({ status: 'failed', playback_url: null });
     expect(account.body.data.usage.storage_bytes).toBe(0);
+    expect(await objectsOf(String(account.body.data.id), String(ticket.video_id))).toEqual([]);
+  });
+
+  it('fails a stored object larger than declared with UPLOAD_TOO_LARGE (written past the presigned URL)', async () => {
+    const { token, collectionId } = await setUp();
+    const bytes = await media('clip.mp4');
+    const ticket = await startUpload(token, collectionId, 'clip.mp4', bytes.length - 1000, 'video/mp4');
+    const accountId = String((await api.get('/v1/account', { token })).body.data.id);
+
+    await putObject(`videos/${accountId}/${ticket.body.data.video_id}/source.mp4`, bytes, 'video/mp4');
+    const job = await settledJob(api, token, String(ticket.body.data.job_id));
+
+    expect(job).toMatchObject({ status: 'failed', error: { code: 'UPLOAD_TOO_LARGE' } });
+    expect(await objectsOf(accountId, String(ticket.body.data.video_id))).toEqual([]);
+    expect((await api.get('/v1/account', { token })).body.data.usage.storage_bytes).toBe(0);
   });
 
   it('cannot store a zero-byte file: the URL is signed for the declared length', async () => {
@@ -378,18 +404,23 @@ describe('videos, jobs and collection figures', () => {
     expect((await api.get(`/v1/videos/${ticket.video_id}`, { token: owner.token })).status).toBe(200);
   });
 
-  it('deleting a collection removes its videos, their objects and their storage', async () => {
+  it('deleting a collection removes its videos, their objects, their rows and their storage', async () => {
     const { token, collectionId } = await setUp();
     const { ticket } = await uploadFile(token, collectionId, 'clip.mp4', 'video/mp4');
     await settledJob(api, token, String(ticket.job_id));
+    const accountId = String((await api.get('/v1/account', { token })).body.data.id);
+    const storedBefore = await objectsOf(accountId, String(ticket.video_id));
     const playbackUrl = String((await api.get(`/v1/videos/${ticket.video_id}`, { token })).body.data.playback_url);
 
     const removed = await api.delete(`/v1/collections/${collectionId}`, { token });
 
+    expect(storedBefore).toEqual([`videos/${accountId}/${ticket.video_id}/source.mp4`]);
     expect(removed.status).toBe(204);
     expect((await fetch(playbackUrl)).status).toBe(404);
     expect((await api.get(`/v1/videos/${ticket.video_id}`, { token })).status).toBe(404);
     expect((await api.get(`/v1/jobs/${ticket.job_id}`, { token })).status).toBe(404);
     expect((await api.get('/v1/account', { token })).body.data.usage.storage_bytes).toBe(0);
+    expect(await objectsOf(accountId, String(ticket.video_id))).toEqual([]);
+    expect(await listOwnedItemKeys(collectionId, 100)).toEqual([]);
   });
 });
