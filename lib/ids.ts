@@ -17,6 +17,7 @@ export const ID_PREFIXES = {
   deletion: 'del',
   event: 'evt',
   request: 'req',
+  transaction: 'txn',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -16,6 +16,9 @@
  * | Jobs of an account (newest first)          | ACC#<account_id>      | JOB#<job_id>        | COL#<collection_id>| JOB#<job_id>   |
  * | Upload sessions                            | ACC#<account_id>      | UPL#<upload_id>     | COL#<collection_id>| UPL#<upload_id>|
  * | Open uploads by expiry (daily sweep)       | OPEN_UPLOADS          | <expires_iso>#<upl> |                   |                 |
+ * | Rate-limit window counter (TTL'd)          | RATE#<scope>          | <group>#<window>    |                   |                 |
+ * | Credit ledger of an account (newest first) | ACC#<account_id>      | TXN#<txn_id>        |                   |                 |
+ * | Accounts whose trial credit expires on day |                       |                     | TRIAL_EXPIRY#<day>| ACC#<account_id>|
  * | Idempotency records (Powertools)           | IDEMPOTENCY           | <fn>#<key hash>     |                   |                 |
  *
  * Uniqueness (email, collection name) is a guard item written with attribute_not_exists in the
@@ -51,6 +54,14 @@ export const keys = {
   uploadIndex: (collectionId: string, uploadId: string) => ({ GSI1PK: `COL#${collectionId}`, GSI1SK: `UPL#${uploadId}` }),
   openUpload: (expiresAtIso: string, uploadId: string) => ({ PK: 'OPEN_UPLOADS', SK: `${expiresAtIso}#${uploadId}` }),
   openUploadsBefore: (isoTime: string) => ({ PK: 'OPEN_UPLOADS', SKBefore: `${isoTime}#~` }),
+
+  /** scope: `acc:<id>`, `email:<address>` or `ip:<address>`; window: its start, epoch seconds. */
+  rateWindow: (scope: string, group: string, windowStartSecs: number) => ({ PK: `RATE#${scope}`, SK: `${group}#${windowStartSecs}` }),
+
+  ledgerEntry: (accountId: string, txnId: string) => ({ PK: `ACC#${accountId}`, SK: `TXN#${txnId}` }),
+  ledgerOf: (accountId: string) => ({ PK: `ACC#${accountId}`, SKPrefix: 'TXN#' }),
+  trialExpiryIndex: (dayIso: string, accountId: string) => ({ GSI1PK: `TRIAL_EXPIRY#${dayIso}`, GSI1SK: `ACC#${accountId}` }),
+  trialExpiringOn: (dayIso: string) => ({ GSI1PK: `TRIAL_EXPIRY#${dayIso}` }),
 
   idempotency: { partitionValue: 'IDEMPOTENCY' },
 } as const;
