@@ -13,6 +13,7 @@ import { throwIfArmed } from '#lib/faults';
 import { authenticate } from '#lib/auth/authenticate';
 import type { Principal } from '#lib/auth/principal';
 import { runIdempotently } from '#lib/http/idempotency';
+import { consumeRateLimit, rateLimitExceeded, rateLimitHeaders, type RateDecision, type RateScope } from '#lib/http/rate-limit';
 import { logError } from '#lib/log';
 import { parseJsonBody, parseQueryString, validatePart } from '#lib/http/validation';
 import type { AuthKind, RequestSchemas, RouteDefinition } from '#lib/http/route';
@@ -20,7 +21,7 @@ import type { AuthKind, RequestSchemas, RouteDefinition } from '#lib/http/route'
 /**
  * The one middy chain every API handler is built with. Its steps run in the order of
  * errors.md "Which error wins": route (the route table and the catch-all) → credential →
- * permission → [rate limit] → body parses → shape validates → the handler's own checks.
+ * permission → rate limit → body parses → shape validates → the handler's own checks.
  * Any throw ends in the error envelope; anything unexpected becomes INTERNAL_ERROR.
  */
 type Event = APIGatewayProxyEventV2;
@@ -34,6 +35,8 @@ interface RequestState {
   query?: unknown;
   body?: unknown;
   files: Record<string, UploadedFile>;
+  /** The tightest rate-limit decision of this request, for the X-RateLimit-* headers. */
+  rateLimit?: RateDecision;
 }
 
 export type ApiContext = Context & { frameseek?: RequestState };
@@ -73,8 +76,9 @@ function header(event: Event, name: string): string | undefined {
 /** Outermost: request id and timing in; X-Request-Id out, on every success and every error. */
 const requestIdentity = (): MiddlewareObj<Event, Result, Error, ApiContext> => {
   const stamp = async (request: ApiRequestContext) => {
-    const { requestId } = stateOf(request);
-    request.response = { ...request.response, headers: { ...request.response?.headers, 'X-Request-Id': requestId } };
+    const { requestId, rateLimit } = stateOf(request);
+    const limitHeaders = rateLimit ? rateLimitHeaders(rateLimit) : {};
+    request.response = { ...request.response, headers: { ...request.response?.headers, ...limitHeaders, 'X-Request-Id': requestId } };
   };
   return {
     before: async (request) => {
@@ -121,6 +125,37 @@ const authentication = (route: Pick<RouteDefinition, 'auth' | 'method'>): Middle
   before: async (request) => {
     if (route.auth === 'none') return;
     stateOf(request).principal = await authenticate(header(request.event, 'authorization'), route);
+  },
+});
+
+/** Records the decision for the headers (the tightest one wins), then refuses if it says so. */
+function applyRateDecision(state: RequestState, decision: RateDecision): void {
+  if (!state.rateLimit || decision.remaining < state.rateLimit.remaining) state.rateLimit = decision;
+  if (!decision.allowed) throw rateLimitExceeded(decision);
+}
+
+/**
+ * Step 4: the caller's rate limit for the route's group — the account once it is known, the
+ * source address before sign-in (sign-up and login).
+ */
+const rateLimiting = (route: Pick<RouteDefinition, 'rateLimit'>): MiddlewareObj<Event, Result, Error, ApiContext> => ({
+  before: async (request) => {
+    if (!route.rateLimit) return;
+    const state = stateOf(request);
+    const scope: RateScope = state.principal
+      ? { kind: 'account', accountId: state.principal.accountId }
+      : { kind: 'ip', address: request.event.requestContext.http.sourceIp };
+    applyRateDecision(state, await consumeRateLimit(scope, route.rateLimit));
+  },
+});
+
+/** Sign-up and login are also limited per email address, known once the body validated (plans.md). */
+const emailRateLimiting = (route: Pick<RouteDefinition, 'rateLimit' | 'auth'>): MiddlewareObj<Event, Result, Error, ApiContext> => ({
+  before: async (request) => {
+    const state = stateOf(request);
+    const email = (state.body as { email?: unknown } | undefined)?.email;
+    if (route.rateLimit !== 'auth' || route.auth !== 'none' || typeof email !== 'string') return;
+    applyRateDecision(state, await consumeRateLimit({ kind: 'email', address: email.trim().toLowerCase() }, 'auth'));
   },
 });
 
@@ -217,7 +252,9 @@ export function apiHandler<const TAuth extends AuthKind, const TSchemas extends 
     )
     .use(errorEnvelope(route))
     .use(authentication(route))
+    .use(rateLimiting(route))
     .use(requestValidation(route))
+    .use(emailRateLimiting(route))
     .handler(run);
 }
 

@@ -6,6 +6,16 @@ import { inject } from 'vitest';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#infra/local/credentials';
 import { freePort } from '#infra/local/runtime';
 
+export const RAISED_RATE_LIMITS = {
+  rate_limits: {
+    per_minute: Object.fromEntries(
+      ['search', 'upload', 'jobs', 'videos', 'collections_read', 'collections_write', 'agent', 'account', 'auth'].map((group) => [group, 100_000]),
+    ),
+    auth_per_email: 100_000,
+    auth_per_ip: 100_000,
+  },
+};
+
 /**
  * Runs before each test file's imports: points config at the shared DynamoDB Local with a table of
  * this file's own, and at this file's own S3 stand-in (started by the runtime on the port chosen here),
@@ -23,4 +33,6 @@ Object.assign(process.env, {
   FRAMESEEK_TEST_DATA_DIR: mkdtempSync(join(tmpdir(), 'frameseek-file-')),
   FRAMESEEK_SINGLE_PUT_MAX_BYTES: String(1024 * 1024),
   FRAMESEEK_MULTIPART_PART_BYTES: String(256 * 1024),
+  // Test files make many requests (and sign-ups) from one address; the rate-limit tests restore the defaults.
+  FRAMESEEK_PLAN_OVERRIDES: JSON.stringify(RAISED_RATE_LIMITS),
 });
