@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { defineRoute, type FallbackRoute } from '#lib/http/route';
 import { credentialsBody, loginBody, accountResponse, signedInResponse } from '#lib/accounts/schemas';
 import { apiKeyParams, apiKeyView, createApiKeyBody, createdApiKey } from '#lib/auth/schemas';
+import { billingView, ledgerEntryView, listTransactionsQuery } from '#lib/billing/schemas';
 import {
   completeUploadBody,
   createUploadBody,
@@ -127,6 +128,31 @@ export const routes = {
     successStatus: 204,
     summary: 'Revoke an API key, effective on the next request',
     request: { params: apiKeyParams },
+  }),
+
+  getBilling: defineRoute({
+    name: 'getBilling',
+    method: 'GET',
+    path: '/v1/billing',
+    entry: 'functions/billing/get.ts',
+    auth: 'session',
+    rateLimit: 'account',
+    successStatus: 200,
+    summary: 'Plan, credit balance, payment method and auto top-up',
+    request: {},
+    response: billingView,
+  }),
+  listTransactions: defineRoute({
+    name: 'listTransactions',
+    method: 'GET',
+    path: '/v1/billing/transactions',
+    entry: 'functions/billing/transactions.ts',
+    auth: 'session',
+    rateLimit: 'account',
+    successStatus: 200,
+    summary: 'The credit ledger, newest first: every change to the balance with the balance after it',
+    request: { query: listTransactionsQuery },
+    response: z.array(ledgerEntryView),
   }),
 
   listCollections: defineRoute({

@@ -1,7 +1,7 @@
 /**
  * The error catalogue: every code of shared/contract/errors.md with its HTTP status.
  * This is the only place a status code for an error is chosen. Handlers and lib code throw
- * `AppError`s; the HTTP chain (lib/http/error-envelope.ts) turns them into the envelope.
+ * `AppError`s; the HTTP chain (lib/http/api-handler.ts, errorEnvelope) turns them into the envelope.
  */
 export const ERROR_CATALOGUE = {
   UNAUTHORIZED: { status: 401, message: 'Missing or malformed credential: send Authorization: Bearer <API key or session token>' },

@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ApiClient } from './api-client.ts';
 import { CliError, Interrupted } from './errors.ts';
 import { uploadFile } from './upload.ts';
+import type { GrantCreditsFlags, SetPlanFlags } from './admin.ts';
 
 /**
  * `frameseek`: a command-line client of the Frameseek API. It speaks only HTTP to the API (and to
@@ -91,6 +92,43 @@ program
         stderr: process.stderr,
       }),
     );
+  });
+
+/**
+ * The admin commands need the server's settings and data-store client; they are loaded only when
+ * one runs. A bad setting stops the command with its name rather than a stack trace.
+ */
+async function loadAdmin(): Promise<typeof import('./admin.ts')> {
+  try {
+    return await import('./admin.ts');
+  } catch (error) {
+    throw new CliError('BAD_CONFIG', error instanceof Error ? error.message : String(error));
+  }
+}
+
+const admin = program
+  .command('admin')
+  .description(
+    'Operator commands acting on the data store directly, with the server settings (FRAMESEEK_TABLE_NAME, FRAMESEEK_DYNAMODB_ENDPOINT, AWS credentials)',
+  );
+
+admin
+  .command('set-plan')
+  .description('Move an account to another plan')
+  .requiredOption('--email <email>', 'the email of the account')
+  .requiredOption('--plan <plan>', 'the plan: free, payg or enterprise')
+  .action(async (flags: SetPlanFlags) => {
+    process.exitCode = await run(async () => (await loadAdmin()).setPlan(flags, process.stdout));
+  });
+
+admin
+  .command('grant-credits')
+  .description('Add credit to an account (a `grant` row in its ledger)')
+  .requiredOption('--email <email>', 'the email of the account')
+  .requiredOption('--micros <n>', 'how much, in micro-dollars (1 USD = 1000000)', integerAtLeast(1))
+  .option('--note <text>', 'the description of the ledger row')
+  .action(async (flags: GrantCreditsFlags) => {
+    process.exitCode = await run(async () => (await loadAdmin()).grantCredits(flags, process.stdout));
   });
 
 process.on('SIGINT', () => exitInterrupted('Ctrl-C'));

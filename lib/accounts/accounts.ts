@@ -3,6 +3,7 @@ import { now } from '#lib/clock';
 import { config } from '#lib/config';
 import { AppError } from '#lib/errors';
 import { planLimits, type PlanId } from '#lib/billing/plans';
+import { trialCreditFor } from '#lib/billing/trial';
 import { hashPassword, verifyAgainstDecoy, verifyPassword } from '#lib/auth/secrets';
 import { startSession, type IssuedSession } from '#lib/auth/sessions';
 import { findAccountIdByEmail, getAccount, insertAccount, type AccountRecord } from '#lib/db/accounts';
@@ -56,16 +57,23 @@ export async function requireAccount(accountId: string): Promise<AccountRecord> 
 
 export async function signUp(email: string, password: string): Promise<SignedIn> {
   const normalizedEmail = normalizeEmail(email);
+  const signedUpAt = now();
+  const plan = config.FRAMESEEK_DEFAULT_PLAN;
+  const trial = trialCreditFor(plan, signedUpAt);
   const account: AccountRecord = {
     account_id: newId('account'),
     email: normalizedEmail,
     password_hash: await hashPassword(password),
-    plan: config.FRAMESEEK_DEFAULT_PLAN,
-    created_at: now().toISOString(),
+    plan,
+    created_at: signedUpAt.toISOString(),
+    ...(trial ? { trial_credit_remaining_micros: trial.trial_credit_remaining_micros, trial_expires_at: trial.trial_expires_at } : {}),
   };
-  await insertAccount(account);
+  await insertAccount(account, trial?.entry);
   const session = await startSession(account.account_id);
-  return { account: toView({ ...account, active_api_keys: 0, storage_bytes: 0, credits_micros: 0 }), session };
+  return {
+    account: toView({ ...account, active_api_keys: 0, storage_bytes: 0, credits_micros: trial?.entry.balance_after_micros ?? 0 }),
+    session,
+  };
 }
 
 const WRONG_PAIR = 'Email or password is incorrect';

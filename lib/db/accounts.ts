@@ -1,7 +1,8 @@
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '#lib/db/client';
 import { keys } from '#lib/db/keys';
-import { failedConditionIndexes } from '#lib/db/conditions';
+import { failedConditionIndexes, isConditionFailure } from '#lib/db/conditions';
+import { ledgerEntryPut, type LedgerEntryRecord } from '#lib/db/ledger';
 import { AppError } from '#lib/errors';
 import type { PlanId } from '#lib/billing/plans';
 
@@ -14,9 +15,18 @@ export interface AccountRecord {
   active_api_keys?: number;
   storage_bytes?: number;
   credits_micros?: number;
+  /** What is left of the sign-up trial credit; spending takes it first. Absent once the trial is over. */
+  trial_credit_remaining_micros?: number;
+  /** When the rest of the trial credit is taken back (the daily run finds it by its UTC day). */
+  trial_expires_at?: string;
 }
 
-export async function insertAccount(account: AccountRecord): Promise<void> {
+/**
+ * Creates the account under its email guard. An opening credit (the trial) is written in the same
+ * transaction as its ledger row, so no account ever shows credit its ledger does not explain.
+ */
+export async function insertAccount(account: AccountRecord, openingCredit?: LedgerEntryRecord): Promise<void> {
+  const trialIndex = account.trial_expires_at ? keys.trialExpiryIndex(account.trial_expires_at.slice(0, 10), account.account_id) : {};
   try {
     await db.send(
       new TransactWriteCommand({
@@ -31,10 +41,18 @@ export async function insertAccount(account: AccountRecord): Promise<void> {
           {
             Put: {
               TableName: tableName,
-              Item: { ...keys.account(account.account_id), ...account, active_api_keys: 0, storage_bytes: 0, credits_micros: 0 },
+              Item: {
+                ...keys.account(account.account_id),
+                ...trialIndex,
+                ...account,
+                active_api_keys: 0,
+                storage_bytes: 0,
+                credits_micros: openingCredit?.balance_after_micros ?? 0,
+              },
               ConditionExpression: 'attribute_not_exists(PK)',
             },
           },
+          ...(openingCredit ? [ledgerEntryPut(account.account_id, openingCredit)] : []),
         ],
       }),
     );
@@ -53,6 +71,26 @@ export async function findAccountIdByEmail(email: string): Promise<string | unde
 export async function getAccount(accountId: string): Promise<AccountRecord | undefined> {
   const result = await db.send(new GetCommand({ TableName: tableName, Key: keys.account(accountId), ConsistentRead: true }));
   return result.Item as AccountRecord | undefined;
+}
+
+/** Moves an account to another plan; false when there is no such account. */
+export async function updateAccountPlan(accountId: string, plan: PlanId): Promise<boolean> {
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: keys.account(accountId),
+        UpdateExpression: 'SET #plan = :plan',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeNames: { '#plan': 'plan' },
+        ExpressionAttributeValues: { ':plan': plan },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
 }
 
 /**

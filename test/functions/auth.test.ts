@@ -23,7 +23,7 @@ describe('POST /v1/auth/signup', () => {
       id: expect.stringMatching(/^acc_[0-9a-z]{26}$/),
       email: email.toLowerCase(),
       plan: 'free',
-      credits_micros: 0,
+      credits_micros: 5_000_000,
       usage: { searches_today: 0, search_quota: 30, storage_bytes: 0, storage_limit_bytes: 500_000_000 },
       created_at: expect.any(String),
     });

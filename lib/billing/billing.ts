@@ -1,0 +1,28 @@
+import type { PlanId } from '#lib/billing/plans';
+import type { Page } from '#lib/http/pagination';
+import { requireAccount } from '#lib/accounts/accounts';
+import { countLedgerEntries, newestLedgerEntries, type LedgerEntryRecord } from '#lib/db/ledger';
+
+export interface BillingView {
+  plan: PlanId;
+  credits_micros: number;
+  payment_method: { brand: string; last4: string } | null;
+  auto_topup: { enabled: boolean; threshold_micros: number; amount_micros: number };
+}
+
+/** No payment method and auto top-up off until Stripe is wired in: nothing can be charged yet. */
+export async function describeBilling(accountId: string): Promise<BillingView> {
+  const account = await requireAccount(accountId);
+  return {
+    plan: account.plan,
+    credits_micros: account.credits_micros ?? 0,
+    payment_method: null,
+    auto_topup: { enabled: false, threshold_micros: 0, amount_micros: 0 },
+  };
+}
+
+/** The account's ledger, newest first. */
+export async function listTransactions(accountId: string, page: number, perPage: number): Promise<Page<LedgerEntryRecord>> {
+  const [newest, total] = await Promise.all([newestLedgerEntries(accountId, page * perPage), countLedgerEntries(accountId)]);
+  return { items: newest.slice((page - 1) * perPage), total, page, per_page: perPage };
+}

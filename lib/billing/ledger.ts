@@ -1,0 +1,93 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { newId } from '#lib/ids';
+import { now } from '#lib/clock';
+import { AppError } from '#lib/errors';
+import { getAccount, type AccountRecord } from '#lib/db/accounts';
+import type { LedgerEntryType } from '#lib/billing/schemas';
+import { writeBalanceChange, type BalanceSnapshot, type LedgerEntryRecord, type TrialChange } from '#lib/db/ledger';
+
+export type CreditType = Extract<LedgerEntryType, 'grant' | 'topup' | 'refund'>;
+export type DebitType = Extract<LedgerEntryType, 'indexing' | 'search' | 'storage'>;
+
+/** Enough for dozens of writers racing on one account; past that, failing loudly beats spinning. */
+const MAX_ATTEMPTS = 60;
+const BACKOFF_STEP_MS = 3;
+const BACKOFF_CAP_MS = 50;
+
+export function newLedgerEntry(type: LedgerEntryType, amountMicros: number, balanceAfterMicros: number, description: string): LedgerEntryRecord {
+  return {
+    id: newId('transaction'),
+    type,
+    amount_micros: amountMicros,
+    balance_after_micros: balanceAfterMicros,
+    description,
+    created_at: now().toISOString(),
+  };
+}
+
+export function balanceOf(account: AccountRecord): BalanceSnapshot {
+  return { credits_micros: account.credits_micros ?? 0, trial_credit_remaining_micros: account.trial_credit_remaining_micros };
+}
+
+/** What a caller wants done to the balance it was shown; undefined: nothing to do. */
+export interface PlannedChange {
+  type: LedgerEntryType;
+  amountMicros: number;
+  description: string;
+  trial: TrialChange;
+}
+
+/**
+ * The one way a credit balance moves (plans.md, Prices: integer micro-dollars, each change one
+ * transaction with the ledger row saying why). Reads the account, asks `plan` what to change
+ * given what it shows, and writes that only if the account still shows it (optimistic
+ * concurrency): `balance_after_micros` is exact and concurrent debits never take the balance
+ * below zero. A writer that lost the race reads again. Returns the ledger row written, or
+ * undefined when `plan` decided there was nothing to do.
+ */
+export async function changeBalance(accountId: string, plan: (account: AccountRecord) => PlannedChange | undefined): Promise<LedgerEntryRecord | undefined> {
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
+    const account = await getAccount(accountId);
+    if (!account) throw new AppError('NOT_FOUND', 'Account not found');
+    const change = plan(account);
+    if (!change) return undefined;
+    const seen = balanceOf(account);
+    const entry = newLedgerEntry(change.type, change.amountMicros, seen.credits_micros + change.amountMicros, change.description);
+    if (await writeBalanceChange({ accountId, seen, entry, trial: change.trial })) return entry;
+    // Jittered, growing pauses spread the losers of a race so they do not collide again in lockstep.
+    await sleep(Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_STEP_MS * attempt));
+  }
+  throw new Error(`The balance of ${accountId} kept changing under ${MAX_ATTEMPTS} attempts to write it`);
+}
+
+function requirePositiveMicros(amountMicros: number): void {
+  if (!Number.isSafeInteger(amountMicros) || amountMicros <= 0) {
+    throw new Error(`A ledger amount is a positive whole number of micro-dollars (got ${amountMicros})`);
+  }
+}
+
+/** Adds to the balance. Credit bought or granted is not trial credit: it never expires. */
+export async function credit(accountId: string, amountMicros: number, type: CreditType, description: string): Promise<LedgerEntryRecord> {
+  requirePositiveMicros(amountMicros);
+  const entry = await changeBalance(accountId, () => ({ type, amountMicros, description, trial: { kind: 'unchanged' } }));
+  if (!entry) throw new Error('A credit always writes a ledger row');
+  return entry;
+}
+
+/**
+ * Takes from the balance, trial credit first (what is spent of it can no longer expire); throws
+ * INSUFFICIENT_CREDITS, changing nothing, when the balance cannot cover the whole amount.
+ */
+export async function debit(accountId: string, amountMicros: number, type: DebitType, description: string): Promise<LedgerEntryRecord> {
+  requirePositiveMicros(amountMicros);
+  const entry = await changeBalance(accountId, (account) => {
+    const { credits_micros: balance, trial_credit_remaining_micros: trialRemaining } = balanceOf(account);
+    if (balance < amountMicros) {
+      throw new AppError('INSUFFICIENT_CREDITS', `The credit balance (${balance} micro-dollars) cannot pay ${amountMicros} micro-dollars; top up to continue`);
+    }
+    const trial: TrialChange = trialRemaining === undefined ? { kind: 'unchanged' } : { kind: 'remaining', micros: Math.max(0, trialRemaining - amountMicros) };
+    return { type, amountMicros: -amountMicros, description, trial };
+  });
+  if (!entry) throw new Error('A debit always writes a ledger row');
+  return entry;
+}

@@ -1,0 +1,176 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { QueryCommand, TransactWriteCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { db, tableName } from '#lib/db/client';
+import { keys } from '#lib/db/keys';
+import { TABLE_SCHEMA } from '#lib/db/table-schema';
+import type { LedgerEntryType } from '#lib/billing/schemas';
+
+/** One ledger row: exactly what GET /v1/billing/transactions shows. */
+export interface LedgerEntryRecord {
+  id: string;
+  type: LedgerEntryType;
+  /** Signed: a credit is positive, a debit negative. */
+  amount_micros: number;
+  balance_after_micros: number;
+  description: string;
+  created_at: string;
+}
+
+/** The transaction item writing a ledger row; it goes with the balance change it records, never alone. */
+export function ledgerEntryPut(accountId: string, entry: LedgerEntryRecord) {
+  return {
+    Put: {
+      TableName: tableName,
+      Item: { ...keys.ledgerEntry(accountId, entry.id), ...entry },
+      ConditionExpression: 'attribute_not_exists(PK)',
+    },
+  };
+}
+
+/** The balance fields of an account as they were read; a change is written only while they still hold. */
+export interface BalanceSnapshot {
+  credits_micros: number;
+  /** undefined: the account has no running trial. */
+  trial_credit_remaining_micros: number | undefined;
+}
+
+/** What happens to the trial credit alongside the balance change. */
+export type TrialChange = { kind: 'unchanged' } | { kind: 'remaining'; micros: number } | { kind: 'ended' };
+
+export interface BalanceChange {
+  accountId: string;
+  seen: BalanceSnapshot;
+  entry: LedgerEntryRecord;
+  trial: TrialChange;
+}
+
+/**
+ * Writes a balance change and its ledger row in one transaction, on condition that the account
+ * still shows `seen` (so `balance_after_micros` is exact) and, for a debit, that the balance
+ * covers it. Returns false when the account moved in between (or another writer held it): the
+ * caller reads again and recomputes.
+ */
+export async function writeBalanceChange(change: BalanceChange): Promise<boolean> {
+  const { accountId, seen, entry, trial } = change;
+  const values: Record<string, number | string> = { ':seenCredits': seen.credits_micros, ':after': entry.balance_after_micros };
+  const conditions = ['attribute_exists(PK)'];
+  // Every account is created with the attribute; should one lack it, it reads as zero rather than refusing every change.
+  conditions.push(seen.credits_micros === 0 ? '(attribute_not_exists(credits_micros) OR credits_micros = :seenCredits)' : 'credits_micros = :seenCredits');
+  if (entry.amount_micros < 0) {
+    conditions.push('credits_micros >= :debit');
+    values[':debit'] = -entry.amount_micros;
+  }
+  if (seen.trial_credit_remaining_micros === undefined) {
+    conditions.push('attribute_not_exists(trial_credit_remaining_micros)');
+  } else {
+    conditions.push('trial_credit_remaining_micros = :seenTrial');
+    values[':seenTrial'] = seen.trial_credit_remaining_micros;
+  }
+
+  let updateExpression = 'SET credits_micros = :after';
+  if (trial.kind === 'remaining') {
+    updateExpression += ', trial_credit_remaining_micros = :trialRemaining';
+    values[':trialRemaining'] = trial.micros;
+  } else if (trial.kind === 'ended') {
+    // Leaving the expiry index too is what makes the daily expiry idempotent.
+    updateExpression += ' REMOVE trial_credit_remaining_micros, trial_expires_at, GSI1PK, GSI1SK';
+  }
+
+  const accountUpdate = {
+    Update: {
+      TableName: tableName,
+      Key: keys.account(accountId),
+      UpdateExpression: updateExpression,
+      ConditionExpression: conditions.join(' AND '),
+      ExpressionAttributeValues: values,
+    },
+  };
+  try {
+    await db.send(new TransactWriteCommand({ TransactItems: [accountUpdate, ledgerEntryPut(accountId, entry)] }));
+    return true;
+  } catch (error) {
+    if (isLostRace(error)) return false;
+    throw error;
+  }
+}
+
+/** The transaction was refused because the account changed, or another transaction held it at that moment. */
+function isLostRace(error: unknown): boolean {
+  if (!(error instanceof TransactionCanceledException)) return false;
+  const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code);
+  return codes.some((code) => code === 'ConditionalCheckFailed' || code === 'TransactionConflict');
+}
+
+/** Ledger rows live in the account's partition; they are read newest first (ULIDs sort by time). */
+function ledgerQuery(accountId: string): Omit<QueryCommandInput, 'ExclusiveStartKey'> {
+  const { PK, SKPrefix } = keys.ledgerOf(accountId);
+  return {
+    TableName: tableName,
+    KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+    ExpressionAttributeValues: { ':pk': PK, ':prefix': SKPrefix },
+  };
+}
+
+/**
+ * The newest `count` rows of the account's ledger. A ledger grows with every metered search, so
+ * a page reads only as far back as it needs rather than the whole history.
+ */
+export async function newestLedgerEntries(accountId: string, count: number): Promise<LedgerEntryRecord[]> {
+  const entries: LedgerEntryRecord[] = [];
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const page = await db.send(
+      new QueryCommand({ ...ledgerQuery(accountId), ScanIndexForward: false, Limit: count - entries.length, ExclusiveStartKey: cursor }),
+    );
+    entries.push(...((page.Items ?? []) as LedgerEntryRecord[]).map(toLedgerEntry));
+    cursor = page.LastEvaluatedKey;
+  } while (cursor && entries.length < count);
+  return entries;
+}
+
+export async function countLedgerEntries(accountId: string): Promise<number> {
+  let total = 0;
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const page = await db.send(new QueryCommand({ ...ledgerQuery(accountId), Select: 'COUNT', ExclusiveStartKey: cursor }));
+    total += page.Count ?? 0;
+    cursor = page.LastEvaluatedKey;
+  } while (cursor);
+  return total;
+}
+
+/** The row without its table keys. */
+function toLedgerEntry(item: LedgerEntryRecord): LedgerEntryRecord {
+  return {
+    id: item.id,
+    type: item.type,
+    amount_micros: item.amount_micros,
+    balance_after_micros: item.balance_after_micros,
+    description: item.description,
+    created_at: item.created_at,
+  };
+}
+
+/** Ids of the accounts listed under a day of the trial-expiry index (eventually consistent: callers re-read each account). */
+export async function accountsWithTrialExpiringOn(dayIso: string): Promise<string[]> {
+  const accountIds: string[] = [];
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const page = await db.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: TABLE_SCHEMA.gsi1.name,
+        KeyConditionExpression: 'GSI1PK = :pk',
+        ExpressionAttributeValues: { ':pk': keys.trialExpiringOn(dayIso).GSI1PK },
+        ProjectionExpression: 'account_id',
+        ExclusiveStartKey: cursor,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const accountId: unknown = item.account_id;
+      if (typeof accountId === 'string') accountIds.push(accountId);
+    }
+    cursor = page.LastEvaluatedKey;
+  } while (cursor);
+  return accountIds;
+}

@@ -1,0 +1,68 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { list, signUp, useTestApi } from '#test/support/api';
+
+/**
+ * `frameseek admin …` as an operator runs it: a child process with the server's settings (this
+ * file's environment already points at its DynamoDB table), acting on the data store directly.
+ */
+const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const api = useTestApi();
+
+interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function frameseekAdmin(args: string[]): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/cli/main.ts', 'admin', ...args], { cwd: PROJECT_ROOT, env: process.env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('frameseek admin', () => {
+  it('grant-credits adds a grant to the balance and prints the new balance', async () => {
+    const { token, email } = await signUp(api);
+
+    const run = await frameseekAdmin(['grant-credits', '--email', email, '--micros', '1250000', '--note', 'Beta tester thanks']);
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^balance_micros\s+6250000$/m);
+    expect(run.stdout).toMatch(/^transaction\s+txn_[0-9a-z]{26}$/m);
+    expect((await api.get('/v1/billing', { token })).body.data.credits_micros).toBe(6_250_000);
+    expect(list((await api.get('/v1/billing/transactions', { token })).body.data)[0]).toMatchObject({
+      type: 'grant',
+      amount_micros: 1_250_000,
+      description: 'Beta tester thanks',
+    });
+  });
+
+  it('set-plan moves the account to another plan', async () => {
+    const { token, email } = await signUp(api);
+
+    const run = await frameseekAdmin(['set-plan', '--email', email, '--plan', 'enterprise']);
+
+    expect(run.code).toBe(0);
+    expect((await api.get('/v1/account', { token })).body.data.plan).toBe('enterprise');
+  });
+
+  it('exits 1 naming the problem for an unknown email or plan', async () => {
+    const { token, email } = await signUp(api);
+
+    const unknownEmail = await frameseekAdmin(['grant-credits', '--email', 'nobody@example.com', '--micros', '1000']);
+    const unknownPlan = await frameseekAdmin(['set-plan', '--email', email, '--plan', 'gold']);
+
+    expect([unknownEmail.code, unknownPlan.code]).toEqual([1, 1]);
+    expect(unknownEmail.stderr).toContain('error: NOT_FOUND: No account has the email nobody@example.com');
+    expect(unknownPlan.stderr).toContain('error: VALIDATION_ERROR: --plan must be one of free, payg, enterprise (got gold)');
+    expect((await api.get('/v1/account', { token })).body.data.plan).toBe('free');
+  });
+});
