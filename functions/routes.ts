@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { defineRoute, type FallbackRoute } from '#lib/http/route';
-import { credentialsBody, loginBody, accountResponse, signedInResponse } from '#lib/accounts/schemas';
+import { accountDeletion, accountResponse, credentialsBody, deleteAccountBody, loginBody, signedInResponse } from '#lib/accounts/schemas';
 import { apiKeyParams, apiKeyView, createApiKeyBody, createdApiKey } from '#lib/auth/schemas';
 import { billingView, ledgerEntryView, listTransactionsQuery } from '#lib/billing/schemas';
 import {
@@ -92,6 +92,20 @@ export const routes = {
     summary: 'The calling account, its plan and usage',
     request: {},
     response: accountResponse,
+  }),
+
+  deleteAccount: defineRoute({
+    name: 'deleteAccount',
+    method: 'DELETE',
+    path: '/v1/account',
+    entry: 'functions/account/delete.ts',
+    auth: 'session',
+    rateLimit: 'account',
+    successStatus: 202,
+    summary: 'Delete the account: every key and session refused at once, then all data removed by a resumable sweep',
+    request: { body: deleteAccountBody },
+    response: accountDeletion,
+    timeoutSecs: 29,
   }),
 
   createApiKey: defineRoute({

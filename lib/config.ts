@@ -4,7 +4,7 @@ import * as z from 'zod';
  * Every setting of a running Frameseek, parsed once at cold start. A bad value stops the
  * process at start-up with the variable named, instead of failing later inside a request.
  */
-const FAULT_NAMES = ['internal_error', 'collection_sweep_interrupted'] as const;
+const FAULT_NAMES = ['internal_error', 'collection_sweep_interrupted', 'account_sweep_interrupted'] as const;
 export type FaultName = (typeof FAULT_NAMES)[number];
 
 const commaList = z

@@ -26,3 +26,6 @@ const accountView = z.object({
 
 export const accountResponse = accountView;
 export const signedInResponse = z.object({ account: accountView, session: z.object({ token: z.string(), expires_at: z.string() }) });
+
+export const deleteAccountBody = z.strictObject({ password: z.string().min(1).max(1024) });
+export const accountDeletion = z.object({ deletion_id: z.string() });

@@ -4,10 +4,10 @@ import { AppError } from '#lib/errors';
 import { throwIfArmed } from '#lib/faults';
 import { paginate, type Page } from '#lib/http/pagination';
 import { keys } from '#lib/db/keys';
+import { deleteItems } from '#lib/db/batch';
 import { purgeVideoById } from '#lib/videos/videos';
 import {
   deleteCollectionRecord,
-  deleteItems,
   getCollectionRecord,
   insertCollection,
   listCollectionRecords,

@@ -1,4 +1,5 @@
-import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { TABLE_SCHEMA } from '#lib/db/table-schema';
 import { db, tableName } from '#lib/db/client';
 import { keys } from '#lib/db/keys';
 import { failedConditionIndexes, isConditionFailure } from '#lib/db/conditions';
@@ -19,6 +20,92 @@ export interface AccountRecord {
   trial_credit_remaining_micros?: number;
   /** When the rest of the trial credit is taken back (the daily run finds it by its UTC day). */
   trial_expires_at?: string;
+  /** Absent means active. `deleting`: every credential refused, data being swept; `deleted`: only the ledger remains. */
+  status?: 'active' | 'deleting' | 'deleted';
+  deletion_id?: string;
+}
+
+export function isActive(account: Pick<AccountRecord, 'status'>): boolean {
+  return account.status === undefined || account.status === 'active';
+}
+
+/**
+ * First step of DELETE /v1/account: from now on no credential of the account works, its email is
+ * free and detached from what is kept (the ledger), and it is listed for the resumable sweep.
+ */
+export async function markAccountDeleting(account: AccountRecord, deletionId: string, at: string): Promise<boolean> {
+  const deleting = keys.accountDeleting(account.account_id);
+  try {
+    await db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: tableName,
+              Key: keys.account(account.account_id),
+              UpdateExpression:
+                'SET #status = :deleting, deletion_id = :deletionId, deletion_requested_at = :at, email = :detached, GSI1PK = :gsiPk, GSI1SK = :gsiSk REMOVE password_hash',
+              ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(#status) OR #status = :active)',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: {
+                ':deleting': 'deleting',
+                ':active': 'active',
+                ':deletionId': deletionId,
+                ':at': at,
+                ':detached': `deleted:${account.account_id}`,
+                ':gsiPk': deleting.GSI1PK,
+                ':gsiSk': deleting.GSI1SK,
+              },
+            },
+          },
+          {
+            Delete: {
+              TableName: tableName,
+              Key: keys.emailGuard(account.email),
+              ConditionExpression: 'attribute_not_exists(PK) OR account_id = :id',
+              ExpressionAttributeValues: { ':id': account.account_id },
+            },
+          },
+        ],
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (failedConditionIndexes(error)?.length) return false;
+    throw error;
+  }
+}
+
+/** Last step of the sweep: the account row stays (the ledger hangs off it) but leaves the sweep list. */
+export async function markAccountDeleted(accountId: string, at: string): Promise<void> {
+  await db
+    .send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: keys.account(accountId),
+        UpdateExpression: 'SET #status = :deleted, deleted_at = :at REMOVE GSI1PK, GSI1SK',
+        ConditionExpression: '#status = :deleting',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':deleted': 'deleted', ':deleting': 'deleting', ':at': at },
+      }),
+    )
+    .catch((error: unknown) => {
+      if (!isConditionFailure(error)) throw error;
+    });
+}
+
+export async function listDeletingAccountIds(limit: number): Promise<string[]> {
+  const page = await db.send(
+    new QueryCommand({
+      TableName: tableName,
+      IndexName: TABLE_SCHEMA.gsi1.name,
+      KeyConditionExpression: 'GSI1PK = :pk',
+      ExpressionAttributeValues: { ':pk': keys.deletingAccounts().GSI1PK },
+      ProjectionExpression: 'account_id',
+      Limit: limit,
+    }),
+  );
+  return (page.Items ?? []).flatMap((item) => (typeof item.account_id === 'string' ? [item.account_id] : []));
 }
 
 /**

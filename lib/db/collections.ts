@@ -1,5 +1,6 @@
-import { BatchWriteCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '#lib/db/client';
+import { deleteItems } from '#lib/db/batch';
 import { queryPrefixNewestFirst } from '#lib/db/query';
 import { keys } from '#lib/db/keys';
 import { failedConditionIndexes } from '#lib/db/conditions';
@@ -153,18 +154,6 @@ export async function listOwnedItemKeys(collectionId: string, limit: number): Pr
     }),
   );
   return (page.Items ?? []) as Array<{ PK: string; SK: string }>;
-}
-
-export async function deleteItems(itemKeys: ReadonlyArray<{ PK: string; SK: string }>): Promise<void> {
-  for (let start = 0; start < itemKeys.length; start += 25) {
-    let pending: Record<string, Array<{ DeleteRequest: { Key: { PK: string; SK: string } } }>> | undefined = {
-      [tableName]: itemKeys.slice(start, start + 25).map((Key) => ({ DeleteRequest: { Key } })),
-    };
-    while (pending && Object.keys(pending).length > 0) {
-      const result = await db.send(new BatchWriteCommand({ RequestItems: pending }));
-      pending = result.UnprocessedItems as typeof pending;
-    }
-  }
 }
 
 export async function deleteCollectionRecord(accountId: string, collectionId: string): Promise<void> {

@@ -19,6 +19,8 @@
  * | Rate-limit window counter (TTL'd)          | RATE#<scope>          | <group>#<window>    |                   |                 |
  * | Credit ledger of an account (newest first) | ACC#<account_id>      | TXN#<txn_id>        |                   |                 |
  * | Accounts whose trial credit expires on day |                       |                     | TRIAL_EXPIRY#<day>| ACC#<account_id>|
+ * | Accounts being deleted (sweep resumes)     |                       |                     | DELETING_ACCOUNTS | ACC#<account_id>|
+ * | Sessions of an account (deletion)          |                       |                     | ACC#<account_id>  | SESSION#<hash>  |
  * | Idempotency records (Powertools)           | IDEMPOTENCY           | <fn>#<key hash>     |                   |                 |
  *
  * Uniqueness (email, collection name) is a guard item written with attribute_not_exists in the
@@ -62,6 +64,10 @@ export const keys = {
   ledgerOf: (accountId: string) => ({ PK: `ACC#${accountId}`, SKPrefix: 'TXN#' }),
   trialExpiryIndex: (dayIso: string, accountId: string) => ({ GSI1PK: `TRIAL_EXPIRY#${dayIso}`, GSI1SK: `ACC#${accountId}` }),
   trialExpiringOn: (dayIso: string) => ({ GSI1PK: `TRIAL_EXPIRY#${dayIso}` }),
+
+  accountDeleting: (accountId: string) => ({ GSI1PK: 'DELETING_ACCOUNTS', GSI1SK: `ACC#${accountId}` }),
+  deletingAccounts: () => ({ GSI1PK: 'DELETING_ACCOUNTS' }),
+  sessionsOf: (accountId: string) => ({ GSI1PK: `ACC#${accountId}`, GSI1SKPrefix: 'SESSION#' }),
 
   idempotency: { partitionValue: 'IDEMPOTENCY' },
 } as const;

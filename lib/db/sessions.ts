@@ -2,6 +2,8 @@ import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/l
 import { db, tableName } from '#lib/db/client';
 import { keys } from '#lib/db/keys';
 import { isConditionFailure } from '#lib/db/conditions';
+import { queryAll } from '#lib/db/query';
+import { TABLE_SCHEMA } from '#lib/db/table-schema';
 
 export interface SessionRecord {
   token_hash: string;
@@ -54,4 +56,17 @@ export async function extendSession(tokenHash: string, idleExpiresMs: number, to
 
 export async function deleteSession(tokenHash: string): Promise<void> {
   await db.send(new DeleteCommand({ TableName: tableName, Key: keys.session(tokenHash) }));
+}
+
+/** Keys of every session of an account (for deleting the account). */
+export async function listSessionKeysOf(accountId: string): Promise<Array<{ PK: string; SK: string }>> {
+  const { GSI1PK, GSI1SKPrefix } = keys.sessionsOf(accountId);
+  const items = await queryAll<{ PK: string; SK: string }>({
+    TableName: tableName,
+    IndexName: TABLE_SCHEMA.gsi1.name,
+    KeyConditionExpression: 'GSI1PK = :pk AND begins_with(GSI1SK, :prefix)',
+    ExpressionAttributeValues: { ':pk': GSI1PK, ':prefix': GSI1SKPrefix },
+    ProjectionExpression: 'PK, SK',
+  });
+  return items;
 }

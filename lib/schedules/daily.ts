@@ -2,11 +2,13 @@ import { logInfo } from '#lib/log';
 import { expireStaleUploads } from '#lib/uploads/uploads';
 import { resumeCollectionDeletes } from '#lib/collections/collections';
 import { expireTrialCredits } from '#lib/billing/trial';
+import { resumeAccountDeletions } from '#lib/accounts/deletion';
 
 export interface DailyReport {
   expired_uploads: number;
   finished_collection_deletes: number;
   expired_trials: number;
+  finished_account_deletions: number;
 }
 
 /**
@@ -18,6 +20,7 @@ export async function runDailyMaintenance(): Promise<DailyReport> {
     expired_uploads: await expireStaleUploads(),
     finished_collection_deletes: await resumeCollectionDeletes(),
     expired_trials: await expireTrialCredits(),
+    finished_account_deletions: await resumeAccountDeletions(),
   };
   logInfo('daily maintenance done', { ...report });
   return report;

@@ -1,0 +1,15 @@
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { db, tableName } from '#lib/db/client';
+
+/** Deletes items by key, 25 per request (BatchWriteItem's cap), until none is left unprocessed. */
+export async function deleteItems(itemKeys: ReadonlyArray<{ PK: string; SK: string }>): Promise<void> {
+  for (let start = 0; start < itemKeys.length; start += 25) {
+    let pending: Record<string, Array<{ DeleteRequest: { Key: { PK: string; SK: string } } }>> | undefined = {
+      [tableName]: itemKeys.slice(start, start + 25).map((Key) => ({ DeleteRequest: { Key } })),
+    };
+    while (pending && Object.keys(pending).length > 0) {
+      const result = await db.send(new BatchWriteCommand({ RequestItems: pending }));
+      pending = result.UnprocessedItems as typeof pending;
+    }
+  }
+}
