@@ -225,6 +225,7 @@ export function apiHandler<const TAuth extends AuthKind, const TSchemas extends 
               accountId: state.principal.accountId,
               idempotencyKey,
               request: { params: state.params, query: state.query, body: state.body, files: fileDigests(state.files) },
+              lambdaContext: context,
             },
             () => handle(apiRequest),
           )

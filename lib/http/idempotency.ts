@@ -1,6 +1,7 @@
 import { IdempotencyConfig, makeIdempotent, IdempotencyAlreadyInProgressError, IdempotencyValidationError } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Context } from 'aws-lambda';
 import { dynamoClient, tableName } from '#lib/db/client';
 import { keys } from '#lib/db/keys';
 import { TABLE_SCHEMA } from '#lib/db/table-schema';
@@ -48,12 +49,15 @@ export interface IdempotentCall {
   idempotencyKey: string;
   /** What must be identical for a replay: method, path, query and parsed body. */
   request: unknown;
+  /** Lets an in-progress record expire with the invocation, so a crashed attempt does not block retries for long. */
+  lambdaContext: Context;
 }
 
 export async function runIdempotently<T>(call: IdempotentCall, work: () => Promise<T>): Promise<T> {
   if (call.idempotencyKey.length === 0 || call.idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
     throw validationError([{ path: 'Idempotency-Key', message: `must be 1–${MAX_IDEMPOTENCY_KEY_LENGTH} characters` }]);
   }
+  idempotencyConfig.registerLambdaContext(call.lambdaContext);
   const idempotent = makeIdempotent(async (_payload: { scope: string; request: unknown }) => work(), {
     persistenceStore: storeFor(call.routeName),
     config: idempotencyConfig,
