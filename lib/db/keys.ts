@@ -21,6 +21,8 @@
  * | Accounts whose trial credit expires on day |                       |                     | TRIAL_EXPIRY#<day>| ACC#<account_id>|
  * | Accounts being deleted (sweep resumes)     |                       |                     | DELETING_ACCOUNTS | ACC#<account_id>|
  * | Sessions of an account (deletion)          |                       |                     | ACC#<account_id>  | SESSION#<hash>  |
+ * | Daily search count (day-keyed, TTL'd)      | QUOTA#<account_id>    | SEARCH#<yyyy-mm-dd> |                   |                 |
+ * | Account events for webhooks (outbox)       | ACC#<account_id>      | EVT#<event_id>      |                   |                 |
  * | Idempotency records (Powertools)           | IDEMPOTENCY           | <fn>#<key hash>     |                   |                 |
  *
  * Uniqueness (email, collection name) is a guard item written with attribute_not_exists in the
@@ -68,6 +70,10 @@ export const keys = {
   accountDeleting: (accountId: string) => ({ GSI1PK: 'DELETING_ACCOUNTS', GSI1SK: `ACC#${accountId}` }),
   deletingAccounts: () => ({ GSI1PK: 'DELETING_ACCOUNTS' }),
   sessionsOf: (accountId: string) => ({ GSI1PK: `ACC#${accountId}`, GSI1SKPrefix: 'SESSION#' }),
+
+  searchQuota: (accountId: string, dayIso: string) => ({ PK: `QUOTA#${accountId}`, SK: `SEARCH#${dayIso}` }),
+  accountEvent: (accountId: string, eventId: string) => ({ PK: `ACC#${accountId}`, SK: `EVT#${eventId}` }),
+  accountEventsOf: (accountId: string) => ({ PK: `ACC#${accountId}`, SKPrefix: 'EVT#' }),
 
   idempotency: { partitionValue: 'IDEMPOTENCY' },
 } as const;
