@@ -26,7 +26,7 @@ const requests = Number(options.requests);
 const uploadBytes = Number(options['upload-mb']) * 1024 * 1024;
 /** plans.md, Deployment settings: benchmarks raise limits, and say so. */
 const RAISED_LIMITS = {
-  plans: { free: { storage_limit_bytes: 10 ** 13, active_api_keys: 5 } },
+  plans: { free: { storage_limit_bytes: 10 ** 13, active_api_keys: 5, trial_credit_micros: 10 ** 12 } },
   rate_limits: { per_minute: { collections_read: 100_000, collections_write: 100_000, upload: 100_000, account: 100_000 } },
 };
 

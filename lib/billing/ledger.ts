@@ -4,7 +4,7 @@ import { now } from '#lib/clock';
 import { AppError } from '#lib/errors';
 import { getAccount, type AccountRecord } from '#lib/db/accounts';
 import type { LedgerEntryType } from '#lib/billing/schemas';
-import { writeBalanceChange, type BalanceSnapshot, type LedgerEntryRecord, type TrialChange } from '#lib/db/ledger';
+import { writeBalanceChange, type BalanceSnapshot, type LedgerEntryRecord, type TransactionItem, type TrialChange } from '#lib/db/ledger';
 
 export type CreditType = Extract<LedgerEntryType, 'grant' | 'topup' | 'refund'>;
 export type DebitType = Extract<LedgerEntryType, 'indexing' | 'search' | 'storage'>;
@@ -35,6 +35,8 @@ export interface PlannedChange {
   amountMicros: number;
   description: string;
   trial: TrialChange;
+  /** Writes that must go with the change or not at all (see BalanceChange.alongside). */
+  alongside?: readonly TransactionItem[];
 }
 
 /**
@@ -43,7 +45,7 @@ export interface PlannedChange {
  * given what it shows, and writes that only if the account still shows it (optimistic
  * concurrency): `balance_after_micros` is exact and concurrent debits never take the balance
  * below zero. A writer that lost the race reads again. Returns the ledger row written, or
- * undefined when `plan` decided there was nothing to do.
+ * undefined when `plan` decided there was nothing to do or an `alongside` write was refused.
  */
 export async function changeBalance(accountId: string, plan: (account: AccountRecord) => PlannedChange | undefined): Promise<LedgerEntryRecord | undefined> {
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
@@ -53,7 +55,9 @@ export async function changeBalance(accountId: string, plan: (account: AccountRe
     if (!change) return undefined;
     const seen = balanceOf(account);
     const entry = newLedgerEntry(change.type, change.amountMicros, seen.credits_micros + change.amountMicros, change.description);
-    if (await writeBalanceChange({ accountId, seen, entry, trial: change.trial })) return entry;
+    const outcome = await writeBalanceChange({ accountId, seen, entry, trial: change.trial, ...(change.alongside ? { alongside: change.alongside } : {}) });
+    if (outcome === 'written') return entry;
+    if (outcome === 'refused') return undefined;
     // Jittered, growing pauses spread the losers of a race so they do not collide again in lockstep.
     await sleep(Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_STEP_MS * attempt));
   }
@@ -78,16 +82,19 @@ export async function credit(accountId: string, amountMicros: number, type: Cred
  * Takes from the balance, trial credit first (what is spent of it can no longer expire); throws
  * INSUFFICIENT_CREDITS, changing nothing, when the balance cannot cover the whole amount.
  */
+/** What a debit does to the balance it was shown: trial credit first; INSUFFICIENT_CREDITS when it cannot pay. */
+export function plannedDebit(account: AccountRecord, amountMicros: number, type: DebitType, description: string): PlannedChange {
+  const { credits_micros: balance, trial_credit_remaining_micros: trialRemaining } = balanceOf(account);
+  if (balance < amountMicros) {
+    throw new AppError('INSUFFICIENT_CREDITS', `The credit balance (${balance} micro-dollars) cannot pay ${amountMicros} micro-dollars; top up to continue`);
+  }
+  const trial: TrialChange = trialRemaining === undefined ? { kind: 'unchanged' } : { kind: 'remaining', micros: Math.max(0, trialRemaining - amountMicros) };
+  return { type, amountMicros: -amountMicros, description, trial };
+}
+
 export async function debit(accountId: string, amountMicros: number, type: DebitType, description: string): Promise<LedgerEntryRecord> {
   requirePositiveMicros(amountMicros);
-  const entry = await changeBalance(accountId, (account) => {
-    const { credits_micros: balance, trial_credit_remaining_micros: trialRemaining } = balanceOf(account);
-    if (balance < amountMicros) {
-      throw new AppError('INSUFFICIENT_CREDITS', `The credit balance (${balance} micro-dollars) cannot pay ${amountMicros} micro-dollars; top up to continue`);
-    }
-    const trial: TrialChange = trialRemaining === undefined ? { kind: 'unchanged' } : { kind: 'remaining', micros: Math.max(0, trialRemaining - amountMicros) };
-    return { type, amountMicros: -amountMicros, description, trial };
-  });
+  const entry = await changeBalance(accountId, (account) => plannedDebit(account, amountMicros, type, description));
   if (!entry) throw new Error('A debit always writes a ledger row');
   return entry;
 }

@@ -1,5 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { QueryCommand, TransactWriteCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '#lib/db/client';
 import { keys } from '#lib/db/keys';
 import { TABLE_SCHEMA } from '#lib/db/table-schema';
@@ -37,12 +38,22 @@ export interface BalanceSnapshot {
 /** What happens to the trial credit alongside the balance change. */
 export type TrialChange = { kind: 'unchanged' } | { kind: 'remaining'; micros: number } | { kind: 'ended' };
 
+export type TransactionItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
 export interface BalanceChange {
   accountId: string;
   seen: BalanceSnapshot;
   entry: LedgerEntryRecord;
   trial: TrialChange;
+  /**
+   * Writes that must happen with this change or not at all (e.g. clearing the reservation a refund
+   * gives back). Their conditions failing means the work was already done: nothing is written.
+   */
+  alongside?: readonly TransactionItem[];
 }
+
+/** `refused`: one of the `alongside` writes' conditions failed, so the change must not happen. */
+export type BalanceWriteOutcome = 'written' | 'lost_race' | 'refused';
 
 /**
  * Writes a balance change and its ledger row in one transaction, on condition that the account
@@ -50,7 +61,7 @@ export interface BalanceChange {
  * covers it. Returns false when the account moved in between (or another writer held it): the
  * caller reads again and recomputes.
  */
-export async function writeBalanceChange(change: BalanceChange): Promise<boolean> {
+export async function writeBalanceChange(change: BalanceChange): Promise<BalanceWriteOutcome> {
   const { accountId, seen, entry, trial } = change;
   const values: Record<string, number | string> = { ':seenCredits': seen.credits_micros, ':after': entry.balance_after_micros };
   const conditions = ['attribute_exists(PK)'];
@@ -85,13 +96,21 @@ export async function writeBalanceChange(change: BalanceChange): Promise<boolean
       ExpressionAttributeValues: values,
     },
   };
+  const alongside = change.alongside ?? [];
   try {
-    await db.send(new TransactWriteCommand({ TransactItems: [accountUpdate, ledgerEntryPut(accountId, entry)] }));
-    return true;
+    await db.send(new TransactWriteCommand({ TransactItems: [accountUpdate, ledgerEntryPut(accountId, entry), ...alongside] }));
+    return 'written';
   } catch (error) {
-    if (isLostRace(error)) return false;
+    if (alongsideRefused(error)) return 'refused';
+    if (isLostRace(error)) return 'lost_race';
     throw error;
   }
+}
+
+/** An `alongside` write (items after the account update and the ledger row) failed its condition. */
+function alongsideRefused(error: unknown): boolean {
+  if (!(error instanceof TransactionCanceledException)) return false;
+  return (error.CancellationReasons ?? []).some((reason, index) => index >= 2 && reason.Code === 'ConditionalCheckFailed');
 }
 
 /** The transaction was refused because the account changed, or another transaction held it at that moment. */

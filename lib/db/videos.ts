@@ -36,6 +36,8 @@ export interface VideoRecord {
   /** Bytes and seconds this video adds to its collection's figures now. */
   counted_collection_bytes: number;
   counted_collection_secs: number;
+  /** Credits held for indexing it (estimated, then re-made from the probed duration); 0 once released or settled. */
+  reserved_indexing_micros: number;
   created_at: string;
   updated_at: string;
 }
@@ -72,6 +74,7 @@ export function newUploadingVideo(
     | 'declared_size_bytes'
     | 'webhook_url'
     | 'created_at'
+    | 'reserved_indexing_micros'
   >,
 ): VideoRecord {
   return {
@@ -406,4 +409,20 @@ export async function removeVideoRows(video: VideoRecord, options: { keepUpload:
       if (!failedConditionIndexes(retryError)?.length) throw retryError;
     }
   }
+}
+
+/**
+ * A transaction item moving a video's indexing reservation from `from` to `to`, refused when the
+ * video no longer holds `from` (so a reservation is released or re-made exactly once).
+ */
+export function reservationChange(video: Pick<VideoRecord, 'account_id' | 'video_id'>, from: number, to: number) {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: keys.video(video.account_id, video.video_id),
+      UpdateExpression: 'SET reserved_indexing_micros = :to',
+      ConditionExpression: 'reserved_indexing_micros = :from',
+      ExpressionAttributeValues: { ':from': from, ':to': to },
+    },
+  };
 }

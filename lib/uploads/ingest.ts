@@ -10,6 +10,7 @@ import { deletePrefix, presignGet, readHead, storedSize } from '#lib/storage/obj
 import { endUpload, getUploadRecord } from '#lib/db/uploads';
 import { claimVideoForIngest, getJobRecord, getVideoRecord, markChunksEnqueued, recordIngestFailure, recordIngested, type VideoRecord } from '#lib/db/videos';
 import { indexQueue, type IndexChunkMessage } from '#lib/queue/index-queue';
+import { indexingPriceMicros, insufficientForIndexing, moveIndexingReservation, releaseIndexingReservation } from '#lib/billing/metering';
 
 /** A stored file that is not what it must be; becomes the job's error, never an HTTP answer. */
 class Refused extends Error {
@@ -50,6 +51,7 @@ export async function ingestStoredObject(key: string): Promise<void> {
 
   try {
     const facts = await inspect(video);
+    await remakeReservation(video, facts.durationSecs);
     const chunkSecs = config.FRAMESEEK_CHUNK_SECS;
     const chunksTotal = Math.max(1, Math.ceil(facts.durationSecs / chunkSecs));
     await recordIngested(
@@ -71,6 +73,7 @@ export async function ingestStoredObject(key: string): Promise<void> {
   } catch (error) {
     if (!(error instanceof Refused)) throw error;
     await deletePrefix(videoPrefix(video.account_id, video.video_id));
+    await releaseIndexingReservation(video);
     await recordIngestFailure({ ...video, status: 'processing' }, { code: error.code, message: error.message }, now().toISOString());
     logInfo('ingest: refused', { video_id: video.video_id, job_id: video.job_id, code: error.code });
   }
@@ -113,6 +116,16 @@ async function inspect(video: VideoRecord): Promise<Inspected> {
   if (!probe.hasVideo) throw new Refused('UNSUPPORTED_FORMAT', 'The file has no video stream');
   if (probe.durationSecs <= 0) throw new Refused('UNSUPPORTED_FORMAT', 'The video has no duration: it may be truncated or damaged');
   return { sizeBytes, durationSecs: probe.durationSecs, width: probe.width, height: probe.height, fps: probe.fps, codec: probe.codec };
+}
+
+/** plans.md: at ingest the reservation is re-made from the probed duration; a balance that cannot cover it fails the job. */
+async function remakeReservation(video: VideoRecord, durationSecs: number): Promise<void> {
+  try {
+    await moveIndexingReservation(video, indexingPriceMicros(durationSecs));
+  } catch (error) {
+    if (insufficientForIndexing(error)) throw new Refused('INSUFFICIENT_CREDITS', `${error.message} (indexing this ${Math.ceil(durationSecs)} s video)`);
+    throw error;
+  }
 }
 
 async function enqueueChunks(video: VideoRecord, durationSecs: number, chunksTotal: number): Promise<void> {

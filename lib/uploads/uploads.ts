@@ -20,6 +20,7 @@ import {
 } from '#lib/storage/objects';
 import type { UploadedFile } from '#lib/http/multipart';
 import { DIRECT_UPLOAD_MAX_BYTES } from '#lib/uploads/schemas';
+import { indexingEstimateMicros, releaseIndexingReservation, reserveIndexing, returnUnusedReservation } from '#lib/billing/metering';
 import {
   dropOpenUploadEntry,
   endUpload,
@@ -103,6 +104,9 @@ async function openUpload(accountId: string, declared: DeclaredUpload, allowMult
   const createdAt = now();
   const videoId = newId('video');
   const key = sourceKey(accountId, videoId, format.extensions[0]);
+  // Step 10, money: the indexing estimate is held before any URL exists (INSUFFICIENT_CREDITS otherwise).
+  const reservedMicros = indexingEstimateMicros(declared.sizeBytes);
+  await reserveIndexing(accountId, videoId, reservedMicros);
   const multipart = allowMultipart && declared.sizeBytes > config.FRAMESEEK_SINGLE_PUT_MAX_BYTES;
   const partSize = config.FRAMESEEK_MULTIPART_PART_BYTES;
   const upload: UploadRecord = {
@@ -135,12 +139,14 @@ async function openUpload(accountId: string, declared: DeclaredUpload, allowMult
     declared_size_bytes: declared.sizeBytes,
     webhook_url: declared.webhookUrl ?? null,
     created_at: upload.created_at,
+    reserved_indexing_micros: reservedMicros,
   });
   const job = newQueuedJob(video, 'awaiting_bytes');
   try {
     await insertUpload(upload, video, job, limits.storage_limit_bytes);
   } catch (error) {
     if (upload.storage_upload_id) await abortMultipart(key, upload.storage_upload_id);
+    await returnUnusedReservation(accountId, videoId, reservedMicros);
     throw error;
   }
   return upload;
@@ -260,7 +266,9 @@ async function abandon(upload: UploadRecord, status: 'aborted' | 'expired'): Pro
   if (upload.storage_upload_id) await abortMultipart(upload.source_key, upload.storage_upload_id);
   await deletePrefix(videoPrefix(upload.account_id, upload.video_id));
   const video = await getVideoRecord(upload.account_id, upload.video_id);
-  if (video) await removeVideoRows(video, { keepUpload: true });
+  if (!video) return;
+  await releaseIndexingReservation(video);
+  await removeVideoRows(video, { keepUpload: true });
 }
 
 /** DELETE /v1/uploads/{id}. */

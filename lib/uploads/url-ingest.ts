@@ -13,6 +13,7 @@ import { requireCollection } from '#lib/collections/collections';
 import { MAX_VIDEO_BYTES, VIDEO_FORMATS, type VideoFormat } from '#lib/media/formats';
 import { guardedGet, UrlRefused, vetUrl } from '#lib/net/url-guard';
 import { runInBackground } from '#lib/background/run';
+import { indexingEstimateMicros, releaseIndexingReservation, reserveIndexing, returnUnusedReservation } from '#lib/billing/metering';
 import { s3, mediaBucket } from '#lib/storage/client';
 import { sourceKey, videoPrefix } from '#lib/storage/layout';
 import { deletePrefix } from '#lib/storage/objects';
@@ -64,6 +65,9 @@ export async function createUrlUpload(
   const account = await requireAccount(accountId);
   const createdAt = now().toISOString();
   const videoId = newId('video');
+  // The size is unknown until the bytes arrive: the minimum estimate (one minute) is held now, re-made at ingest.
+  const reservedMicros = indexingEstimateMicros(0);
+  await reserveIndexing(accountId, videoId, reservedMicros);
   const upload: UploadRecord = {
     upload_id: newId('upload'),
     account_id: accountId,
@@ -96,9 +100,15 @@ export async function createUrlUpload(
     declared_size_bytes: 0,
     webhook_url: request.webhookUrl ?? null,
     created_at: createdAt,
+    reserved_indexing_micros: reservedMicros,
   });
   const job = newQueuedJob(video, 'fetching');
-  await insertUpload(upload, video, job, planLimits(account.plan).storage_limit_bytes);
+  try {
+    await insertUpload(upload, video, job, planLimits(account.plan).storage_limit_bytes);
+  } catch (error) {
+    await returnUnusedReservation(accountId, videoId, reservedMicros);
+    throw error;
+  }
   await runInBackground({ kind: 'fetchSource', account_id: accountId, upload_id: upload.upload_id });
   return { upload_id: upload.upload_id, video_id: videoId, job_id: upload.job_id, status: 'queued' };
 }
@@ -148,6 +158,7 @@ export async function fetchSourceIntoStorage(accountId: string, uploadId: string
     if (!(error instanceof FetchRefused)) throw error;
     await deletePrefix(videoPrefix(accountId, video.video_id));
     await endUpload(upload, 'aborted');
+    await releaseIndexingReservation(video);
     await recordIngestFailure({ ...video, counted_account_bytes: 0 }, { code: error.code, message: error.message }, now().toISOString(), 'uploading');
     logInfo('url ingest: refused', { upload_id: uploadId, code: error.code });
   }

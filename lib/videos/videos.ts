@@ -4,6 +4,7 @@ import { paginate, type Page } from '#lib/http/pagination';
 import { videoPrefix } from '#lib/storage/layout';
 import { abortMultipart, deletePrefix, presignGet } from '#lib/storage/objects';
 import { endUpload, getUploadRecord } from '#lib/db/uploads';
+import { releaseIndexingReservation } from '#lib/billing/metering';
 import {
   getJobRecord,
   getVideoRecord,
@@ -134,6 +135,8 @@ export async function purgeVideo(video: VideoRecord): Promise<void> {
     await abortMultipart(upload.source_key, upload.storage_upload_id);
   }
   await deletePrefix(videoPrefix(video.account_id, video.video_id));
+  // Read again: ingest may have re-made the reservation since this delete began.
+  await releaseIndexingReservation((await getVideoRecord(video.account_id, video.video_id)) ?? video);
   await removeVideoRows(video);
 }
 

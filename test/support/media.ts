@@ -33,6 +33,8 @@ const RECIPES = {
   'clip.mkv': ['-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-t', '2', '-c:v', 'libx264', '-pix_fmt', 'yuv420p'],
   'clip.avi': ['-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-t', '2', '-c:v', 'mpeg4'],
   'clip.mpeg': ['-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-t', '2', '-c:v', 'mpeg2video', '-f', 'mpeg'],
+  /** Over two minutes yet under 1 MB: its indexing price exceeds the size-based estimate. */
+  'long-small.mp4': ['-f', 'lavfi', '-i', 'color=c=blue:size=64x64:rate=5', '-t', '130', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p'],
   'audio-only.mp4': ['-f', 'lavfi', '-i', 'sine=frequency=440', '-t', '2', '-c:a', 'aac'],
   /** About 2.5 MB: bigger than the tests' single-PUT size, so it goes multipart. */
   'large.mp4': [
