@@ -27,3 +27,8 @@ export function useClock(clock: Clock): void {
 export function useSystemClock(): void {
   current = systemClock;
 }
+
+/** The UTC calendar day of an instant, yyyy-mm-dd: what daily quotas and schedules count in. */
+export function utcDay(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}

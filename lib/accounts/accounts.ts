@@ -1,5 +1,6 @@
 import { newId } from '#lib/ids';
-import { now } from '#lib/clock';
+import { now, utcDay } from '#lib/clock';
+import { searchesOn } from '#lib/db/search-quota';
 import { config } from '#lib/config';
 import { AppError } from '#lib/errors';
 import { planLimits, type PlanId } from '#lib/billing/plans';
@@ -31,7 +32,7 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-function toView(account: AccountRecord): AccountView {
+function toView(account: AccountRecord, searchesToday = 0): AccountView {
   const limits = planLimits(account.plan);
   return {
     id: account.account_id,
@@ -39,7 +40,7 @@ function toView(account: AccountRecord): AccountView {
     plan: account.plan,
     credits_micros: account.credits_micros ?? 0,
     usage: {
-      searches_today: 0,
+      searches_today: searchesToday,
       search_quota: limits.daily_search_quota,
       storage_bytes: account.storage_bytes ?? 0,
       storage_limit_bytes: limits.storage_limit_bytes,
@@ -87,5 +88,6 @@ export async function logIn(email: string, password: string): Promise<SignedIn> 
 }
 
 export async function describeAccount(accountId: string): Promise<AccountView> {
-  return toView(await requireAccount(accountId));
+  const [account, searchesToday] = await Promise.all([requireAccount(accountId), searchesOn(accountId, utcDay(now()))]);
+  return toView(account, searchesToday);
 }

@@ -1,0 +1,44 @@
+import { now, utcDay } from '#lib/clock';
+import { AppError } from '#lib/errors';
+import { planLimits, plansTable } from '#lib/billing/plans';
+import { credit, debit } from '#lib/billing/ledger';
+import { requireAccount } from '#lib/accounts/accounts';
+import { giveBackDailySearch, searchesOn, takeDailySearch } from '#lib/db/search-quota';
+
+/**
+ * The one gate every search passes (POST /v1/search and the agent's search_videos): Free takes one
+ * of its daily searches, metered plans pay the search price from their credit. Taken atomically
+ * before the search runs; `giveBackSearch` returns it if the search itself fails.
+ */
+export type SearchCharge = { kind: 'daily_quota'; accountId: string; day: string } | { kind: 'credit'; accountId: string; micros: number };
+
+const DAY_SECS = 24 * 60 * 60;
+
+export async function takeSearch(accountId: string): Promise<SearchCharge> {
+  const account = await requireAccount(accountId);
+  const quota = planLimits(account.plan).daily_search_quota;
+  if (quota !== null) {
+    const today = now();
+    const day = utcDay(today);
+    const dayEndSecs = Math.floor(Date.parse(`${day}T00:00:00.000Z`) / 1000) + DAY_SECS;
+    if (!(await takeDailySearch(accountId, day, quota, dayEndSecs + DAY_SECS))) {
+      throw new AppError('SEARCH_LIMIT_EXCEEDED', `All ${quota} searches of today are used; the quota resets at 00:00 UTC (or upgrade to pay as you go)`, {
+        limit: quota,
+        used: quota,
+      });
+    }
+    return { kind: 'daily_quota', accountId, day };
+  }
+  const micros = plansTable.prices.search_micros;
+  await debit(accountId, micros, 'search', 'Search');
+  return { kind: 'credit', accountId, micros };
+}
+
+export async function giveBackSearch(charge: SearchCharge): Promise<void> {
+  if (charge.kind === 'daily_quota') await giveBackDailySearch(charge.accountId, charge.day);
+  else await credit(charge.accountId, charge.micros, 'refund', 'Search failed: charge returned');
+}
+
+export async function searchesToday(accountId: string): Promise<number> {
+  return searchesOn(accountId, utcDay(now()));
+}
