@@ -4,6 +4,7 @@ import { now } from '#lib/clock';
 import { AppError } from '#lib/errors';
 import { getAccount, type AccountRecord } from '#lib/db/accounts';
 import type { LedgerEntryType } from '#lib/billing/schemas';
+import { creditEventPuts } from '#lib/billing/credit-events';
 import { writeBalanceChange, type BalanceSnapshot, type LedgerEntryRecord, type TransactionItem, type TrialChange } from '#lib/db/ledger';
 
 export type CreditType = Extract<LedgerEntryType, 'grant' | 'topup' | 'refund'>;
@@ -55,7 +56,9 @@ export async function changeBalance(accountId: string, plan: (account: AccountRe
     if (!change) return undefined;
     const seen = balanceOf(account);
     const entry = newLedgerEntry(change.type, change.amountMicros, seen.credits_micros + change.amountMicros, change.description);
-    const outcome = await writeBalanceChange({ accountId, seen, entry, trial: change.trial, ...(change.alongside ? { alongside: change.alongside } : {}) });
+    // Event rows go last: `alongside` conditions are recognised by their position right after the ledger row.
+    const alongside = [...(change.alongside ?? []), ...creditEventPuts(accountId, seen.credits_micros, entry.balance_after_micros)];
+    const outcome = await writeBalanceChange({ accountId, seen, entry, trial: change.trial, alongside });
     if (outcome === 'written') return entry;
     if (outcome === 'refused') return undefined;
     // Jittered, growing pauses spread the losers of a race so they do not collide again in lockstep.
