@@ -1,7 +1,7 @@
 import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '#lib/db/client';
 import { keys } from '#lib/db/keys';
-import { failedConditionIndexes } from '#lib/db/conditions';
+import { failedConditionIndexes, transactConditionally } from '#lib/db/conditions';
 import { storageChange } from '#lib/db/accounts';
 import { AppError } from '#lib/errors';
 import type { JobRecord, VideoRecord } from '#lib/db/videos';
@@ -110,29 +110,23 @@ export async function getUploadRecord(accountId: string, uploadId: string): Prom
 
 /** Ends an open upload session (complete, aborted or expired) and takes it off the expiry index. */
 export async function endUpload(upload: UploadRecord, status: Exclude<UploadStatus, 'awaiting_bytes'>): Promise<boolean> {
-  try {
-    await db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: tableName,
-              Key: keys.upload(upload.account_id, upload.upload_id),
-              UpdateExpression: 'SET #status = :status',
-              ConditionExpression: '#status = :open',
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':status': status, ':open': 'awaiting_bytes' },
-            },
+  return (
+    (
+      await transactConditionally([
+        {
+          Update: {
+            TableName: tableName,
+            Key: keys.upload(upload.account_id, upload.upload_id),
+            UpdateExpression: 'SET #status = :status',
+            ConditionExpression: '#status = :open',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':status': status, ':open': 'awaiting_bytes' },
           },
-          { Delete: { TableName: tableName, Key: keys.openUpload(upload.expires_at_iso, upload.upload_id) } },
-        ],
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (failedConditionIndexes(error)?.length) return false;
-    throw error;
-  }
+        },
+        { Delete: { TableName: tableName, Key: keys.openUpload(upload.expires_at_iso, upload.upload_id) } },
+      ])
+    ).length === 0
+  );
 }
 
 export interface OpenUploadEntry {

@@ -2,7 +2,7 @@ import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dy
 import { db, tableName } from '#lib/db/client';
 import { keys } from '#lib/db/keys';
 import { queryPrefixNewestFirst } from '#lib/db/query';
-import { failedConditionIndexes, isConditionFailure } from '#lib/db/conditions';
+import { failedConditionIndexes, isConditionFailure, transactConditionally } from '#lib/db/conditions';
 import { storageChange } from '#lib/db/accounts';
 import type { JobErrorCode } from '#lib/errors';
 
@@ -134,37 +134,31 @@ export function listJobRecords(accountId: string): Promise<JobRecord[]> {
 
 /** Ingest's claim on a stored object: uploading → processing, once. False when already claimed. */
 export async function claimVideoForIngest(video: VideoRecord, at: string): Promise<boolean> {
-  try {
-    await db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: tableName,
-              Key: keys.video(video.account_id, video.video_id),
-              UpdateExpression: 'SET #status = :processing, updated_at = :at',
-              ConditionExpression: '#status = :uploading',
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':processing': 'processing', ':uploading': 'uploading', ':at': at },
-            },
+  return (
+    (
+      await transactConditionally([
+        {
+          Update: {
+            TableName: tableName,
+            Key: keys.video(video.account_id, video.video_id),
+            UpdateExpression: 'SET #status = :processing, updated_at = :at',
+            ConditionExpression: '#status = :uploading',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':processing': 'processing', ':uploading': 'uploading', ':at': at },
           },
-          {
-            Update: {
-              TableName: tableName,
-              Key: keys.job(video.account_id, video.job_id),
-              UpdateExpression: 'SET stage = :probing, updated_at = :at',
-              ConditionExpression: 'attribute_exists(PK)',
-              ExpressionAttributeValues: { ':probing': 'probing', ':at': at },
-            },
+        },
+        {
+          Update: {
+            TableName: tableName,
+            Key: keys.job(video.account_id, video.job_id),
+            UpdateExpression: 'SET stage = :probing, updated_at = :at',
+            ConditionExpression: 'attribute_exists(PK)',
+            ExpressionAttributeValues: { ':probing': 'probing', ':at': at },
           },
-        ],
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (failedConditionIndexes(error)?.length) return false;
-    throw error;
-  }
+        },
+      ])
+    ).length === 0
+  );
 }
 
 export interface ProbedFacts {
@@ -184,58 +178,50 @@ export interface ProbedFacts {
  */
 export async function recordIngested(video: VideoRecord, facts: ProbedFacts, at: string): Promise<void> {
   const accountDelta = facts.file_size_bytes - video.counted_account_bytes;
-  try {
-    await db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: tableName,
-              Key: keys.video(video.account_id, video.video_id),
-              UpdateExpression:
-                'SET file_size_bytes = :size, duration_secs = :duration, width = :width, height = :height, fps = :fps, codec = :codec, mime_type = :mime, counted_account_bytes = :size, counted_collection_bytes = :size, counted_collection_secs = :duration, updated_at = :at',
-              ConditionExpression: '#status = :processing AND counted_collection_bytes = :zero',
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: {
-                ':size': facts.file_size_bytes,
-                ':duration': facts.duration_secs,
-                ':width': facts.width,
-                ':height': facts.height,
-                ':fps': facts.fps,
-                ':codec': facts.codec,
-                ':mime': facts.mime_type,
-                ':processing': 'processing',
-                ':zero': 0,
-                ':at': at,
-              },
-            },
-          },
-          {
-            Update: {
-              TableName: tableName,
-              Key: keys.job(video.account_id, video.job_id),
-              UpdateExpression: 'SET #status = :pending, stage = :stage, chunks_total = :chunks, updated_at = :at',
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':pending': 'pending', ':stage': 'waiting_for_indexer', ':chunks': facts.chunks_total, ':at': at },
-            },
-          },
-          storageChange(video.account_id, accountDelta),
-          {
-            Update: {
-              TableName: tableName,
-              Key: keys.collection(video.account_id, video.collection_id),
-              UpdateExpression: 'ADD storage_bytes :size, total_duration_secs :duration',
-              ConditionExpression: 'attribute_exists(PK)',
-              ExpressionAttributeValues: { ':size': facts.file_size_bytes, ':duration': facts.duration_secs },
-            },
-          },
-        ],
-      }),
-    );
-  } catch (error) {
-    // Already recorded by a twin delivery, or the video was deleted meanwhile: nothing to add.
-    if (!failedConditionIndexes(error)?.length) throw error;
-  }
+  // A failed condition means a twin delivery already did this, or the video went meanwhile.
+  await transactConditionally([
+    {
+      Update: {
+        TableName: tableName,
+        Key: keys.video(video.account_id, video.video_id),
+        UpdateExpression:
+          'SET file_size_bytes = :size, duration_secs = :duration, width = :width, height = :height, fps = :fps, codec = :codec, mime_type = :mime, counted_account_bytes = :size, counted_collection_bytes = :size, counted_collection_secs = :duration, updated_at = :at',
+        ConditionExpression: '#status = :processing AND counted_collection_bytes = :zero',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':size': facts.file_size_bytes,
+          ':duration': facts.duration_secs,
+          ':width': facts.width,
+          ':height': facts.height,
+          ':fps': facts.fps,
+          ':codec': facts.codec,
+          ':mime': facts.mime_type,
+          ':processing': 'processing',
+          ':zero': 0,
+          ':at': at,
+        },
+      },
+    },
+    {
+      Update: {
+        TableName: tableName,
+        Key: keys.job(video.account_id, video.job_id),
+        UpdateExpression: 'SET #status = :pending, stage = :stage, chunks_total = :chunks, updated_at = :at',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':pending': 'pending', ':stage': 'waiting_for_indexer', ':chunks': facts.chunks_total, ':at': at },
+      },
+    },
+    storageChange(video.account_id, accountDelta),
+    {
+      Update: {
+        TableName: tableName,
+        Key: keys.collection(video.account_id, video.collection_id),
+        UpdateExpression: 'ADD storage_bytes :size, total_duration_secs :duration',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeValues: { ':size': facts.file_size_bytes, ':duration': facts.duration_secs },
+      },
+    },
+  ]);
 }
 
 export async function markChunksEnqueued(accountId: string, jobId: string, at: string): Promise<void> {
@@ -259,36 +245,29 @@ export async function recordIngestFailure(
   at: string,
   expectedStatus: 'processing' | 'uploading' = 'processing',
 ): Promise<void> {
-  try {
-    await db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: tableName,
-              Key: keys.video(video.account_id, video.video_id),
-              UpdateExpression: 'SET #status = :failed, counted_account_bytes = :zero, updated_at = :at',
-              ConditionExpression: '#status = :expected',
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':failed': 'failed', ':expected': expectedStatus, ':zero': 0, ':at': at },
-            },
-          },
-          {
-            Update: {
-              TableName: tableName,
-              Key: keys.job(video.account_id, video.job_id),
-              UpdateExpression: 'SET #status = :failed, stage = :stage, #error = :error, updated_at = :at',
-              ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
-              ExpressionAttributeValues: { ':failed': 'failed', ':stage': expectedStatus === 'uploading' ? 'fetching' : 'probing', ':error': error, ':at': at },
-            },
-          },
-          storageChange(video.account_id, -video.counted_account_bytes),
-        ],
-      }),
-    );
-  } catch (failure) {
-    if (!failedConditionIndexes(failure)?.length) throw failure;
-  }
+  // A failed condition means a twin delivery already did this, or the video went meanwhile.
+  await transactConditionally([
+    {
+      Update: {
+        TableName: tableName,
+        Key: keys.video(video.account_id, video.video_id),
+        UpdateExpression: 'SET #status = :failed, counted_account_bytes = :zero, updated_at = :at',
+        ConditionExpression: '#status = :expected',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':failed': 'failed', ':expected': expectedStatus, ':zero': 0, ':at': at },
+      },
+    },
+    {
+      Update: {
+        TableName: tableName,
+        Key: keys.job(video.account_id, video.job_id),
+        UpdateExpression: 'SET #status = :failed, stage = :stage, #error = :error, updated_at = :at',
+        ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
+        ExpressionAttributeValues: { ':failed': 'failed', ':stage': expectedStatus === 'uploading' ? 'fetching' : 'probing', ':error': error, ':at': at },
+      },
+    },
+    storageChange(video.account_id, -video.counted_account_bytes),
+  ]);
 }
 
 export async function setJobStage(accountId: string, jobId: string, stage: string, at: string): Promise<void> {
