@@ -70,6 +70,20 @@ const configSchema = z
     FRAMESEEK_INDEX_QUEUE_URL: z.url().optional(),
     /** Fault switches for tests, `name` or `name:target` (e.g. internal_error:getAccount); refused in prod. */
     FRAMESEEK_FAULTS: commaList.pipe(z.array(faultSwitch)),
+    /** Stripe secret key (sk_… or a restricted rk_…). Unset: nothing that talks to Stripe runs (BILLING_NOT_CONFIGURED). */
+    FRAMESEEK_STRIPE_SECRET_KEY: z
+      .string()
+      .regex(/^(sk|rk)_/, 'must be a Stripe secret key (sk_… or rk_…)')
+      .optional(),
+    /** Signing secret of the Stripe webhook endpoint that posts to /v1/billing/stripe-webhook. */
+    FRAMESEEK_STRIPE_WEBHOOK_SECRET: z
+      .string()
+      .regex(/^whsec_/, 'must be a Stripe webhook signing secret (whsec_…)')
+      .optional(),
+    /** Base URL of a Stripe stand-in (tests); unset: api.stripe.com. Refused in prod. */
+    FRAMESEEK_STRIPE_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** Where people reach this deployment's console: Stripe Checkout returns them there. Needed once Stripe is configured. */
+    FRAMESEEK_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   })
   .superRefine((env, context) => {
     if (env.FRAMESEEK_STAGE === 'prod' && env.FRAMESEEK_URL_GUARD_ALLOW.length > 0) {
@@ -77,6 +91,20 @@ const configSchema = z
     }
     if (env.FRAMESEEK_STAGE === 'prod' && env.FRAMESEEK_FAULTS.length > 0) {
       context.addIssue({ code: 'custom', path: ['FRAMESEEK_FAULTS'], message: 'fault switches are refused in the prod stage' });
+    }
+    if (env.FRAMESEEK_STAGE === 'prod' && env.FRAMESEEK_STRIPE_API_URL !== undefined) {
+      context.addIssue({ code: 'custom', path: ['FRAMESEEK_STRIPE_API_URL'], message: 'a Stripe stand-in is refused in the prod stage' });
+    }
+    // Half a Stripe setup would take money without crediting it (no webhook secret) or charge without knowing where to return people.
+    if ((env.FRAMESEEK_STRIPE_SECRET_KEY === undefined) !== (env.FRAMESEEK_STRIPE_WEBHOOK_SECRET === undefined)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['FRAMESEEK_STRIPE_WEBHOOK_SECRET'],
+        message: 'set FRAMESEEK_STRIPE_SECRET_KEY and FRAMESEEK_STRIPE_WEBHOOK_SECRET together, or neither',
+      });
+    }
+    if (env.FRAMESEEK_STRIPE_SECRET_KEY !== undefined && env.FRAMESEEK_PUBLIC_URL === undefined) {
+      context.addIssue({ code: 'custom', path: ['FRAMESEEK_PUBLIC_URL'], message: 'needed with Stripe keys: Checkout sends people back there' });
     }
   });
 

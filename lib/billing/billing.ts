@@ -10,14 +10,19 @@ export interface BillingView {
   auto_topup: { enabled: boolean; threshold_micros: number; amount_micros: number };
 }
 
-/** No payment method and auto top-up off until Stripe is wired in: nothing can be charged yet. */
+/** Auto top-up of an account that never set it: off. */
+const AUTO_TOPUP_OFF: BillingView['auto_topup'] = { enabled: false, threshold_micros: 0, amount_micros: 0 };
+
+/** Reads only the account: works whether or not this deployment has Stripe keys. */
 export async function describeBilling(accountId: string): Promise<BillingView> {
   const account = await requireAccount(accountId);
+  const card = account.payment_method;
+  const autoTopUp = account.auto_topup ?? AUTO_TOPUP_OFF;
   return {
     plan: account.plan,
     credits_micros: account.credits_micros ?? 0,
-    payment_method: null,
-    auto_topup: { enabled: false, threshold_micros: 0, amount_micros: 0 },
+    payment_method: card ? { brand: card.brand, last4: card.last4 } : null,
+    auto_topup: { enabled: autoTopUp.enabled, threshold_micros: autoTopUp.threshold_micros, amount_micros: autoTopUp.amount_micros },
   };
 }
 

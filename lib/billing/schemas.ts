@@ -12,7 +12,7 @@ export type LedgerEntryType = (typeof LEDGER_ENTRY_TYPES)[number];
 export const billingView = z.object({
   plan: accountResponse.shape.plan,
   credits_micros: z.number().int(),
-  /** The saved card; null until Stripe is configured and a card is saved. */
+  /** The card saved by a completed Checkout; null until then. */
   payment_method: z.object({ brand: z.string(), last4: z.string() }).nullable(),
   auto_topup: z.object({ enabled: z.boolean(), threshold_micros: z.number().int(), amount_micros: z.number().int() }),
 });
@@ -27,3 +27,37 @@ export const ledgerEntryView = z.object({
   description: z.string(),
   created_at: z.string(),
 });
+
+/** Stripe's largest card charge ($999,999.99), in micro-dollars. */
+const MAX_CARD_CHARGE_MICROS = 99_999_999 * 10_000;
+
+/**
+ * An amount charged to a card: whole cents (Stripe's unit). The minimum top-up is a plan-table
+ * number a deployment may change, so lib/billing/payments.ts checks it, still as a VALIDATION_ERROR.
+ */
+const cardAmountMicros = z
+  .number()
+  .int()
+  .positive()
+  .multipleOf(10_000, 'must be a whole number of cents (a multiple of 10 000 micro-dollars)')
+  .max(MAX_CARD_CHARGE_MICROS)
+  .describe('Micro-dollars, whole cents, at least the minimum top-up ($5 unless the deployment says otherwise)');
+
+export const checkoutBody = z.strictObject({ amount_micros: cardAmountMicros });
+export const checkoutSessionView = z.object({ url: z.string().describe('Stripe Checkout page to send the person to') });
+
+export const topUpBody = z.strictObject({ amount_micros: cardAmountMicros });
+export const topUpResult = z.object({ credits_micros: z.number().int(), transaction_id: z.string() });
+
+export const autoTopUpBody = z.strictObject({
+  enabled: z.boolean(),
+  threshold_micros: z.number().int().nonnegative(),
+  amount_micros: cardAmountMicros,
+});
+export const autoTopUpView = billingView.shape.auto_topup;
+
+export const changePlanBody = z.strictObject({ plan: z.literal('payg') });
+export const planView = z.object({ plan: accountResponse.shape.plan });
+
+/** What the Stripe webhook answers (Stripe only looks at the status; the outcome helps reading its delivery log). */
+export const stripeWebhookReceipt = z.object({ received: z.literal(true), outcome: z.enum(['applied', 'duplicate', 'ignored']) });

@@ -2,7 +2,7 @@ import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@
 import { TABLE_SCHEMA } from '#lib/db/table-schema';
 import { db, tableName } from '#lib/db/client';
 import { keys } from '#lib/db/keys';
-import { failedConditionIndexes, isConditionFailure } from '#lib/db/conditions';
+import { failedConditionIndexes, isConditionFailure, transactConditionally } from '#lib/db/conditions';
 import { ledgerEntryPut, type LedgerEntryRecord } from '#lib/db/ledger';
 import { AppError } from '#lib/errors';
 import type { PlanId } from '#lib/billing/plans';
@@ -23,6 +23,24 @@ export interface AccountRecord {
   /** Absent means active. `deleting`: every credential refused, data being swept; `deleted`: only the ledger remains. */
   status?: 'active' | 'deleting' | 'deleted';
   deletion_id?: string;
+  /** The account's Stripe customer, created by the first billing action that needs one. */
+  stripe_customer_id?: string;
+  /** The card saved by the last completed Checkout; off-session charges use it. */
+  payment_method?: SavedPaymentMethod;
+  auto_topup?: AutoTopUpSettings;
+}
+
+export interface SavedPaymentMethod {
+  /** Stripe's PaymentMethod id (pm_…). */
+  id: string;
+  brand: string;
+  last4: string;
+}
+
+export interface AutoTopUpSettings {
+  enabled: boolean;
+  threshold_micros: number;
+  amount_micros: number;
 }
 
 export function isActive(account: Pick<AccountRecord, 'status'>): boolean {
@@ -35,45 +53,39 @@ export function isActive(account: Pick<AccountRecord, 'status'>): boolean {
  */
 export async function markAccountDeleting(account: AccountRecord, deletionId: string, at: string): Promise<boolean> {
   const deleting = keys.accountDeleting(account.account_id);
-  try {
-    await db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: tableName,
-              Key: keys.account(account.account_id),
-              UpdateExpression:
-                'SET #status = :deleting, deletion_id = :deletionId, deletion_requested_at = :at, email = :detached, GSI1PK = :gsiPk, GSI1SK = :gsiSk REMOVE password_hash',
-              ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(#status) OR #status = :active)',
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: {
-                ':deleting': 'deleting',
-                ':active': 'active',
-                ':deletionId': deletionId,
-                ':at': at,
-                ':detached': `deleted:${account.account_id}`,
-                ':gsiPk': deleting.GSI1PK,
-                ':gsiSk': deleting.GSI1SK,
-              },
+  return (
+    (
+      await transactConditionally([
+        {
+          Update: {
+            TableName: tableName,
+            Key: keys.account(account.account_id),
+            UpdateExpression:
+              'SET #status = :deleting, deletion_id = :deletionId, deletion_requested_at = :at, email = :detached, GSI1PK = :gsiPk, GSI1SK = :gsiSk REMOVE password_hash',
+            ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(#status) OR #status = :active)',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':deleting': 'deleting',
+              ':active': 'active',
+              ':deletionId': deletionId,
+              ':at': at,
+              ':detached': `deleted:${account.account_id}`,
+              ':gsiPk': deleting.GSI1PK,
+              ':gsiSk': deleting.GSI1SK,
             },
           },
-          {
-            Delete: {
-              TableName: tableName,
-              Key: keys.emailGuard(account.email),
-              ConditionExpression: 'attribute_not_exists(PK) OR account_id = :id',
-              ExpressionAttributeValues: { ':id': account.account_id },
-            },
+        },
+        {
+          Delete: {
+            TableName: tableName,
+            Key: keys.emailGuard(account.email),
+            ConditionExpression: 'attribute_not_exists(PK) OR account_id = :id',
+            ExpressionAttributeValues: { ':id': account.account_id },
           },
-        ],
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (failedConditionIndexes(error)?.length) return false;
-    throw error;
-  }
+        },
+      ])
+    ).length === 0
+  );
 }
 
 /** Last step of the sweep: the account row stays (the ledger hangs off it) but leaves the sweep list. */
@@ -195,4 +207,55 @@ export function storageChange(accountId: string, deltaBytes: number, limitBytes?
       ExpressionAttributeValues: { ':delta': deltaBytes, ...(limited ? { ':maxBefore': limitBytes - deltaBytes } : {}) },
     },
   };
+}
+
+/**
+ * Records the account's Stripe customer unless it already has one; returns the one it holds.
+ * Two requests racing to create a customer both end up with the first one recorded.
+ */
+export async function recordStripeCustomer(accountId: string, customerId: string): Promise<string> {
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: keys.account(accountId),
+        UpdateExpression: 'SET stripe_customer_id = :customerId',
+        ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(stripe_customer_id)',
+        ExpressionAttributeValues: { ':customerId': customerId },
+      }),
+    );
+    return customerId;
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const recorded = (await getAccount(accountId))?.stripe_customer_id;
+    if (!recorded) throw new AppError('NOT_FOUND', 'Account not found');
+    return recorded;
+  }
+}
+
+/** Makes `method` the card off-session charges use. */
+export async function saveDefaultPaymentMethod(accountId: string, method: SavedPaymentMethod): Promise<void> {
+  await db.send(
+    new UpdateCommand({
+      TableName: tableName,
+      Key: keys.account(accountId),
+      UpdateExpression: 'SET payment_method = :method',
+      ConditionExpression: 'attribute_exists(PK)',
+      ExpressionAttributeValues: { ':method': { id: method.id, brand: method.brand, last4: method.last4 } },
+    }),
+  );
+}
+
+export async function saveAutoTopUp(accountId: string, settings: AutoTopUpSettings): Promise<void> {
+  await db.send(
+    new UpdateCommand({
+      TableName: tableName,
+      Key: keys.account(accountId),
+      UpdateExpression: 'SET auto_topup = :settings',
+      ConditionExpression: 'attribute_exists(PK)',
+      ExpressionAttributeValues: {
+        ':settings': { enabled: settings.enabled, threshold_micros: settings.threshold_micros, amount_micros: settings.amount_micros },
+      },
+    }),
+  );
 }

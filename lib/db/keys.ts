@@ -24,6 +24,8 @@
  * | Daily search count (day-keyed, TTL'd)      | QUOTA#<account_id>    | SEARCH#<yyyy-mm-dd> |                   |                 |
  * | Account events for webhooks (outbox)       | ACC#<account_id>      | EVT#<event_id>      |                   |                 |
  * | Idempotency records (Powertools)           | IDEMPOTENCY           | <fn>#<key hash>     |                   |                 |
+ * | Stripe payment credited (once-only guard)  | STRIPE_PI#<pi_id>     | APPLIED             |                   |                 |
+ * | Stripe event applied (once-only guard)     | STRIPE_EVT#<evt_id>   | APPLIED             |                   |                 |
  *
  * Uniqueness (email, collection name) is a guard item written with attribute_not_exists in the
  * same transaction as the entity. Counters change only by conditional ADD.
@@ -76,6 +78,10 @@ export const keys = {
   accountEventsOf: (accountId: string) => ({ PK: `ACC#${accountId}`, SKPrefix: 'EVT#' }),
 
   idempotency: { partitionValue: 'IDEMPOTENCY' },
+
+  /** Global, not per account: a PaymentIntent is credited once whichever path (top-up answer or webhook) gets there first. */
+  stripePaymentApplied: (paymentIntentId: string) => ({ PK: `STRIPE_PI#${paymentIntentId}`, SK: 'APPLIED' }),
+  stripeEventApplied: (eventId: string) => ({ PK: `STRIPE_EVT#${eventId}`, SK: 'APPLIED' }),
 } as const;
 
 export function collectionIdFromSortKey(sortKey: string): string {

@@ -51,6 +51,10 @@ export interface ApiRequest<TAuth extends AuthKind, TSchemas extends RequestSche
   principal: TAuth extends 'none' ? undefined : Principal;
   /** File parts of a multipart route, by field name. */
   files: Record<string, UploadedFile>;
+  /** The body as received, for routes that declare `rawBody` (empty otherwise). */
+  rawBody: Buffer;
+  /** A request header, by case-insensitive name. */
+  header(name: string): string | undefined;
   requestId: string;
   sourceIp: string;
 }
@@ -213,6 +217,8 @@ export function apiHandler<const TAuth extends AuthKind, const TSchemas extends 
       body: state.body,
       principal: state.principal,
       files: state.files,
+      rawBody: route.rawBody ? Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0),
+      header: (name: string) => header(event, name),
       requestId: state.requestId,
       sourceIp: event.requestContext.http.sourceIp,
     } as ApiRequest<TAuth, TSchemas>;

@@ -41,6 +41,8 @@ export interface RouteDefinition<TAuth extends AuthKind = AuthKind, TSchemas ext
   response?: z.ZodType;
   /** Whether the response is a bare JSON document rather than the {data, meta} envelope. */
   bareJson?: boolean;
+  /** The handler gets the body byte for byte (e.g. to check a signature over it); the route declares no body schema. */
+  rawBody?: boolean;
   /** Background functions (functions/routes.ts `backgroundFunctions`) this route invokes asynchronously. */
   startsInBackground?: readonly string[];
   memoryMb?: number;
