@@ -12,6 +12,8 @@ import { listCollectionRecords } from '#lib/db/collections';
 import { listSessionKeysOf } from '#lib/db/sessions';
 import { deleteItems } from '#lib/db/batch';
 import { keys } from '#lib/db/keys';
+import Stripe from 'stripe';
+import { billingConfigured, stripeClient } from '#lib/billing/stripe-client';
 
 /**
  * DELETE /v1/account (api.md): with the password as confirmation, every key and session is refused
@@ -43,8 +45,20 @@ async function sweepAccount(accountId: string): Promise<void> {
     throwIfArmed('account_sweep_interrupted');
     await deleteCollection(accountId, collection.collection_id);
   }
+  await deleteStripeCustomer(accountId);
   await markAccountDeleted(accountId, now().toISOString());
   logInfo('account deleted', { account_id: accountId });
+}
+
+/** api.md: the Stripe customer goes with the account; one already gone (a repeated sweep) is fine. */
+async function deleteStripeCustomer(accountId: string): Promise<void> {
+  const customerId = (await getAccount(accountId))?.stripe_customer_id;
+  if (!customerId || !billingConfigured()) return;
+  try {
+    await stripeClient().customers.del(customerId);
+  } catch (error) {
+    if (!(error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing')) throw error;
+  }
 }
 
 /** The daily run's step: finishes every interrupted account deletion. Returns how many. */

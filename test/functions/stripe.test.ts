@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
-import { createKey, errorOf, list, signUp, type ApiResponse, type Json } from '#test/support/api';
+import { createKey, errorOf, list, PASSWORD, signUp, type ApiResponse, type Json } from '#test/support/api';
 import { stripeWebhookSecret, useTestApiWithStripe } from '#test/support/stripe';
 import type { TestCardToken, WebhookDelivery } from '#infra/local/stripe-standin';
 
@@ -372,5 +372,18 @@ describe('who may use the billing routes', () => {
 
     expect(checkout.headers.get('x-ratelimit-limit')).not.toBeNull();
     expect(webhook.headers.get('x-ratelimit-limit')).toBeNull();
+  });
+});
+
+describe('DELETE /v1/account with billing', () => {
+  it('deletes the Stripe customer with the account', async () => {
+    const { token } = await signUp(api);
+    await buyWithCheckout(token, 5_000_000);
+    const customersBefore = stripe().customers().length;
+
+    const deletion = await api.delete('/v1/account', { token, body: { password: PASSWORD } });
+
+    expect(deletion.status).toBe(202);
+    expect(stripe().customers()).toHaveLength(customersBefore - 1);
   });
 });
