@@ -12,30 +12,50 @@ async function requireActiveAccount(accountId: string, refusal: 'SESSION_EXPIRED
   if (!account || !isActive(account)) throw new AppError(refusal);
 }
 
+/**
+ * The account check runs side by side with work that needs only the account id (the rate-limit
+ * count), saving a round trip per request; a refused credential still answers before anything else.
+ */
+async function checkAccountAlongside<T>(
+  accountId: string,
+  refusal: 'SESSION_EXPIRED' | 'INVALID_API_KEY',
+  work: (accountId: string) => Promise<T>,
+): Promise<T> {
+  const [account, alongside] = await Promise.allSettled([requireActiveAccount(accountId, refusal), work(accountId)]);
+  if (account.status === 'rejected') throw account.reason;
+  if (alongside.status === 'rejected') throw alongside.reason;
+  return alongside.value;
+}
+
 const BEARER = /^Bearer\s+(\S+)$/i;
 const TOKEN_SHAPE = /^(fsk|fss)_[A-Za-z0-9_-]{20,200}$/;
 
 /**
- * Steps (2) and (3) of errors.md "Which error wins": is the credential present and valid,
- * and may it do this here.
+ * Steps (2) and (3) of errors.md "Which error wins": is the credential present and valid, and may
+ * it do this here. `whileCheckingAccount` runs concurrently with the account's status check; its
+ * result is returned beside the principal.
  */
-export async function authenticate(authorization: string | undefined, route: { auth: AuthKind; method: HttpMethod }): Promise<Principal> {
+export async function authenticate<T>(
+  authorization: string | undefined,
+  route: { auth: AuthKind; method: HttpMethod },
+  whileCheckingAccount: (accountId: string) => Promise<T>,
+): Promise<{ principal: Principal; alongside: T }> {
   const token = authorization?.match(BEARER)?.[1];
   if (!token || !TOKEN_SHAPE.test(token)) throw new AppError('UNAUTHORIZED');
 
   if (token.startsWith('fss_')) {
     const session = await resolveSession(token);
-    await requireActiveAccount(session.account_id, 'SESSION_EXPIRED');
-    return { kind: 'session', accountId: session.account_id, sessionTokenHash: hashToken(token), permissions: 'all' };
+    const alongside = await checkAccountAlongside(session.account_id, 'SESSION_EXPIRED', whileCheckingAccount);
+    return { principal: { kind: 'session', accountId: session.account_id, sessionTokenHash: hashToken(token), permissions: 'all' }, alongside };
   }
 
   const key = await resolveApiKey(token);
-  await requireActiveAccount(key.account_id, 'INVALID_API_KEY');
+  const alongside = await checkAccountAlongside(key.account_id, 'INVALID_API_KEY', whileCheckingAccount);
   if (route.auth === 'session') {
     throw new AppError('FORBIDDEN', 'This route needs a signed-in session; API keys cannot manage keys, billing or the account');
   }
   if (key.permissions === 'read_only' && isWriteRoute(route)) {
     throw new AppError('FORBIDDEN', 'This API key is read-only; use a key with "all" permissions to make changes');
   }
-  return { kind: 'api_key', accountId: key.account_id, keyId: key.key_id, permissions: key.permissions };
+  return { principal: { kind: 'api_key', accountId: key.account_id, keyId: key.key_id, permissions: key.permissions }, alongside };
 }

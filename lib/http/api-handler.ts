@@ -13,7 +13,7 @@ import { throwIfArmed } from '#lib/faults';
 import { authenticate } from '#lib/auth/authenticate';
 import type { Principal } from '#lib/auth/principal';
 import { runIdempotently } from '#lib/http/idempotency';
-import { consumeRateLimit, rateLimitExceeded, rateLimitHeaders, type RateDecision, type RateScope } from '#lib/http/rate-limit';
+import { consumeRateLimit, rateLimitExceeded, rateLimitHeaders, type RateDecision } from '#lib/http/rate-limit';
 import { logError } from '#lib/log';
 import { parseJsonBody, parseQueryString, validatePart } from '#lib/http/validation';
 import type { AuthKind, RequestSchemas, RouteDefinition } from '#lib/http/route';
@@ -124,11 +124,20 @@ const errorEnvelope = (route: Pick<RouteDefinition, 'name'>): MiddlewareObj<Even
   },
 });
 
-/** Steps 2–3: the credential is present and valid, and allowed on this route. */
-const authentication = (route: Pick<RouteDefinition, 'auth' | 'method'>): MiddlewareObj<Event, Result, Error, ApiContext> => ({
+/**
+ * Steps 2–4: the credential is present and valid, allowed on this route, and within the account's
+ * rate limit for the route's group (counted while the account's status is read).
+ */
+const authentication = (route: Pick<RouteDefinition, 'auth' | 'method' | 'rateLimit'>): MiddlewareObj<Event, Result, Error, ApiContext> => ({
   before: async (request) => {
     if (route.auth === 'none') return;
-    stateOf(request).principal = await authenticate(header(request.event, 'authorization'), route);
+    const state = stateOf(request);
+    const group = route.rateLimit;
+    const { principal, alongside: decision } = await authenticate(header(request.event, 'authorization'), route, async (accountId) =>
+      group ? consumeRateLimit({ kind: 'account', accountId }, group) : undefined,
+    );
+    state.principal = principal;
+    if (decision) applyRateDecision(state, decision);
   },
 });
 
@@ -138,18 +147,11 @@ function applyRateDecision(state: RequestState, decision: RateDecision): void {
   if (!decision.allowed) throw rateLimitExceeded(decision);
 }
 
-/**
- * Step 4: the caller's rate limit for the route's group — the account once it is known, the
- * source address before sign-in (sign-up and login).
- */
-const rateLimiting = (route: Pick<RouteDefinition, 'rateLimit'>): MiddlewareObj<Event, Result, Error, ApiContext> => ({
+/** Step 4 before sign-in (sign-up, login): the source address's rate limit. Signed-in routes count in `authentication`. */
+const addressRateLimiting = (route: Pick<RouteDefinition, 'rateLimit' | 'auth'>): MiddlewareObj<Event, Result, Error, ApiContext> => ({
   before: async (request) => {
-    if (!route.rateLimit) return;
-    const state = stateOf(request);
-    const scope: RateScope = state.principal
-      ? { kind: 'account', accountId: state.principal.accountId }
-      : { kind: 'ip', address: request.event.requestContext.http.sourceIp };
-    applyRateDecision(state, await consumeRateLimit(scope, route.rateLimit));
+    if (!route.rateLimit || route.auth !== 'none') return;
+    applyRateDecision(stateOf(request), await consumeRateLimit({ kind: 'ip', address: request.event.requestContext.http.sourceIp }, route.rateLimit));
   },
 });
 
@@ -259,7 +261,7 @@ export function apiHandler<const TAuth extends AuthKind, const TSchemas extends 
     )
     .use(errorEnvelope(route))
     .use(authentication(route))
-    .use(rateLimiting(route))
+    .use(addressRateLimiting(route))
     .use(requestValidation(route))
     .use(emailRateLimiting(route))
     .handler(run);
