@@ -109,6 +109,7 @@ export const routes = {
 
   deleteAccount: defineRoute({
     name: 'deleteAccount',
+    usesStripe: true,
     method: 'DELETE',
     path: '/v1/account',
     entry: 'functions/account/delete.ts',
@@ -183,6 +184,7 @@ export const routes = {
   }),
   startCheckout: defineRoute({
     name: 'startCheckout',
+    usesStripe: true,
     method: 'POST',
     path: '/v1/billing/checkout',
     entry: 'functions/billing/checkout.ts',
@@ -196,6 +198,7 @@ export const routes = {
   }),
   topUp: defineRoute({
     name: 'topUp',
+    usesStripe: true,
     method: 'POST',
     path: '/v1/billing/topup',
     entry: 'functions/billing/topup.ts',
@@ -209,6 +212,7 @@ export const routes = {
   }),
   configureAutoTopUp: defineRoute({
     name: 'configureAutoTopUp',
+    usesStripe: true,
     method: 'PUT',
     path: '/v1/billing/auto_topup',
     entry: 'functions/billing/auto-topup.ts',
@@ -221,6 +225,7 @@ export const routes = {
   }),
   changePlan: defineRoute({
     name: 'changePlan',
+    usesStripe: true,
     method: 'POST',
     path: '/v1/billing/plan',
     entry: 'functions/billing/plan.ts',
@@ -233,6 +238,7 @@ export const routes = {
   }),
   stripeWebhook: defineRoute({
     name: 'stripeWebhook',
+    usesStripe: true,
     method: 'POST',
     path: '/v1/billing/stripe-webhook',
     entry: 'functions/billing/stripe-webhook.ts',

@@ -82,6 +82,8 @@ const configSchema = z
       .optional(),
     /** Base URL of a Stripe stand-in (tests); unset: api.stripe.com. Refused in prod. */
     FRAMESEEK_STRIPE_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** In AWS: a Secrets Manager secret {"secret_key", "webhook_secret"} read once at cold start (empty values: billing off). */
+    FRAMESEEK_STRIPE_SECRET_ARN: z.string().startsWith('arn:').optional(),
     /** Where people reach this deployment's console: Stripe Checkout returns them there. Needed once Stripe is configured. */
     FRAMESEEK_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   })

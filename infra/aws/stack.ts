@@ -1,4 +1,5 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { backgroundFunctions, routes, fallbackRoute } from '#functions/routes';
 import type { RouteDefinition } from '#lib/http/route';
@@ -54,7 +55,16 @@ export class FrameseekStack extends Stack {
       bucket,
       environment,
     });
+    // Created with empty values, so billing stays off until an operator puts the Stripe keys in it.
+    const stripeSecret = new Secret(this, 'StripeSecret', {
+      description: 'Frameseek Stripe keys: {"secret_key": "sk_…", "webhook_secret": "whsec_…"}',
+      secretObjectValue: { secret_key: SecretValue.unsafePlainText(''), webhook_secret: SecretValue.unsafePlainText('') },
+      removalPolicy: retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    const publicUrl: unknown = this.node.tryGetContext('publicUrl');
     this.api = new Api(this, 'Api', {
+      stripeSecret,
+      ...(typeof publicUrl === 'string' ? { publicUrl } : {}),
       projectRoot: props.projectRoot,
       routes: Object.values(routes) as RouteDefinition[],
       fallback: fallbackRoute,
@@ -67,5 +77,6 @@ export class FrameseekStack extends Stack {
       ]),
     });
     new CfnOutput(this, 'MediaBucketName', { value: bucket.bucketName });
+    new CfnOutput(this, 'StripeSecretArn', { value: stripeSecret.secretArn });
   }
 }

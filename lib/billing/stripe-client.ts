@@ -1,6 +1,7 @@
 import Stripe from 'stripe';
 import { config } from '#lib/config';
 import { AppError } from '#lib/errors';
+import { loadStripeKeys } from '#lib/billing/stripe-secret';
 
 /**
  * The one Stripe client of this process, made at cold start from config. With
@@ -15,10 +16,13 @@ function apiAddress(apiUrl: string | undefined): Pick<Stripe.StripeConfig, 'host
   return { host: url.hostname, port: url.port || (protocol === 'http' ? 80 : 443), protocol };
 }
 
+// Top-level await: the keys are read once, at cold start, before the first request is served.
+const keys = await loadStripeKeys();
+
 const client =
-  config.FRAMESEEK_STRIPE_SECRET_KEY === undefined
+  keys === undefined
     ? undefined
-    : new Stripe(config.FRAMESEEK_STRIPE_SECRET_KEY, {
+    : new Stripe(keys.secretKey, {
         // Pinned to the version this SDK's types describe, so responses match what the code reads.
         apiVersion: Stripe.API_VERSION,
         typescript: true,
@@ -44,9 +48,8 @@ export interface WebhookSettings {
 }
 
 export function stripeWebhookSettings(): WebhookSettings {
-  const secret = config.FRAMESEEK_STRIPE_WEBHOOK_SECRET;
-  if (!client || secret === undefined) throw new AppError('BILLING_NOT_CONFIGURED', NOT_CONFIGURED_MESSAGE);
-  return { client, secret };
+  if (!client || !keys) throw new AppError('BILLING_NOT_CONFIGURED', NOT_CONFIGURED_MESSAGE);
+  return { client, secret: keys.webhookSecret };
 }
 
 /** Where Stripe Checkout sends people back to (config makes it present whenever Stripe is configured). */

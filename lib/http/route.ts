@@ -43,6 +43,8 @@ export interface RouteDefinition<TAuth extends AuthKind = AuthKind, TSchemas ext
   bareJson?: boolean;
   /** The handler gets the body byte for byte (e.g. to check a signature over it); the route declares no body schema. */
   rawBody?: boolean;
+  /** Talks to Stripe: in AWS the function may read the Stripe secret (and only such functions may). */
+  usesStripe?: boolean;
   /** Background functions (functions/routes.ts `backgroundFunctions`) this route invokes asynchronously. */
   startsInBackground?: readonly string[];
   memoryMb?: number;

@@ -4,6 +4,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { FallbackRoute, RouteDefinition } from '#lib/http/route';
 import { BundledFunction } from '#infra/aws/constructs/bundled-function';
@@ -16,6 +17,10 @@ export interface ApiProps {
   readonly bucket: IBucket;
   readonly stage: string;
   readonly environment: Readonly<Record<string, string>>;
+  /** The Stripe keys ({"secret_key", "webhook_secret"}), readable only by routes that use Stripe. */
+  readonly stripeSecret: ISecret;
+  /** Where Stripe Checkout sends people back to (the console); without it checkout answers BILLING_NOT_CONFIGURED. */
+  readonly publicUrl?: string;
   /** Functions routes may start in the background, by name, with the variable that tells a route their name. */
   readonly backgroundTargets: ReadonlyMap<string, { readonly fn: IFunction; readonly invokeEnvVar: string }>;
 }
@@ -51,6 +56,11 @@ export class Api extends Construct {
       // Signed-in routes presign uploads and playback and delete media (read/write includes delete);
       // public ones never see the bucket. None of them sends to the index queue: only ingest does.
       if (route.auth !== 'none') props.bucket.grantReadWrite(fn);
+      if (route.usesStripe) {
+        props.stripeSecret.grantRead(fn);
+        fn.addEnvironment('FRAMESEEK_STRIPE_SECRET_ARN', props.stripeSecret.secretArn);
+        if (props.publicUrl) fn.addEnvironment('FRAMESEEK_PUBLIC_URL', props.publicUrl);
+      }
       for (const name of route.startsInBackground ?? []) {
         const target = props.backgroundTargets.get(name);
         if (!target) throw new Error(`Route ${route.name} starts unknown background function ${name}`);

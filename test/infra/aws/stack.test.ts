@@ -252,4 +252,25 @@ describe('the CDK stack', () => {
       });
     }
   });
+
+  it('lets only the routes that talk to Stripe read the Stripe secret, and tells them where it is', () => {
+    const stripeRoutes = routeList.filter((route) => 'usesStripe' in route && route.usesStripe);
+    const readers = rolesAllowing('secretsmanager:GetSecretValue');
+
+    expect(stripeRoutes.map((route) => route.name).sort()).toEqual([
+      'changePlan',
+      'configureAutoTopUp',
+      'deleteAccount',
+      'startCheckout',
+      'stripeWebhook',
+      'topUp',
+    ]);
+    expect(readers.map((role) => role.replace(/^Api(\w+?)FunctionServiceRole\w*$/, '$1')).sort()).toEqual(stripeRoutes.map((route) => route.name).sort());
+    for (const route of stripeRoutes) {
+      expect(functionProperties(functionIdStartingWith(`Api${route.name}Function`))).toMatchObject({
+        Environment: { Variables: expect.objectContaining({ FRAMESEEK_STRIPE_SECRET_ARN: { Ref: expect.stringMatching(/^StripeSecret/) } }) },
+      });
+    }
+    template.hasResourceProperties('AWS::SecretsManager::Secret', { SecretString: Match.anyValue() });
+  });
 });
