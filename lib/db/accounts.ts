@@ -1,7 +1,7 @@
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { TABLE_SCHEMA } from '#lib/db/table-schema';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '#lib/db/client';
 import { keys } from '#lib/db/keys';
+import { gsi1Page } from '#lib/db/query';
 import { failedConditionIndexes, isConditionFailure, transactConditionally } from '#lib/db/conditions';
 import { ledgerEntryPut, type LedgerEntryRecord } from '#lib/db/ledger';
 import { AppError } from '#lib/errors';
@@ -107,17 +107,8 @@ export async function markAccountDeleted(accountId: string, at: string): Promise
 }
 
 export async function listDeletingAccountIds(limit: number): Promise<string[]> {
-  const page = await db.send(
-    new QueryCommand({
-      TableName: tableName,
-      IndexName: TABLE_SCHEMA.gsi1.name,
-      KeyConditionExpression: 'GSI1PK = :pk',
-      ExpressionAttributeValues: { ':pk': keys.deletingAccounts().GSI1PK },
-      ProjectionExpression: 'account_id',
-      Limit: limit,
-    }),
-  );
-  return (page.Items ?? []).flatMap((item) => (typeof item.account_id === 'string' ? [item.account_id] : []));
+  const items = await gsi1Page<{ account_id?: unknown }>(keys.deletingAccounts().GSI1PK, 'account_id', limit);
+  return items.flatMap((item) => (typeof item.account_id === 'string' ? [item.account_id] : []));
 }
 
 /**

@@ -1,11 +1,10 @@
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '#lib/db/client';
 import { deleteItems } from '#lib/db/batch';
-import { queryPrefixNewestFirst } from '#lib/db/query';
+import { gsi1Page, queryPrefixNewestFirst } from '#lib/db/query';
 import { keys } from '#lib/db/keys';
 import { failedConditionIndexes } from '#lib/db/conditions';
 import { AppError } from '#lib/errors';
-import { TABLE_SCHEMA } from '#lib/db/table-schema';
 
 export interface CollectionRecord {
   collection_id: string;
@@ -143,17 +142,7 @@ export async function markCollectionDeleting(record: CollectionRecord, at: strin
 
 /** Keys of the items a collection owns (GSI1 COL#<id>), one page at a time. */
 export async function listOwnedItemKeys(collectionId: string, limit: number): Promise<Array<{ PK: string; SK: string }>> {
-  const page = await db.send(
-    new QueryCommand({
-      TableName: tableName,
-      IndexName: TABLE_SCHEMA.gsi1.name,
-      KeyConditionExpression: 'GSI1PK = :pk',
-      ExpressionAttributeValues: { ':pk': keys.ownedByCollection(collectionId).GSI1PK },
-      ProjectionExpression: 'PK, SK',
-      Limit: limit,
-    }),
-  );
-  return (page.Items ?? []) as Array<{ PK: string; SK: string }>;
+  return gsi1Page(keys.ownedByCollection(collectionId).GSI1PK, 'PK, SK', limit);
 }
 
 export async function deleteCollectionRecord(accountId: string, collectionId: string): Promise<void> {
@@ -162,15 +151,5 @@ export async function deleteCollectionRecord(accountId: string, collectionId: st
 
 /** Collections whose delete was started but not finished (for the resuming sweep). */
 export async function listDeletingCollections(limit: number): Promise<Array<{ account_id: string; collection_id: string }>> {
-  const page = await db.send(
-    new QueryCommand({
-      TableName: tableName,
-      IndexName: TABLE_SCHEMA.gsi1.name,
-      KeyConditionExpression: 'GSI1PK = :pk',
-      ExpressionAttributeValues: { ':pk': keys.deletingCollections().GSI1PK },
-      ProjectionExpression: 'account_id, collection_id',
-      Limit: limit,
-    }),
-  );
-  return (page.Items ?? []) as Array<{ account_id: string; collection_id: string }>;
+  return gsi1Page(keys.deletingCollections().GSI1PK, 'account_id, collection_id', limit);
 }

@@ -3,7 +3,7 @@ import { QueryCommand, TransactWriteCommand, type QueryCommandInput } from '@aws
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '#lib/db/client';
 import { keys } from '#lib/db/keys';
-import { TABLE_SCHEMA } from '#lib/db/table-schema';
+import { gsi1All } from '#lib/db/query';
 import type { LedgerEntryType } from '#lib/billing/schemas';
 
 /** One ledger row: exactly what GET /v1/billing/transactions shows. */
@@ -172,24 +172,6 @@ function toLedgerEntry(item: LedgerEntryRecord): LedgerEntryRecord {
 
 /** Ids of the accounts listed under a day of the trial-expiry index (eventually consistent: callers re-read each account). */
 export async function accountsWithTrialExpiringOn(dayIso: string): Promise<string[]> {
-  const accountIds: string[] = [];
-  let cursor: Record<string, unknown> | undefined;
-  do {
-    const page = await db.send(
-      new QueryCommand({
-        TableName: tableName,
-        IndexName: TABLE_SCHEMA.gsi1.name,
-        KeyConditionExpression: 'GSI1PK = :pk',
-        ExpressionAttributeValues: { ':pk': keys.trialExpiringOn(dayIso).GSI1PK },
-        ProjectionExpression: 'account_id',
-        ExclusiveStartKey: cursor,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      const accountId: unknown = item.account_id;
-      if (typeof accountId === 'string') accountIds.push(accountId);
-    }
-    cursor = page.LastEvaluatedKey;
-  } while (cursor);
-  return accountIds;
+  const items = await gsi1All<{ account_id?: unknown }>(keys.trialExpiringOn(dayIso).GSI1PK, 'account_id');
+  return items.flatMap((item) => (typeof item.account_id === 'string' ? [item.account_id] : []));
 }

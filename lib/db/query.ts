@@ -1,5 +1,6 @@
 import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { db } from '#lib/db/client';
+import { db, tableName } from '#lib/db/client';
+import { TABLE_SCHEMA } from '#lib/db/table-schema';
 
 /** Every item of a query, following LastEvaluatedKey across pages. */
 export async function queryAll<T>(input: Omit<QueryCommandInput, 'ExclusiveStartKey'>): Promise<T[]> {
@@ -21,4 +22,25 @@ export function queryPrefixNewestFirst<T>(tableName: string, partition: string, 
     ExpressionAttributeValues: { ':pk': partition, ':prefix': sortKeyPrefix },
     ScanIndexForward: false,
   });
+}
+
+function gsi1Partition(partition: string, projection: string) {
+  return {
+    TableName: tableName,
+    IndexName: TABLE_SCHEMA.gsi1.name,
+    KeyConditionExpression: 'GSI1PK = :pk',
+    ExpressionAttributeValues: { ':pk': partition },
+    ProjectionExpression: projection,
+  };
+}
+
+/** Up to `limit` items of a GSI1 partition: the resumable sweeps take their work a page at a time. */
+export async function gsi1Page<T>(partition: string, projection: string, limit: number): Promise<T[]> {
+  const page = await db.send(new QueryCommand({ ...gsi1Partition(partition, projection), Limit: limit }));
+  return (page.Items ?? []) as T[];
+}
+
+/** Every item of a GSI1 partition. */
+export function gsi1All<T>(partition: string, projection: string): Promise<T[]> {
+  return queryAll<T>(gsi1Partition(partition, projection));
 }
