@@ -4,7 +4,15 @@ import * as z from 'zod';
  * Every setting of a running Frameseek, parsed once at cold start. A bad value stops the
  * process at start-up with the variable named, instead of failing later inside a request.
  */
-const FAULT_NAMES = ['internal_error', 'collection_sweep_interrupted', 'account_sweep_interrupted'] as const;
+const FAULT_NAMES = [
+  'internal_error',
+  'collection_sweep_interrupted',
+  'account_sweep_interrupted',
+  /** `indexing_stage:<stage>`: that stage of every index chunk throws (frames, speech, text, embedding, indexing). */
+  'indexing_stage',
+  /** The search index refuses every query (SEARCH_UNAVAILABLE). */
+  'search_index_unavailable',
+] as const;
 export type FaultName = (typeof FAULT_NAMES)[number];
 
 const commaList = z
@@ -68,6 +76,22 @@ const configSchema = z
     FRAMESEEK_FETCH_FUNCTION_NAME: z.string().optional(),
     /** SQS queue for index chunks; unset locally, where an in-process queue stands in. */
     FRAMESEEK_INDEX_QUEUE_URL: z.url().optional(),
+    /** Engines (lib/ml): what turns speech, on-screen text and pictures into searchable rows. */
+    FRAMESEEK_TRANSCRIBER: z.enum(['pocketsphinx', 'aws-transcribe', 'none']).default('pocketsphinx'),
+    /** PocketSphinx settings: `accurate` (its defaults) or `fast` (narrower beams; bench/ prints WER and time for both). */
+    FRAMESEEK_SPEECH_PRESET: z.enum(['accurate', 'fast']).default('fast'),
+    FRAMESEEK_TEXT_READER: z.enum(['tesseract', 'aws-rekognition', 'none']).default('tesseract'),
+    FRAMESEEK_EMBEDDER: z.enum(['frame-descriptor', 'clip-onnx', 'bedrock']).default('frame-descriptor'),
+    /** Where `clip-onnx` finds its exports (one folder per model, filled by `frameseek models pull`). */
+    FRAMESEEK_MODEL_DIR: z.string().default('.frameseek/models'),
+    FRAMESEEK_CLIP_MODEL: z.string().default('clip-vit-base-patch32'),
+    FRAMESEEK_BEDROCK_MODEL_ID: z.string().default('amazon.titan-embed-image-v1'),
+    /** Stand-in endpoints for the AWS engines (tests); unset: the real services. Refused in prod. */
+    FRAMESEEK_BEDROCK_ENDPOINT: z.url().optional(),
+    FRAMESEEK_TRANSCRIBE_ENDPOINT: z.url().optional(),
+    FRAMESEEK_REKOGNITION_ENDPOINT: z.url().optional(),
+    /** The search index: a local directory, or `s3://bucket/prefix` in AWS. */
+    FRAMESEEK_INDEX_URI: z.string().default('.frameseek/index'),
     /** Fault switches for tests, `name` or `name:target` (e.g. internal_error:getAccount); refused in prod. */
     FRAMESEEK_FAULTS: commaList.pipe(z.array(faultSwitch)),
     /** Stripe secret key (sk_… or a restricted rk_…). Unset: nothing that talks to Stripe runs (BILLING_NOT_CONFIGURED). */
@@ -93,6 +117,11 @@ const configSchema = z
     }
     if (env.FRAMESEEK_STAGE === 'prod' && env.FRAMESEEK_FAULTS.length > 0) {
       context.addIssue({ code: 'custom', path: ['FRAMESEEK_FAULTS'], message: 'fault switches are refused in the prod stage' });
+    }
+    for (const name of ['FRAMESEEK_BEDROCK_ENDPOINT', 'FRAMESEEK_TRANSCRIBE_ENDPOINT', 'FRAMESEEK_REKOGNITION_ENDPOINT'] as const) {
+      if (env.FRAMESEEK_STAGE === 'prod' && env[name] !== undefined) {
+        context.addIssue({ code: 'custom', path: [name], message: 'a stand-in endpoint is refused in the prod stage' });
+      }
     }
     if (env.FRAMESEEK_STAGE === 'prod' && env.FRAMESEEK_STRIPE_API_URL !== undefined) {
       context.addIssue({ code: 'custom', path: ['FRAMESEEK_STRIPE_API_URL'], message: 'a Stripe stand-in is refused in the prod stage' });
