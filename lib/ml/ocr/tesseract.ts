@@ -1,0 +1,168 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import sharp from 'sharp';
+import { EngineUnavailable, type TextReader } from '#lib/ml/types';
+
+/**
+ * On-screen text with Tesseract (Debian `tesseract-ocr` + `tesseract-ocr-eng`), one process per
+ * frame. The frame is made grey (captions over colour read far better: measured) and scaled to
+ * 720–1080 lines (small frames' captions are too few pixels high for it; bigger ones only cost
+ * time), read with automatic page segmentation (psm 3 found more captions than 6 or 11 on
+ * bench/engines/ocr-compare.ts's frames), and cleaned by Tesseract's own word confidences. One
+ * OpenMP thread: the same frame always gives the same text, and ~0.5 s of CPU per 720p frame.
+ */
+export interface TesseractOptions {
+  /** The binary: a name looked up in PATH, or a path. */
+  binary?: string;
+  /** Tesseract language(s), e.g. `eng` or `eng+deu`. */
+  language?: string;
+  /** Page segmentation mode (`--psm`). */
+  pageSegmentation?: number;
+  minWordConfidence?: number;
+  timeoutMs?: number;
+}
+
+export const TESSERACT_BINARY = 'tesseract';
+const INSTALL_HINT = 'install it with `apt-get install tesseract-ocr tesseract-ocr-eng` (or run bin/setup)';
+const DEFAULT_PAGE_SEGMENTATION = 3;
+/** Real caption words score 85–97 here; misread fragments of backgrounds and outlined letters under 60 (bench/engines/ocr-compare.ts). */
+const MIN_WORD_CONFIDENCE = 60;
+const MIN_HEIGHT = 720;
+const MAX_HEIGHT = 1080;
+
+export class TesseractReader implements TextReader {
+  private readonly binary: string;
+  private readonly language: string;
+  private readonly pageSegmentation: number;
+  private readonly minWordConfidence: number;
+  private readonly timeoutMs: number;
+
+  constructor(options: TesseractOptions = {}) {
+    this.binary = options.binary ?? TESSERACT_BINARY;
+    this.language = options.language ?? 'eng';
+    this.pageSegmentation = options.pageSegmentation ?? DEFAULT_PAGE_SEGMENTATION;
+    this.minWordConfidence = options.minWordConfidence ?? MIN_WORD_CONFIDENCE;
+    this.timeoutMs = options.timeoutMs ?? 60_000;
+  }
+
+  /** `tesseract@5.3.0`, read once per process (`tesseract --version`, ~20 ms) when first asked. */
+  get id(): string {
+    return `tesseract@${binaryVersion(this.binary)}`;
+  }
+
+  async read(image: Buffer): Promise<string> {
+    const prepared = await prepareImage(image);
+    const tsv = await this.recognise(prepared);
+    return textFromTsv(tsv, this.minWordConfidence);
+  }
+
+  private recognise(png: Buffer): Promise<string> {
+    const args = ['stdin', 'stdout', '-l', this.language, '--psm', String(this.pageSegmentation), 'tsv'];
+    // One thread: the indexer already reads one frame per core, and OpenMP threads on top only contend.
+    const env = { ...process.env, OMP_THREAD_LIMIT: '1' };
+    return new Promise((resolve, reject) => {
+      const child = execFile(this.binary, args, { encoding: 'utf8', env, maxBuffer: 16 * 1024 * 1024, timeout: this.timeoutMs }, (error, stdout, stderr) => {
+        if (!error) return resolve(stdout);
+        if ('code' in error && (error.code === 'ENOENT' || error.code === 'EACCES')) {
+          return reject(new EngineUnavailable('tesseract', `${this.binary} not found: ${INSTALL_HINT}`));
+        }
+        if (error.killed) return reject(new Error(`tesseract timed out after ${Math.round(this.timeoutMs / 1000)} s`, { cause: error }));
+        if (/Failed loading language|Error opening data file/.test(stderr)) {
+          return reject(new EngineUnavailable('tesseract', `Tesseract has no '${this.language}' language data: ${INSTALL_HINT}`));
+        }
+        reject(new Error(`tesseract failed: ${stderr.trim().split('\n').slice(-2).join(' ') || error.message}`, { cause: error }));
+      });
+      // A tesseract that dies early closes its stdin; the exit callback above reports why, not this EPIPE.
+      child.stdin?.on('error', () => {});
+      child.stdin?.end(png);
+    });
+  }
+}
+
+/** Grey, at a height Tesseract reads well, as a fast-to-write PNG (lossless: no new JPEG artefacts around letters). */
+async function prepareImage(image: Buffer): Promise<Buffer> {
+  const picture = sharp(image, { failOn: 'error' });
+  const { height } = await picture.metadata();
+  if (!height) throw new Error('the image has no height: not a picture sharp can decode');
+  const target = Math.min(Math.max(height, MIN_HEIGHT), MAX_HEIGHT);
+  const scaled = target === height ? picture : picture.resize({ height: target, kernel: 'lanczos3' });
+  return scaled.greyscale().png({ compressionLevel: 1 }).toBuffer();
+}
+
+/**
+ * Tesseract's TSV: one row per word (level 5) with its block, paragraph and line numbers and a
+ * confidence. A line is kept when at least one of its words is confident: misreadings of
+ * backgrounds and outlined letters come out as lines of unconfident fragments (measured: under 60,
+ * real caption words 90–97). On a kept line an unconfident word still counts when it looks like a
+ * word (the last word of a boxed caption scores low when the box's edge touches it); and a line
+ * left without letters or digits, or mostly punctuation, is noise.
+ */
+export function textFromTsv(tsv: string, minWordConfidence: number): string {
+  const lines = new Map<string, { text: string; confident: boolean }[]>();
+  for (const row of tsv.split('\n').slice(1)) {
+    const [level, , block, paragraph, line, , , , , , confidence, text = ''] = row.split('\t');
+    const word = text.trim();
+    if (level !== '5' || !word) continue;
+    const key = `${block}.${paragraph}.${line}`;
+    const confident = Number(confidence) >= minWordConfidence && ALPHANUMERIC_PAIR.test(word);
+    lines.set(key, [...(lines.get(key) ?? []), { text: word, confident }]);
+  }
+  return [...lines.values()]
+    .filter((words) => words.some((word) => word.confident))
+    .map((words) => words.filter((word) => word.confident || looksLikeAWord(word.text)).map((word) => word.text))
+    .map((words) => words.join(' '))
+    .filter(isMostlyText)
+    .join('\n')
+    .trim();
+}
+
+const ALPHANUMERIC_PAIR = /[\p{L}\p{N}].*[\p{L}\p{N}]/u;
+/** Letters and digits (an apostrophe or hyphen inside), at most a quote or bracket before and punctuation after. */
+const WORD_SHAPE = /^["'(]?[\p{L}\p{N}]+(?:['’-][\p{L}\p{N}]+)*[.,:;!?)"']*$/u;
+/** Longer than any common word: a misread run of letters (`Mordiiismagsetatseeoiologist`). */
+const MAX_UNCONFIDENT_WORD_LENGTH = 20;
+
+function looksLikeAWord(text: string): boolean {
+  return text.length <= MAX_UNCONFIDENT_WORD_LENGTH && WORD_SHAPE.test(text);
+}
+
+function isMostlyText(line: string): boolean {
+  const visible = line.replace(/\s+/g, '');
+  const alphanumeric = visible.replace(/[^\p{L}\p{N}]/gu, '');
+  return alphanumeric.length > 0 && alphanumeric.length >= visible.length / 2;
+}
+
+/** For `npm start`'s boot check: why Tesseract cannot run here, or undefined when it can. */
+export async function checkTesseract(binary = TESSERACT_BINARY, language = 'eng'): Promise<string | undefined> {
+  let listed: string;
+  try {
+    // `--list-langs` both proves the binary runs and names the language data it finds.
+    ({ stdout: listed } = await promisify(execFile)(binary, ['--list-langs'], { encoding: 'utf8', timeout: 10_000 }));
+  } catch {
+    return `On-screen text search is off: ${binary} is not installed; ${INSTALL_HINT}.`;
+  }
+  const missing = language.split('+').filter((name) => !listed.split('\n').includes(name));
+  if (missing.length > 0) return `On-screen text search is off: Tesseract has no language data for ${missing.join(', ')}; ${INSTALL_HINT}.`;
+  return undefined;
+}
+
+const versions = new Map<string, string>();
+
+function binaryVersion(binary: string): string {
+  let version = versions.get(binary);
+  if (version === undefined) {
+    version = readVersion(binary);
+    versions.set(binary, version);
+  }
+  return version;
+}
+
+/** `tesseract --version` prints `tesseract 5.3.0` first (to stdout in 5.x, stderr in older releases). */
+function readVersion(binary: string): string {
+  try {
+    const output = execFileSync(binary, ['--version'], { encoding: 'utf8', timeout: 5_000, stdio: ['ignore', 'pipe', 'pipe'] });
+    return /tesseract v?(\S+)/.exec(output)?.[1] ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
