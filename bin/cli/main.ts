@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { MODEL_EXPORTS, ModelPullError, pullModel, pullReporter } from '#lib/ml/models-pull';
 import { ApiClient } from './api-client.ts';
 import { CliError, Interrupted } from './errors.ts';
 import { uploadFile } from './upload.ts';
@@ -129,6 +130,37 @@ admin
   .option('--note <text>', 'the description of the ledger row')
   .action(async (flags: GrantCreditsFlags) => {
     process.exitCode = await run(async () => (await loadAdmin()).grantCredits(flags, process.stdout));
+  });
+
+interface ModelsPullFlags {
+  from?: string;
+  dir: string;
+}
+
+/** Fetches a model export into <dir>/<name>/; what was downloaded stays as .part files for the next run. */
+async function pullModelCommand(name: string, flags: ModelsPullFlags): Promise<number> {
+  const reporter = pullReporter(process.stdout, process.stderr);
+  try {
+    const { folder } = await pullModel({ name, modelDir: flags.dir, baseUrl: flags.from, onEvent: reporter.onEvent });
+    process.stdout.write(`${name} is in ${folder}; use it with FRAMESEEK_EMBEDDER=clip-onnx FRAMESEEK_MODEL_DIR=${flags.dir} FRAMESEEK_CLIP_MODEL=${name}\n`);
+    return 0;
+  } catch (error) {
+    reporter.stop();
+    if (error instanceof ModelPullError) throw new CliError(error.code, error.message);
+    throw error;
+  }
+}
+
+const models = program.command('models').description('Image-text model exports for the clip-onnx embedder');
+
+models
+  .command('pull')
+  .description('Download a public ONNX export of an image-text model into <dir>/<name>/; run it again after an interruption to resume')
+  .argument('<name>', `the export: ${Object.keys(MODEL_EXPORTS).join(', ')}`)
+  .addOption(new Option('--from <base-url>', 'a mirror holding the same files at the same paths').env('FRAMESEEK_MODEL_BASE_URL'))
+  .addOption(new Option('--dir <dir>', 'where model folders go').env('FRAMESEEK_MODEL_DIR').default('.frameseek/models'))
+  .action(async (name: string, flags: ModelsPullFlags) => {
+    process.exitCode = await run(() => pullModelCommand(name, flags));
   });
 
 process.on('SIGINT', () => exitInterrupted('Ctrl-C'));
