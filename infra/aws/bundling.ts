@@ -1,3 +1,5 @@
+import type { RouteDefinition } from '#lib/http/route';
+
 /**
  * How every API function is bundled: pure-JavaScript ESM for Node.js 22 on arm64, minified, with
  * source maps. The AWS SDK v3 is left to the Lambda runtime (CDK's own default for Node.js 18+):
@@ -16,3 +18,11 @@ export const API_BUNDLE = {
   /** Design §6: each API function stays a small JavaScript bundle. */
   maxBytes: 500 * 1024,
 } as const;
+
+/**
+ * Whether a route is deployed as such a bundle: routes marked `nativeModules` are container images
+ * instead (design §6), exempt from the cap. The CDK stack and the bundle checks read this.
+ */
+export function isBundledRoute(route: Pick<RouteDefinition, 'nativeModules'>): boolean {
+  return route.nativeModules !== true;
+}

@@ -1,4 +1,4 @@
-import { CfnOutput, RemovalPolicy, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, RemovalPolicy, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { backgroundFunctions, routes, fallbackRoute } from '#functions/routes';
@@ -8,16 +8,37 @@ import { Media } from '#infra/aws/constructs/media';
 import { Processing } from '#infra/aws/constructs/processing';
 import { Schedules } from '#infra/aws/constructs/schedules';
 import { Api } from '#infra/aws/constructs/api';
+import { modelDirBuildArg } from '#infra/aws/constructs/container-function';
+import { DEFAULT_AWS_EMBEDDER, isEmbedderKind, SearchIndex, type EmbedderKind } from '#infra/aws/constructs/search-index';
+
+/**
+ * Routes whose code sends work to the index queue: deletes send purges (the worker, which carries the
+ * index engine, removes the rows) and re-indexing sends chunks. The route table has no flag for it;
+ * test/infra/aws checks this list against what each route's bundle actually calls.
+ */
+export const INDEX_QUEUE_SENDING_ROUTES: ReadonlySet<keyof typeof routes> = new Set([
+  'deleteAccount',
+  'deleteCollection',
+  'deleteVideo',
+  'reindexVideo',
+] as const);
 
 export interface FrameseekStackProps extends StackProps {
   readonly stage: string;
   readonly projectRoot: string;
 }
 
-/** Frameseek in AWS, assembled from domain constructs; routes come from the route table. */
+/**
+ * Frameseek in AWS, assembled from domain constructs; routes come from the route table.
+ *
+ * Context: `stage`; `publicUrl` (Stripe Checkout's way back); `embedder` (frame-descriptor | clip-onnx |
+ * bedrock, default bedrock); `modelDir` (a folder in the project root baked into the container images
+ * at /opt/models, e.g. what `frameseek models pull` wrote, for clip-onnx).
+ */
 export class FrameseekStack extends Stack {
   readonly data: Data;
   readonly media: Media;
+  readonly searchIndex: SearchIndex;
   readonly processing: Processing;
   readonly schedules: Schedules;
   readonly api: Api;
@@ -29,18 +50,30 @@ export class FrameseekStack extends Stack {
     this.media = new Media(this, 'Media', { retainOnDelete });
     const { table } = this.data;
     const { bucket } = this.media;
+    this.searchIndex = new SearchIndex(this, 'SearchIndex', { bucket, retainOnDelete, embedder: this.embedderFromContext() });
+    const modelDirContext: unknown = this.node.tryGetContext('modelDir');
+    const modelDir = typeof modelDirContext === 'string' && modelDirContext !== '' ? modelDirBuildArg(props.projectRoot, modelDirContext) : undefined;
+    if (this.searchIndex.embedder === 'clip-onnx' && !modelDir) {
+      Annotations.of(this).addWarning('embedder clip-onnx needs model files in the images: pass -c modelDir=<folder with the model>');
+    }
+    // The index and its embedder go to every function, those that never touch the index included:
+    // one set of engine settings for the whole deployment, and nothing to forget when a route starts searching.
     const storageEnvironment = {
       FRAMESEEK_STAGE: props.stage,
       FRAMESEEK_TABLE_NAME: table.tableName,
       FRAMESEEK_MEDIA_BUCKET: bucket.bucketName,
+      ...this.searchIndex.environment,
     };
 
     this.processing = new Processing(this, 'Processing', {
       projectRoot: props.projectRoot,
       ingest: backgroundFunctions.ingest,
       fetchSource: backgroundFunctions.fetchSource,
+      indexChunk: backgroundFunctions.indexChunk,
       table,
       bucket,
+      searchIndex: this.searchIndex,
+      ...(modelDir ? { modelDir } : {}),
       environment: storageEnvironment,
     });
     this.media.ingestNewVideosWith(this.processing.ingestFunction);
@@ -55,6 +88,8 @@ export class FrameseekStack extends Stack {
       bucket,
       environment,
     });
+    // Finishing an interrupted account or collection delete purges its index rows through the worker.
+    this.processing.indexQueue.grantSendMessages(this.schedules.dailyMaintenanceFunction);
     // Created with empty values, so billing stays off until an operator puts the Stripe keys in it.
     const stripeSecret = new Secret(this, 'StripeSecret', {
       description: 'Frameseek Stripe keys: {"secret_key": "sk_…", "webhook_secret": "whsec_…"}',
@@ -75,8 +110,18 @@ export class FrameseekStack extends Stack {
       backgroundTargets: new Map([
         [backgroundFunctions.fetchSource.name, { fn: this.processing.fetchSourceFunction, invokeEnvVar: backgroundFunctions.fetchSource.invokeEnvVar }],
       ]),
+      searchIndex: this.searchIndex,
+      ...(modelDir ? { modelDir } : {}),
+      indexQueue: this.processing.indexQueue,
+      indexQueueSenders: INDEX_QUEUE_SENDING_ROUTES,
     });
     new CfnOutput(this, 'MediaBucketName', { value: bucket.bucketName });
     new CfnOutput(this, 'StripeSecretArn', { value: stripeSecret.secretArn });
+  }
+
+  private embedderFromContext(): EmbedderKind {
+    const embedder: unknown = this.node.tryGetContext('embedder') ?? DEFAULT_AWS_EMBEDDER;
+    if (!isEmbedderKind(embedder)) throw new Error(`Context embedder must be frame-descriptor, clip-onnx or bedrock, not ${String(embedder)}`);
+    return embedder;
   }
 }

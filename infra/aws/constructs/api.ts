@@ -3,11 +3,15 @@ import { CorsHttpMethod, HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { Function as LambdaFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { FallbackRoute, RouteDefinition } from '#lib/http/route';
-import { BundledFunction } from '#infra/aws/constructs/bundled-function';
+import { isBundledRoute } from '#infra/aws/bundling';
+import { BundledFunction, FUNCTION_DEFAULTS } from '#infra/aws/constructs/bundled-function';
+import { ContainerFunction } from '#infra/aws/constructs/container-function';
+import type { SearchIndex } from '#infra/aws/constructs/search-index';
 
 export interface ApiProps {
   readonly projectRoot: string;
@@ -23,19 +27,51 @@ export interface ApiProps {
   readonly publicUrl?: string;
   /** Functions routes may start in the background, by name, with the variable that tells a route their name. */
   readonly backgroundTargets: ReadonlyMap<string, { readonly fn: IFunction; readonly invokeEnvVar: string }>;
+  /** Routes marked nativeModules read it (and embed queries with its embedder). */
+  readonly searchIndex: SearchIndex;
+  /** Model files baked into the native routes' images (see ContainerFunction). */
+  readonly modelDir?: string;
+  /** Where index work goes, and the names of the routes that send it (deletes' purges, re-indexing). */
+  readonly indexQueue: IQueue;
+  readonly indexQueueSenders: ReadonlySet<string>;
 }
 
-/** The HTTP API: one bundled function per route of the route table, plus the $default catch-all. */
+/**
+ * The HTTP API: one function per route of the route table, plus the $default catch-all. A route is a
+ * small JavaScript bundle unless it needs native modules (design §6): then a container image from the
+ * worker's Dockerfile, with the route's handler.
+ */
 export class Api extends Construct {
   readonly httpApi: HttpApi;
-  readonly functions: ReadonlyMap<string, BundledFunction>;
+  readonly functions: ReadonlyMap<string, LambdaFunction>;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
-    const makeFunction = (name: string, entry: string, memoryMb?: number, timeoutSecs?: number) =>
-      new BundledFunction(this, `${name}Function`, { projectRoot: props.projectRoot, entry, memoryMb, timeoutSecs, environment: props.environment });
+    const routeNames = new Set(props.routes.map((route) => route.name));
+    for (const name of props.indexQueueSenders) if (!routeNames.has(name)) throw new Error(`Index queue sender ${name} is not a route`);
 
-    const notFound = makeFunction(props.fallback.name, props.fallback.entry, 256, 5);
+    const makeFunction = (route: Pick<RouteDefinition, 'name' | 'entry' | 'memoryMb' | 'timeoutSecs' | 'nativeModules'>): LambdaFunction => {
+      const size = { memoryMb: route.memoryMb ?? FUNCTION_DEFAULTS.memoryMb, timeoutSecs: route.timeoutSecs ?? FUNCTION_DEFAULTS.timeoutSecs };
+      if (isBundledRoute(route)) {
+        return new BundledFunction(this, `${route.name}Function`, {
+          projectRoot: props.projectRoot,
+          entry: route.entry,
+          ...size,
+          environment: props.environment,
+        });
+      }
+      const fn = new ContainerFunction(this, `${route.name}Function`, {
+        projectRoot: props.projectRoot,
+        entry: { entry: route.entry, ...size },
+        environment: props.environment,
+        ...(props.modelDir ? { modelDir: props.modelDir } : {}),
+      });
+      // Native modules are there for the search index: such a route reads it, never writes it.
+      props.searchIndex.grantRead(fn);
+      return fn;
+    };
+
+    const notFound = makeFunction({ name: props.fallback.name, entry: props.fallback.entry, memoryMb: 256, timeoutSecs: 5 });
     this.httpApi = new HttpApi(this, 'HttpApi', {
       apiName: `frameseek-${props.stage}`,
       corsPreflight: {
@@ -48,14 +84,15 @@ export class Api extends Construct {
       defaultIntegration: new HttpLambdaIntegration('NotFoundIntegration', notFound),
     });
 
-    const functions = new Map<string, BundledFunction>([[props.fallback.name, notFound]]);
+    const functions = new Map<string, LambdaFunction>([[props.fallback.name, notFound]]);
     for (const route of props.routes) {
-      const fn = makeFunction(route.name, route.entry, route.memoryMb, route.timeoutSecs);
+      const fn = makeFunction(route);
       // Public routes that never touch data get no table access at all.
       if (route.auth !== 'none' || route.method !== 'GET') props.table.grantReadWriteData(fn);
       // Signed-in routes presign uploads and playback and delete media (read/write includes delete);
-      // public ones never see the bucket. None of them sends to the index queue: only ingest does.
+      // public ones never see the bucket.
       if (route.auth !== 'none') props.bucket.grantReadWrite(fn);
+      if (props.indexQueueSenders.has(route.name)) props.indexQueue.grantSendMessages(fn);
       if (route.usesStripe) {
         props.stripeSecret.grantRead(fn);
         fn.addEnvironment('FRAMESEEK_STRIPE_SECRET_ARN', props.stripeSecret.secretArn);

@@ -13,6 +13,9 @@ export interface BackgroundFunctionEntry {
   readonly timeoutSecs: number;
 }
 
+/** Size of a function whose route-table entry names none. */
+export const FUNCTION_DEFAULTS = { memoryMb: 512, timeoutSecs: 10 } as const;
+
 export interface BundledFunctionProps {
   readonly projectRoot: string;
   /** The handler module, relative to the project root; it exports `handler`. */
@@ -33,8 +36,8 @@ export class BundledFunction extends NodejsFunction {
       handler: 'handler',
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
-      memorySize: props.memoryMb ?? 512,
-      timeout: Duration.seconds(props.timeoutSecs ?? 10),
+      memorySize: props.memoryMb ?? FUNCTION_DEFAULTS.memoryMb,
+      timeout: Duration.seconds(props.timeoutSecs ?? FUNCTION_DEFAULTS.timeoutSecs),
       projectRoot: props.projectRoot,
       depsLockFilePath: resolve(props.projectRoot, 'package-lock.json'),
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },

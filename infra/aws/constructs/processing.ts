@@ -1,30 +1,47 @@
 import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { INDEX_MAX_ATTEMPTS } from '#lib/queue/index-queue';
 import { BundledFunction, type BackgroundFunctionEntry } from '#infra/aws/constructs/bundled-function';
-import { WorkerFunction } from '#infra/aws/constructs/worker-function';
+import { ContainerFunction } from '#infra/aws/constructs/container-function';
+import type { SearchIndex } from '#infra/aws/constructs/search-index';
 
 export interface ProcessingProps {
   readonly projectRoot: string;
   readonly ingest: BackgroundFunctionEntry;
   readonly fetchSource: BackgroundFunctionEntry;
+  readonly indexChunk: BackgroundFunctionEntry;
   readonly table: ITable;
   readonly bucket: IBucket;
+  readonly searchIndex: SearchIndex;
+  /** Model files baked into the container images (see ContainerFunction). */
+  readonly modelDir?: string;
   /** What every Frameseek function is told; the index queue's URL is added here. */
   readonly environment: Readonly<Record<string, string>>;
 }
 
 /**
- * Moving a video towards the index: the source-URL fetcher, the ingest function (a container
- * image, for ffprobe) and the queue of index chunks.
+ * AWS's rule for queues that trigger Lambda: a visibility timeout of six times the function's timeout,
+ * so that a batch the poller must retry after throttling is not handed out again meanwhile.
+ */
+const VISIBILITY_PER_WORKER_TIMEOUT = 6;
+/** SQS's longest visibility timeout. */
+const MAX_VISIBILITY_SECS = 12 * 60 * 60;
+
+/**
+ * Moving a video into the index: the source-URL fetcher, the ingest function (a container image, for
+ * ffprobe), the queue of index chunks and the index worker that drains it (a container image with
+ * ffmpeg, the speech and text engines, LanceDB and the embedder).
  */
 export class Processing extends Construct {
   readonly indexQueue: Queue;
   readonly deadLetterQueue: Queue;
-  readonly ingestFunction: WorkerFunction;
+  readonly ingestFunction: ContainerFunction;
   readonly fetchSourceFunction: BundledFunction;
+  readonly indexWorker: ContainerFunction;
 
   constructor(scope: Construct, id: string, props: ProcessingProps) {
     super(scope, id);
@@ -35,19 +52,21 @@ export class Processing extends Construct {
       enforceSSL: true,
     });
     this.indexQueue = new Queue(this, 'IndexQueue', {
-      // The index worker may run up to Lambda's 15-minute limit; a shorter timeout would hand the
-      // same chunk to a second worker while the first still runs.
-      visibilityTimeout: Duration.minutes(15),
+      // Never shorter than a worker run, or a second worker would get the chunk while the first still runs.
+      visibilityTimeout: Duration.seconds(Math.min(MAX_VISIBILITY_SECS, props.indexChunk.timeoutSecs * VISIBILITY_PER_WORKER_TIMEOUT)),
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      // A chunk that fails five times is poison, not bad luck: park it instead of retrying forever.
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
+      // The worker counts deliveries against the same limit and fails the job itself on the last one,
+      // so a message only reaches the DLQ when that last run could not even record the failure.
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: INDEX_MAX_ATTEMPTS },
     });
+    const environment = { ...props.environment, FRAMESEEK_INDEX_QUEUE_URL: this.indexQueue.queueUrl };
 
-    this.ingestFunction = new WorkerFunction(this, `${props.ingest.name}Function`, {
+    this.ingestFunction = new ContainerFunction(this, `${props.ingest.name}Function`, {
       projectRoot: props.projectRoot,
       entry: props.ingest,
-      environment: { ...props.environment, FRAMESEEK_INDEX_QUEUE_URL: this.indexQueue.queueUrl },
+      environment,
+      ...(props.modelDir ? { modelDir: props.modelDir } : {}),
     });
     // Ingest reads the stored bytes and deletes files it refuses or that no video claims
     // (read/write includes delete).
@@ -61,9 +80,22 @@ export class Processing extends Construct {
       entry: props.fetchSource.entry,
       memoryMb: props.fetchSource.memoryMb,
       timeoutSecs: props.fetchSource.timeoutSecs,
-      environment: { ...props.environment, FRAMESEEK_INDEX_QUEUE_URL: this.indexQueue.queueUrl },
+      environment,
     });
     props.bucket.grantReadWrite(this.fetchSourceFunction);
     props.table.grantReadWriteData(this.fetchSourceFunction);
+
+    this.indexWorker = new ContainerFunction(this, `${props.indexChunk.name}Function`, {
+      projectRoot: props.projectRoot,
+      entry: props.indexChunk,
+      environment,
+      ...(props.modelDir ? { modelDir: props.modelDir } : {}),
+    });
+    // One chunk per invocation: a chunk fills most of a run, and a failure retries only its own message.
+    this.indexWorker.addEventSource(new SqsEventSource(this.indexQueue, { batchSize: 1 }));
+    // Reads the video's time range and writes its thumbnails (bucket); records the job's progress (table).
+    props.bucket.grantReadWrite(this.indexWorker);
+    props.table.grantReadWriteData(this.indexWorker);
+    props.searchIndex.grantReadWrite(this.indexWorker);
   }
 }

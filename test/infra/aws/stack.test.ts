@@ -1,29 +1,54 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AssetManifestArtifact } from 'aws-cdk-lib/cx-api';
+import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FrameseekStack } from '#infra/aws/stack';
+import { FrameseekStack, INDEX_QUEUE_SENDING_ROUTES } from '#infra/aws/stack';
 import { PROJECT_ROOT } from '#infra/local/runtime';
-import { backgroundFunctions, routes } from '#functions/routes';
+import { INDEX_MAX_ATTEMPTS } from '#lib/queue/index-queue';
+import type { RouteDefinition } from '#lib/http/route';
+import { backgroundFunctions, fallbackRoute, routes } from '#functions/routes';
 
 interface Resource {
   Type: string;
   Properties: Record<string, unknown>;
 }
 
+let app: App;
+let stack: FrameseekStack;
 let template: Template;
-const routeList = Object.values(routes);
-/** The background functions this stack wires (an S3 trigger, an asynchronous invoke, a schedule). */
-const deployedBackgroundFunctions = [backgroundFunctions.ingest, backgroundFunctions.fetchSource, backgroundFunctions.dailyMaintenance];
+const routeList: RouteDefinition[] = Object.values(routes);
+const nativeRoutes = routeList.filter((route) => route.nativeModules);
+/** The background functions this stack wires (an S3 trigger, an asynchronous invoke, a queue, a schedule). */
+const deployedBackgroundFunctions = [
+  backgroundFunctions.ingest,
+  backgroundFunctions.fetchSource,
+  backgroundFunctions.indexChunk,
+  backgroundFunctions.dailyMaintenance,
+];
 
 /** Singleton Lambdas behind CDK's own custom resources (bucket auto-delete, bucket notifications). */
 const CUSTOM_RESOURCE_HANDLERS = ['CustomS3AutoDeleteObjectsCustomResourceProviderHandler', 'BucketNotificationsHandler'];
 
 beforeAll(() => {
   // Bundling is exercised by `npx cdk synth` and the bundle benchmark; here only the template matters.
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new FrameseekStack(app, 'Test', { stage: 'test', projectRoot: PROJECT_ROOT });
+  app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  stack = new FrameseekStack(app, 'Test', { stage: 'test', projectRoot: PROJECT_ROOT });
   template = Template.fromStack(stack);
 });
+
+/** Another stack, for what differs with context or stage (bundling off, as above). */
+function otherStack(id: string, stage: string, context: Record<string, unknown> = {}): FrameseekStack {
+  const otherApp = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  return new FrameseekStack(otherApp, id, { stage, projectRoot: PROJECT_ROOT });
+}
+
+/** Warnings a stack recorded while it was built (no synth needed). */
+function warningsOf(built: FrameseekStack): string[] {
+  return built.node.metadata.filter((entry) => entry.type === 'aws:cdk:warning').map((entry) => String(entry.data));
+}
 
 function resourcesOfType(type: string): Record<string, Resource> {
   return template.findResources(type) as Record<string, Resource>;
@@ -47,10 +72,58 @@ function functionProperties(logicalId: string): Record<string, unknown> {
 }
 
 /** Role logical ids whose attached policies allow `action`, as written in the policy document. */
-function rolesAllowing(action: string): string[] {
-  return Object.values(resourcesOfType('AWS::IAM::Policy'))
+function rolesAllowing(action: string, inTemplate: Template = template): string[] {
+  return Object.values(inTemplate.findResources('AWS::IAM::Policy') as Record<string, Resource>)
     .filter((policy) => JSON.stringify(policy.Properties.PolicyDocument).includes(`"${action}"`))
     .flatMap((policy) => (policy.Properties.Roles as { Ref: string }[]).map((role) => role.Ref));
+}
+
+interface PolicyStatement {
+  Action: string | string[];
+  Resource: unknown;
+}
+
+/** The statements of a function's role policy that allow `action`. */
+function statementsAllowing(functionPrefix: string, action: string): PolicyStatement[] {
+  const policies = Object.entries(resourcesOfType('AWS::IAM::Policy')).filter(([logicalId]) => logicalId.startsWith(`${functionPrefix}ServiceRole`));
+  expect(policies).toHaveLength(1);
+  const statements = (policies[0]?.[1].Properties.PolicyDocument as { Statement: PolicyStatement[] }).Statement;
+  return statements.filter((statement) => [statement.Action].flat().includes(action));
+}
+
+/** Where each container-image function's image comes from, by function logical id (from the asset manifest). */
+function imageSources(
+  fromApp: App = app,
+  inTemplate: Template = template,
+): Map<string, { dockerFile: string; dockerBuildArgs: Record<string, string>; platform: string }> {
+  const assembly = fromApp.synth();
+  const manifest = assembly.artifacts.find((artifact): artifact is AssetManifestArtifact => artifact instanceof AssetManifestArtifact);
+  const dockerImages = (JSON.parse(readFileSync(manifest?.file ?? '', 'utf8')) as { dockerImages: Record<string, { source: never }> }).dockerImages;
+  const sources = new Map<string, { dockerFile: string; dockerBuildArgs: Record<string, string>; platform: string }>();
+  for (const [logicalId, resource] of Object.entries(inTemplate.findResources('AWS::Lambda::Function') as Record<string, Resource>)) {
+    const imageUri = JSON.stringify((resource.Properties.Code as { ImageUri?: unknown }).ImageUri ?? '');
+    const hash = Object.keys(dockerImages).find((assetHash) => imageUri.includes(`:${assetHash}`));
+    if (hash) sources.set(logicalId, dockerImages[hash]?.source ?? {});
+  }
+  return sources;
+}
+
+/** Functions (route names and background names) whose bundled code queues index work, found in the code itself. */
+async function indexQueueSendersInCode(): Promise<string[]> {
+  const entries = [...routeList, ...Object.values(backgroundFunctions), fallbackRoute].map(({ name, entry }) => [name, resolve(PROJECT_ROOT, entry)]);
+  const result = await build({
+    entryPoints: Object.fromEntries(entries),
+    bundle: true,
+    write: false,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    outdir: 'out',
+    logLevel: 'silent',
+  });
+  // Unminified and tree-shaken: a queueing function survives in a bundle only if that bundle calls it.
+  const queues = /\b(?:enqueueChunks|enqueuePurge)\d*\(|\bindexQueue\d*\.send\(/;
+  return result.outputFiles.filter((file) => queues.test(file.text)).map((file) => file.path.replace(/^.*\/(\w+)\.js$/, '$1'));
 }
 
 describe('the CDK stack', () => {
@@ -64,17 +137,72 @@ describe('the CDK stack', () => {
     expect(otherFunctionIds.map((logicalId) => CUSTOM_RESOURCE_HANDLERS.find((prefix) => logicalId.startsWith(prefix))).sort()).toEqual(
       [...CUSTOM_RESOURCE_HANDLERS].sort(),
     );
-    const ingestId = functionIdStartingWith('ProcessingingestFunction');
-    for (const logicalId of ownFunctionIds.filter((id) => id !== ingestId)) {
+    const imageIds = [
+      functionIdStartingWith('ProcessingingestFunction'),
+      functionIdStartingWith('ProcessingindexChunkFunction'),
+      ...nativeRoutes.map((route) => functionIdStartingWith(`Api${route.name}Function`)),
+    ];
+    for (const logicalId of ownFunctionIds.filter((id) => !imageIds.includes(id))) {
       expect(functionProperties(logicalId)).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' });
     }
   });
 
-  it('runs ingest as an arm64 container image (ffprobe from the Debian package list), built at deploy time', () => {
-    const ingest = functionProperties(functionIdStartingWith('ProcessingingestFunction'));
+  it('runs ingest, the index worker and the routes with native modules as arm64 container images of their own handler, built at deploy time', () => {
+    const images = imageSources();
+    const expected = [
+      { logicalId: functionIdStartingWith('ProcessingingestFunction'), entry: backgroundFunctions.ingest.entry },
+      { logicalId: functionIdStartingWith('ProcessingindexChunkFunction'), entry: backgroundFunctions.indexChunk.entry },
+      ...nativeRoutes.map((route) => ({ logicalId: functionIdStartingWith(`Api${route.name}Function`), entry: route.entry })),
+    ];
 
-    expect(ingest).toMatchObject({ PackageType: 'Image', Architectures: ['arm64'], Code: { ImageUri: expect.anything() } });
-    expect(ingest.Runtime).toBeUndefined();
+    expect(nativeRoutes.map((route) => route.name)).toEqual(expect.arrayContaining(['videoTranscript', 'videoMoment']));
+    expect([...images.keys()].sort()).toEqual(expected.map(({ logicalId }) => logicalId).sort());
+    for (const { logicalId, entry } of expected) {
+      const fn = functionProperties(logicalId);
+      expect(fn).toMatchObject({ PackageType: 'Image', Architectures: ['arm64'], Code: { ImageUri: expect.anything() } });
+      expect(fn.Runtime).toBeUndefined();
+      expect(images.get(logicalId)).toMatchObject({
+        dockerFile: 'infra/aws/worker/Dockerfile',
+        dockerBuildArgs: { HANDLER_ENTRY: entry },
+        platform: 'linux/arm64',
+      });
+    }
+  });
+
+  it('sizes the routes with native modules from the route table, and serves them through the HTTP API like the others', () => {
+    for (const route of nativeRoutes) {
+      const logicalId = functionIdStartingWith(`Api${route.name}Function`);
+
+      expect(functionProperties(logicalId)).toMatchObject({ MemorySize: route.memoryMb ?? 512, Timeout: route.timeoutSecs ?? 10 });
+      template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+        IntegrationUri: { 'Fn::GetAtt': [logicalId, 'Arn'] },
+      });
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: `${route.method} ${route.path}` });
+    }
+  });
+
+  it('feeds the index worker from the index queue, one message per invocation', () => {
+    const workerId = functionIdStartingWith('ProcessingindexChunkFunction');
+    const queueId = Object.keys(resourcesOfType('AWS::SQS::Queue')).find((logicalId) => logicalId.startsWith('ProcessingIndexQueue'));
+
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 1,
+      EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      FunctionName: { Ref: workerId },
+      FunctionResponseTypes: Match.absent(),
+    });
+    const consumers = rolesAllowing('sqs:DeleteMessage');
+    expect(consumers).toHaveLength(1);
+    expect(consumers[0]).toMatch(/^ProcessingindexChunkFunctionServiceRole/);
+  });
+
+  it('hides a chunk from other workers for longer than a worker may run (six worker timeouts, at most 12 h)', () => {
+    const indexQueue = Object.entries(resourcesOfType('AWS::SQS::Queue')).find(([logicalId]) => logicalId.startsWith('ProcessingIndexQueue'))?.[1];
+    const visibilityTimeout = Number(indexQueue?.Properties.VisibilityTimeout);
+
+    expect(visibilityTimeout).toBe(Math.min(6 * backgroundFunctions.indexChunk.timeoutSecs, 12 * 60 * 60));
+    expect(visibilityTimeout).toBeGreaterThan(backgroundFunctions.indexChunk.timeoutSecs);
   });
 
   it("lets only the upload route start the source fetcher, and tells it the fetcher's name", () => {
@@ -90,9 +218,13 @@ describe('the CDK stack', () => {
   });
 
   it('sizes the background functions from their entries in the route table', () => {
-    const { ingest, dailyMaintenance, fetchSource } = backgroundFunctions;
+    const { ingest, dailyMaintenance, fetchSource, indexChunk } = backgroundFunctions;
 
     expect(functionProperties(functionIdStartingWith('ProcessingingestFunction'))).toMatchObject({ MemorySize: ingest.memoryMb, Timeout: ingest.timeoutSecs });
+    expect(functionProperties(functionIdStartingWith('ProcessingindexChunkFunction'))).toMatchObject({
+      MemorySize: indexChunk.memoryMb,
+      Timeout: indexChunk.timeoutSecs,
+    });
     expect(functionProperties(functionIdStartingWith('ProcessingfetchSourceFunction'))).toMatchObject({
       MemorySize: fetchSource.memoryMb,
       Timeout: fetchSource.timeoutSecs,
@@ -155,14 +287,6 @@ describe('the CDK stack', () => {
     template.resourceCountIs('Custom::S3AutoDeleteObjects', 1);
   });
 
-  it('retains the bucket and its objects with the prod stack', () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    const prod = Template.fromStack(new FrameseekStack(app, 'Prod', { stage: 'prod', projectRoot: PROJECT_ROOT }));
-
-    prod.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
-    prod.resourceCountIs('Custom::S3AutoDeleteObjects', 0);
-  });
-
   it('sends every object created under videos/ to the ingest function', () => {
     const ingestId = functionIdStartingWith('ProcessingingestFunction');
 
@@ -184,14 +308,13 @@ describe('the CDK stack', () => {
     });
   });
 
-  it('parks index chunks that fail five times in a dead-letter queue kept for 14 days', () => {
+  it('parks index messages in a dead-letter queue kept for 14 days after as many deliveries as the worker counts (INDEX_MAX_ATTEMPTS)', () => {
     const queues = resourcesOfType('AWS::SQS::Queue');
     const deadLetterId = Object.keys(queues).find((logicalId) => logicalId.startsWith('ProcessingIndexDeadLetterQueue'));
     expect(deadLetterId).toBeDefined();
 
     template.hasResourceProperties('AWS::SQS::Queue', {
-      VisibilityTimeout: 15 * 60,
-      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [deadLetterId, 'Arn'] }, maxReceiveCount: 5 },
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [deadLetterId, 'Arn'] }, maxReceiveCount: INDEX_MAX_ATTEMPTS },
     });
     template.hasResourceProperties('AWS::SQS::Queue', { MessageRetentionPeriod: 14 * 24 * 60 * 60 });
     // Both queues refuse requests that are not over TLS.
@@ -208,12 +331,12 @@ describe('the CDK stack', () => {
     });
   });
 
-  it('lets only the ingest function send to the index queue', () => {
+  it('lets exactly the functions whose code queues index work send to the index queue', async () => {
+    const sendersInCode = await indexQueueSendersInCode();
     const sendingRoles = rolesAllowing('sqs:SendMessage');
 
-    expect(sendingRoles).toHaveLength(1);
-    expect(sendingRoles[0]).toMatch(/^ProcessingingestFunctionServiceRole/);
-    expect(sendingRoles.some((role) => role.startsWith('Api'))).toBe(false);
+    expect([...INDEX_QUEUE_SENDING_ROUTES, 'ingest', 'dailyMaintenance'].sort()).toEqual(sendersInCode.sort());
+    expect(sendingRoles.map((role) => role.replace(/^(?:Api|Processing|Schedules)(\w+?)FunctionServiceRole\w*$/, '$1')).sort()).toEqual(sendersInCode.sort());
   });
 
   it('gives table access only to functions that need it', () => {
@@ -240,7 +363,7 @@ describe('the CDK stack', () => {
     }
   });
 
-  it('tells every function its stage, table, bucket and index queue', () => {
+  it('tells every function its stage, table, bucket, index queue, search index (on S3 with the DynamoDB commit store) and embedder', () => {
     for (const logicalId of frameseekFunctionIds()) {
       expect(functionProperties(logicalId).Environment).toMatchObject({
         Variables: {
@@ -248,8 +371,74 @@ describe('the CDK stack', () => {
           FRAMESEEK_TABLE_NAME: { Ref: expect.stringMatching(/^DataTable/) },
           FRAMESEEK_MEDIA_BUCKET: { Ref: expect.stringMatching(/^MediaBucket/) },
           FRAMESEEK_INDEX_QUEUE_URL: { Ref: expect.stringMatching(/^ProcessingIndexQueue/) },
+          FRAMESEEK_INDEX_URI: {
+            'Fn::Join': [
+              '',
+              ['s3+ddb://', { Ref: expect.stringMatching(/^MediaBucket/) }, '/index?ddbTableName=', { Ref: expect.stringMatching(/^SearchIndexCommitTable/) }],
+            ],
+          },
+          FRAMESEEK_EMBEDDER: 'bedrock',
+          FRAMESEEK_BEDROCK_MODEL_ID: 'amazon.titan-embed-image-v1',
         },
       });
+    }
+  });
+
+  it("keeps the search index's commits in an on-demand DynamoDB table keyed as LanceDB's commit store expects", () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 2);
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'base_uri', KeyType: 'HASH' },
+        { AttributeName: 'version', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: Match.arrayWith([
+        { AttributeName: 'base_uri', AttributeType: 'S' },
+        { AttributeName: 'version', AttributeType: 'N' },
+      ]),
+      BillingMode: 'PAY_PER_REQUEST',
+    });
+  });
+
+  it('lets the index worker write the index (objects under index/ and the commit table) and the routes with native modules only read it', () => {
+    const commitTable = { 'Fn::GetAtt': [expect.stringMatching(/^SearchIndexCommitTable/), 'Arn'] };
+    const indexObjects = { 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^MediaBucket/), 'Arn'] }, '/index/*']] };
+    const commitWriters = Object.values(resourcesOfType('AWS::IAM::Policy'))
+      .filter((policy) =>
+        (policy.Properties.PolicyDocument as { Statement: PolicyStatement[] }).Statement.some(
+          (statement) => [statement.Action].flat().includes('dynamodb:PutItem') && JSON.stringify(statement.Resource).includes('SearchIndexCommitTable'),
+        ),
+      )
+      .flatMap((policy) => (policy.Properties.Roles as { Ref: string }[]).map((role) => role.Ref));
+
+    expect(commitWriters).toHaveLength(1);
+    expect(commitWriters[0]).toMatch(/^ProcessingindexChunkFunctionServiceRole/);
+    expect(statementsAllowing('ProcessingindexChunkFunction', 's3:DeleteObject*').map((statement) => statement.Resource)).toContainEqual(
+      expect.arrayContaining([indexObjects]),
+    );
+    for (const route of nativeRoutes) {
+      const prefix = `Api${route.name}Function`;
+      expect(statementsAllowing(prefix, 'dynamodb:Query').map((statement) => statement.Resource)).toContainEqual([commitTable]);
+      expect(statementsAllowing(prefix, 'dynamodb:PutItem').map((statement) => statement.Resource)).not.toContainEqual(expect.arrayContaining([commitTable]));
+      expect(statementsAllowing(prefix, 's3:GetObject*').map((statement) => statement.Resource)).toContainEqual(expect.arrayContaining([indexObjects]));
+    }
+  });
+
+  it('lets the index worker and the routes with native modules invoke the Titan multimodal embedding model on Bedrock, and no one else', () => {
+    const invokers = rolesAllowing('bedrock:InvokeModel');
+
+    expect(invokers.map((role) => role.replace(/^(?:Api|Processing)(\w+?)FunctionServiceRole\w*$/, '$1')).sort()).toEqual(
+      ['indexChunk', ...nativeRoutes.map((route) => route.name)].sort(),
+    );
+    for (const prefix of ['ProcessingindexChunkFunction', ...nativeRoutes.map((route) => `Api${route.name}Function`)]) {
+      expect(statementsAllowing(prefix, 'bedrock:InvokeModel')).toEqual([
+        {
+          Action: 'bedrock:InvokeModel',
+          Effect: 'Allow',
+          Resource: {
+            'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':bedrock:', { Ref: 'AWS::Region' }, '::foundation-model/amazon.titan-embed-image-v1']],
+          },
+        },
+      ]);
     }
   });
 
@@ -272,5 +461,53 @@ describe('the CDK stack', () => {
       });
     }
     template.hasResourceProperties('AWS::SecretsManager::Secret', { SecretString: Match.anyValue() });
+  });
+});
+
+describe('the CDK stack with other context: the prod stage, the clip-onnx embedder and a model folder', () => {
+  let variantApp: App;
+  let variant: Template;
+
+  beforeAll(() => {
+    // One synth for every difference: each is asserted on its own below.
+    const built = otherStack('Variant', 'prod', { embedder: 'clip-onnx', modelDir: 'infra/aws/worker/models' });
+    variantApp = built.node.root as App;
+    variant = Template.fromStack(built);
+    expect(warningsOf(built)).toEqual([]);
+  });
+
+  it('retains the bucket and its objects, and the index commit table', () => {
+    variant.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    variant.resourceCountIs('Custom::S3AutoDeleteObjects', 0);
+    variant.hasResource('AWS::DynamoDB::Table', {
+      Properties: Match.objectLike({ KeySchema: [Match.objectLike({ AttributeName: 'base_uri' }), Match.objectLike({ AttributeName: 'version' })] }),
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  });
+
+  it('tells every function the embedder from the context, and lets no one invoke Bedrock', () => {
+    const functions = Object.values(variant.findResources('AWS::Lambda::Function') as Record<string, Resource>).filter((resource) =>
+      JSON.stringify(resource.Properties.Environment ?? {}).includes('FRAMESEEK_STAGE'),
+    );
+
+    expect(functions.length).toBeGreaterThan(routeList.length);
+    for (const fn of functions) expect(fn.Properties.Environment).toMatchObject({ Variables: { FRAMESEEK_EMBEDDER: 'clip-onnx' } });
+    expect(rolesAllowing('bedrock:InvokeModel', variant)).toEqual([]);
+  });
+
+  it('bakes the model folder into every image', () => {
+    const images = imageSources(variantApp, variant);
+
+    expect(images.size).toBe(2 + nativeRoutes.length);
+    for (const source of images.values()) expect(source.dockerBuildArgs).toMatchObject({ MODEL_DIR: 'infra/aws/worker/models' });
+  });
+
+  it('warns when clip-onnx gets no model files, and refuses an unknown embedder or a model folder outside the build context', () => {
+    expect(warningsOf(otherStack('ClipWithoutModels', 'test', { embedder: 'clip-onnx' }))).toEqual([expect.stringMatching(/clip-onnx needs model files/)]);
+    expect(() => otherStack('Wrong', 'test', { embedder: 'clip' })).toThrow(/frame-descriptor, clip-onnx or bedrock/);
+    expect(() => otherStack('Hidden', 'test', { modelDir: '.frameseek/models' })).toThrow(/inside the project root/);
+    expect(() => otherStack('Outside', 'test', { modelDir: '../models' })).toThrow(/inside the project root/);
+    expect(() => otherStack('Missing', 'test', { modelDir: 'no-such-models' })).toThrow(/not a folder/);
   });
 });
