@@ -18,6 +18,7 @@ export const ID_PREFIXES = {
   event: 'evt',
   request: 'req',
   transaction: 'txn',
+  search: 'srch',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -3,7 +3,9 @@ import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Server } from 'node:http';
 import { routes, fallbackRoute, backgroundFunctions } from '#functions/routes';
-import type { S3Event } from 'aws-lambda';
+import type { S3Event, SQSEvent } from 'aws-lambda';
+import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createApiServer } from '#infra/local/http-adapter';
 import { ensureTable, startDynamoDbLocal, type RunningDynamoDb } from '#infra/local/dynamodb';
@@ -30,6 +32,10 @@ export interface LocalRuntimeOptions {
   dynamoDbEndpoint?: string;
   /** Port of the S3 stand-in (unset: any free port). It always runs in this process, so its events reach ingest. */
   s3Port?: number;
+  /** Index chunks handled at once (default: one per CPU core). */
+  indexConcurrency?: number;
+  /** Wait before a failed chunk is delivered again (default 2 s, growing per attempt). */
+  indexRetryDelayMs?: number;
   /** Extra settings for the handlers (FRAMESEEK_* variables), applied before any handler loads. */
   settings?: Record<string, string>;
 }
@@ -73,6 +79,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       FRAMESEEK_S3_ENDPOINT: s3Endpoint,
       FRAMESEEK_TABLE_NAME: options.tableName,
       FRAMESEEK_MEDIA_BUCKET: options.bucket,
+      FRAMESEEK_INDEX_URI: process.env.FRAMESEEK_INDEX_URI ?? resolve(options.dataDir, 'index'),
       ...options.settings,
     });
     await ensureTable(dynamoDbEndpoint, options.tableName);
@@ -86,6 +93,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     registerLocalBackgroundRunner(async (task) =>
       ((await load(backgroundFunctions.fetchSource.entry)) as { handler: (input: typeof task) => Promise<void> }).handler(task),
     );
+    const indexQueue = await consumeIndexQueue(options, () => load(backgroundFunctions.indexChunk.entry));
+    started.push({ stop: () => indexQueue.stop() });
     const { now } = await import('#lib/clock');
     const scheduler = startScheduler({
       now,
@@ -132,6 +141,47 @@ function deliverStorageEvents(s3: RunningS3, loadIngest: () => Promise<{ handler
       }
     })();
   });
+}
+
+/** The in-process queue drives the same SQS handler AWS runs, one synthetic SQS record per delivery. */
+async function consumeIndexQueue(options: LocalRuntimeOptions, loadWorker: () => Promise<{ handler: (event: SQSEvent) => Promise<void> }>) {
+  const { localIndexQueue, INDEX_MAX_ATTEMPTS } = await import('#lib/queue/index-queue');
+  await localIndexQueue.consume(
+    async (message, delivery) => {
+      const { handler } = await loadWorker();
+      await handler(sqsEventOf(message, delivery.attempt));
+    },
+    {
+      directory: resolve(options.dataDir, 'queue'),
+      concurrency: options.indexConcurrency ?? availableParallelism(),
+      maxAttempts: INDEX_MAX_ATTEMPTS,
+      retryDelayMs: options.indexRetryDelayMs ?? 2000,
+    },
+  );
+  return localIndexQueue;
+}
+
+function sqsEventOf(message: unknown, attempt: number): SQSEvent {
+  return {
+    Records: [
+      {
+        messageId: randomUUID(),
+        receiptHandle: '',
+        body: JSON.stringify(message),
+        attributes: {
+          ApproximateReceiveCount: String(attempt),
+          SentTimestamp: String(Date.now()),
+          SenderId: 'local',
+          ApproximateFirstReceiveTimestamp: String(Date.now()),
+        },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:local:000000000000:frameseek-index',
+        awsRegion: LOCAL_REGION,
+      },
+    ],
+  };
 }
 
 async function stopAll(started: Array<{ stop(): Promise<void> }>): Promise<void> {

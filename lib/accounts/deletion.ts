@@ -12,6 +12,7 @@ import { listCollectionRecords } from '#lib/db/collections';
 import { listSessionKeysOf } from '#lib/db/sessions';
 import { deleteItems } from '#lib/db/batch';
 import { keys } from '#lib/db/keys';
+import { enqueuePurge } from '#lib/queue/index-queue';
 import Stripe from 'stripe';
 import { billingConfigured, stripeClient } from '#lib/billing/stripe-client';
 
@@ -45,6 +46,7 @@ async function sweepAccount(accountId: string): Promise<void> {
     throwIfArmed('account_sweep_interrupted');
     await deleteCollection(accountId, collection.collection_id);
   }
+  await enqueuePurge(accountId);
   await deleteStripeCustomer(accountId);
   await markAccountDeleted(accountId, now().toISOString());
   logInfo('account deleted', { account_id: accountId });

@@ -23,6 +23,8 @@
  * | Sessions of an account (deletion)          |                       |                     | ACC#<account_id>  | SESSION#<hash>  |
  * | Daily search count (day-keyed, TTL'd)      | QUOTA#<account_id>    | SEARCH#<yyyy-mm-dd> |                   |                 |
  * | Account events for webhooks (outbox)       | ACC#<account_id>      | EVT#<event_id>      |                   |                 |
+ * | Search feedback of an account (down = hidden)| ACC#<account_id>      | FEEDBACK#<vid>@<ts> |                   |                 |
+ * | Past search queries (suggest, TTL'd)       | ACC#<account_id>      | QUERY#<normalised>  |                   |                 |
  * | Idempotency records (Powertools)           | IDEMPOTENCY           | <fn>#<key hash>     |                   |                 |
  * | Stripe payment credited (once-only guard)  | STRIPE_PI#<pi_id>     | APPLIED             |                   |                 |
  * | Stripe event applied (once-only guard)     | STRIPE_EVT#<evt_id>   | APPLIED             |                   |                 |
@@ -76,6 +78,11 @@ export const keys = {
   searchQuota: (accountId: string, dayIso: string) => ({ PK: `QUOTA#${accountId}`, SK: `SEARCH#${dayIso}` }),
   accountEvent: (accountId: string, eventId: string) => ({ PK: `ACC#${accountId}`, SK: `EVT#${eventId}` }),
   accountEventsOf: (accountId: string) => ({ PK: `ACC#${accountId}`, SKPrefix: 'EVT#' }),
+
+  searchFeedback: (accountId: string, segmentKey: string) => ({ PK: `ACC#${accountId}`, SK: `FEEDBACK#${segmentKey}` }),
+  searchFeedbackOf: (accountId: string) => ({ PK: `ACC#${accountId}`, SKPrefix: 'FEEDBACK#' }),
+  pastQuery: (accountId: string, normalisedQuery: string) => ({ PK: `ACC#${accountId}`, SK: `QUERY#${normalisedQuery}` }),
+  pastQueriesStartingWith: (accountId: string, normalisedPrefix: string) => ({ PK: `ACC#${accountId}`, SKPrefix: `QUERY#${normalisedPrefix}` }),
 
   idempotency: { partitionValue: 'IDEMPOTENCY' },
 

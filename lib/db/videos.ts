@@ -4,6 +4,7 @@ import { keys } from '#lib/db/keys';
 import { queryPrefixNewestFirst } from '#lib/db/query';
 import { failedConditionIndexes, isConditionFailure, transactConditionally } from '#lib/db/conditions';
 import { storageChange } from '#lib/db/accounts';
+import { getItems } from '#lib/db/batch';
 import type { JobErrorCode } from '#lib/errors';
 
 /** What a failed job may carry: the job codes, and the plan limit when a fetched file does not fit. */
@@ -30,6 +31,8 @@ export interface VideoRecord {
   height: number | null;
   fps: number | null;
   codec: string | null;
+  /** Whether the stored file has sound (absent on videos ingested before this was recorded: treated as yes). */
+  has_audio?: boolean;
   webhook_url: string | null;
   /** Bytes this video adds to the account's storage counter now (reserved, then actual, then 0). */
   counted_account_bytes: number;
@@ -38,6 +41,12 @@ export interface VideoRecord {
   counted_collection_secs: number;
   /** Credits held for indexing it (estimated, then re-made from the probed duration); 0 once released or settled. */
   reserved_indexing_micros: number;
+  /** Set when indexing completes (absent before): what it was indexed with and how many rows it has. */
+  models?: { embedder: string | null; transcriber: string | null; text_reader: string | null };
+  segments_count?: number;
+  thumbnail_key?: string | null;
+  /** The job whose rows the index holds now; differs from `job_id` while a reindex runs. */
+  indexed_job_id?: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -54,6 +63,10 @@ export interface JobRecord {
   chunks_total: number;
   chunks_done: number;
   chunks_enqueued: boolean;
+  /** Chunk indexes finished (a set, so a redelivered chunk counts once). */
+  chunks_done_set?: Set<number>;
+  /** `chunk:stage` steps finished, for progress. */
+  steps_done?: Set<string>;
   created_at: string;
   updated_at: string;
 }
@@ -122,6 +135,11 @@ export async function getJobRecord(accountId: string, jobId: string): Promise<Jo
   return result.Item as JobRecord | undefined;
 }
 
+/** Several videos of one account at once (search results); missing ones are left out. */
+export function batchGetVideos(accountId: string, videoIds: readonly string[]): Promise<VideoRecord[]> {
+  return getItems<VideoRecord>(videoIds.map((videoId) => keys.video(accountId, videoId)));
+}
+
 export function listVideoRecords(accountId: string): Promise<VideoRecord[]> {
   const { PK, SKPrefix } = keys.videosOf(accountId);
   return queryPrefixNewestFirst<VideoRecord>(tableName, PK, SKPrefix);
@@ -168,6 +186,7 @@ export interface ProbedFacts {
   height: number | null;
   fps: number | null;
   codec: string | null;
+  has_audio: boolean;
   mime_type: string;
   chunks_total: number;
 }
@@ -185,7 +204,7 @@ export async function recordIngested(video: VideoRecord, facts: ProbedFacts, at:
         TableName: tableName,
         Key: keys.video(video.account_id, video.video_id),
         UpdateExpression:
-          'SET file_size_bytes = :size, duration_secs = :duration, width = :width, height = :height, fps = :fps, codec = :codec, mime_type = :mime, counted_account_bytes = :size, counted_collection_bytes = :size, counted_collection_secs = :duration, updated_at = :at',
+          'SET file_size_bytes = :size, duration_secs = :duration, width = :width, height = :height, fps = :fps, codec = :codec, has_audio = :audio, mime_type = :mime, counted_account_bytes = :size, counted_collection_bytes = :size, counted_collection_secs = :duration, updated_at = :at',
         ConditionExpression: '#status = :processing AND counted_collection_bytes = :zero',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
@@ -195,6 +214,7 @@ export async function recordIngested(video: VideoRecord, facts: ProbedFacts, at:
           ':height': facts.height,
           ':fps': facts.fps,
           ':codec': facts.codec,
+          ':audio': facts.has_audio,
           ':mime': facts.mime_type,
           ':processing': 'processing',
           ':zero': 0,

@@ -61,9 +61,10 @@ export interface ApiRequest<TAuth extends AuthKind, TSchemas extends RequestSche
 
 /**
  * What a handler returns: `data` (and extra `meta`) for the envelope, or nothing for a 204.
- * `accepted` answers 202 instead of the route's status, for work that continues in the background.
+ * `accepted` answers 202 instead of the route's status, for work that continues in the background;
+ * `file` answers a non-JSON document as it is (WebVTT, SubRip).
  */
-export type ApiResult = { data: unknown; meta?: Record<string, unknown>; accepted?: boolean } | void;
+export type ApiResult = { data: unknown; meta?: Record<string, unknown>; accepted?: boolean } | { file: { body: string; contentType: string } } | void;
 
 const JSON_HEADERS = { 'Content-Type': 'application/json; charset=utf-8' };
 
@@ -166,8 +167,9 @@ const emailRateLimiting = (route: Pick<RouteDefinition, 'rateLimit' | 'auth'>): 
 });
 
 /** Step 5 for multipart routes: fields as strings, files aside; unknown file fields refused. */
-async function parseFormBody(event: Event, multipart: NonNullable<RouteDefinition['multipart']>, state: RequestState): Promise<Record<string, string>> {
+async function parseFormBody(event: Event, multipart: NonNullable<RouteDefinition['multipart']>, state: RequestState): Promise<unknown> {
   const contentType = header(event, 'content-type') ?? '';
+  if (multipart.alsoJson && /^application\/json\b/i.test(contentType)) return parseJsonBody(event.body, event.isBase64Encoded, contentType);
   if (!/^multipart\/form-data\b/i.test(contentType)) {
     throw new AppError('BAD_REQUEST', `This route takes Content-Type: multipart/form-data (got ${contentType.split(';')[0] || 'none'})`);
   }
@@ -274,6 +276,8 @@ function fileDigests(files: Record<string, UploadedFile>): Record<string, string
 
 function respond(route: Pick<RouteDefinition, 'successStatus' | 'bareJson'>, state: RequestState, result: ApiResult): Result {
   if (route.successStatus === 204 || result === undefined) return { statusCode: 204, headers: {} };
+  // A document in another format than JSON (subtitles): the body as it is, no envelope.
+  if ('file' in result) return { statusCode: route.successStatus, headers: { 'Content-Type': result.file.contentType }, body: result.file.body };
   const body = route.bareJson ? result.data : { data: result.data, meta: { request_id: state.requestId, took_ms: nowMs() - state.startedMs, ...result.meta } };
   return { statusCode: result.accepted ? 202 : route.successStatus, headers: { ...JSON_HEADERS }, body: JSON.stringify(body) };
 }

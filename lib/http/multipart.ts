@@ -11,7 +11,8 @@ export interface UploadedFile {
 }
 
 export interface MultipartBody {
-  fields: Record<string, string>;
+  /** A field sent more than once (e.g. `modes`) becomes a list, in the order sent. */
+  fields: Record<string, string | string[]>;
   files: Record<string, UploadedFile>;
 }
 
@@ -20,7 +21,7 @@ const LIMITS = { fields: 32, fieldSize: 64 * 1024, files: 4, parts: 40 };
 /** Parses multipart/form-data with busboy; anything it cannot read is BAD_REQUEST (step 5). */
 export function parseMultipart(body: Buffer, contentType: string, maxFileBytes: number): Promise<MultipartBody> {
   return new Promise((resolve, reject) => {
-    const fields: Record<string, string> = {};
+    const fields: Record<string, string | string[]> = {};
     const files: Record<string, UploadedFile> = {};
     let parser: busboy.Busboy;
     try {
@@ -30,7 +31,8 @@ export function parseMultipart(body: Buffer, contentType: string, maxFileBytes: 
       return;
     }
     parser.on('field', (name, value) => {
-      fields[name] = value;
+      const earlier = fields[name];
+      fields[name] = earlier === undefined ? value : [...(Array.isArray(earlier) ? earlier : [earlier]), value];
     });
     parser.on('file', (name, stream, info) => {
       const chunks: Buffer[] = [];

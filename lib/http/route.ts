@@ -36,7 +36,7 @@ export interface RouteDefinition<TAuth extends AuthKind = AuthKind, TSchemas ext
    * multipart/form-data routes: the file fields they take and the most bytes a file may have
    * (a longer one is parsed as far as the cap and marked truncated for the handler to refuse).
    */
-  multipart?: { fileFields: readonly string[]; maxFileBytes: number };
+  multipart?: { fileFields: readonly string[]; maxFileBytes: number; /** Also takes application/json (without files). */ alsoJson?: boolean };
   /** Success `data` shape, for the OpenAPI document. */
   response?: z.ZodType;
   /** Whether the response is a bare JSON document rather than the {data, meta} envelope. */
@@ -47,6 +47,11 @@ export interface RouteDefinition<TAuth extends AuthKind = AuthKind, TSchemas ext
   usesStripe?: boolean;
   /** Background functions (functions/routes.ts `backgroundFunctions`) this route invokes asynchronously. */
   startsInBackground?: readonly string[];
+  /**
+   * Needs native modules (the search index engine, ONNX, sharp): in AWS a container-image function
+   * instead of a bundled one, exempt from the bundle cap (design §6).
+   */
+  nativeModules?: boolean;
   memoryMb?: number;
   timeoutSecs?: number;
 }

@@ -11,6 +11,7 @@ export interface ProbeResult {
   formatName: string;
   durationSecs: number;
   hasVideo: boolean;
+  hasAudio: boolean;
   width: number | null;
   height: number | null;
   fps: number | null;
@@ -64,6 +65,7 @@ export async function probeMedia(location: string): Promise<ProbeResult> {
     formatName: parsed.data.format.format_name,
     durationSecs: Number.isFinite(duration) ? Math.round(duration * 1000) / 1000 : 0,
     hasVideo: video !== undefined,
+    hasAudio: parsed.data.streams.some((stream) => stream.codec_type === 'audio'),
     width: video?.width ?? null,
     height: video?.height ?? null,
     fps: frameRate(video?.avg_frame_rate) ?? frameRate(video?.r_frame_rate),

@@ -1,4 +1,7 @@
 import { SQSClient, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { config } from '#lib/config';
 
 /**
@@ -6,6 +9,7 @@ import { config } from '#lib/config';
  * DLQ); locally an in-process queue that the local runtime drains with the same worker handler.
  */
 export interface IndexChunkMessage {
+  kind?: 'chunk';
   account_id: string;
   video_id: string;
   job_id: string;
@@ -15,8 +19,23 @@ export interface IndexChunkMessage {
   end_secs: number;
 }
 
+/**
+ * Index rows to remove: one video's, or (without video_id) a whole account's. Sent by deletes,
+ * which run in small API functions; the worker, which carries the index engine, does the removal.
+ */
+export interface IndexPurgeMessage {
+  kind: 'purge';
+  account_id: string;
+  video_id?: string;
+}
+
+export type IndexQueueMessage = IndexChunkMessage | IndexPurgeMessage;
+
+/** Deliveries of one chunk message before its job fails (SQS: the redrive policy's maxReceiveCount). */
+export const INDEX_MAX_ATTEMPTS = 3;
+
 export interface IndexQueue {
-  send(messages: readonly IndexChunkMessage[]): Promise<void>;
+  send(messages: readonly IndexQueueMessage[]): Promise<void>;
 }
 
 const SQS_BATCH = 10;
@@ -25,13 +44,13 @@ class SqsIndexQueue implements IndexQueue {
   private readonly client = new SQSClient({ region: config.AWS_REGION });
   constructor(private readonly queueUrl: string) {}
 
-  async send(messages: readonly IndexChunkMessage[]): Promise<void> {
+  async send(messages: readonly IndexQueueMessage[]): Promise<void> {
     for (let start = 0; start < messages.length; start += SQS_BATCH) {
       const batch = messages.slice(start, start + SQS_BATCH);
       const result = await this.client.send(
         new SendMessageBatchCommand({
           QueueUrl: this.queueUrl,
-          Entries: batch.map((message) => ({ Id: String(message.chunk_index), MessageBody: JSON.stringify(message) })),
+          Entries: batch.map((message, index) => ({ Id: String(index), MessageBody: JSON.stringify(message) })),
         }),
       );
       if (result.Failed?.length) throw new Error(`SQS refused ${result.Failed.length} index messages`);
@@ -39,27 +58,144 @@ class SqsIndexQueue implements IndexQueue {
   }
 }
 
-/** In-process stand-in: keeps messages and hands them to whoever the local runtime registered. */
+export interface QueueDelivery {
+  /** 1 for the first delivery (SQS: ApproximateReceiveCount). */
+  attempt: number;
+  /** No delivery follows this one (SQS: the DLQ would be next). */
+  isLast: boolean;
+}
+
+export type IndexQueueHandler = (message: IndexQueueMessage, delivery: QueueDelivery) => Promise<void>;
+
+interface StoredMessage {
+  id: string;
+  body: IndexQueueMessage;
+  attempts: number;
+}
+
+export interface LocalQueueOptions {
+  /** Messages are kept here as files until handled, so a restart delivers what was not (SQS keeps them too). */
+  directory: string;
+  concurrency: number;
+  maxAttempts: number;
+  /** Wait before delivery n+1 (SQS: the visibility timeout), growing with each attempt. */
+  retryDelayMs: number;
+}
+
+/**
+ * The local stand-in for SQS: at-least-once delivery from a directory of message files, a fixed
+ * number of deliveries at a time, a message redelivered after a throw until its last attempt.
+ */
 export class InProcessIndexQueue implements IndexQueue {
-  private readonly waiting: IndexChunkMessage[] = [];
-  private consumer: ((message: IndexChunkMessage) => Promise<void>) | undefined;
+  private readonly sentLog: IndexQueueMessage[] = [];
+  private readonly ready: StoredMessage[] = [];
+  private options: LocalQueueOptions | undefined;
+  private handler: IndexQueueHandler | undefined;
+  private running = 0;
+  private readonly idle = new Set<() => void>();
 
-  async send(messages: readonly IndexChunkMessage[]): Promise<void> {
-    if (this.consumer) for (const message of messages) void this.consumer(message);
-    else this.waiting.push(...messages);
+  async send(messages: readonly IndexQueueMessage[]): Promise<void> {
+    this.sentLog.push(...messages);
+    for (const body of messages) {
+      const stored = { id: `${Date.now().toString(36)}-${randomUUID()}`, body, attempts: 0 };
+      if (this.options) await writeFile(join(this.options.directory, `${stored.id}.json`), JSON.stringify(stored));
+      this.ready.push(stored);
+    }
+    this.pump();
   }
 
-  /** Messages sent while no consumer was registered (the indexer arrives with its own issue). */
-  pending(): readonly IndexChunkMessage[] {
-    return this.waiting;
+  /** Every message sent through this queue in this process, handled or not. */
+  sent(): readonly IndexQueueMessage[] {
+    return this.sentLog;
   }
 
-  consume(consumer: (message: IndexChunkMessage) => Promise<void>): void {
-    this.consumer = consumer;
-    for (const message of this.waiting.splice(0)) void consumer(message);
+  /** Starts delivering: first what an earlier run left in the directory, then what arrives. */
+  async consume(handler: IndexQueueHandler, options: LocalQueueOptions): Promise<void> {
+    await mkdir(options.directory, { recursive: true });
+    const leftOver = (await readdir(options.directory)).filter((name) => name.endsWith('.json')).sort();
+    for (const name of leftOver) {
+      const stored = JSON.parse(await readFile(join(options.directory, name), 'utf8')) as StoredMessage;
+      this.ready.push(stored);
+    }
+    for (const stored of this.ready.filter((message) => !leftOver.includes(`${message.id}.json`))) {
+      await writeFile(join(options.directory, `${stored.id}.json`), JSON.stringify(stored));
+    }
+    this.options = options;
+    this.handler = handler;
+    this.pump();
+  }
+
+  /** Stops taking new deliveries and waits for the running ones (a clean shutdown). */
+  async stop(): Promise<void> {
+    this.handler = undefined;
+    if (this.running > 0) await new Promise<void>((done) => this.idle.add(done));
+  }
+
+  private pump(): void {
+    const { handler, options } = this;
+    if (!handler || !options) return;
+    while (this.running < options.concurrency && this.ready.length > 0) {
+      const stored = this.ready.shift();
+      if (stored) void this.deliver(stored, handler, options);
+    }
+  }
+
+  private async deliver(stored: StoredMessage, handler: IndexQueueHandler, options: LocalQueueOptions): Promise<void> {
+    this.running += 1;
+    const file = join(options.directory, `${stored.id}.json`);
+    stored.attempts += 1;
+    let handled = false;
+    try {
+      await writeFile(file, JSON.stringify(stored));
+      await handler(stored.body, { attempt: stored.attempts, isLast: stored.attempts >= options.maxAttempts });
+      handled = true;
+    } catch (error) {
+      console.error(
+        JSON.stringify({ level: 'error', message: 'index chunk failed', attempt: stored.attempts, video_id: stored.body.video_id, error: String(error) }),
+      );
+    }
+    if (handled || stored.attempts >= options.maxAttempts) await rm(file, { force: true });
+    else
+      setTimeout(() => {
+        this.ready.push(stored);
+        this.pump();
+      }, options.retryDelayMs * stored.attempts).unref();
+    this.running -= 1;
+    if (this.running === 0) {
+      for (const done of this.idle) done();
+      this.idle.clear();
+    }
+    this.pump();
   }
 }
 
 export const localIndexQueue = new InProcessIndexQueue();
 
 export const indexQueue: IndexQueue = config.FRAMESEEK_INDEX_QUEUE_URL ? new SqsIndexQueue(config.FRAMESEEK_INDEX_QUEUE_URL) : localIndexQueue;
+
+/** How many chunk messages a video of this length becomes. */
+export function chunkCount(durationSecs: number): number {
+  return Math.max(1, Math.ceil(durationSecs / config.FRAMESEEK_CHUNK_SECS));
+}
+
+/** Queues every chunk of a job's video: one message per FRAMESEEK_CHUNK_SECS of it. */
+export async function enqueueChunks(job: { account_id: string; video_id: string; job_id: string }, durationSecs: number): Promise<void> {
+  const chunkSecs = config.FRAMESEEK_CHUNK_SECS;
+  const chunksTotal = chunkCount(durationSecs);
+  await indexQueue.send(
+    Array.from({ length: chunksTotal }, (_, index) => ({
+      account_id: job.account_id,
+      video_id: job.video_id,
+      job_id: job.job_id,
+      chunk_index: index,
+      chunks_total: chunksTotal,
+      start_secs: index * chunkSecs,
+      end_secs: Math.min(durationSecs, (index + 1) * chunkSecs),
+    })),
+  );
+}
+
+/** Asks the worker to remove a video's index rows (or an account's, without a video id). */
+export async function enqueuePurge(accountId: string, videoId?: string): Promise<void> {
+  await indexQueue.send([{ kind: 'purge', account_id: accountId, ...(videoId ? { video_id: videoId } : {}) }]);
+}

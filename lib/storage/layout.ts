@@ -16,3 +16,17 @@ export function parseSourceKey(key: string): { accountId: string; videoId: strin
   const match = SOURCE_KEY.exec(key);
   return match?.[1] && match[2] ? { accountId: match[1], videoId: match[2] } : undefined;
 }
+
+/** A frame's JPEG thumbnail (~320 px), named by its time in milliseconds so a re-run overwrites it. */
+export function thumbnailKey(accountId: string, videoId: string, timeSecs: number): string {
+  return `${videoPrefix(accountId, videoId)}thumbs/${String(Math.round(timeSecs * 1000)).padStart(9, '0')}.jpg`;
+}
+
+/** What one index chunk found, kept until the job's last chunk writes the video's rows in one commit. */
+export function stagedChunkKey(accountId: string, videoId: string, jobId: string, chunkIndex: number): string {
+  return `${stagingPrefix(accountId, videoId, jobId)}chunk-${String(chunkIndex).padStart(5, '0')}.json`;
+}
+
+export function stagingPrefix(accountId: string, videoId: string, jobId: string): string {
+  return `${videoPrefix(accountId, videoId)}staging/${jobId}/`;
+}

@@ -93,6 +93,17 @@ export async function readHead(key: string, bytes: number): Promise<Uint8Array> 
   return result.Body ? await result.Body.transformToByteArray() : new Uint8Array();
 }
 
+/** A whole object (small ones only: staged index rows, thumbnails), or undefined when there is none. */
+export async function readObject(key: string): Promise<Uint8Array | undefined> {
+  try {
+    const result = await s3.send(new GetObjectCommand({ Bucket: mediaBucket, Key: key }));
+    return result.Body ? await result.Body.transformToByteArray() : new Uint8Array();
+  } catch (error) {
+    if (error instanceof NoSuchKey || (error instanceof Error && error.name === 'NoSuchKey')) return undefined;
+    throw error;
+  }
+}
+
 export function presignGet(key: string, expiresInSecs: number): Promise<string> {
   return getSignedUrl(s3, new GetObjectCommand({ Bucket: mediaBucket, Key: key }), { expiresIn: expiresInSecs });
 }

@@ -1,4 +1,3 @@
-import { config } from '#lib/config';
 import { now } from '#lib/clock';
 import { logInfo, logWarn } from '#lib/log';
 import type { JobErrorCode } from '#lib/errors';
@@ -9,7 +8,7 @@ import { parseSourceKey, videoPrefix } from '#lib/storage/layout';
 import { deletePrefix, presignGet, readHead, storedSize } from '#lib/storage/objects';
 import { endUpload, getUploadRecord } from '#lib/db/uploads';
 import { claimVideoForIngest, getJobRecord, getVideoRecord, markChunksEnqueued, recordIngestFailure, recordIngested, type VideoRecord } from '#lib/db/videos';
-import { indexQueue, type IndexChunkMessage } from '#lib/queue/index-queue';
+import { chunkCount, enqueueChunks } from '#lib/queue/index-queue';
 import { indexingPriceMicros, insufficientForIndexing, moveIndexingReservation, releaseIndexingReservation } from '#lib/billing/metering';
 
 /** A stored file that is not what it must be; becomes the job's error, never an HTTP answer. */
@@ -52,8 +51,7 @@ export async function ingestStoredObject(key: string): Promise<void> {
   try {
     const facts = await inspect(video);
     await remakeReservation(video, facts.durationSecs);
-    const chunkSecs = config.FRAMESEEK_CHUNK_SECS;
-    const chunksTotal = Math.max(1, Math.ceil(facts.durationSecs / chunkSecs));
+    const chunksTotal = chunkCount(facts.durationSecs);
     await recordIngested(
       { ...video, status: 'processing' },
       {
@@ -63,12 +61,14 @@ export async function ingestStoredObject(key: string): Promise<void> {
         height: facts.height,
         fps: facts.fps,
         codec: facts.codec,
+        has_audio: facts.hasAudio,
         mime_type: video.mime_type,
         chunks_total: chunksTotal,
       },
       now().toISOString(),
     );
-    await enqueueChunks(video, facts.durationSecs, chunksTotal);
+    await enqueueChunks(video, facts.durationSecs);
+    await markChunksEnqueued(video.account_id, video.job_id, now().toISOString());
     logInfo('ingest: accepted', { video_id: video.video_id, job_id: video.job_id, chunks: chunksTotal });
   } catch (error) {
     if (!(error instanceof Refused)) throw error;
@@ -86,6 +86,7 @@ interface Inspected {
   height: number | null;
   fps: number | null;
   codec: string | null;
+  hasAudio: boolean;
 }
 
 async function inspect(video: VideoRecord): Promise<Inspected> {
@@ -115,7 +116,7 @@ async function inspect(video: VideoRecord): Promise<Inspected> {
   }
   if (!probe.hasVideo) throw new Refused('UNSUPPORTED_FORMAT', 'The file has no video stream');
   if (probe.durationSecs <= 0) throw new Refused('UNSUPPORTED_FORMAT', 'The video has no duration: it may be truncated or damaged');
-  return { sizeBytes, durationSecs: probe.durationSecs, width: probe.width, height: probe.height, fps: probe.fps, codec: probe.codec };
+  return { sizeBytes, durationSecs: probe.durationSecs, width: probe.width, height: probe.height, fps: probe.fps, codec: probe.codec, hasAudio: probe.hasAudio };
 }
 
 /** plans.md: at ingest the reservation is re-made from the probed duration; a balance that cannot cover it fails the job. */
@@ -128,25 +129,11 @@ async function remakeReservation(video: VideoRecord, durationSecs: number): Prom
   }
 }
 
-async function enqueueChunks(video: VideoRecord, durationSecs: number, chunksTotal: number): Promise<void> {
-  const chunkSecs = config.FRAMESEEK_CHUNK_SECS;
-  const messages: IndexChunkMessage[] = Array.from({ length: chunksTotal }, (_, index) => ({
-    account_id: video.account_id,
-    video_id: video.video_id,
-    job_id: video.job_id,
-    chunk_index: index,
-    chunks_total: chunksTotal,
-    start_secs: index * chunkSecs,
-    end_secs: Math.min(durationSecs, (index + 1) * chunkSecs),
-  }));
-  await indexQueue.send(messages);
-  await markChunksEnqueued(video.account_id, video.job_id, now().toISOString());
-}
-
 /** A repeat of an event whose first delivery stopped between recording and enqueueing. */
 async function resumeEnqueueIfNeeded(video: VideoRecord): Promise<void> {
   const job = await getJobRecord(video.account_id, video.job_id);
   if (job?.status === 'pending' && !job.chunks_enqueued && video.duration_secs !== null) {
-    await enqueueChunks(video, video.duration_secs, job.chunks_total);
+    await enqueueChunks(video, video.duration_secs);
+    await markChunksEnqueued(video.account_id, video.job_id, now().toISOString());
   }
 }

@@ -46,6 +46,7 @@ const videoListItem = z.object({
   mime_type: z.string(),
   file_size_bytes: z.number().int().nullable(),
   progress_pct: z.number().int(),
+  thumbnail_url: z.string().optional(),
   created_at: z.string(),
 });
 
@@ -67,4 +68,26 @@ export const jobView = z.object({
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
   created_at: z.string(),
   updated_at: z.string(),
+});
+
+export const transcriptQuery = z.strictObject({
+  include: z.enum(['ocr']).optional(),
+  format: z.enum(['json', 'vtt', 'srt']).default('json'),
+});
+
+export const transcriptItems = z.array(z.object({ start: z.number(), end: z.number(), text: z.string(), type: z.enum(['speech', 'ocr']) }));
+
+export const momentQuery = z.strictObject({
+  timestamp: z.coerce
+    .number()
+    .min(0)
+    .max(7 * 24 * 3600),
+});
+
+export const momentView = z.object({
+  timestamp: z.number(),
+  thumbnail_url: z.string().nullable(),
+  transcript: z.string().nullable(),
+  ocr_text: z.string().nullable(),
+  labels: z.array(z.string()),
 });

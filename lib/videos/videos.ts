@@ -5,6 +5,7 @@ import { videoPrefix } from '#lib/storage/layout';
 import { abortMultipart, deletePrefix, presignGet } from '#lib/storage/objects';
 import { endUpload, getUploadRecord } from '#lib/db/uploads';
 import { releaseIndexingReservation } from '#lib/billing/metering';
+import { enqueuePurge } from '#lib/queue/index-queue';
 import {
   getJobRecord,
   getVideoRecord,
@@ -33,6 +34,7 @@ export interface VideoListItem {
   mime_type: string;
   file_size_bytes: number | null;
   progress_pct: number;
+  thumbnail_url?: string;
   created_at: string;
 }
 
@@ -55,7 +57,9 @@ export interface JobView {
   updated_at: string;
 }
 
-function toListItem(video: VideoRecord, job: JobRecord | undefined): VideoListItem {
+const THUMBNAIL_URL_SECS = 60 * 60;
+
+async function toListItem(video: VideoRecord, job: JobRecord | undefined): Promise<VideoListItem> {
   return {
     id: video.video_id,
     filename: video.filename,
@@ -69,6 +73,7 @@ function toListItem(video: VideoRecord, job: JobRecord | undefined): VideoListIt
     mime_type: video.mime_type,
     file_size_bytes: video.file_size_bytes,
     progress_pct: job?.progress_pct ?? 0,
+    ...(video.thumbnail_key ? { thumbnail_url: await presignGet(video.thumbnail_key, THUMBNAIL_URL_SECS) } : {}),
     created_at: video.created_at,
   };
 }
@@ -110,7 +115,7 @@ export async function listVideos(accountId: string, filters: VideoFilters, page:
       (!filters.statuses?.length || filters.statuses.includes(video.status)),
   );
   const result = paginate(visible, page, perPage);
-  return { ...result, items: result.items.map((video) => toListItem(video, jobsById.get(video.job_id))) };
+  return { ...result, items: await Promise.all(result.items.map((video) => toListItem(video, jobsById.get(video.job_id)))) };
 }
 
 export async function describeVideo(accountId: string, videoId: string): Promise<VideoDetail> {
@@ -118,10 +123,10 @@ export async function describeVideo(accountId: string, videoId: string): Promise
   const job = await getJobRecord(accountId, video.job_id);
   const stored = video.status === 'processing' || video.status === 'ready';
   return {
-    ...toListItem(video, job),
+    ...(await toListItem(video, job)),
     playback_url: stored ? await presignGet(video.source_key, PLAYBACK_URL_SECS) : null,
-    segments_count: 0,
-    models: { embedder: null, transcriber: null, text_reader: null },
+    segments_count: video.segments_count ?? 0,
+    models: video.models ?? { embedder: null, transcriber: null, text_reader: null },
   };
 }
 
@@ -138,6 +143,7 @@ export async function purgeVideo(video: VideoRecord): Promise<void> {
   // Read again: ingest may have re-made the reservation since this delete began.
   await releaseIndexingReservation((await getVideoRecord(video.account_id, video.video_id)) ?? video);
   await removeVideoRows(video);
+  await enqueuePurge(video.account_id, video.video_id);
 }
 
 export async function deleteVideo(accountId: string, videoId: string): Promise<void> {

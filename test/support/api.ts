@@ -13,6 +13,7 @@ export async function startTestApi(): Promise<LocalRuntime> {
     bucket,
     dynamoDbEndpoint: inject('dynamoDbEndpoint'),
     s3Port: Number(new URL(s3Endpoint).port),
+    indexRetryDelayMs: 200,
   });
 }
 
@@ -122,6 +123,17 @@ export function errorOf(response: ApiResponse): Json {
 }
 
 /** Polls a job as a client would, until it leaves `queued` (ingest has decided). */
+/** Waits until a job is `done` or `failed` (indexing included) and returns it. */
+export async function finishedJob(api: Client, token: string, jobId: string, timeoutMs = 120_000): Promise<Json> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const job = await api.get(`/v1/jobs/${jobId}`, { token });
+    if (['done', 'failed'].includes(String(job.body.data.status))) return job.body.data;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`job ${jobId} did not finish within ${timeoutMs} ms`);
+}
+
 export async function settledJob(api: Client, token: string, jobId: string): Promise<Json> {
   for (let attempt = 0; attempt < 150; attempt += 1) {
     const job = await api.get(`/v1/jobs/${jobId}`, { token });

@@ -78,7 +78,7 @@ export class PocketSphinxTranscriber implements Transcriber {
     try {
       const audioFile = join(folder, 'audio.raw');
       await writeFile(audioFile, samples);
-      const stdout = await this.decode(audioFile, this.timeoutMs ?? 60_000 + 2_000 * durationSecs);
+      const stdout = await this.decode(audioFile, this.timeoutMs ?? Math.ceil(60_000 + 2_000 * durationSecs));
       return parseWordTimes(stdout, durationSecs);
     } finally {
       await rm(folder, { recursive: true, force: true });

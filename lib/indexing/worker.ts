@@ -1,0 +1,138 @@
+import { now } from '#lib/clock';
+import { newId } from '#lib/ids';
+import { logInfo, logWarn } from '#lib/log';
+import { configuredEngines, type Engines } from '#lib/ml/engines';
+import { searchIndex } from '#lib/search/index';
+import { deletePrefix, readObject, putObject } from '#lib/storage/objects';
+import { stagedChunkKey, stagingPrefix } from '#lib/storage/layout';
+import { getJobRecord, getVideoRecord, type JobRecord, type VideoRecord } from '#lib/db/videos';
+import { chunkIsDone, recordChunkDone, recordJobDone, recordJobFailed, recordStepDone, type IndexModels } from '#lib/db/indexing';
+import { releaseIndexingReservation } from '#lib/billing/metering';
+import { CHUNK_STEPS, inStage, processChunk, StageFailed, type IndexStage } from '#lib/indexing/chunk';
+import { segmentRows, type StagedChunk } from '#lib/indexing/segments';
+import type { IndexChunkMessage, IndexQueueMessage } from '#lib/queue/index-queue';
+
+/**
+ * The index worker's one entry: a chunk message, delivered at least once, maybe out of order.
+ * A chunk whose job is gone, finished or failed is dropped; a chunk already counted is not
+ * redone; the chunk that completes the set finalises the job. A throw asks the queue to deliver
+ * again; on the last delivery the job fails instead, naming the stage, and nothing of it is
+ * visible to search (rows only reach the index in the finalising commit).
+ */
+export interface Delivery {
+  /** 1 for the first delivery. */
+  attempt: number;
+  /** No further delivery follows this one: fail the job rather than throw. */
+  isLast: boolean;
+}
+
+export async function handleIndexMessage(message: IndexQueueMessage, delivery: Delivery): Promise<void> {
+  if (message.kind === 'purge') {
+    // Deletes already hid these rows (search reads video records); this frees the space.
+    if (message.video_id) await searchIndex().deleteVideo(message.account_id, message.video_id);
+    else await searchIndex().deleteAccount(message.account_id);
+    return;
+  }
+  await indexChunk(message, delivery);
+}
+
+async function indexChunk(message: IndexChunkMessage, delivery: Delivery): Promise<void> {
+  const [video, job] = await Promise.all([getVideoRecord(message.account_id, message.video_id), getJobRecord(message.account_id, message.job_id)]);
+  if (!video || !job || !isCurrent(video, job)) {
+    logInfo('index: stale chunk dropped', { job_id: message.job_id, chunk: message.chunk_index });
+    return;
+  }
+  try {
+    if (!chunkIsDone(job, message.chunk_index)) await runChunk(message, video, job);
+    const chunksDone = await recordChunkDone(job, message.chunk_index, now().toISOString());
+    if (chunksDone >= job.chunks_total) await finalise(video, job);
+  } catch (error) {
+    if (!delivery.isLast) throw error;
+    await failJob(video, job, error);
+  }
+}
+
+function isCurrent(video: VideoRecord, job: JobRecord): boolean {
+  return video.job_id === job.job_id && video.status !== 'deleting' && video.status !== 'failed' && (job.status === 'pending' || job.status === 'processing');
+}
+
+async function runChunk(message: IndexChunkMessage, video: VideoRecord, job: JobRecord): Promise<void> {
+  const totalSteps = job.chunks_total * CHUNK_STEPS.length;
+  const staged = await processChunk(message, { sourceKey: video.source_key, hasAudio: video.has_audio ?? true }, configuredEngines(), (stage) =>
+    recordStepDone(job, `${message.chunk_index}:${stage}`, stage, totalSteps, now().toISOString()),
+  );
+  // A redelivered chunk overwrites the same object: staging is idempotent by key.
+  await inStage('indexing', () =>
+    putObject(stagedChunkKey(video.account_id, video.video_id, job.job_id, message.chunk_index), Buffer.from(JSON.stringify(staged)), 'application/json'),
+  );
+}
+
+/** A counted chunk whose staged rows are gone: a twin delivery finalised the job and cleaned up first. */
+class StagingGone extends Error {
+  constructor(chunkIndex: number) {
+    super(`chunk ${chunkIndex} is counted but its staged rows are gone`);
+  }
+}
+
+/** Every chunk is staged: the video's rows replace its old ones in one commit, then the job is done. */
+async function finalise(video: VideoRecord, job: JobRecord): Promise<void> {
+  try {
+    await finaliseOnce(video, job);
+  } catch (error) {
+    const latest = await getJobRecord(job.account_id, job.job_id);
+    if (error instanceof StageFailed && error.cause instanceof StagingGone && latest?.status === 'done') return;
+    throw error;
+  }
+}
+
+async function finaliseOnce(video: VideoRecord, job: JobRecord): Promise<void> {
+  const engines = configuredEngines();
+  const rows = await inStage('indexing', async () => {
+    const chunks = await Promise.all(
+      Array.from({ length: job.chunks_total }, async (_, index) => {
+        const bytes = await readObject(stagedChunkKey(video.account_id, video.video_id, job.job_id, index));
+        if (!bytes) throw new StagingGone(index);
+        return JSON.parse(Buffer.from(bytes).toString('utf8')) as StagedChunk;
+      }),
+    );
+    const built = segmentRows(
+      {
+        account_id: video.account_id,
+        collection_id: video.collection_id,
+        video_id: video.video_id,
+        duration_secs: video.duration_secs ?? 0,
+        embedder: engines.embedder.id,
+      },
+      chunks,
+    );
+    await searchIndex().replaceVideo(video.account_id, video.video_id, built);
+    return built;
+  });
+  const firstFrame = rows.find((row) => row.type === 'frame');
+  const done = await recordJobDone(
+    video,
+    job,
+    { models: modelsOf(engines), segments_count: rows.length, thumbnail_key: firstFrame?.thumbnail_key ?? null },
+    newId('event'),
+    now().toISOString(),
+  );
+  if (done) logInfo('index: job done', { job_id: job.job_id, video_id: video.video_id, segments: rows.length });
+  await deletePrefix(stagingPrefix(video.account_id, video.video_id, job.job_id));
+}
+
+async function failJob(video: VideoRecord, job: JobRecord, error: unknown): Promise<void> {
+  const stage: IndexStage = error instanceof StageFailed ? error.stage : 'indexing';
+  // The cause goes to the log, not to the customer: it may name binaries, hosts or internal resources.
+  const message = `Indexing failed at the ${stage} stage after repeated attempts; nothing was charged and the video can be uploaded or reindexed again`;
+  logWarn('index: job failed', { job_id: job.job_id, video_id: video.video_id, stage, error: String(error) });
+  const failed = await recordJobFailed(video, job, { code: 'INDEXING_FAILED', message }, newId('event'), now().toISOString());
+  if (!failed) return;
+  // Read again: the record now says what is still held for this job.
+  const latest = await getVideoRecord(video.account_id, video.video_id);
+  if (latest) await releaseIndexingReservation(latest);
+  await deletePrefix(stagingPrefix(video.account_id, video.video_id, job.job_id));
+}
+
+function modelsOf(engines: Engines): IndexModels {
+  return { embedder: engines.embedder.id, transcriber: engines.transcriber?.id ?? null, text_reader: engines.textReader?.id ?? null };
+}

@@ -1,0 +1,143 @@
+import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { config } from '#lib/config';
+
+/**
+ * One time range of a stored video, read by ffmpeg straight from a (presigned) URL in a single
+ * pass: sampled frames as JPEGs (every `everySecs`, plus scene changes) and the audio as 16 kHz
+ * mono PCM for speech. Only this range's frames and audio are ever held, never the file.
+ */
+export interface ExtractedFrame {
+  /** Seconds from the start of the video (absolute, not from the start of the range). */
+  time: number;
+  jpeg: Buffer;
+}
+
+export interface ExtractedRange {
+  frames: ExtractedFrame[];
+  /** s16le, 16 kHz, mono, from `audioStartSecs`; empty when the video has no audio. */
+  pcm: Buffer;
+  audioStartSecs: number;
+}
+
+export interface RangeRequest {
+  url: string;
+  startSecs: number;
+  endSecs: number;
+  hasAudio: boolean;
+  everySecs?: number;
+  /** ffmpeg's scene score above which a frame is taken even between samples. */
+  sceneThreshold?: number;
+  /** Frames wider than this are scaled down (OCR and embeddings need no more). */
+  maxWidth?: number;
+  /** Audio is read this much before and after the range (it starts at `max(0, start - padding)`). */
+  audioPaddingSecs?: number;
+}
+
+const EXTRACT_TIMEOUT_MS = 10 * 60 * 1000;
+const JPEG_START = Buffer.from([0xff, 0xd8]);
+const JPEG_END = Buffer.from([0xff, 0xd9]);
+
+export class ExtractFailed extends Error {}
+
+export async function extractRange(request: RangeRequest): Promise<ExtractedRange> {
+  const every = request.everySecs ?? 2;
+  const scene = request.sceneThreshold ?? 0.3;
+  const maxWidth = request.maxWidth ?? 960;
+  const duration = Math.max(0.05, request.endSecs - request.startSecs);
+  const select = `select='isnan(prev_selected_t)+gte(t-prev_selected_t,${every})+gt(scene,${scene})'`;
+  const args = [
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel',
+    'info',
+    '-ss',
+    String(request.startSecs),
+    '-t',
+    String(duration),
+    '-i',
+    request.url,
+    '-map',
+    '0:v:0',
+    '-vf',
+    `${select},showinfo,scale='min(${maxWidth},iw)':-2`,
+    '-fps_mode',
+    'vfr',
+    '-c:v',
+    'mjpeg',
+    '-q:v',
+    '4',
+    '-f',
+    'image2pipe',
+    'pipe:1',
+  ];
+  if (request.hasAudio) {
+    // Speech is read with some context either side of the range, so a sentence cut by a chunk boundary is still heard whole.
+    const audioStart = Math.max(0, request.startSecs - (request.audioPaddingSecs ?? 0));
+    args.push('-ss', String(audioStart), '-t', String(request.endSecs + (request.audioPaddingSecs ?? 0) - audioStart), '-i', request.url);
+    args.push('-map', '1:a:0', '-vn', '-ac', '1', '-ar', '16000', '-f', 's16le', 'pipe:3');
+  }
+
+  const child = spawn(config.FRAMESEEK_FFMPEG, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+  const [stdout, stderrStream, audio] = [child.stdout, child.stderr, child.stdio[3]];
+  if (!stdout || !stderrStream || !audio) throw new Error('ffmpeg started without its pipes');
+  const timer = setTimeout(() => child.kill('SIGKILL'), EXTRACT_TIMEOUT_MS);
+  const [jpegStream, stderr, pcm, exitCode] = await Promise.all([
+    collect(stdout),
+    collectText(stderrStream),
+    request.hasAudio ? collect(audio as Readable) : Promise.resolve(Buffer.alloc(0)),
+    new Promise<number | null>((done, fail) => {
+      child.once('error', fail);
+      child.once('close', (code) => done(code));
+    }),
+  ]).finally(() => clearTimeout(timer));
+  if (exitCode !== 0) throw new ExtractFailed(`ffmpeg could not read ${request.startSecs}–${request.endSecs} s: ${lastLines(stderr)}`);
+
+  const jpegs = splitJpegs(jpegStream);
+  const times = frameTimes(stderr);
+  // showinfo reports every selected frame before the encoder sees it: the two lists pair up in order.
+  const frames = jpegs.map((jpeg, index) => ({ time: roundMs(request.startSecs + (times[index] ?? index * every)), jpeg }));
+  return {
+    frames: frames.filter((frame) => frame.time < request.endSecs || frames.length === 1),
+    pcm,
+    audioStartSecs: Math.max(0, request.startSecs - (request.audioPaddingSecs ?? 0)),
+  };
+}
+
+function collect(stream: Readable): Promise<Buffer> {
+  return new Promise((done, fail) => {
+    const parts: Buffer[] = [];
+    stream.on('data', (part: Buffer) => parts.push(part));
+    stream.once('error', fail);
+    stream.once('end', () => done(Buffer.concat(parts)));
+  });
+}
+
+async function collectText(stream: Readable): Promise<string> {
+  return (await collect(stream)).toString('utf8');
+}
+
+function splitJpegs(stream: Buffer): Buffer[] {
+  // Inside JPEG entropy data 0xFF is always stuffed, so FFD9 only ever marks an image's end.
+  const images: Buffer[] = [];
+  let start = stream.indexOf(JPEG_START);
+  while (start >= 0) {
+    const end = stream.indexOf(JPEG_END, start + 2);
+    if (end < 0) break;
+    images.push(stream.subarray(start, end + 2));
+    start = stream.indexOf(JPEG_START, end + 2);
+  }
+  return images;
+}
+
+function frameTimes(stderr: string): number[] {
+  return [...stderr.matchAll(/\[Parsed_showinfo[^\]]*\][^\n]*?pts_time:\s*([0-9.eE+-]+)/g)].map((match) => Number(match[1]));
+}
+
+function lastLines(text: string): string {
+  return text.trim().split('\n').slice(-3).join(' | ').slice(0, 500);
+}
+
+function roundMs(secs: number): number {
+  return Math.round(secs * 1000) / 1000;
+}

@@ -1,0 +1,34 @@
+import { resolve } from 'node:path';
+import { config } from '#lib/config';
+import type { Embedder, TextReader, Transcriber } from '#lib/ml/types';
+import { PocketSphinxTranscriber } from '#lib/ml/speech/pocketsphinx';
+import { TesseractReader } from '#lib/ml/ocr/tesseract';
+import { createEmbedder } from '#lib/ml/embedders/index';
+
+/**
+ * The engines this deployment indexes and searches with, chosen by config and built once per
+ * process (a warm function keeps its model loaded). `none` turns a kind of content off.
+ */
+export interface Engines {
+  transcriber: Transcriber | undefined;
+  textReader: TextReader | undefined;
+  embedder: Embedder;
+}
+
+let engines: Engines | undefined;
+
+export function configuredEngines(): Engines {
+  engines ??= {
+    transcriber: config.FRAMESEEK_TRANSCRIBER === 'pocketsphinx' ? new PocketSphinxTranscriber({ preset: config.FRAMESEEK_SPEECH_PRESET }) : undefined,
+    textReader: config.FRAMESEEK_TEXT_READER === 'tesseract' ? new TesseractReader() : undefined,
+    embedder: createEmbedder({
+      kind: config.FRAMESEEK_EMBEDDER,
+      modelDir: resolve(config.FRAMESEEK_MODEL_DIR),
+      clipModel: config.FRAMESEEK_CLIP_MODEL,
+      bedrockModelId: config.FRAMESEEK_BEDROCK_MODEL_ID,
+      region: config.AWS_REGION,
+      ...(config.FRAMESEEK_BEDROCK_ENDPOINT ? { bedrockEndpoint: config.FRAMESEEK_BEDROCK_ENDPOINT } : {}),
+    }),
+  };
+  return engines;
+}

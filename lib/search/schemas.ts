@@ -1,0 +1,86 @@
+import * as z from 'zod';
+
+/**
+ * POST /v1/search fields (api.md). Multipart sends every field as text, JSON sends typed values:
+ * both are accepted, so numbers and booleans are coerced from text and `modes` may repeat.
+ */
+/** api.md: a search image is at most 4 MB. */
+export const MAX_QUERY_IMAGE_BYTES = 4 * 1024 * 1024;
+
+const SEARCH_MODES = ['video', 'transcript', 'ocr'] as const;
+
+const intField = (min: number, max: number, fallback: number) =>
+  z.preprocess((value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value), z.number().int().min(min).max(max).default(fallback));
+
+const booleanField = z.preprocess((value) => (value === 'true' ? true : value === 'false' ? false : value), z.boolean().default(false));
+
+const modesField = z
+  .preprocess(
+    (value) =>
+      (Array.isArray(value) ? value : value === undefined ? [] : [value])
+        .flatMap((item) => (typeof item === 'string' ? item.split(',') : [item]))
+        .map((item) => (typeof item === 'string' ? item.trim() : item))
+        .filter((item) => item !== ''),
+    z.array(z.enum(SEARCH_MODES)),
+  )
+  .transform((modes) => (modes.length === 0 ? [...SEARCH_MODES] : [...new Set(modes)]));
+
+export const searchBody = z
+  .strictObject({
+    query: z.string().trim().min(1).max(1000).optional(),
+    image_url: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .optional(),
+    collection_id: z.string().min(1).max(64).optional(),
+    video_id: z.string().min(1).max(64).optional(),
+    modes: modesField,
+    page: intField(1, 10_000, 1),
+    per_page: intField(1, 50, 10),
+    max_segments: intField(1, 20, 5),
+    include_hidden: booleanField,
+    thumbnails: z.enum(['url', 'base64', 'none']).default('url'),
+  })
+  .superRefine((body, context) => {
+    if (body.thumbnails === 'base64' && body.per_page > 10) {
+      context.addIssue({ code: 'custom', path: ['per_page'], message: 'at most 10 with thumbnails=base64' });
+    }
+  });
+
+const segment = z.object({
+  timestamp_start: z.number(),
+  timestamp_end: z.number(),
+  score: z.number(),
+  type: z.enum(['frame', 'transcript', 'ocr']),
+  text_content: z.string().optional(),
+  thumbnail_url: z.string().optional(),
+  thumbnail_base64: z.string().optional(),
+  video_url: z.string(),
+  rank: z.number().int(),
+  hidden: z.boolean(),
+});
+
+export const searchResults = z.array(
+  z.object({ video_id: z.string(), filename: z.string(), collection_id: z.string(), score: z.number(), segments: z.array(segment) }),
+);
+
+export const feedbackBody = z.strictObject({
+  video_id: z.string().min(1).max(64),
+  timestamp_start: z.number().min(0),
+  signal: z.enum(['up', 'down']),
+  query: z.string().max(1000).optional(),
+});
+
+export const feedbackQuery = z.strictObject({
+  video_id: z.string().min(1).max(64),
+  timestamp_start: z.coerce.number().min(0),
+});
+
+export const feedbackView = z.object({ video_id: z.string(), timestamp_start: z.number(), signal: z.enum(['up', 'down']), hidden: z.boolean() });
+
+export const suggestBody = z.strictObject({
+  prefix: z.string().trim().min(1).max(100),
+  collection_id: z.string().min(1).max(64).optional(),
+});
+
+export const suggestions = z.array(z.object({ text: z.string(), source: z.enum(['transcript', 'ocr', 'history']) }));

@@ -1,0 +1,203 @@
+import { AppError } from '#lib/errors';
+import { newId } from '#lib/ids';
+import { nowMs } from '#lib/clock';
+import { logWarn } from '#lib/log';
+import { configuredEngines } from '#lib/ml/engines';
+import { EngineUnavailable } from '#lib/ml/types';
+import { searchIndex } from '#lib/search/index';
+import { fuse, type FusedSegment, type RankedList } from '#lib/search/fusion';
+import { IndexUnavailable, type Scope, type SegmentHit } from '#lib/search/types';
+import { presignGet, readObject } from '#lib/storage/objects';
+import { getCollectionRecord } from '#lib/db/collections';
+import { batchGetVideos, getVideoRecord, type VideoRecord } from '#lib/db/videos';
+import { hiddenSegments, rememberQuery } from '#lib/db/search-feedback';
+import { giveBackSearch, takeSearch } from '#lib/billing/search-metering';
+import { normalise } from '#lib/indexing/segments';
+import { checkedQueryImage, fetchQueryImage } from '#lib/search/query-image';
+
+/**
+ * POST /v1/search: each mode retrieves on its own from the index (frames by vector, speech and
+ * on-screen text by BM25), the lists are fused (RRF, calibrated scores, grouped by video), and the
+ * page is dressed with presigned thumbnails and playable links. One search unit is taken before
+ * the retrieval runs and given back if it fails.
+ */
+export type SearchMode = 'video' | 'transcript' | 'ocr';
+
+/** The example image as sent: a file of the request, or a URL to fetch. */
+export type QueryImage = { bytes: Buffer; truncated: boolean } | { url: string };
+
+export interface SearchInput {
+  query?: string | undefined;
+  image?: QueryImage | undefined;
+  collectionId?: string | undefined;
+  videoId?: string | undefined;
+  modes: readonly SearchMode[];
+  page: number;
+  perPage: number;
+  maxSegments: number;
+  includeHidden: boolean;
+  thumbnails: 'url' | 'base64' | 'none';
+}
+
+export interface SearchSegment {
+  timestamp_start: number;
+  timestamp_end: number;
+  score: number;
+  type: 'frame' | 'transcript' | 'ocr';
+  text_content?: string;
+  thumbnail_url?: string;
+  thumbnail_base64?: string;
+  video_url: string;
+  rank: number;
+  hidden: boolean;
+}
+
+export interface SearchResult {
+  data: Array<{ video_id: string; filename: string; collection_id: string; score: number; segments: SearchSegment[] }>;
+  meta: { total: number; page: number; per_page: number; search_id: string; warnings: string[] };
+}
+
+/** Hits each mode hands to fusion: enough for many pages of videos. */
+const HITS_PER_MODE = 200;
+const EMBED_TIMEOUT_MS = 5000;
+const LINK_SECS = 60 * 60;
+
+/** Steps 7 (scope exists), 8 (the image's limits) and 10 (the search unit), then the search itself. */
+export async function runSearch(accountId: string, input: SearchInput): Promise<SearchResult> {
+  await requireScope(accountId, input);
+  const image = input.image ? await loadImage(input.image) : undefined;
+  const charge = await takeSearch(accountId);
+  try {
+    return await retrieve(accountId, input, image);
+  } catch (error) {
+    await giveBackSearch(charge);
+    if (error instanceof IndexUnavailable || error instanceof EngineUnavailable) {
+      logWarn('search: unavailable', { error: String(error) });
+      throw new AppError('SEARCH_UNAVAILABLE', 'Search is unavailable right now; retry in a few seconds', { retry_after: 5 });
+    }
+    throw error;
+  }
+}
+
+async function requireScope(accountId: string, input: SearchInput): Promise<void> {
+  if (input.collectionId) {
+    const collection = await getCollectionRecord(accountId, input.collectionId);
+    if (!collection || collection.status === 'deleting') throw new AppError('COLLECTION_NOT_FOUND');
+  }
+  if (input.videoId) {
+    const video = await getVideoRecord(accountId, input.videoId);
+    if (!video || video.status === 'deleting' || (input.collectionId && video.collection_id !== input.collectionId)) throw new AppError('VIDEO_NOT_FOUND');
+  }
+}
+
+function loadImage(image: QueryImage): Promise<Buffer> {
+  return 'url' in image ? fetchQueryImage(image.url) : checkedQueryImage(image.bytes, 'image', image.truncated);
+}
+
+async function retrieve(accountId: string, input: SearchInput, image: Buffer | undefined): Promise<SearchResult> {
+  const { embedder } = configuredEngines();
+  const scope: Scope = { accountId, ...(input.collectionId ? { collectionId: input.collectionId } : {}), ...(input.videoId ? { videoId: input.videoId } : {}) };
+  const warnings: string[] = [];
+  const query = input.query?.trim() ?? '';
+  const textModes = input.modes.filter((mode): mode is 'transcript' | 'ocr' => mode !== 'video');
+  const wantsVideo = input.modes.includes('video');
+  if (wantsVideo && query && !image && !embedder.understandsText) {
+    warnings.push(
+      `The video mode was skipped: the configured embedder (${embedder.id}) compares pictures only, so a text query searched speech and on-screen text. Configure an image-text model (FRAMESEEK_EMBEDDER=clip-onnx or bedrock) to search what is seen with words.`,
+    );
+  }
+
+  const index = searchIndex();
+  const retrievals: Array<Promise<RankedList>> = [];
+  if (wantsVideo && image) {
+    retrievals.push(
+      embedQuery(() => embedder.embedImages([image])).then(async (vector) =>
+        list('video', 'image', await index.nearestFrames(scope, embedder.id, vector, HITS_PER_MODE)),
+      ),
+    );
+  }
+  if (wantsVideo && query && embedder.understandsText) {
+    retrievals.push(
+      embedQuery(() => embedder.embedText([query])).then(async (vector) =>
+        list('video', 'text', await index.nearestFrames(scope, embedder.id, vector, HITS_PER_MODE)),
+      ),
+    );
+  }
+  if (query && textModes.length > 0) {
+    for (const mode of textModes) retrievals.push(index.matchText(scope, [mode], query, HITS_PER_MODE).then((hits) => list(mode, 'text', hits)));
+  }
+  const [lists, hidden] = await Promise.all([Promise.all(retrievals), hiddenSegments(accountId)]);
+
+  const videos = await visibleVideos(accountId, lists);
+  const fused = fuse(
+    lists.map((ranked) => ({ ...ranked, hits: ranked.hits.filter((hit) => videos.has(hit.row.video_id)) })),
+    { embedder: embedder.id, hidden, includeHidden: input.includeHidden, maxSegments: input.maxSegments, page: input.page, perPage: input.perPage },
+  );
+  if (query) await rememberQuery(accountId, normalise(query), query, Math.floor(nowMs() / 1000));
+
+  const data = await Promise.all(
+    fused.videos.map(async (fusedVideo) => {
+      const video = videos.get(fusedVideo.video_id);
+      if (!video) throw new Error('fused a video that was not visible');
+      const sourceUrl = await presignGet(video.source_key, LINK_SECS);
+      return {
+        video_id: fusedVideo.video_id,
+        filename: video.filename,
+        collection_id: fusedVideo.collection_id,
+        score: fusedVideo.score,
+        segments: await Promise.all(fusedVideo.segments.map((segment) => dressSegment(segment, sourceUrl, input.thumbnails))),
+      };
+    }),
+  );
+  return { data, meta: { total: fused.total, page: input.page, per_page: input.perPage, search_id: newId('search'), warnings } };
+}
+
+function list(mode: SearchMode, source: 'image' | 'text', hits: SegmentHit[]): RankedList {
+  return { mode, source, hits };
+}
+
+/** The query's vector within a deadline: a slow or broken embedder is SEARCH_UNAVAILABLE, never a hang. */
+async function embedQuery(embed: () => Promise<Float32Array[]>): Promise<Float32Array> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, fail) => {
+    timer = setTimeout(
+      () => fail(new EngineUnavailable('query-embedder', `the query embedder did not answer within ${EMBED_TIMEOUT_MS} ms`)),
+      EMBED_TIMEOUT_MS,
+    );
+  });
+  try {
+    const [vector] = await Promise.race([embed(), deadline]);
+    if (!vector) throw new EngineUnavailable('query-embedder', 'the query embedder returned nothing');
+    return vector;
+  } catch (error) {
+    throw error instanceof EngineUnavailable ? error : new EngineUnavailable('query-embedder', String(error));
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Only ready videos answer: one being deleted, or gone, is invisible even before its rows are purged. */
+async function visibleVideos(accountId: string, lists: readonly RankedList[]): Promise<Map<string, VideoRecord>> {
+  const ids = [...new Set(lists.flatMap((ranked) => ranked.hits.map((hit) => hit.row.video_id)))];
+  const records = await batchGetVideos(accountId, ids);
+  return new Map(records.filter((video) => video.status === 'ready').map((video) => [video.video_id, video]));
+}
+
+async function dressSegment(segment: FusedSegment, sourceUrl: string, thumbnails: SearchInput['thumbnails']): Promise<SearchSegment> {
+  const dressed: SearchSegment = {
+    timestamp_start: segment.timestamp_start,
+    timestamp_end: segment.timestamp_end,
+    score: segment.score,
+    type: segment.type,
+    ...(segment.text_content ? { text_content: segment.text_content } : {}),
+    video_url: `${sourceUrl}#t=${segment.timestamp_start}`,
+    rank: segment.rank,
+    hidden: segment.hidden,
+  };
+  if (thumbnails === 'url' && segment.thumbnail_key) dressed.thumbnail_url = await presignGet(segment.thumbnail_key, LINK_SECS);
+  if (thumbnails === 'base64' && segment.thumbnail_key) {
+    const bytes = await readObject(segment.thumbnail_key);
+    if (bytes) dressed.thumbnail_base64 = Buffer.from(bytes).toString('base64');
+  }
+  return dressed;
+}

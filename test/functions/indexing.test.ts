@@ -1,0 +1,258 @@
+import { readFile } from 'node:fs/promises';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+
+vi.hoisted(() => {
+  // Short chunks, so the ~50 s video is indexed by three chunks in parallel; quick redelivery.
+  process.env.FRAMESEEK_CHUNK_SECS = '20';
+  process.env.FRAMESEEK_SINGLE_PUT_MAX_BYTES = String(50 * 1024 * 1024);
+});
+
+import { errorOf, finishedJob, list, signUp, useTestApi, type Json } from '#test/support/api';
+import { longTalkingVideo, talkingClip, talkingClipMkv, talkingClipWebm, type MediaManifest } from '#test/support/talking-media';
+import { wordErrorRate } from '#test/support/wer';
+import { armFault, disarmFault } from '#lib/faults';
+import { localIndexQueue, type IndexChunkMessage } from '#lib/queue/index-queue';
+import { searchIndex } from '#lib/search/index';
+
+const api = useTestApi();
+
+const CONTENT_TYPES = { mp4: 'video/mp4', webm: 'video/webm', mkv: 'video/x-matroska' } as const;
+
+async function setUp(): Promise<{ token: string; accountId: string; collectionId: string }> {
+  const { token, accountId } = await signUp(api);
+  const collection = await api.post('/v1/collections', { token, body: { name: 'indexing' } });
+  return { token, accountId, collectionId: String(collection.body.data.id) };
+}
+
+/** Uploads a generated video through a presigned PUT and waits for its job to finish. */
+async function indexed(token: string, collectionId: string, manifest: MediaManifest): Promise<{ videoId: string; jobId: string; job: Json }> {
+  const extension = manifest.path.split('.').pop() as keyof typeof CONTENT_TYPES;
+  const bytes = await readFile(manifest.path);
+  const ticket = await api.post('/v1/uploads', {
+    token,
+    body: { collection_id: collectionId, filename: `talk.${extension}`, size_bytes: bytes.length, content_type: CONTENT_TYPES[extension] },
+  });
+  expect(ticket.status).toBe(201);
+  const stored = await fetch(String(ticket.body.data.url), {
+    method: 'PUT',
+    body: new Uint8Array(bytes),
+    headers: { 'content-type': CONTENT_TYPES[extension] },
+  });
+  expect(stored.status).toBe(200);
+  const jobId = String(ticket.body.data.job_id);
+  return { videoId: String(ticket.body.data.video_id), jobId, job: await finishedJob(api, token, jobId, 180_000) };
+}
+
+function chunkMessagesOf(jobId: string): IndexChunkMessage[] {
+  return localIndexQueue.sent().filter((message): message is IndexChunkMessage => message.kind !== 'purge' && message.job_id === jobId);
+}
+
+describe('indexing a talking video', () => {
+  let clip: MediaManifest;
+  let account: { token: string; accountId: string; collectionId: string };
+  let video: { videoId: string; jobId: string; job: Json };
+
+  beforeAll(async () => {
+    clip = await talkingClip();
+    account = await setUp();
+    video = await indexed(account.token, account.collectionId, clip);
+  }, 240_000);
+
+  it('ends with the job done at 100 % and the video ready, with the engines named', async () => {
+    const detail = await api.get(`/v1/videos/${video.videoId}`, { token: account.token });
+
+    expect(video.job).toMatchObject({ status: 'done', stage: 'done', progress_pct: 100, error: null });
+    expect(detail.body.data).toMatchObject({
+      status: 'ready',
+      progress_pct: 100,
+      models: {
+        embedder: expect.stringMatching(/^frame-descriptor@/),
+        transcriber: expect.stringMatching(/^pocketsphinx@/),
+        text_reader: expect.stringMatching(/^tesseract@/),
+      },
+    });
+    expect(Number(detail.body.data.segments_count)).toBeGreaterThan(clip.durationSecs / 2);
+  });
+
+  it('transcribes every spoken sentence (WER ≤ 10 %) at its time (±1 s)', async () => {
+    const transcript = await api.get(`/v1/videos/${video.videoId}/transcript`, { token: account.token });
+    const items = list(transcript.body.data);
+
+    expect(transcript.status).toBe(200);
+    expect(items.every((item) => String(item.type) === 'speech')).toBe(true);
+    for (const sentence of clip.speech) {
+      const heard = items.filter((item) => Number(item.start) >= sentence.start - 1 && Number(item.end) <= sentence.end + 1);
+      expect(heard.length, `nothing heard for "${sentence.text}"`).toBeGreaterThan(0);
+      expect(Number(heard[0]?.start)).toBeCloseTo(sentence.start, 0);
+      expect(wordErrorRate(sentence.text, heard.map((item) => String(item.text)).join(' '))).toBeLessThanOrEqual(0.1);
+    }
+  });
+
+  it('reads each on-screen phrase at its time (±2 s)', async () => {
+    const transcript = await api.get(`/v1/videos/${video.videoId}/transcript?include=ocr`, { token: account.token });
+    const ocr = list(transcript.body.data).filter((item) => String(item.type) === 'ocr');
+
+    for (const caption of clip.captions) {
+      const seen = ocr.find((item) => String(item.text).toUpperCase().includes(caption.text.toUpperCase()));
+      expect(seen, `caption "${caption.text}" not read`).toBeDefined();
+      expect(Math.abs(Number(seen?.start) - caption.start)).toBeLessThanOrEqual(2);
+    }
+  });
+
+  it('keeps a frame about every 2 s with a thumbnail served from storage', async () => {
+    const moments = await Promise.all(
+      [1, clip.durationSecs / 2, clip.durationSecs - 1].map((time) =>
+        api.get(`/v1/videos/${video.videoId}/moment?timestamp=${time}`, { token: account.token }),
+      ),
+    );
+    const thumbnail = await fetch(String(moments[0]?.body.data.thumbnail_url));
+
+    for (const moment of moments) expect(moment.body.data).toMatchObject({ thumbnail_url: expect.stringContaining('/thumbs/'), labels: [] });
+    expect(thumbnail.status).toBe(200);
+    expect(thumbnail.headers.get('content-type')).toBe('image/jpeg');
+    const rows = await searchIndex().videoSegments(account.accountId, video.videoId, ['frame']);
+    const gaps = rows.slice(1).map((row, index) => row.start_secs - (rows[index]?.start_secs ?? 0));
+    expect(rows.length).toBeGreaterThanOrEqual(Math.floor(clip.durationSecs / 2));
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(2.1);
+  });
+
+  it('answers subtitles as WebVTT and SubRip', async () => {
+    const vtt = await api.get(`/v1/videos/${video.videoId}/transcript?format=vtt`, { token: account.token });
+    const srt = await api.get(`/v1/videos/${video.videoId}/transcript?format=srt`, { token: account.token });
+
+    expect(vtt.status).toBe(200);
+    expect(vtt.headers.get('content-type')).toMatch(/^text\/vtt/);
+    expect(vtt.text).toMatch(/^WEBVTT\n\n00:00:\d\d\.\d{3} --> 00:00:\d\d\.\d{3}\n\w+/);
+    expect(srt.headers.get('content-type')).toMatch(/^application\/x-subrip/);
+    expect(srt.text).toMatch(/^1\n00:00:\d\d,\d{3} --> 00:00:\d\d,\d{3}\n\w+/);
+  });
+
+  it('gives a moment with what is said and shown, and empty fields where nothing is', async () => {
+    const caption = clip.captions[0];
+    const sentence = clip.speech[0];
+    const atCaption = await api.get(`/v1/videos/${video.videoId}/moment?timestamp=${((caption?.start ?? 0) + (caption?.end ?? 0)) / 2}`, {
+      token: account.token,
+    });
+    const atSpeech = await api.get(`/v1/videos/${video.videoId}/moment?timestamp=${((sentence?.start ?? 0) + (sentence?.end ?? 0)) / 2}`, {
+      token: account.token,
+    });
+    const pastTheEnd = await api.get(`/v1/videos/${video.videoId}/moment?timestamp=${clip.durationSecs + 100}`, { token: account.token });
+
+    expect(String(atCaption.body.data.ocr_text).toUpperCase()).toContain(caption?.text.toUpperCase());
+    expect(String(atSpeech.body.data.transcript)).not.toBe('null');
+    expect(pastTheEnd.status).toBe(200);
+    expect(pastTheEnd.body.data).toMatchObject({ transcript: null, ocr_text: null, labels: [] });
+  });
+
+  it('shows nothing of it to another account', async () => {
+    const other = await signUp(api);
+
+    const transcript = await api.get(`/v1/videos/${video.videoId}/transcript`, { token: other.token });
+    const moment = await api.get(`/v1/videos/${video.videoId}/moment?timestamp=1`, { token: other.token });
+    const reindex = await api.post(`/v1/videos/${video.videoId}/reindex`, { token: other.token });
+    const rows = await searchIndex().videoSegments(other.accountId, video.videoId, ['frame', 'transcript', 'ocr']);
+
+    for (const response of [transcript, moment, reindex]) expect(errorOf(response)).toMatchObject({ code: 'VIDEO_NOT_FOUND' });
+    expect(rows).toEqual([]);
+  });
+
+  it('reindexes with a new job while the old segments keep answering, then swaps them; repeated and reordered chunks change nothing', async () => {
+    const before = await searchIndex().videoSegments(account.accountId, video.videoId, ['frame', 'transcript', 'ocr']);
+
+    const started = await api.post(`/v1/videos/${video.videoId}/reindex`, { token: account.token });
+    const jobId = String(started.body.data.job_id);
+    const whileRunning = await api.get(`/v1/videos/${video.videoId}/transcript`, { token: account.token });
+    // Every chunk again, last first: the queue's at-least-once delivery in the worst order.
+    await localIndexQueue.send([...chunkMessagesOf(jobId)].reverse());
+    const job = await finishedJob(api, account.token, jobId, 180_000);
+    const after = await searchIndex().videoSegments(account.accountId, video.videoId, ['frame', 'transcript', 'ocr']);
+    const detail = await api.get(`/v1/videos/${video.videoId}`, { token: account.token });
+
+    expect(started.status).toBe(202);
+    expect(started.body.data).toMatchObject({ job_id: expect.stringMatching(/^job_/), video_id: video.videoId, status: 'queued' });
+    expect(jobId).not.toBe(video.jobId);
+    expect(list(whileRunning.body.data).length).toBeGreaterThan(0);
+    expect(job).toMatchObject({ status: 'done', progress_pct: 100 });
+    expect(after.map((row) => row.id)).toEqual(before.map((row) => row.id));
+    expect(detail.body.data).toMatchObject({ status: 'ready', segments_count: before.length });
+  });
+});
+
+describe('containers and chunks', () => {
+  it.each([
+    ['webm', talkingClipWebm],
+    ['mkv', talkingClipMkv],
+  ] as const)(
+    'indexes %s',
+    async (_name, make) => {
+      const { token, collectionId } = await setUp();
+      const manifest = await make();
+
+      const { job, videoId } = await indexed(token, collectionId, manifest);
+      const transcript = await api.get(`/v1/videos/${videoId}/transcript`, { token });
+
+      expect(job).toMatchObject({ status: 'done' });
+      expect(list(transcript.body.data).length).toBeGreaterThan(0);
+    },
+    240_000,
+  );
+
+  it('indexes a video longer than a chunk with several chunks, at absolute times across their boundaries', async () => {
+    const { token, collectionId } = await setUp();
+    const manifest = await longTalkingVideo(50);
+
+    const { job, jobId, videoId } = await indexed(token, collectionId, manifest);
+    const transcript = list((await api.get(`/v1/videos/${videoId}/transcript?include=ocr`, { token })).body.data);
+
+    expect(job).toMatchObject({ status: 'done', progress_pct: 100 });
+    expect(chunkMessagesOf(jobId).map((message) => [message.chunk_index, message.start_secs])).toEqual([
+      [0, 0],
+      [1, 20],
+      [2, 40],
+    ]);
+    const late = manifest.speech.filter((sentence) => sentence.start > 21 && sentence.end < 39);
+    expect(late.length).toBeGreaterThan(0);
+    for (const sentence of late) {
+      const heard = transcript.filter((item) => String(item.type) === 'speech' && Math.abs(Number(item.start) - sentence.start) <= 1);
+      expect(heard.length, `nothing heard near ${sentence.start} s`).toBeGreaterThan(0);
+    }
+    const lastCaption = manifest.captions.at(-1);
+    expect(transcript.some((item) => String(item.type) === 'ocr' && Math.abs(Number(item.start) - (lastCaption?.start ?? 0)) <= 2)).toBe(true);
+  }, 240_000);
+});
+
+describe('a stage that keeps failing', () => {
+  it('fails the job with INDEXING_FAILED naming the stage, shows no rows, and gives the reservation back', async () => {
+    const { token, accountId, collectionId } = await setUp();
+    const balanceBefore = Number((await api.get('/v1/account', { token })).body.data.credits_micros);
+    armFault('indexing_stage', 'speech');
+
+    const { job, videoId } = await indexed(token, collectionId, await talkingClip()).finally(() => disarmFault('indexing_stage'));
+    const detail = await api.get(`/v1/videos/${videoId}`, { token });
+    const rows = await searchIndex().videoSegments(accountId, videoId, ['frame', 'transcript', 'ocr']);
+    const balanceAfter = Number((await api.get('/v1/account', { token })).body.data.credits_micros);
+
+    expect(job).toMatchObject({ status: 'failed', stage: expect.any(String), error: { code: 'INDEXING_FAILED', message: expect.stringContaining('speech') } });
+    expect(String(job.error.message)).not.toMatch(/arn:|Exception|ffmpeg/);
+    expect(detail.body.data).toMatchObject({ status: 'failed', segments_count: 0 });
+    expect(rows).toEqual([]);
+    expect(balanceAfter).toBe(balanceBefore);
+  }, 240_000);
+});
+
+describe('deleting an indexed video', () => {
+  it('removes its index rows', async () => {
+    const { token, accountId, collectionId } = await setUp();
+    const { videoId } = await indexed(token, collectionId, await talkingClip());
+
+    const deleted = await api.delete(`/v1/videos/${videoId}`, { token });
+    let rows = await searchIndex().videoSegments(accountId, videoId, ['frame', 'transcript', 'ocr']);
+    for (let attempt = 0; attempt < 50 && rows.length > 0; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      rows = await searchIndex().videoSegments(accountId, videoId, ['frame', 'transcript', 'ocr']);
+    }
+
+    expect(deleted.status).toBe(204);
+    expect(rows).toEqual([]);
+  }, 240_000);
+});
