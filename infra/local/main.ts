@@ -45,6 +45,9 @@ if (missingTools.length > 0) {
 Install them with bin/setup (Debian package ffmpeg), or point FRAMESEEK_FFPROBE / FRAMESEEK_FFMPEG at them.`);
 }
 
+const { engineProblems } = await import('#lib/ml/engines');
+for (const problem of await engineProblems()) console.warn(`\nIndexing engine missing: ${problem}`);
+
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { config } from '#lib/config';
 import type { Embedder, TextReader, Transcriber } from '#lib/ml/types';
-import { PocketSphinxTranscriber } from '#lib/ml/speech/pocketsphinx';
-import { TesseractReader } from '#lib/ml/ocr/tesseract';
+import { checkPocketSphinx, PocketSphinxTranscriber } from '#lib/ml/speech/pocketsphinx';
+import { checkTesseract, TesseractReader } from '#lib/ml/ocr/tesseract';
 import { createEmbedder } from '#lib/ml/embedders/index';
 
 /**
@@ -31,4 +31,23 @@ export function configuredEngines(): Engines {
     }),
   };
   return engines;
+}
+
+/**
+ * What the configured engines lack on this machine, each as a sentence saying how to fix it, so
+ * `npm start` can say so at boot instead of a job failing later.
+ */
+export async function engineProblems(): Promise<string[]> {
+  const problems: Array<string | undefined> = await Promise.all([
+    config.FRAMESEEK_TRANSCRIBER === 'pocketsphinx' ? checkPocketSphinx() : undefined,
+    config.FRAMESEEK_TEXT_READER === 'tesseract' ? checkTesseract() : undefined,
+  ]);
+  if (config.FRAMESEEK_EMBEDDER === 'clip-onnx') {
+    try {
+      void configuredEngines().embedder.id;
+    } catch (error) {
+      problems.push(error instanceof Error ? error.message : String(error));
+    }
+  }
+  return problems.filter((problem): problem is string => problem !== undefined);
 }
