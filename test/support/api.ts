@@ -128,8 +128,10 @@ export async function finishedJob(api: Client, token: string, jobId: string, tim
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const job = await api.get(`/v1/jobs/${jobId}`, { token });
-    if (['done', 'failed'].includes(String(job.body.data.status))) return job.body.data;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // A server with the default rate limits (a spawned `npm start`) may ask the poller to slow down.
+    const waitMs = job.status === 429 ? Number(job.headers.get('retry-after') ?? 1) * 1000 : 200;
+    if (job.status === 200 && ['done', 'failed'].includes(String(job.body.data.status))) return job.body.data;
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
   }
   throw new Error(`job ${jobId} did not finish within ${timeoutMs} ms`);
 }

@@ -103,8 +103,8 @@ describe('npm start', () => {
     const jobId = String(ticket.body.data.job_id);
     await fetch(String(ticket.body.data.url), { method: 'PUT', body: new Uint8Array(bytes), headers: { 'content-type': 'video/mp4' } });
     let job = await jobOf(api, token, jobId);
-    for (let attempt = 0; attempt < 300 && String(job.status) !== 'processing'; attempt += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let attempt = 0; attempt < 120 && String(job?.status) !== 'processing'; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
       job = await jobOf(api, token, jobId);
     }
 
