@@ -10,16 +10,21 @@ import { build } from 'esbuild';
 import { routes, fallbackRoute } from '#functions/routes';
 import { PROJECT_ROOT } from '#infra/local/runtime';
 import { API_BUNDLE } from '#infra/aws/bundling';
+import { indexingBench, type IndexingMatrix } from './indexing';
 
 /**
  * `npm run bench`: figures for the API through HTTP on the local stack (run as `npm start` runs it,
  * in its own process), a 1 GB multipart upload with that process's memory, and the size of every
- * bundled API function. Prints figures; asserts nothing.
+ * bundled API function, then indexing of a generated ten-minute 720p video (bench/indexing.ts).
+ * `--indexing quick|full|off` picks how many indexing settings run (quick, the default, keeps the
+ * whole run within about ten minutes); `--only api|indexing` runs one part. Prints figures; asserts nothing.
  */
 const { values: options } = parseArgs({
   options: {
     requests: { type: 'string', default: '300' },
     'upload-mb': { type: 'string', default: '1024' },
+    indexing: { type: 'string', default: 'quick' },
+    only: { type: 'string' },
   },
 });
 const requests = Number(options.requests);
@@ -204,5 +209,13 @@ async function bundleSizes(): Promise<void> {
   console.log(`  largest: ${(largest / 1024).toFixed(1)} KB (${(largest / API_BUNDLE.maxBytes).toFixed(2)}× of cap)`);
 }
 
-await apiBench();
-await bundleSizes();
+if (options.only !== 'indexing') {
+  await apiBench();
+  await bundleSizes();
+}
+if (options.only !== 'api' && options.indexing !== 'off') await indexingBench(indexingMatrix(options.indexing));
+
+function indexingMatrix(value: string): IndexingMatrix {
+  if (value === 'quick' || value === 'full') return value;
+  throw new Error(`--indexing must be quick, full or off, not ${value}`);
+}
