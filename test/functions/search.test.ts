@@ -1,0 +1,461 @@
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+
+vi.hoisted(() => {
+  process.env.FRAMESEEK_SINGLE_PUT_MAX_BYTES = String(50 * 1024 * 1024);
+  // Far more searches than the Free plan's 30 a day; the quota itself is still counted (searches_today).
+  const overrides = JSON.parse(process.env.FRAMESEEK_PLAN_OVERRIDES ?? '{}') as Record<string, unknown>;
+  process.env.FRAMESEEK_PLAN_OVERRIDES = JSON.stringify({ ...overrides, plans: { free: { daily_search_quota: 100_000 } } });
+});
+
+import { errorOf, finishedJob, list, signUp, useTestApi, type ApiResponse, type Json } from '#test/support/api';
+import { benchScenes, makeTalkingVideo, talkingClip, type MediaManifest } from '#test/support/talking-media';
+import { armFault, disarmFault } from '#lib/faults';
+
+const run = promisify(execFile);
+const api = useTestApi();
+
+interface Account {
+  token: string;
+  accountId: string;
+}
+
+/** Uploads a generated video into a collection through a presigned PUT; resolves when its indexing job is done. */
+async function indexed(token: string, collectionId: string, manifest: MediaManifest): Promise<string> {
+  const bytes = await readFile(manifest.path);
+  const ticket = await api.post('/v1/uploads', {
+    token,
+    body: { collection_id: collectionId, filename: 'talk.mp4', size_bytes: bytes.length, content_type: 'video/mp4' },
+  });
+  expect(ticket.status).toBe(201);
+  const stored = await fetch(String(ticket.body.data.url), { method: 'PUT', body: new Uint8Array(bytes), headers: { 'content-type': 'video/mp4' } });
+  expect(stored.status).toBe(200);
+  const job = await finishedJob(api, token, String(ticket.body.data.job_id), 200_000);
+  expect(job).toMatchObject({ status: 'done' });
+  return String(ticket.body.data.video_id);
+}
+
+async function collection(token: string, name: string): Promise<string> {
+  const created = await api.post('/v1/collections', { token, body: { name } });
+  return String(created.body.data.id);
+}
+
+function search(token: string, body: Record<string, unknown>): Promise<ApiResponse> {
+  return api.post('/v1/search', { token, body });
+}
+
+function searchForm(token: string, fields: Record<string, string | string[]>, image?: { bytes: Buffer; type: string; name: string }): Promise<ApiResponse> {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) for (const item of [value].flat()) form.append(name, item);
+  if (image) form.append('image', new Blob([new Uint8Array(image.bytes)], { type: image.type }), image.name);
+  return api.post('/v1/search', { token, form });
+}
+
+function videosOf(response: ApiResponse): Json[] {
+  return list(response.body.data);
+}
+
+function segmentsOf(video: Json | undefined): Json[] {
+  return list(video?.segments);
+}
+
+function mid(span: { start: number; end: number } | undefined): number {
+  if (!span) throw new Error('no such span in the manifest');
+  return (span.start + span.end) / 2;
+}
+
+/** A frame of the video at `secs`, cut to its central 80 %, resized and re-encoded: a picture "like" that moment. */
+async function croppedFrame(path: string, secs: number, format: 'jpeg' | 'webp'): Promise<Buffer> {
+  const { stdout } = await run('ffmpeg', ['-v', 'error', '-ss', String(secs), '-i', path, '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', '-'], {
+    encoding: 'buffer',
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const frame = sharp(stdout);
+  const { width = 0, height = 0 } = await frame.metadata();
+  const cropped = frame.extract({
+    left: Math.round(width * 0.1),
+    top: Math.round(height * 0.1),
+    width: Math.round(width * 0.8),
+    height: Math.round(height * 0.8),
+  });
+  const resized = cropped.resize(224, 168);
+  return format === 'jpeg' ? resized.jpeg({ quality: 70 }).toBuffer() : resized.webp({ quality: 70 }).toBuffer();
+}
+
+async function searchesToday(token: string): Promise<number> {
+  return Number((await api.get('/v1/account', { token })).body.data.usage.searches_today);
+}
+
+describe('POST /v1/search over indexed videos', () => {
+  let clip: MediaManifest;
+  let other: MediaManifest;
+  let owner: Account;
+  let stranger: Account;
+  let firstCollection: string;
+  let secondCollection: string;
+  let clipVideo: string;
+  let otherVideo: string;
+  let strangerVideo: string;
+
+  beforeAll(async () => {
+    // Two accounts; the stranger indexes the very same clip, so any leak across accounts would show.
+    [clip, other, owner, stranger] = await Promise.all([
+      talkingClip(),
+      makeTalkingVideo('search-second', { scenes: benchScenes.slice(6, 9), container: 'mp4', minSceneSecs: 5 }),
+      signUp(api),
+      signUp(api),
+    ]);
+    [firstCollection, secondCollection] = await Promise.all([collection(owner.token, 'first'), collection(owner.token, 'second')]);
+    const strangerCollection = await collection(stranger.token, 'theirs');
+    [clipVideo, otherVideo, strangerVideo] = await Promise.all([
+      indexed(owner.token, firstCollection, clip),
+      indexed(owner.token, secondCollection, other),
+      indexed(stranger.token, strangerCollection, clip),
+    ]);
+  }, 240_000);
+
+  describe('finding moments', () => {
+    it('finds a spoken sentence in its video at rank 1, as a transcript segment at its time (±3 s)', async () => {
+      const sentence = clip.speech[4];
+
+      const response = await search(owner.token, { query: sentence?.text });
+      const [best] = videosOf(response);
+      const [top] = segmentsOf(best);
+
+      expect(response.status).toBe(200);
+      expect(best).toMatchObject({ video_id: clipVideo, filename: 'talk.mp4', collection_id: firstCollection });
+      expect(top).toMatchObject({ type: 'transcript', rank: 1, hidden: false, text_content: expect.stringContaining('stories') });
+      expect(Math.abs(Number(top?.timestamp_start) - (sentence?.start ?? 0))).toBeLessThanOrEqual(3);
+      expect(Number(top?.score)).toBeGreaterThan(0.5);
+      expect(Number(top?.score)).toBeLessThan(1);
+      expect(Number(best?.score)).toBe(Math.max(...segmentsOf(best).map((segment) => Number(segment.score))));
+      expect(String(top?.video_url)).toMatch(new RegExp(`#t=${Number(top?.timestamp_start)}$`));
+      expect(response.body.meta).toMatchObject({ total: expect.any(Number), page: 1, per_page: 10, search_id: expect.stringMatching(/^srch_/) });
+    });
+
+    it('finds an on-screen caption at rank 1, as an ocr segment at its time (±3 s)', async () => {
+      const caption = clip.captions[3];
+
+      const response = await search(owner.token, { query: caption?.text.toLowerCase() });
+      const [best] = videosOf(response);
+      const [top] = segmentsOf(best);
+
+      expect(best).toMatchObject({ video_id: clipVideo });
+      expect(top).toMatchObject({ type: 'ocr', rank: 1, text_content: expect.stringMatching(/PURPLE CANDLE SHOP/i) });
+      expect(Math.abs(Number(top?.timestamp_start) - (caption?.start ?? 0))).toBeLessThanOrEqual(3);
+    });
+
+    it.each(['jpeg', 'webp'] as const)('finds the moment of a %s cut from a frame at rank 1 (±3 s)', async (format) => {
+      const scene = clip.scenes[3];
+      const image = await croppedFrame(clip.path, mid(scene), format);
+
+      const response = await searchForm(owner.token, { thumbnails: 'none' }, { bytes: image, type: `image/${format}`, name: `moment.${format}` });
+      const [best] = videosOf(response);
+      const [top] = segmentsOf(best);
+
+      expect(response.status).toBe(200);
+      expect(best).toMatchObject({ video_id: clipVideo });
+      expect(top).toMatchObject({ type: 'frame', rank: 1 });
+      expect(Math.abs(Number(top?.timestamp_start) - mid(scene))).toBeLessThanOrEqual(3);
+      expect(Number(top?.score)).toBeGreaterThanOrEqual(0.5);
+    });
+
+    it('skips the video mode for a text query with a picture-only embedder, and says so in meta.warnings', async () => {
+      const response = await search(owner.token, { query: 'piano', modes: ['video'] });
+      const textOnly = await search(owner.token, { query: 'piano', modes: ['transcript', 'ocr'] });
+
+      expect(response.status).toBe(200);
+      expect(response.body.meta.total).toBe(0);
+      expect(textOnly.body.meta.warnings).toEqual([]);
+      expect(response.body.data).toEqual([]);
+      expect(list(response.body.meta.warnings).length).toBe(1);
+      expect(String(response.body.meta.warnings[0])).toMatch(/video mode was skipped/);
+    });
+
+    it.each([
+      ['a misspelled word', 'grandmuther'],
+      ['two misspelled words', 'grandmothr storys'],
+      ['a partial word', 'grandmoth'],
+      ['part of the sentence', 'stories by the fire'],
+    ])('still finds the moment from %s (%s)', async (_what, query) => {
+      const sentence = clip.speech[4];
+
+      const response = await search(owner.token, { query, modes: ['transcript'] });
+      const [best] = videosOf(response);
+      const [top] = segmentsOf(best);
+
+      expect(best).toMatchObject({ video_id: clipVideo });
+      expect(top).toMatchObject({ type: 'transcript', rank: 1 });
+      expect(Math.abs(Number(top?.timestamp_start) - (sentence?.start ?? 0))).toBeLessThanOrEqual(3);
+    });
+  });
+
+  describe('scope', () => {
+    // One word from a sentence of each of the owner's videos.
+    const BOTH = 'piano apple';
+
+    it('searches the whole account by default, and one collection or one video when asked', async () => {
+      const everywhere = await search(owner.token, { query: BOTH });
+      const inSecond = await search(owner.token, { query: BOTH, collection_id: secondCollection });
+      const inClip = await search(owner.token, { query: BOTH, video_id: clipVideo });
+
+      expect(new Set(videosOf(everywhere).map((video) => video.video_id))).toEqual(new Set([clipVideo, otherVideo]));
+      expect(everywhere.body.meta.total).toBe(2);
+      expect(videosOf(inSecond).map((video) => [video.video_id, video.collection_id])).toEqual([[otherVideo, secondCollection]]);
+      expect(videosOf(inClip).map((video) => video.video_id)).toEqual([clipVideo]);
+      expect(inClip.body.meta.total).toBe(1);
+    });
+
+    it('answers COLLECTION_NOT_FOUND for an unknown collection and VIDEO_NOT_FOUND for another account’s video, at no cost', async () => {
+      const before = await searchesToday(owner.token);
+
+      const unknown = await search(owner.token, { query: 'piano', collection_id: 'col_doesnotexist' });
+      const theirs = await search(owner.token, { query: 'piano', video_id: strangerVideo });
+      const outside = await search(owner.token, { query: 'piano', collection_id: secondCollection, video_id: clipVideo });
+
+      expect(unknown.status).toBe(404);
+      expect(errorOf(unknown)).toMatchObject({ code: 'COLLECTION_NOT_FOUND' });
+      expect(theirs.status).toBe(404);
+      expect(errorOf(theirs)).toMatchObject({ code: 'VIDEO_NOT_FOUND' });
+      expect(errorOf(outside)).toMatchObject({ code: 'VIDEO_NOT_FOUND' });
+      expect(await searchesToday(owner.token)).toBe(before);
+    });
+
+    it('never shows another account’s videos, even with the same content', async () => {
+      const mine = await search(owner.token, { query: clip.speech[0]?.text, modes: ['transcript', 'ocr'] });
+      const theirs = await search(stranger.token, { query: clip.speech[0]?.text });
+      const theirPicture = await searchForm(
+        stranger.token,
+        {},
+        { bytes: await croppedFrame(clip.path, mid(clip.scenes[3]), 'jpeg'), type: 'image/jpeg', name: 'a.jpg' },
+      );
+
+      expect(videosOf(mine)[0]?.video_id).toBe(clipVideo);
+      expect(videosOf(mine).map((video) => video.video_id)).not.toContain(strangerVideo);
+      expect(videosOf(theirs).map((video) => video.video_id)).toEqual([strangerVideo]);
+      expect(videosOf(theirPicture).map((video) => video.video_id)).toEqual([strangerVideo]);
+    });
+
+    it('pages through videos: per_page 1 gives different videos on pages 1 and 2, with the same total', async () => {
+      const first = await search(owner.token, { query: BOTH, per_page: 1, page: 1 });
+      const second = await search(owner.token, { query: BOTH, per_page: 1, page: 2 });
+      const third = await search(owner.token, { query: BOTH, per_page: 1, page: 3 });
+
+      expect(videosOf(first)).toHaveLength(1);
+      expect(videosOf(second)).toHaveLength(1);
+      expect(videosOf(first)[0]?.video_id).not.toBe(videosOf(second)[0]?.video_id);
+      expect([first.body.meta.total, second.body.meta.total, third.body.meta.total]).toEqual([2, 2, 2]);
+      expect(second.body.meta).toMatchObject({ page: 2, per_page: 1 });
+      expect(third.body.data).toEqual([]);
+      // Ranks count across the whole result, so page 2 goes on where page 1 stopped.
+      expect(Number(segmentsOf(videosOf(second)[0])[0]?.rank)).toBe(segmentsOf(videosOf(first)[0]).length + 1);
+    });
+  });
+
+  describe('feedback', () => {
+    it('hides a down-voted segment, shows it flagged with include_hidden, and shows it again once withdrawn', async () => {
+      const query = { query: 'hungry bear searched the forest', video_id: clipVideo, modes: ['transcript'] };
+      const before = segmentsOf(videosOf(await search(owner.token, query))[0]);
+      const target = before[0];
+      const start = Number(target?.timestamp_start);
+
+      const voted = await api.post('/v1/search/feedback', {
+        token: owner.token,
+        body: { video_id: clipVideo, timestamp_start: start, signal: 'down', query: query.query },
+      });
+      const hidden = await search(owner.token, query);
+      const flagged = await search(owner.token, { ...query, include_hidden: true });
+      const withdrawn = await api.delete(`/v1/search/feedback?video_id=${clipVideo}&timestamp_start=${start}`, { token: owner.token });
+      const back = await search(owner.token, query);
+
+      expect(voted.status).toBe(200);
+      expect(voted.body.data).toEqual({ video_id: clipVideo, timestamp_start: start, signal: 'down', hidden: true });
+      expect(
+        videosOf(hidden)
+          .flatMap(segmentsOf)
+          .some((segment) => Number(segment.timestamp_start) === start),
+      ).toBe(false);
+      expect(
+        videosOf(flagged)
+          .flatMap(segmentsOf)
+          .find((segment) => Number(segment.timestamp_start) === start),
+      ).toMatchObject({ hidden: true });
+      expect(withdrawn.status).toBe(204);
+      expect(segmentsOf(videosOf(back)[0]).find((segment) => Number(segment.timestamp_start) === start)).toMatchObject({ hidden: false });
+    });
+
+    it('refuses feedback on another account’s video and unknown fields', async () => {
+      const theirs = await api.post('/v1/search/feedback', { token: owner.token, body: { video_id: strangerVideo, timestamp_start: 0, signal: 'down' } });
+      const extra = await api.post('/v1/search/feedback', { token: owner.token, body: { video_id: clipVideo, timestamp_start: 0, signal: 'down', why: 'x' } });
+      const withdrawTheirs = await api.delete(`/v1/search/feedback?video_id=${strangerVideo}&timestamp_start=0`, { token: owner.token });
+
+      expect(errorOf(theirs)).toMatchObject({ code: 'VIDEO_NOT_FOUND' });
+      expect(errorOf(extra)).toMatchObject({ code: 'VALIDATION_ERROR' });
+      expect(errorOf(withdrawTheirs)).toMatchObject({ code: 'VIDEO_NOT_FOUND' });
+    });
+  });
+
+  describe('thumbnails', () => {
+    const query = { query: 'purple candle shop' };
+
+    it('gives a fetchable JPEG url by default', async () => {
+      const response = await search(owner.token, { ...query, video_id: clipVideo });
+      const [top] = segmentsOf(videosOf(response)[0]);
+
+      const thumbnail = await fetch(String(top?.thumbnail_url));
+      const bytes = Buffer.from(await thumbnail.arrayBuffer());
+
+      expect(thumbnail.status).toBe(200);
+      expect(thumbnail.headers.get('content-type')).toBe('image/jpeg');
+      expect([...bytes.subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
+      expect(top).not.toHaveProperty('thumbnail_base64');
+    });
+
+    it('inlines the JPEG with thumbnails=base64 and leaves it out with none', async () => {
+      const inline = await search(owner.token, { ...query, video_id: clipVideo, thumbnails: 'base64' });
+      const none = await search(owner.token, { ...query, video_id: clipVideo, thumbnails: 'none' });
+      const [inlined] = segmentsOf(videosOf(inline)[0]);
+      const [bare] = segmentsOf(videosOf(none)[0]);
+
+      expect([...Buffer.from(String(inlined?.thumbnail_base64), 'base64').subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
+      expect(inlined).not.toHaveProperty('thumbnail_url');
+      expect(bare).not.toHaveProperty('thumbnail_url');
+      expect(bare).not.toHaveProperty('thumbnail_base64');
+      expect(bare).toMatchObject({ type: 'ocr', video_url: expect.any(String) });
+    });
+  });
+
+  describe('refusals', () => {
+    it.each([
+      ['nothing to search with', { thumbnails: 'url' }, 'query'],
+      ['an empty query', { query: '  ' }, 'query'],
+      ['per_page 51', { query: 'piano', per_page: 51 }, 'per_page'],
+      ['per_page 0', { query: 'piano', per_page: 0 }, 'per_page'],
+      ['per_page 11 with base64 thumbnails', { query: 'piano', per_page: 11, thumbnails: 'base64' }, 'per_page'],
+      ['max_segments 21', { query: 'piano', max_segments: 21 }, 'max_segments'],
+      ['an unknown field', { query: 'piano', limit: 5 }, ''],
+      ['an unknown mode', { query: 'piano', modes: ['audio'] }, 'modes'],
+      ['modes that are not strings', { query: 'piano', modes: 3 }, 'modes'],
+      ['an unknown thumbnails value', { query: 'piano', thumbnails: 'png' }, 'thumbnails'],
+      ['a query over 1000 characters', { query: 'a'.repeat(1001) }, 'query'],
+      ['an image_url that is not http(s)', { image_url: 'ftp://example.com/a.jpg' }, 'image_url'],
+    ])('answers 422 VALIDATION_ERROR for %s, at no cost', async (_what, body, path) => {
+      const before = await searchesToday(owner.token);
+
+      const response = await search(owner.token, body);
+
+      expect(response.status).toBe(422);
+      expect(errorOf(response)).toMatchObject({ code: 'VALIDATION_ERROR', request_id: response.headers.get('x-request-id') });
+      if (path) expect(list(errorOf(response).fields).some((field) => String(field.path).split('.')[0] === path)).toBe(true);
+      expect(await searchesToday(owner.token)).toBe(before);
+    });
+
+    it('answers 422 for an image together with an image_url, and for bad modes in a form', async () => {
+      const jpeg = await sharp({ create: { width: 100, height: 100, channels: 3, background: '#336699' } })
+        .jpeg()
+        .toBuffer();
+
+      const both = await searchForm(owner.token, { image_url: 'https://example.com/a.jpg' }, { bytes: jpeg, type: 'image/jpeg', name: 'a.jpg' });
+      const badModes = await searchForm(owner.token, { query: 'piano', modes: ['video', 'smell'] });
+
+      expect(both.status).toBe(422);
+      expect(list(errorOf(both).fields).map((field) => field.path)).toEqual(['image_url']);
+      expect(badModes.status).toBe(422);
+      expect(errorOf(badModes)).toMatchObject({ code: 'VALIDATION_ERROR' });
+    });
+
+    it('answers 413 UPLOAD_TOO_LARGE for an image over 4 MB', async () => {
+      // Over our 4 MB but under the platform's 6 MB body limit, so that our own check answers.
+      const big = await sharp({ create: { width: 1250, height: 1250, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 60 } } })
+        .png({ compressionLevel: 0 })
+        .toBuffer();
+      expect(big.length).toBeGreaterThan(4 * 1024 * 1024);
+      expect(big.length).toBeLessThan(5.5 * 1024 * 1024);
+
+      const response = await searchForm(owner.token, {}, { bytes: big, type: 'image/png', name: 'big.png' });
+
+      expect(response.status).toBe(413);
+      expect(errorOf(response)).toMatchObject({ code: 'UPLOAD_TOO_LARGE', message: expect.stringContaining('search image') });
+    });
+
+    it.each([
+      ['a GIF', Buffer.concat([Buffer.from('GIF89a'), Buffer.alloc(200)]), 'image/gif', 'a.gif'],
+      ['a text file', Buffer.from('not a picture at all\n'.repeat(20)), 'text/plain', 'a.txt'],
+      ['a text file calling itself a JPEG', Buffer.from('not a picture at all\n'.repeat(20)), 'image/jpeg', 'a.jpg'],
+      ['a truncated JPEG', Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46, 0x49, 0x46, 0, 1]), 'image/jpeg', 'broken.jpg'],
+    ])('answers 415 UNSUPPORTED_FORMAT for %s', async (_what, bytes, type, name) => {
+      const response = await searchForm(owner.token, {}, { bytes, type, name });
+
+      expect(response.status).toBe(415);
+      expect(errorOf(response)).toMatchObject({ code: 'UNSUPPORTED_FORMAT' });
+    });
+
+    it('answers 422 for a 32×32 picture and for an image_url to a loopback address', async () => {
+      const tiny = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#ff0000' } })
+        .png()
+        .toBuffer();
+
+      const small = await searchForm(owner.token, {}, { bytes: tiny, type: 'image/png', name: 'tiny.png' });
+      const loopback = await search(owner.token, { image_url: `${api.runtime().url}/v1/health` });
+      const loopbackByIp = await search(owner.token, { image_url: 'http://127.0.0.1:9/a.jpg' });
+
+      expect(small.status).toBe(422);
+      expect(list(errorOf(small).fields).map((field) => field.path)).toEqual(['image']);
+      for (const response of [loopback, loopbackByIp]) {
+        expect(response.status).toBe(422);
+        expect(list(errorOf(response).fields).map((field) => field.path)).toEqual(['image_url']);
+      }
+    });
+
+    it('answers 503 SEARCH_UNAVAILABLE with Retry-After when the index cannot answer, and gives the search unit back', async () => {
+      const before = await searchesToday(owner.token);
+      armFault('search_index_unavailable');
+
+      const response = await search(owner.token, { query: 'piano' }).finally(() => disarmFault('search_index_unavailable'));
+      const after = await searchesToday(owner.token);
+      const recovered = await search(owner.token, { query: 'piano' });
+
+      expect(response.status).toBe(503);
+      expect(errorOf(response)).toMatchObject({ code: 'SEARCH_UNAVAILABLE', retry_after: expect.any(Number) });
+      expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(response.text).not.toMatch(/arn:|Exception|fault switch/);
+      expect(after).toBe(before);
+      expect(recovered.status).toBe(200);
+      expect(await searchesToday(owner.token)).toBe(before + 1);
+    });
+  });
+
+  describe('POST /v1/search/suggest', () => {
+    it('completes a prefix from what is said, what is shown, and the account’s past queries', async () => {
+      await search(owner.token, { query: 'Hungry bear' });
+
+      const spoken = await api.post('/v1/search/suggest', { token: owner.token, body: { prefix: 'grandm' } });
+      const shown = await api.post('/v1/search/suggest', { token: owner.token, body: { prefix: 'silver mo' } });
+      const history = await api.post('/v1/search/suggest', { token: owner.token, body: { prefix: 'hungry b' } });
+      const theirs = await api.post('/v1/search/suggest', { token: stranger.token, body: { prefix: 'hungry b' } });
+
+      expect(spoken.status).toBe(200);
+      expect(list(spoken.body.data)).toContainEqual({ text: 'grandmother tells us stories by', source: 'transcript' });
+      expect(list(shown.body.data)).toContainEqual({ text: expect.stringMatching(/^silver moon castle/), source: 'ocr' });
+      expect(list(history.body.data)).toContainEqual({ text: 'Hungry bear', source: 'history' });
+      expect(list(history.body.data)).toContainEqual({ text: expect.stringMatching(/^hungry bear searched/), source: 'transcript' });
+      expect(list(theirs.body.data).some((item) => String(item.source) === 'history')).toBe(false);
+    });
+
+    it('narrows to a collection, refuses an unknown one, and costs no search', async () => {
+      const before = await searchesToday(owner.token);
+
+      const inSecond = await api.post('/v1/search/suggest', { token: owner.token, body: { prefix: 'grandm', collection_id: secondCollection } });
+      const unknown = await api.post('/v1/search/suggest', { token: owner.token, body: { prefix: 'grandm', collection_id: 'col_nope' } });
+      const blank = await api.post('/v1/search/suggest', { token: owner.token, body: { prefix: ' ' } });
+
+      expect(list(inSecond.body.data).filter((item) => String(item.source) !== 'history')).toEqual([]);
+      expect(errorOf(unknown)).toMatchObject({ code: 'COLLECTION_NOT_FOUND' });
+      expect(errorOf(blank)).toMatchObject({ code: 'VALIDATION_ERROR' });
+      expect(await searchesToday(owner.token)).toBe(before);
+    });
+  });
+});
