@@ -1,0 +1,509 @@
+import { availableParallelism } from 'node:os';
+import { connect, Index, makeArrowTable, type Connection, type FullTextQuery, type Table } from '@lancedb/lancedb';
+import type { Schema } from 'apache-arrow';
+import { isFaultArmed } from '#lib/faults';
+import { logWarn } from '#lib/log';
+import { containsEvery, gramIndex, gramQuery, gramTerms, queryTerms, spellingIndex, wordIndex, wordQuery } from '#lib/search/lance-text-query';
+import {
+  FRAME_COLUMNS,
+  FRAMES_TABLE_PREFIX,
+  TEXT_COLUMNS,
+  TEXT_TABLE,
+  frameRecord,
+  framesSchema,
+  framesTableName,
+  rowFromFrame,
+  rowFromText,
+  scopeFilter,
+  scoreAt,
+  sqlList,
+  textRecord,
+  textSchema,
+  videoFilter,
+} from '#lib/search/lance-tables';
+import { IndexUnavailable, type Scope, type SearchIndex, type SegmentHit, type SegmentRow, type SegmentType } from '#lib/search/types';
+
+/**
+ * Lance sizes its CPU pool at (cores − 2), at least 1: on hosts with ≤ 3 cores (these machines,
+ * a 1–2 vCPU Lambda) a single thread, on which full-text index builds and writes can deadlock
+ * (lance-format/lance#7423; measured here: `add` and `createIndex` hung forever at 0 % CPU, every
+ * thread parked). More threads than cores avoids it; read when Lance first runs, so set here.
+ */
+process.env.LANCE_CPU_THREADS ??= String(Math.max(8, availableParallelism()));
+
+/**
+ * The SearchIndex on LanceDB (embedded): a local directory, or an S3 prefix in AWS.
+ *
+ * S3: `open('s3://bucket/prefix', { storageOptions })` passes the options to LanceDB's object
+ * store, e.g. `{ aws_region: 'us-east-1' }` with credentials from the Lambda role (the default
+ * AWS chain), or for an S3-compatible server `{ aws_endpoint: 'http://127.0.0.1:4569',
+ * aws_access_key_id, aws_secret_access_key, aws_region, allow_http: 'true' }`. Commits on S3
+ * rely on conditional PUT (If-None-Match), which real S3 has; s3rver ignores it, so against the
+ * stand-in only one writer at a time is safe. Table names come from LanceDB's directory
+ * manifest (`manifestEnabled`), not from a delimiter LIST, which s3rver answers wrongly.
+ *
+ * Writes: `replaceVideo` swaps a video's rows with one merge-insert commit per table; readers
+ * see the old rows or the new ones. Writes to one table are serialised within the process;
+ * across processes LanceDB retries conflicting commits.
+ *
+ * Reads: every filter carries the account; vector search uses cosine distance with the filter
+ * applied before the k-NN (prefilter), so a small account still gets `limit` hits.
+ */
+export interface VectorIndexSettings {
+  /** IVF_HNSW_SQ (graph per partition, 8-bit scalar quantisation) or IVF_PQ (product quantisation). */
+  kind: 'ivf_hnsw_sq' | 'ivf_pq';
+  /** Below this many rows a flat search is exact and fast enough: no vector index. */
+  minRows: number;
+  /** A vector index is trained again once the table has grown this many times past its training. */
+  retrainGrowth: number;
+  /** IVF partitions searched per query (more: better recall, slower). */
+  nprobes: number;
+  /** Candidates re-ranked with the exact vectors: `limit × refineFactor`; also makes `_distance` exact. */
+  refineFactor: number;
+  /** HNSW search breadth (IVF_HNSW_SQ only). */
+  ef: number;
+}
+
+export interface LanceSearchIndexOptions {
+  /** LanceDB object-store options (S3 endpoint, region, credentials…); see the class comment. */
+  storageOptions?: Record<string, string>;
+  /** Reads slower than this answer IndexUnavailable. Default 2000 ms. */
+  timeoutMs?: number;
+  /**
+   * How stale a reader's view of a table may be, in seconds, before it checks storage for newer
+   * commits (by other processes). 0 (default) checks on every read.
+   */
+  readConsistencySeconds?: number;
+  /** Versions younger than this survive `optimize()` (readers may still be on them). Default 1 h. */
+  keepVersionsMs?: number;
+  /**
+   * Optimise the text table after each replaceVideo (default true), so that typo matching sees
+   * the new rows at once; costs a rewrite of the text table per write (see the bench). When
+   * false, new rows are found by exact words and partial words until the next `optimize()`.
+   */
+  optimizeTextAfterWrite?: boolean;
+  vectorIndex?: Partial<VectorIndexSettings>;
+}
+
+export const DEFAULT_VECTOR_INDEX: VectorIndexSettings = {
+  kind: 'ivf_hnsw_sq',
+  minRows: 10_000,
+  retrainGrowth: 4,
+  nprobes: 20,
+  refineFactor: 2,
+  ef: 64,
+};
+
+const DEFAULT_TIMEOUT_MS = 2_000;
+const DEFAULT_KEEP_VERSIONS_MS = 60 * 60 * 1000;
+const VECTOR_INDEX_PREFIX = 'vector_idx_';
+
+/** What `optimize()` did to one table. */
+export interface TableMaintenance {
+  table: string;
+  rows: number;
+  fragmentsBefore: number;
+  fragmentsAfter: number;
+  vectorIndex: 'none' | 'created' | 'retrained' | 'kept';
+  millis: number;
+}
+
+/** One connection per (uri, options) in a process, with its open tables and per-table write queues. */
+interface Store {
+  connection: Connection;
+  tables: Map<string, Promise<Table>>;
+  prepared: Set<string>;
+  writes: Map<string, Promise<unknown>>;
+}
+
+const stores = new Map<string, Promise<Store>>();
+
+function storeFor(uri: string, options: LanceSearchIndexOptions): Promise<Store> {
+  const storageOptions = Object.entries(options.storageOptions ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  const key = JSON.stringify([uri, storageOptions, options.readConsistencySeconds ?? 0]);
+  const existing = stores.get(key);
+  if (existing !== undefined) return existing;
+  const opening = connect(uri, {
+    storageOptions: Object.fromEntries(storageOptions),
+    readConsistencyInterval: options.readConsistencySeconds ?? 0,
+    manifestEnabled: true,
+  }).then((connection): Store => ({ connection, tables: new Map(), prepared: new Set(), writes: new Map() }));
+  // A failed connect is not remembered: the next call tries again.
+  opening.catch(() => stores.delete(key));
+  stores.set(key, opening);
+  return opening;
+}
+
+function isTableMissing(error: unknown): boolean {
+  return error instanceof Error && /was not found|table not found/i.test(error.message);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? (error.message.split('\n')[0]?.slice(0, 500) ?? error.name) : String(error);
+}
+
+type FrameRow = SegmentRow & { vector: Float32Array };
+
+interface SplitRows {
+  text: SegmentRow[];
+  /** Frame rows by the table of their embedder and dimension. */
+  frames: Map<string, { dimension: number; rows: FrameRow[] }>;
+}
+
+function splitRows(accountId: string, videoId: string, rows: readonly SegmentRow[]): SplitRows {
+  // The last row with an id wins, as if the rows had been written one after another.
+  const byId = new Map<string, SegmentRow>();
+  for (const row of rows) {
+    if (row.account_id !== accountId || row.video_id !== videoId) {
+      throw new Error(`replaceVideo(${accountId}, ${videoId}) was given row ${row.id} of ${row.account_id}/${row.video_id}`);
+    }
+    byId.set(row.id, row);
+  }
+  const split: SplitRows = { text: [], frames: new Map() };
+  for (const row of byId.values()) {
+    if (row.type !== 'frame') {
+      split.text.push(row);
+      continue;
+    }
+    const vector = row.vector;
+    if (vector === null || vector.length === 0 || row.embedder === '') throw new Error(`frame row ${row.id} has no vector or no embedder`);
+    const table = framesTableName(row.embedder, vector.length);
+    const group = split.frames.get(table) ?? { dimension: vector.length, rows: [] };
+    group.rows.push({ ...row, vector });
+    split.frames.set(table, group);
+  }
+  return split;
+}
+
+export class LanceSearchIndex implements SearchIndex {
+  private readonly timeoutMs: number;
+  private readonly keepVersionsMs: number;
+  private readonly vector: VectorIndexSettings;
+
+  private constructor(
+    private readonly uri: string,
+    private readonly options: LanceSearchIndexOptions,
+  ) {
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.keepVersionsMs = options.keepVersionsMs ?? DEFAULT_KEEP_VERSIONS_MS;
+    this.vector = { ...DEFAULT_VECTOR_INDEX, ...options.vectorIndex };
+  }
+
+  /** Connects lazily, on first use; opens of the same uri and options share one connection. */
+  static open(uri: string, options: LanceSearchIndexOptions = {}): LanceSearchIndex {
+    return new LanceSearchIndex(uri, options);
+  }
+
+  // ---- writes ----
+
+  async replaceVideo(accountId: string, videoId: string, rows: readonly SegmentRow[]): Promise<void> {
+    const split = splitRows(accountId, videoId, rows);
+    const filter = videoFilter(accountId, videoId);
+    await this.writing(async (store) => {
+      for (const [name, group] of split.frames) {
+        await this.swapRows(store, name, framesSchema(group.dimension), group.rows.map(frameRecord), filter);
+      }
+      // Frames indexed before with another embedder (a reindex) leave their old table.
+      for (const name of await this.framesTables(store)) {
+        if (!split.frames.has(name)) await this.deleteRows(store, name, filter);
+      }
+      if (split.text.length > 0) await this.swapRows(store, TEXT_TABLE, textSchema, split.text.map(textRecord), filter);
+      else await this.deleteRows(store, TEXT_TABLE, filter);
+    });
+  }
+
+  async deleteVideo(accountId: string, videoId: string): Promise<void> {
+    await this.deleteEverywhere(videoFilter(accountId, videoId));
+  }
+
+  async deleteAccount(accountId: string): Promise<void> {
+    await this.deleteEverywhere(scopeFilter({ accountId }));
+  }
+
+  /**
+   * Maintenance, for a scheduled job: compacts small fragments, brings every index up to date
+   * with the rows written since, creates (or retrains) the vector index of frames tables that
+   * have grown past `vectorIndex.minRows`, and removes versions older than `keepVersionsMs`.
+   */
+  async optimize(): Promise<TableMaintenance[]> {
+    return this.writing(async (store) => {
+      const reports: TableMaintenance[] = [];
+      for (const name of [TEXT_TABLE, ...(await this.framesTables(store))]) {
+        const report = await this.serialised(store, name, () => this.optimizeTable(store, name));
+        if (report !== undefined) reports.push(report);
+      }
+      return reports;
+    });
+  }
+
+  // ---- reads ----
+
+  async nearestFrames(scope: Scope, embedder: string, vector: Float32Array, limit: number): Promise<SegmentHit[]> {
+    return this.reading('nearestFrames', async (store) => {
+      if (limit <= 0 || vector.length === 0) return [];
+      const table = await this.existingTable(store, framesTableName(embedder, vector.length));
+      if (table === undefined) return [];
+      const records = await table
+        .vectorSearch(vector)
+        .distanceType('cosine')
+        .where(scopeFilter(scope))
+        .nprobes(this.vector.nprobes)
+        .refineFactor(this.vector.refineFactor)
+        .ef(Math.max(this.vector.ef, limit))
+        .select([...FRAME_COLUMNS, '_distance'])
+        .limit(limit)
+        .toArray({ timeoutMs: this.timeoutMs });
+      return records.map((record: Record<string, unknown>) => ({
+        row: rowFromFrame(record),
+        raw_score: Math.max(-1, Math.min(1, 1 - scoreAt(record, '_distance'))),
+      }));
+    });
+  }
+
+  async matchText(scope: Scope, types: readonly Exclude<SegmentType, 'frame'>[], query: string, limit: number): Promise<SegmentHit[]> {
+    return this.reading('matchText', async (store) => {
+      const terms = queryTerms(query);
+      if (limit <= 0 || types.length === 0 || terms.length === 0) return [];
+      const table = await this.existingTable(store, TEXT_TABLE);
+      if (table === undefined) return [];
+      const filter = `${scopeFilter(scope)} AND type IN ${sqlList(types)}`;
+      const words = await this.fullText(table, wordQuery(terms, { stemmed: 'text', unstemmed: 'words' }), filter, limit);
+      const partial = gramTerms(terms);
+      if (words.length > 0 || partial.length === 0) return words;
+      const grams = await this.fullText(table, gramQuery(partial, 'grams'), filter, limit * 2);
+      return grams.filter((hit) => containsEvery(hit.row.text, partial)).slice(0, limit);
+    });
+  }
+
+  async videoSegments(accountId: string, videoId: string, types: readonly SegmentType[]): Promise<Omit<SegmentRow, 'vector'>[]> {
+    return this.reading('videoSegments', async (store) => {
+      const filter = videoFilter(accountId, videoId);
+      const rows: Omit<SegmentRow, 'vector'>[] = [];
+      const textTypes = types.filter((type) => type !== 'frame');
+      const text = textTypes.length > 0 ? await this.existingTable(store, TEXT_TABLE) : undefined;
+      if (text !== undefined) {
+        const records = await text
+          .query()
+          .where(`${filter} AND type IN ${sqlList(textTypes)}`)
+          .select(TEXT_COLUMNS)
+          .toArray({ timeoutMs: this.timeoutMs });
+        rows.push(...records.map(rowFromText));
+      }
+      if (types.includes('frame')) {
+        for (const name of await this.framesTables(store)) {
+          const frames = await this.existingTable(store, name);
+          if (frames === undefined) continue;
+          const records = await frames.query().where(filter).select(FRAME_COLUMNS).toArray({ timeoutMs: this.timeoutMs });
+          rows.push(...records.map(rowFromFrame));
+        }
+      }
+      return rows.sort((a, b) => a.start_secs - b.start_secs || a.type.localeCompare(b.type) || a.id.localeCompare(b.id));
+    });
+  }
+
+  async countSegments(accountId: string, videoId: string): Promise<number> {
+    return this.reading('countSegments', async (store) => {
+      let count = 0;
+      for (const name of [TEXT_TABLE, ...(await this.framesTables(store))]) {
+        const table = await this.existingTable(store, name);
+        if (table !== undefined) count += await table.countRows(videoFilter(accountId, videoId));
+      }
+      return count;
+    });
+  }
+
+  // ---- queries ----
+
+  private async fullText(table: Table, query: FullTextQuery, filter: string, limit: number): Promise<SegmentHit[]> {
+    const records = await table
+      .query()
+      .fullTextSearch(query)
+      .where(filter)
+      .select([...TEXT_COLUMNS, '_score'])
+      .limit(limit)
+      .toArray({ timeoutMs: this.timeoutMs });
+    return records.map((record: Record<string, unknown>) => ({ row: rowFromText(record), raw_score: scoreAt(record, '_score') }));
+  }
+
+  // ---- writing ----
+
+  /** Makes `records` the rows matching `filter`: one merge-insert commit (matched: updated, new: inserted, others: deleted). */
+  private async swapRows(store: Store, name: string, schema: Schema, records: Record<string, unknown>[], filter: string): Promise<void> {
+    await this.serialised(store, name, async () => {
+      const table = await this.writableTable(store, name, schema);
+      // The key carries account and video, so a row id of another tenant can never be matched.
+      await table
+        .mergeInsert(['account_id', 'video_id', 'id'])
+        .whenMatchedUpdateAll()
+        .whenNotMatchedInsertAll()
+        .whenNotMatchedBySourceDelete({ where: filter })
+        .execute(makeArrowTable(records, { schema }));
+      await this.refreshAfterWrite(name, table);
+    });
+  }
+
+  /** Deletes without an empty commit when nothing matches (the count uses the scalar indexes). */
+  private async deleteRows(store: Store, name: string, filter: string): Promise<void> {
+    await this.serialised(store, name, async () => {
+      const table = await this.existingTable(store, name);
+      if (table === undefined || (await table.countRows(filter)) === 0) return;
+      await table.delete(filter);
+    });
+  }
+
+  private async deleteEverywhere(filter: string): Promise<void> {
+    await this.writing(async (store) => {
+      for (const name of [TEXT_TABLE, ...(await this.framesTables(store))]) await this.deleteRows(store, name, filter);
+    });
+  }
+
+  /**
+   * New text rows are found by exact words at once (LanceDB searches unindexed rows flat), but
+   * fuzzy matching only sees indexed rows: the text table's indexes are brought up to date after
+   * each write. Frames need nothing: unindexed vectors are searched flat, exactly.
+   */
+  private async refreshAfterWrite(name: string, table: Table): Promise<void> {
+    if (name !== TEXT_TABLE || this.options.optimizeTextAfterWrite === false) return;
+    try {
+      await table.optimize({ cleanupOlderThan: new Date(Date.now() - this.keepVersionsMs) });
+    } catch (error) {
+      // The rows are committed; a refresh lost to a concurrent writer waits for the next optimize().
+      logWarn('search index: optimising the text table after a write failed', { table: name, error });
+    }
+  }
+
+  private async optimizeTable(store: Store, name: string): Promise<TableMaintenance | undefined> {
+    const started = performance.now();
+    const table = await this.existingTable(store, name);
+    if (table === undefined) return undefined;
+    await this.prepareTable(store, name, table);
+    const before = await table.stats();
+    const vectorIndex = name === TEXT_TABLE ? 'none' : await this.maintainVectorIndex(table, before.numRows);
+    await table.optimize({ cleanupOlderThan: new Date(Date.now() - this.keepVersionsMs) });
+    const after = await table.stats();
+    return {
+      table: name,
+      rows: after.numRows,
+      fragmentsBefore: before.fragmentStats.numFragments,
+      fragmentsAfter: after.fragmentStats.numFragments,
+      vectorIndex,
+      millis: Math.round(performance.now() - started),
+    };
+  }
+
+  /** The index name records how many rows it was trained on, so growth can be measured later. */
+  private async maintainVectorIndex(table: Table, rows: number): Promise<TableMaintenance['vectorIndex']> {
+    const existing = (await table.listIndices()).filter((index) => index.name.startsWith(VECTOR_INDEX_PREFIX));
+    const trainedOn = Math.max(0, ...existing.map((index) => Number(index.name.slice(VECTOR_INDEX_PREFIX.length)) || 0));
+    if (rows < this.vector.minRows) return existing.length > 0 ? 'kept' : 'none';
+    if (existing.length > 0 && rows < trainedOn * this.vector.retrainGrowth) return 'kept';
+    await table.createIndex('vector', { config: vectorIndexConfig(this.vector.kind, rows), name: `${VECTOR_INDEX_PREFIX}${rows}`, replace: true });
+    for (const index of existing) await table.dropIndex(index.name);
+    return existing.length > 0 ? 'retrained' : 'created';
+  }
+
+  // ---- tables ----
+
+  private async existingTable(store: Store, name: string): Promise<Table | undefined> {
+    const cached = store.tables.get(name);
+    if (cached !== undefined) return cached;
+    try {
+      const table = await store.connection.openTable(name);
+      if (!store.tables.has(name)) store.tables.set(name, Promise.resolve(table));
+      return table;
+    } catch (error) {
+      if (isTableMissing(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Opens or creates the table (lazily, on its first write) and gives it its indexes. */
+  private async writableTable(store: Store, name: string, schema: Schema): Promise<Table> {
+    const table = (await this.existingTable(store, name)) ?? (await this.createTable(store, name, schema));
+    await this.prepareTable(store, name, table);
+    return table;
+  }
+
+  private async createTable(store: Store, name: string, schema: Schema): Promise<Table> {
+    const creating = store.connection.createEmptyTable(name, schema, { existOk: true });
+    store.tables.set(name, creating);
+    creating.catch(() => store.tables.delete(name));
+    return creating;
+  }
+
+  /** Scalar indexes for the filters, full-text indexes on the text table; once per table and process. */
+  private async prepareTable(store: Store, name: string, table: Table): Promise<void> {
+    if (store.prepared.has(name)) return;
+    const present = new Set((await table.listIndices()).map((index) => index.name));
+    const wanted: [column: string, index: Index][] = [
+      ['account_id', Index.btree()],
+      ['video_id', Index.btree()],
+    ];
+    if (name === TEXT_TABLE) wanted.push(['text', wordIndex()], ['words', spellingIndex()], ['grams', gramIndex()]);
+    for (const [column, index] of wanted) {
+      if (!present.has(`${column}_idx`)) await table.createIndex(column, { config: index, name: `${column}_idx` });
+    }
+    store.prepared.add(name);
+  }
+
+  private async framesTables(store: Store): Promise<string[]> {
+    const names: string[] = [];
+    const page = 100;
+    for (;;) {
+      const last = names.at(-1);
+      const batch = await store.connection.tableNames(last === undefined ? { limit: page } : { limit: page, startAfter: last });
+      names.push(...batch);
+      if (batch.length < page) break;
+    }
+    return names.filter((name) => name.startsWith(FRAMES_TABLE_PREFIX)).sort();
+  }
+
+  // ---- guards ----
+
+  private store(): Promise<Store> {
+    return storeFor(this.uri, this.options);
+  }
+
+  private async writing<T>(work: (store: Store) => Promise<T>): Promise<T> {
+    try {
+      return await work(await this.store());
+    } catch (error) {
+      if (error instanceof IndexUnavailable) throw error;
+      throw new IndexUnavailable(`search index write failed: ${messageOf(error)}`);
+    }
+  }
+
+  /** The fault switch, engine errors and the deadline all answer IndexUnavailable. */
+  private async reading<T>(operation: string, work: (store: Store) => Promise<T>): Promise<T> {
+    if (isFaultArmed('search_index_unavailable')) throw new IndexUnavailable(`${operation}: search index unavailable (fault switch)`);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new IndexUnavailable(`${operation}: no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+    });
+    try {
+      return await Promise.race([this.store().then(work), deadline]);
+    } catch (error) {
+      if (error instanceof IndexUnavailable) throw error;
+      throw new IndexUnavailable(`${operation}: ${messageOf(error)}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Runs `work` after every earlier write to the same table in this process has finished. */
+  private serialised<T>(store: Store, name: string, work: () => Promise<T>): Promise<T> {
+    const previous = store.writes.get(name) ?? Promise.resolve();
+    const run = previous.then(work);
+    store.writes.set(
+      name,
+      run.catch(() => undefined),
+    );
+    return run;
+  }
+}
+
+function vectorIndexConfig(kind: VectorIndexSettings['kind'], rows: number): Index {
+  // ~sqrt(rows) partitions for IVF_PQ (LanceDB's default rule); HNSW wants few, large partitions.
+  if (kind === 'ivf_pq') return Index.ivfPq({ distanceType: 'cosine', numPartitions: Math.max(1, Math.round(Math.sqrt(rows))) });
+  return Index.hnswSq({ distanceType: 'cosine', numPartitions: Math.max(1, Math.round(rows / 100_000)) });
+}
