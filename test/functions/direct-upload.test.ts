@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errorOf, settledJob, signUp, useTestApi } from '#test/support/api';
+import { errorOf, finishedJob, settledJob, signUp, useTestApi } from '#test/support/api';
 import { media, type MediaName } from '#test/support/media';
 
 const api = useTestApi();
@@ -27,13 +27,13 @@ describe('POST /v1/upload (compatibility route)', () => {
     const bytes = await media('clip.mp4');
 
     const response = await sendFile(token, collectionId, 'clip.mp4');
-    const job = await settledJob(api, token, String(response.body.data.job_id));
+    const job = await finishedJob(api, token, String(response.body.data.job_id));
     const video = await api.get(`/v1/videos/${response.body.data.video_id}`, { token });
 
     expect(response.status).toBe(202);
     expect(response.body.data).toEqual({ job_id: expect.stringMatching(/^job_/), video_id: expect.stringMatching(/^vid_/), status: 'queued' });
-    expect(job.status).toBe('pending');
-    expect(video.body.data).toMatchObject({ status: 'processing', file_size_bytes: bytes.length, codec: 'h264' });
+    expect(job.status).toBe('done');
+    expect(video.body.data).toMatchObject({ status: 'ready', file_size_bytes: bytes.length, codec: 'h264' });
   });
 
   it('refuses a file over 4 MB with a 413 that points to /v1/uploads', async () => {

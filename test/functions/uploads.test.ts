@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createKey, errorOf, list, settledJob, signUp, useTestApi } from '#test/support/api';
+import { createKey, errorOf, finishedJob, list, settledJob, signUp, useTestApi } from '#test/support/api';
 import { media, type MediaName } from '#test/support/media';
 import type { S3Event } from 'aws-lambda';
 import { localIndexQueue } from '#lib/queue/index-queue';
@@ -47,7 +47,7 @@ describe('POST /v1/uploads (presigned PUT)', () => {
 
     const ticket = await startUpload(token, collectionId, 'clip.mp4', bytes.length, 'video/mp4');
     const stored = await put(String(ticket.body.data.url), bytes, { 'content-type': 'video/mp4' });
-    const job = await settledJob(api, token, String(ticket.body.data.job_id));
+    const job = await finishedJob(api, token, String(ticket.body.data.job_id));
     const video = await api.get(`/v1/videos/${ticket.body.data.video_id}`, { token });
 
     expect(ticket.status).toBe(201);
@@ -59,9 +59,9 @@ describe('POST /v1/uploads (presigned PUT)', () => {
       headers: { 'Content-Type': 'video/mp4', 'Content-Length': String(bytes.length) },
     });
     expect(stored.status).toBe(200);
-    expect(job).toMatchObject({ status: 'pending', error: null });
+    expect(job).toMatchObject({ status: 'done', error: null });
     expect(video.body.data).toMatchObject({
-      status: 'processing',
+      status: 'ready',
       filename: 'clip.mp4',
       collection_id: collectionId,
       width: 320,
@@ -89,11 +89,11 @@ describe('POST /v1/uploads (presigned PUT)', () => {
     const { token, collectionId } = await setUp();
 
     const { ticket, stored } = await uploadFile(token, collectionId, name, contentType);
-    const job = await settledJob(api, token, String(ticket.job_id));
+    const job = await finishedJob(api, token, String(ticket.job_id));
     const video = await api.get(`/v1/videos/${ticket.video_id}`, { token });
 
     expect(stored.status).toBe(200);
-    expect(job.status).toBe('pending');
+    expect(job.status).toBe('done');
     expect(video.body.data.codec).toBe(codec);
   });
 
@@ -236,11 +236,11 @@ describe('storage events', () => {
     const event = { Records: [{ eventName: 'ObjectCreated:Put', s3: { object: { key } } }] } as unknown as S3Event;
 
     await Promise.all([ingest(event), ingest(event)]);
-    await settledJob(api, token, String(ticket.job_id));
+    await finishedJob(api, token, String(ticket.job_id));
     await ingest(event);
 
     const jobs = await api.get('/v1/jobs', { token });
-    expect(list(jobs.body.data)).toEqual([expect.objectContaining({ id: ticket.job_id, status: 'pending' })]);
+    expect(list(jobs.body.data)).toEqual([expect.objectContaining({ id: ticket.job_id, status: 'done' })]);
     expect(localIndexQueue.sent().filter((message) => message.kind !== 'purge' && message.job_id === String(ticket.job_id))).toHaveLength(1);
     expect((await api.get(`/v1/collections/${collectionId}`, { token })).body.data).toMatchObject({
       video_count: 1,
@@ -277,7 +277,7 @@ describe('multipart uploads', () => {
       token,
       body: { parts: [...etags].map(([part_number, etag]) => ({ part_number, etag })) },
     });
-    const job = await settledJob(api, token, String(ticket.body.data.job_id));
+    const job = await finishedJob(api, token, String(ticket.body.data.job_id));
     const video = await api.get(`/v1/videos/${ticket.body.data.video_id}`, { token });
     const again = await api.post(`/v1/uploads/${ticket.body.data.upload_id}/complete`, { token, body: {} });
 
@@ -287,7 +287,7 @@ describe('multipart uploads', () => {
     expect(list(resume.body.data.multipart.parts).map((part) => part.part_number)).toEqual([2]);
     expect(complete.status).toBe(202);
     expect(complete.body.data).toEqual({ job_id: ticket.body.data.job_id, video_id: ticket.body.data.video_id, status: 'queued' });
-    expect(job.status).toBe('pending');
+    expect(job.status).toBe('done');
     expect(video.body.data.file_size_bytes).toBe(bytes.length);
     expect(again.status).toBe(202);
     expect((await api.get(`/v1/uploads/${ticket.body.data.upload_id}`, { token })).body.data.status).toBe('complete');

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorOf, settledJob, signUp, useTestApi } from '#test/support/api';
+import { errorOf, finishedJob, settledJob, signUp, useTestApi } from '#test/support/api';
 import { media } from '#test/support/media';
 
 /**
@@ -42,7 +42,7 @@ describe('POST /v1/uploads with source_url', () => {
     const bytes = await media('clip.mp4');
 
     const response = await api.post('/v1/uploads', { token, body: { collection_id: collectionId, source_url: `${origin}/redirect-to-clip` } });
-    const job = await settledJob(api, token, String(response.body.data.job_id));
+    const job = await finishedJob(api, token, String(response.body.data.job_id));
     const video = await api.get(`/v1/videos/${response.body.data.video_id}`, { token });
     const upload = await api.get(`/v1/uploads/${response.body.data.upload_id}`, { token });
 
@@ -53,9 +53,9 @@ describe('POST /v1/uploads with source_url', () => {
       job_id: expect.stringMatching(/^job_/),
       status: 'queued',
     });
-    expect(job).toMatchObject({ status: 'pending', error: null });
+    expect(job).toMatchObject({ status: 'done', error: null });
     expect(video.body.data).toMatchObject({
-      status: 'processing',
+      status: 'ready',
       file_size_bytes: bytes.length,
       mime_type: 'video/mp4',
       codec: 'h264',
@@ -96,7 +96,7 @@ describe('POST /v1/uploads with source_url', () => {
     const { token, collectionId } = await setUp();
 
     const response = await api.post('/v1/uploads', { token, body: { collection_id: collectionId, source_url: `${origin}/redirect-to-metadata` } });
-    const job = await settledJob(api, token, String(response.body.data.job_id));
+    const job = await finishedJob(api, token, String(response.body.data.job_id));
 
     expect(job.status).toBe('failed');
     expect(job.error.code).toBe('INDEXING_FAILED');
@@ -112,7 +112,7 @@ describe('POST /v1/uploads with source_url', () => {
     const { token, collectionId } = await setUp();
 
     const response = await api.post('/v1/uploads', { token, body: { collection_id: collectionId, source_url: `${origin}${path}` } });
-    const job = await settledJob(api, token, String(response.body.data.job_id));
+    const job = await finishedJob(api, token, String(response.body.data.job_id));
 
     expect(response.status).toBe(202);
     expect(job).toMatchObject({ status: 'failed', error: { code } });
