@@ -70,7 +70,8 @@ export function createApiServer(options: HttpAdapterOptions): Server {
 
     const body = await readBody(request);
     if (body === undefined) {
-      response.writeHead(413, { 'Content-Type': 'application/json' });
+      // The rest of the body is never read: the connection cannot carry another request after this answer.
+      response.writeHead(413, { 'Content-Type': 'application/json', Connection: 'close' });
       response.end(
         JSON.stringify({ detail: { code: 'UPLOAD_TOO_LARGE', message: 'Request body exceeds the 6 MB platform limit; upload files with POST /v1/uploads' } }),
       );
@@ -103,7 +104,11 @@ async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
   for await (const chunk of request) {
     const buffer = chunk as Buffer;
     size += buffer.length;
-    if (size > MAX_BODY_BYTES) return undefined;
+    if (size > MAX_BODY_BYTES) {
+      // Drain what is left without keeping it, so the client gets the 413 instead of a reset.
+      request.resume();
+      return undefined;
+    }
     chunks.push(buffer);
   }
   return Buffer.concat(chunks);
