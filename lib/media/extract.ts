@@ -65,8 +65,9 @@ export async function extractRange(request: RangeRequest): Promise<ExtractedRang
     'vfr',
     '-c:v',
     'mjpeg',
+    // Near-lossless: OCR of small captions suffers from JPEG ringing around letters.
     '-q:v',
-    '4',
+    '2',
     '-f',
     'image2pipe',
     'pipe:1',
