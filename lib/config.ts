@@ -77,10 +77,10 @@ const configSchema = z
     /** SQS queue for index chunks; unset locally, where an in-process queue stands in. */
     FRAMESEEK_INDEX_QUEUE_URL: z.url().optional(),
     /** Engines (lib/ml): what turns speech, on-screen text and pictures into searchable rows. */
-    FRAMESEEK_TRANSCRIBER: z.enum(['pocketsphinx', 'none']).default('pocketsphinx'),
+    FRAMESEEK_TRANSCRIBER: z.enum(['pocketsphinx', 'aws-transcribe', 'none']).default('pocketsphinx'),
     /** PocketSphinx settings: `accurate` (its defaults) or `fast` (narrower beams; bench/ prints WER and time for both). */
     FRAMESEEK_SPEECH_PRESET: z.enum(['accurate', 'fast']).default('fast'),
-    FRAMESEEK_TEXT_READER: z.enum(['tesseract', 'none']).default('tesseract'),
+    FRAMESEEK_TEXT_READER: z.enum(['tesseract', 'aws-rekognition', 'none']).default('tesseract'),
     FRAMESEEK_EMBEDDER: z.enum(['frame-descriptor', 'clip-onnx', 'bedrock']).default('frame-descriptor'),
     /** Where `clip-onnx` finds its exports (one folder per model, filled by `frameseek models pull`). */
     FRAMESEEK_MODEL_DIR: z.string().default('.frameseek/models'),
@@ -88,6 +88,9 @@ const configSchema = z
     FRAMESEEK_BEDROCK_MODEL_ID: z.string().default('amazon.titan-embed-image-v1'),
     /** Stand-in endpoint for Bedrock (tests); unset: the real service. Refused in prod. */
     FRAMESEEK_BEDROCK_ENDPOINT: z.url().optional(),
+    /** Stand-in endpoints for Transcribe and Rekognition (tests); unset: the real services. Refused in prod. */
+    FRAMESEEK_TRANSCRIBE_ENDPOINT: z.url().optional(),
+    FRAMESEEK_REKOGNITION_ENDPOINT: z.url().optional(),
     /** The search index: a local directory, or `s3://bucket/prefix` in AWS. */
     FRAMESEEK_INDEX_URI: z.string().default('.frameseek/index'),
     /** Fault switches for tests, `name` or `name:target` (e.g. internal_error:getAccount); refused in prod. */
@@ -116,7 +119,7 @@ const configSchema = z
     if (env.FRAMESEEK_STAGE === 'prod' && env.FRAMESEEK_FAULTS.length > 0) {
       context.addIssue({ code: 'custom', path: ['FRAMESEEK_FAULTS'], message: 'fault switches are refused in the prod stage' });
     }
-    for (const name of ['FRAMESEEK_BEDROCK_ENDPOINT'] as const) {
+    for (const name of ['FRAMESEEK_BEDROCK_ENDPOINT', 'FRAMESEEK_TRANSCRIBE_ENDPOINT', 'FRAMESEEK_REKOGNITION_ENDPOINT'] as const) {
       if (env.FRAMESEEK_STAGE === 'prod' && env[name] !== undefined) {
         context.addIssue({ code: 'custom', path: [name], message: 'a stand-in endpoint is refused in the prod stage' });
       }

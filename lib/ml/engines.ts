@@ -3,6 +3,8 @@ import { config } from '#lib/config';
 import type { Embedder, TextReader, Transcriber } from '#lib/ml/types';
 import { checkPocketSphinx, PocketSphinxTranscriber } from '#lib/ml/speech/pocketsphinx';
 import { checkTesseract, TesseractReader } from '#lib/ml/ocr/tesseract';
+import { RekognitionTextReader } from '#lib/ml/ocr/aws-rekognition';
+import { AwsTranscribeTranscriber } from '#lib/ml/speech/aws-transcribe';
 import { createEmbedder } from '#lib/ml/embedders/index';
 
 /**
@@ -19,8 +21,8 @@ let engines: Engines | undefined;
 
 export function configuredEngines(): Engines {
   engines ??= {
-    transcriber: config.FRAMESEEK_TRANSCRIBER === 'pocketsphinx' ? new PocketSphinxTranscriber({ preset: config.FRAMESEEK_SPEECH_PRESET }) : undefined,
-    textReader: config.FRAMESEEK_TEXT_READER === 'tesseract' ? new TesseractReader() : undefined,
+    transcriber: configuredTranscriber(),
+    textReader: configuredTextReader(),
     embedder: createEmbedder({
       kind: config.FRAMESEEK_EMBEDDER,
       modelDir: resolve(config.FRAMESEEK_MODEL_DIR),
@@ -31,6 +33,35 @@ export function configuredEngines(): Engines {
     }),
   };
   return engines;
+}
+
+function configuredTranscriber(): Transcriber | undefined {
+  switch (config.FRAMESEEK_TRANSCRIBER) {
+    case 'pocketsphinx':
+      return new PocketSphinxTranscriber({ preset: config.FRAMESEEK_SPEECH_PRESET });
+    case 'aws-transcribe':
+      return new AwsTranscribeTranscriber({
+        region: config.AWS_REGION,
+        bucket: config.FRAMESEEK_MEDIA_BUCKET,
+        ...(config.FRAMESEEK_TRANSCRIBE_ENDPOINT ? { endpoint: config.FRAMESEEK_TRANSCRIBE_ENDPOINT } : {}),
+      });
+    case 'none':
+      return undefined;
+  }
+}
+
+function configuredTextReader(): TextReader | undefined {
+  switch (config.FRAMESEEK_TEXT_READER) {
+    case 'tesseract':
+      return new TesseractReader();
+    case 'aws-rekognition':
+      return new RekognitionTextReader({
+        region: config.AWS_REGION,
+        ...(config.FRAMESEEK_REKOGNITION_ENDPOINT ? { endpoint: config.FRAMESEEK_REKOGNITION_ENDPOINT } : {}),
+      });
+    case 'none':
+      return undefined;
+  }
 }
 
 /**
