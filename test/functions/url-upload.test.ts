@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorOf, finishedJob, settledJob, signUp, useTestApi } from '#test/support/api';
+import { errorOf, finishedJob, signUp, useTestApi } from '#test/support/api';
 import { media } from '#test/support/media';
 
 /**
