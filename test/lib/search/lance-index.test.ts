@@ -245,6 +245,7 @@ describe('LanceSearchIndex', () => {
       expect(ids(after)).toEqual(ids(before));
       expect(after.map((hit) => hit.raw_score)).toEqual(before.map((hit) => expect.closeTo(hit.raw_score, 3)));
       expect((await index.optimize()).find((report) => report.table.startsWith('frames_'))?.vectorIndex).toBe('kept');
+      expect(await index.nearestFrames({ accountId: 'acc_1' }, EMBEDDER, direction(2, 0.3), 80)).toHaveLength(80);
     });
   });
 
