@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TesseractReader } from '#lib/ml/ocr/tesseract';
 import {
   benchTalkingVideo,
   longTalkingVideo,
@@ -193,11 +195,13 @@ async function ocrMiddles(video: string, captions: { start: number; end: number 
   return read;
 }
 
+const reader = new TesseractReader();
+
 async function ocrAt(video: string, secs: number): Promise<string> {
   const png = join(scratch, `frame-${secs.toFixed(3)}.png`);
   await run('ffmpeg', ['-y', '-v', 'error', '-ss', secs.toFixed(3), '-i', video, '-frames:v', '1', png]);
-  const { stdout } = await run('tesseract', [png, 'stdout'], { timeout: 60_000 });
-  return stdout.replace(/\s+/g, ' ').trim();
+  // The product's reader (greyscale, scaled, confident lines): what indexing will actually see.
+  return (await reader.read(await readFile(png))).replace(/\s+/g, ' ').trim();
 }
 
 /** Word error rate: word-level edit distance over the reference's length. */
