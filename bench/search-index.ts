@@ -367,7 +367,9 @@ for (const [kind, where] of [
   console.log(`  ${kind.padEnd(12)} total ${ms(millis)}; disk ${megabytes(diskUsage(where))}; ${memory()}`);
 }
 const [again, againMillis] = await timed(() => LanceSearchIndex.open(directory, { timeoutMs: 60_000 }).optimize());
-console.log(`  optimize() again with nothing new: ${ms(againMillis)} (${again.map((report) => report.vectorIndex).join(', ')})`);
+console.log(
+  `  optimize() again with nothing new: ${ms(againMillis)} (${again.map((report) => `${report.table} ${report.millis} ms, vector index ${report.vectorIndex}`).join('; ')})`,
+);
 
 console.log(`\nk-NN with a vector index (recall against the exact search above)`);
 await vectorRuns(

@@ -114,6 +114,8 @@ interface Store {
   tables: Map<string, Promise<Table>>;
   prepared: Set<string>;
   writes: Map<string, Promise<unknown>>;
+  /** The last listing of table names, for readers that may be as stale as `readConsistencySeconds`. */
+  listed?: { at: number; names: string[] };
 }
 
 const stores = new Map<string, Promise<Store>>();
@@ -204,7 +206,7 @@ export class LanceSearchIndex implements SearchIndex {
         await this.swapRows(store, name, framesSchema(group.dimension), group.rows.map(frameRecord), filter);
       }
       // Frames indexed before with another embedder (a reindex) leave their old table.
-      for (const name of await this.framesTables(store)) {
+      for (const name of await this.framesTables(store, 'write')) {
         if (!split.frames.has(name)) await this.deleteRows(store, name, filter);
       }
       if (split.text.length > 0) await this.swapRows(store, TEXT_TABLE, textSchema, split.text.map(textRecord), filter);
@@ -228,7 +230,7 @@ export class LanceSearchIndex implements SearchIndex {
   async optimize(): Promise<TableMaintenance[]> {
     return this.writing(async (store) => {
       const reports: TableMaintenance[] = [];
-      for (const name of [TEXT_TABLE, ...(await this.framesTables(store))]) {
+      for (const name of [TEXT_TABLE, ...(await this.framesTables(store, 'write'))]) {
         const report = await this.serialised(store, name, () => this.optimizeTable(store, name));
         if (report !== undefined) reports.push(report);
       }
@@ -290,7 +292,7 @@ export class LanceSearchIndex implements SearchIndex {
         rows.push(...records.map(rowFromText));
       }
       if (types.includes('frame')) {
-        for (const name of await this.framesTables(store)) {
+        for (const name of await this.framesTables(store, 'read')) {
           const frames = await this.existingTable(store, name);
           if (frames === undefined) continue;
           const records = await frames.query().where(filter).select(FRAME_COLUMNS).toArray({ timeoutMs: this.timeoutMs });
@@ -304,7 +306,7 @@ export class LanceSearchIndex implements SearchIndex {
   async countSegments(accountId: string, videoId: string): Promise<number> {
     return this.reading('countSegments', async (store) => {
       let count = 0;
-      for (const name of [TEXT_TABLE, ...(await this.framesTables(store))]) {
+      for (const name of [TEXT_TABLE, ...(await this.framesTables(store, 'read'))]) {
         const table = await this.existingTable(store, name);
         if (table !== undefined) count += await table.countRows(videoFilter(accountId, videoId));
       }
@@ -353,7 +355,7 @@ export class LanceSearchIndex implements SearchIndex {
 
   private async deleteEverywhere(filter: string): Promise<void> {
     await this.writing(async (store) => {
-      for (const name of [TEXT_TABLE, ...(await this.framesTables(store))]) await this.deleteRows(store, name, filter);
+      for (const name of [TEXT_TABLE, ...(await this.framesTables(store, 'write'))]) await this.deleteRows(store, name, filter);
     });
   }
 
@@ -378,8 +380,9 @@ export class LanceSearchIndex implements SearchIndex {
     if (table === undefined) return undefined;
     await this.prepareTable(store, name, table);
     const before = await table.stats();
-    const vectorIndex = name === TEXT_TABLE ? 'none' : await this.maintainVectorIndex(table, before.numRows);
     await table.optimize({ cleanupOlderThan: new Date(Date.now() - this.keepVersionsMs) });
+    // After compaction, so that a new vector index is built on the final fragments (no remap later).
+    const vectorIndex = name === TEXT_TABLE ? 'none' : await this.maintainVectorIndex(table, before.numRows);
     const after = await table.stats();
     return {
       table: name,
@@ -427,6 +430,7 @@ export class LanceSearchIndex implements SearchIndex {
   private async createTable(store: Store, name: string, schema: Schema): Promise<Table> {
     const creating = store.connection.createEmptyTable(name, schema, { existOk: true });
     store.tables.set(name, creating);
+    store.listed = undefined;
     creating.catch(() => store.tables.delete(name));
     return creating;
   }
@@ -446,16 +450,21 @@ export class LanceSearchIndex implements SearchIndex {
     store.prepared.add(name);
   }
 
-  private async framesTables(store: Store): Promise<string[]> {
-    const names: string[] = [];
-    const page = 100;
-    for (;;) {
-      const last = names.at(-1);
-      const batch = await store.connection.tableNames(last === undefined ? { limit: page } : { limit: page, startAfter: last });
-      names.push(...batch);
-      if (batch.length < page) break;
+  /** Writers list afresh; readers accept a listing as old as their read consistency allows. */
+  private async framesTables(store: Store, purpose: 'read' | 'write'): Promise<string[]> {
+    const maxAgeMs = purpose === 'read' ? (this.options.readConsistencySeconds ?? 0) * 1000 : 0;
+    if (store.listed === undefined || Date.now() - store.listed.at > maxAgeMs) {
+      const names: string[] = [];
+      const page = 100;
+      for (;;) {
+        const last = names.at(-1);
+        const batch = await store.connection.tableNames(last === undefined ? { limit: page } : { limit: page, startAfter: last });
+        names.push(...batch);
+        if (batch.length < page) break;
+      }
+      store.listed = { at: Date.now(), names };
     }
-    return names.filter((name) => name.startsWith(FRAMES_TABLE_PREFIX)).sort();
+    return store.listed.names.filter((name) => name.startsWith(FRAMES_TABLE_PREFIX)).sort();
   }
 
   // ---- guards ----
