@@ -176,7 +176,7 @@ describe('indexing a talking video', () => {
     expect(job).toMatchObject({ status: 'done', progress_pct: 100 });
     expect(after.map((row) => row.id)).toEqual(before.map((row) => row.id));
     expect(detail.body.data).toMatchObject({ status: 'ready', segments_count: before.length });
-  });
+  }, 240_000);
 });
 
 describe('containers and chunks', () => {

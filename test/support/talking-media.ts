@@ -64,7 +64,7 @@ export const standardScenes: TalkingScene[] = [
   { text: 'the pilot flies the plane high above the clouds', caption: 'GOLDEN DESERT ROAD', source: 'testsrc2' },
   { text: 'our family eats dinner together at the big table', caption: 'SILVER MOON CASTLE', source: 'smptebars' },
   { text: 'the ship carries heavy boxes across the ocean', caption: 'PURPLE CANDLE SHOP', source: 'mandelbrot' },
-  { text: 'grandmother tells us stories by the fire at night', caption: 'GREEN ISLAND MAP', source: 'rgbtestsrc' },
+  { text: 'grandmother tells us stories by the fire at night', caption: 'GREEN ISLAND MAP', source: 'color=c=darkslategray' },
   { text: 'the hungry bear searched the forest for food', caption: 'RED BRICK TOWER', source: 'color=c=darkolivegreen' },
 ];
 
