@@ -424,6 +424,10 @@ line('replaceVideo, no optimise', await timesOf(index), `  disk ${megabytes(disk
 await text('typo, 6 videos unindexed', textQueries(sample, account, typo).slice(0, 60));
 await text('two words, 6 videos unindexed', textQueries(sample, account, twoWords).slice(0, 60));
 await measure('k-NN hnsw, 6 videos unindexed', suites[0]?.[1] ?? [], (query) => index.nearestFrames(query.scope, EMBEDDER, query.vector, LIMIT), countHits);
+const [maintained, maintenance] = await timed(() => index.optimize());
+console.log(`  optimize() after those writes: ${ms(maintenance)} (${maintained.map((report) => `${report.table} ${report.millis} ms`).join('; ')})`);
+await text('typo, after optimize', textQueries(sample, account, typo).slice(0, 60));
+await measure('k-NN hnsw, after optimize', suites[0]?.[1] ?? [], (query) => index.nearestFrames(query.scope, EMBEDDER, query.vector, LIMIT), countHits);
 console.log(`  ${memory()}; disk ${megabytes(diskUsage(directory))}`);
 
 if (!options.keep) rmSync(directory, { recursive: true, force: true });
