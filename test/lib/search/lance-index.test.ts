@@ -1,7 +1,7 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startS3Local } from '#infra/local/s3';
 import { freePort } from '#infra/local/runtime';
 import { armFault, disarmFault } from '#lib/faults';
@@ -11,8 +11,15 @@ import { IndexUnavailable, type SegmentRow } from '#lib/search/types';
 const EMBEDDER = 'test-embedder@1';
 const DIMENSION = 8;
 
+const directories: string[] = [];
+function temporaryDirectory(prefix: string): string {
+  const directory = mkdtempSync(join(tmpdir(), prefix));
+  directories.push(directory);
+  return directory;
+}
+
 function openIndex(options: LanceSearchIndexOptions = {}): LanceSearchIndex {
-  return LanceSearchIndex.open(mkdtempSync(join(tmpdir(), 'frameseek-lance-')), options);
+  return LanceSearchIndex.open(temporaryDirectory('frameseek-lance-'), options);
 }
 
 /** A unit vector pointing mostly along `axis`, turned by `angle` radians towards the next axis. */
@@ -72,6 +79,9 @@ const ids = (hits: { row: { id: string } }[]) => hits.map((hit) => hit.row.id);
 
 describe('LanceSearchIndex', () => {
   afterEach(() => disarmFault('search_index_unavailable'));
+  afterAll(() => {
+    for (const directory of directories) rmSync(directory, { recursive: true, force: true });
+  });
 
   describe('replaceVideo', () => {
     it('stores every row of a video and answers them in time order', async () => {
@@ -234,7 +244,7 @@ describe('LanceSearchIndex', () => {
 
     it('answers the same through a vector index built by optimize()', async () => {
       const index = openIndex({ vectorIndex: { minRows: 500, kind: 'ivf_hnsw_sq' } });
-      const rows = Array.from({ length: 600 }, (_, position) => frame(position, direction(position % DIMENSION, (position % 37) / 40)));
+      const rows = Array.from({ length: 600 }, (_, position) => frame(position, direction(position % DIMENSION, position / 600)));
       await index.replaceVideo('acc_1', 'vid_1', rows);
       const before = await index.nearestFrames({ accountId: 'acc_1' }, EMBEDDER, direction(2, 0.3), 5);
 
@@ -423,7 +433,7 @@ describe('LanceSearchIndex', () => {
   });
 
   it('shares one view of the data between opens of the same directory', async () => {
-    const directory = mkdtempSync(join(tmpdir(), 'frameseek-lance-'));
+    const directory = temporaryDirectory('frameseek-lance-');
     const writer = LanceSearchIndex.open(directory);
     const reader = LanceSearchIndex.open(directory);
 
@@ -433,7 +443,7 @@ describe('LanceSearchIndex', () => {
   });
 
   it('works on an S3-compatible store (s3rver) through LanceDB storage options', async () => {
-    const s3 = await startS3Local({ port: await freePort(), directory: mkdtempSync(join(tmpdir(), 'frameseek-s3-')), bucket: 'index-bucket' });
+    const s3 = await startS3Local({ port: await freePort(), directory: temporaryDirectory('frameseek-s3-'), bucket: 'index-bucket' });
     try {
       const index = LanceSearchIndex.open('s3://index-bucket/search', {
         storageOptions: {
