@@ -31,24 +31,6 @@ import { IndexUnavailable, type Scope, type SearchIndex, type SegmentHit, type S
  */
 process.env.LANCE_CPU_THREADS ??= String(Math.max(8, availableParallelism()));
 
-/**
- * The SearchIndex on LanceDB (embedded): a local directory, or an S3 prefix in AWS.
- *
- * S3: `open('s3://bucket/prefix', { storageOptions })` passes the options to LanceDB's object
- * store, e.g. `{ aws_region: 'us-east-1' }` with credentials from the Lambda role (the default
- * AWS chain), or for an S3-compatible server `{ aws_endpoint: 'http://127.0.0.1:4569',
- * aws_access_key_id, aws_secret_access_key, aws_region, allow_http: 'true' }`. Commits on S3
- * rely on conditional PUT (If-None-Match), which real S3 has; s3rver ignores it, so against the
- * stand-in only one writer at a time is safe. Table names come from LanceDB's directory
- * manifest (`manifestEnabled`), not from a delimiter LIST, which s3rver answers wrongly.
- *
- * Writes: `replaceVideo` swaps a video's rows with one merge-insert commit per table; readers
- * see the old rows or the new ones. Writes to one table are serialised within the process;
- * across processes LanceDB retries conflicting commits.
- *
- * Reads: every filter carries the account; vector search uses cosine distance with the filter
- * applied before the k-NN (prefilter), so a small account still gets `limit` hits.
- */
 export interface VectorIndexSettings {
   /** IVF_HNSW_SQ (a graph per partition, 8-bit scalar quantisation), or IVF_PQ (product quantisation; fills filtered queries badly). */
   kind: 'ivf_hnsw_sq' | 'ivf_pq';
@@ -177,6 +159,24 @@ function splitRows(accountId: string, videoId: string, rows: readonly SegmentRow
   return split;
 }
 
+/**
+ * The SearchIndex on LanceDB (embedded): a local directory, or an S3 prefix in AWS.
+ *
+ * S3: `open('s3://bucket/prefix', { storageOptions })` passes the options to LanceDB's object
+ * store, e.g. `{ aws_region: 'us-east-1' }` with credentials from the Lambda role (the default
+ * AWS chain), or for an S3-compatible server `{ aws_endpoint: 'http://127.0.0.1:4569',
+ * aws_access_key_id, aws_secret_access_key, aws_region, allow_http: 'true' }`. Commits on S3
+ * rely on conditional PUT (If-None-Match), which real S3 has; s3rver ignores it, so against the
+ * stand-in only one writer at a time is safe. Table names come from LanceDB's directory
+ * manifest (`manifestEnabled`), not from a delimiter LIST, which s3rver answers wrongly.
+ *
+ * Writes: `replaceVideo` swaps a video's rows with one merge-insert commit per table; readers
+ * see the old rows or the new ones. Writes to one table are serialised within the process;
+ * across processes LanceDB retries conflicting commits.
+ *
+ * Reads: every filter carries the account; vector search uses cosine distance with the filter
+ * applied before the k-NN (prefilter), so a small account still gets `limit` hits.
+ */
 export class LanceSearchIndex implements SearchIndex {
   private readonly timeoutMs: number;
   private readonly keepVersionsMs: number;
