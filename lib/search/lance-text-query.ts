@@ -16,9 +16,12 @@ import { BooleanQuery, type FtsOptions, type FullTextQuery, Index, MatchQuery, O
  * after a few merge-inserts into an 80 000-row table), and indexes must be kept up to date.
  *
  * 1. Word stage: the query's words exactly against `text` (BM25), and each word again fuzzily
- *    against `words` (Levenshtein 1 for 3–4 letters, 2 from 5 letters on — a swapped pair like
- *    `quikc` costs 2). Clauses are SHOULD, so scores add up: a row with the exact words outranks
- *    one that only matched a typo.
+ *    against `words`: one typo for 3–5 letters, two from 6 letters on (Elasticsearch's AUTO).
+ *    Two edits on a five-letter word reach unrelated words (`heart` matched `heavy`, counting
+ *    a video as a match), one edit does not. LanceDB counts a swapped pair (`brvae`) as two
+ *    Levenshtein edits, so a short word's swapped spellings are also looked up as they are —
+ *    a swap is one typo, as in Damerau's distance. Clauses are SHOULD, so scores add up: a row
+ *    with the exact words outranks one that only matched a typo.
  * 2. Only when stage 1 finds nothing: `grams`, each word's trigrams required — partial words
  *    (`transcr`, `elep`) too far from any whole word for fuzzy matching. Its hits are kept only
  *    if every such word occurs in the text, because over rows not yet indexed LanceDB searches
@@ -68,14 +71,32 @@ export function queryTerms(query: string): string[] {
   return [...new Set(words.filter((word) => word.length > 0))].slice(0, MAX_TERMS);
 }
 
+/** Edits a word may be away from what was said: none for 1–2 letters, one for 3–5, two from 6 on. */
 export function fuzzinessFor(term: string): number {
   const letters = [...term].length;
   if (letters <= 2) return 0;
-  if (letters <= 4) return 1;
+  if (letters <= 5) return 1;
   return 2;
 }
 
-/** Stage 1: exact words on the stemmed column, each word fuzzily on the unstemmed one. */
+/**
+ * A one-typo word with two neighbouring letters swapped, the first letter kept as in the fuzzy
+ * clause: `brvae` → `bvrae`, `brave`, `brvea`. Longer words need none: their two edits cover a swap.
+ */
+export function swappedSpellings(term: string): string[] {
+  const letters = [...term];
+  if (fuzzinessFor(term) !== 1) return [];
+  const spellings = new Set<string>();
+  for (let at = FUZZY_PREFIX; at + 1 < letters.length; at += 1) {
+    const swapped = [...letters];
+    [swapped[at], swapped[at + 1]] = [letters[at + 1] ?? '', letters[at] ?? ''];
+    spellings.add(swapped.join(''));
+  }
+  spellings.delete(term);
+  return [...spellings];
+}
+
+/** Stage 1: exact words on the stemmed column, each word fuzzily (and a short one's swaps exactly) on the unstemmed one. */
 export function wordQuery(terms: readonly string[], columns: { stemmed: string; unstemmed: string }): FullTextQuery {
   const clauses: [Occur, FullTextQuery][] = [[Occur.Should, new MatchQuery(terms.join(' '), columns.stemmed)]];
   for (const term of terms) {
@@ -83,6 +104,8 @@ export function wordQuery(terms: readonly string[], columns: { stemmed: string; 
     if (fuzziness > 0) {
       clauses.push([Occur.Should, new MatchQuery(term, columns.unstemmed, { fuzziness, prefixLength: FUZZY_PREFIX, maxExpansions: MAX_EXPANSIONS })]);
     }
+    const swaps = swappedSpellings(term);
+    if (swaps.length > 0) clauses.push([Occur.Should, new MatchQuery(swaps.join(' '), columns.unstemmed)]);
   }
   return new BooleanQuery(clauses);
 }

@@ -2,14 +2,34 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
-vi.hoisted(() => {
+/**
+ * Settings are read once, when the first module that needs them loads (below), so the picture server
+ * that stands in for "a public host" for image_url starts here, before any import: its exact
+ * host:port goes on the URL guard's allow-list (a test-only setting, refused in prod). Every other
+ * loopback address stays refused.
+ */
+const pictures = await vi.hoisted(async () => {
   process.env.FRAMESEEK_SINGLE_PUT_MAX_BYTES = String(50 * 1024 * 1024);
   // Far more searches than the Free plan's 30 a day; the quota itself is still counted (searches_today).
   const overrides = JSON.parse(process.env.FRAMESEEK_PLAN_OVERRIDES ?? '{}') as Record<string, unknown>;
   process.env.FRAMESEEK_PLAN_OVERRIDES = JSON.stringify({ ...overrides, plans: { free: { daily_search_quota: 100_000 } } });
+
+  const { createServer } = await import('node:http');
+  const files = new Map<string, { type: string; body: Buffer }>();
+  const server = createServer((request, response) => {
+    const file = files.get(request.url ?? '');
+    if (!file) return response.writeHead(404, { 'content-type': 'text/plain' }).end('no such picture');
+    return response.writeHead(200, { 'content-type': file.type, 'content-length': file.body.length }).end(file.body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('the picture server has no port');
+  process.env.FRAMESEEK_URL_GUARD_ALLOW = `127.0.0.1:${address.port}`;
+  return { origin: `http://127.0.0.1:${address.port}`, files, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 });
+afterAll(() => pictures.close());
 
 import { errorOf, finishedJob, list, signUp, useTestApi, type ApiResponse, type Json } from '#test/support/api';
 import { benchScenes, makeTalkingVideo, talkingClip, type MediaManifest } from '#test/support/talking-media';
@@ -163,6 +183,21 @@ describe('POST /v1/search over indexed videos', () => {
       expect(Number(top?.score)).toBeGreaterThanOrEqual(0.5);
     });
 
+    it('finds the moment of a picture fetched from image_url at rank 1 (±3 s)', async () => {
+      const scene = clip.scenes[3];
+      pictures.files.set('/moment.jpg', { type: 'image/jpeg', body: await croppedFrame(clip.path, mid(scene), 'jpeg') });
+
+      const response = await search(owner.token, { image_url: `${pictures.origin}/moment.jpg`, thumbnails: 'none' });
+      const [best] = videosOf(response);
+      const [top] = segmentsOf(best);
+
+      expect(response.status).toBe(200);
+      expect(best).toMatchObject({ video_id: clipVideo });
+      expect(top).toMatchObject({ type: 'frame', rank: 1 });
+      expect(Math.abs(Number(top?.timestamp_start) - mid(scene))).toBeLessThanOrEqual(3);
+      expect(Number(top?.score)).toBeGreaterThanOrEqual(0.5);
+    });
+
     it('skips the video mode for a text query with a picture-only embedder, and says so in meta.warnings', async () => {
       const response = await search(owner.token, { query: 'piano', modes: ['video'] });
       const textOnly = await search(owner.token, { query: 'piano', modes: ['transcript', 'ocr'] });
@@ -193,9 +228,76 @@ describe('POST /v1/search over indexed videos', () => {
     });
   });
 
+  describe('loose words', () => {
+    it('does not match an unrelated word two letters away from a spoken one (heart, heavy)', async () => {
+      const spoken = await search(owner.token, { query: 'heavy', modes: ['transcript'] });
+
+      const unrelated = await search(owner.token, { query: 'heart', modes: ['transcript'] });
+
+      // The spoken word itself is found, so the refusal below is about the distance, not a missing transcript.
+      expect(videosOf(spoken)[0]).toMatchObject({ video_id: clipVideo });
+      expect(unrelated.status).toBe(200);
+      expect(unrelated.body.meta.total).toBe(0);
+      expect(unrelated.body.data).toEqual([]);
+    });
+
+    it('still matches a short word with two letters swapped (haevy) or one letter wrong (heavi)', async () => {
+      const sentence = clip.speech[3];
+
+      for (const query of ['haevy', 'heavi']) {
+        const response = await search(owner.token, { query, modes: ['transcript'] });
+        const [top] = segmentsOf(videosOf(response)[0]);
+
+        expect(videosOf(response)[0]).toMatchObject({ video_id: clipVideo });
+        expect(Math.abs(Number(top?.timestamp_start) - (sentence?.start ?? 0))).toBeLessThanOrEqual(3);
+      }
+    });
+  });
+
+  describe('an image and a query together (api.md: the image leads, the text refines)', () => {
+    it('answers the pictured video with both the pictured frames and the spoken moment of that scene, segments by score', async () => {
+      const scene = clip.scenes[3];
+      const sentence = clip.speech[3];
+      const image = await croppedFrame(clip.path, mid(scene), 'jpeg');
+
+      const response = await searchForm(owner.token, { query: sentence?.text ?? '', thumbnails: 'none' }, { bytes: image, type: 'image/jpeg', name: 'm.jpg' });
+      const [best] = videosOf(response);
+      const segments = segmentsOf(best);
+      const pictured = segments.find((segment) => String(segment.type) === 'frame');
+      const spoken = segments.find((segment) => String(segment.type) === 'transcript');
+      const scores = segments.map((segment) => Number(segment.score));
+
+      expect(response.status).toBe(200);
+      expect(response.body.meta.warnings).toEqual([]);
+      expect(best).toMatchObject({ video_id: clipVideo });
+      expect(Math.abs(Number(pictured?.timestamp_start) - mid(scene))).toBeLessThanOrEqual(3);
+      expect(Math.abs(Number(spoken?.timestamp_start) - (sentence?.start ?? 0))).toBeLessThanOrEqual(3);
+      // Within a video, segments go by score (api.md), whichever list found them.
+      expect(scores).toEqual([...scores].sort((a, b) => b - a));
+      expect(segments.map((segment) => segment.rank)).toEqual(segments.map((_, index) => index + 1));
+    });
+
+    it('puts the pictured video ahead of a video that only the words match, and keeps both', async () => {
+      // Spoken only in the second video; the picture is of the first. Measured: the frame scores ≈ 0.80 and the
+      // spoken sentence ≈ 0.86, so with equal weights (a tie in RRF, then the better score) the words' video would lead.
+      const elsewhere = other.speech[0];
+      const image = await croppedFrame(clip.path, mid(clip.scenes[3]), 'jpeg');
+
+      const words = await search(owner.token, { query: elsewhere?.text, modes: ['transcript', 'ocr'] });
+      const both = await searchForm(owner.token, { query: elsewhere?.text ?? '', thumbnails: 'none' }, { bytes: image, type: 'image/jpeg', name: 'm.jpg' });
+
+      expect(videosOf(words)[0]).toMatchObject({ video_id: otherVideo });
+      expect(videosOf(both).map((video) => video.video_id)).toEqual([clipVideo, otherVideo]);
+      expect(both.body.meta.total).toBe(2);
+      expect(segmentsOf(videosOf(both)[0])[0]).toMatchObject({ type: 'frame', rank: 1 });
+      expect(segmentsOf(videosOf(both)[1]).some((segment) => String(segment.type) === 'transcript')).toBe(true);
+    });
+  });
+
   describe('scope', () => {
-    // One word from a sentence of each of the owner's videos.
-    const BOTH = 'piano apple';
+    // One word from a sentence of each of the owner's videos, both recognised by either speech preset
+    // ('apple' is not: PocketSphinx's narrower fast preset hears "they plan to tackle trees").
+    const BOTH = 'piano festival';
 
     it('searches the whole account by default, and one collection or one video when asked', async () => {
       const everywhere = await search(owner.token, { query: BOTH });
@@ -408,6 +510,32 @@ describe('POST /v1/search over indexed videos', () => {
         expect(response.status).toBe(422);
         expect(list(errorOf(response).fields).map((field) => field.path)).toEqual(['image_url']);
       }
+    });
+
+    it('answers 422 naming image_url when the picture server answers 404, at no cost', async () => {
+      const before = await searchesToday(owner.token);
+
+      const response = await search(owner.token, { image_url: `${pictures.origin}/missing.jpg` });
+
+      expect(response.status).toBe(422);
+      expect(errorOf(response)).toMatchObject({ code: 'VALIDATION_ERROR', message: expect.stringMatching(/image_url.*404/) });
+      expect(list(errorOf(response).fields).map((field) => field.path)).toEqual(['image_url']);
+      expect(await searchesToday(owner.token)).toBe(before);
+    });
+
+    it('answers 415 UNSUPPORTED_FORMAT when image_url serves something that is not a picture (errors.md: unsupported search image type)', async () => {
+      pictures.files.set('/notes.txt', { type: 'text/plain', body: Buffer.from('just words, no picture\n'.repeat(10)) });
+      pictures.files.set('/fake.jpg', { type: 'image/jpeg', body: Buffer.from('just words calling themselves a JPEG\n'.repeat(10)) });
+      const before = await searchesToday(owner.token);
+
+      const text = await search(owner.token, { image_url: `${pictures.origin}/notes.txt` });
+      const fake = await search(owner.token, { image_url: `${pictures.origin}/fake.jpg` });
+
+      for (const response of [text, fake]) {
+        expect(response.status).toBe(415);
+        expect(errorOf(response)).toMatchObject({ code: 'UNSUPPORTED_FORMAT' });
+      }
+      expect(await searchesToday(owner.token)).toBe(before);
     });
 
     it('answers 503 SEARCH_UNAVAILABLE with Retry-After when the index cannot answer, and gives the search unit back', async () => {
