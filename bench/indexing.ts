@@ -2,24 +2,24 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import pLimit from 'p-limit';
-import { extractRange, type ExtractedFrame } from '#lib/media/extract';
+import { processChunk, type ChunkIo, type ChunkPart } from '#lib/indexing/chunk';
+import { chunkRanges, type ChunkRange } from '#lib/queue/index-queue';
+import type { Engines } from '#lib/ml/engines';
 import { PocketSphinxTranscriber, type SpeechPreset } from '#lib/ml/speech/pocketsphinx';
 import { TesseractReader } from '#lib/ml/ocr/tesseract';
 import { FrameDescriptorEmbedder } from '#lib/ml/embedders/frame-descriptor';
-import type { Embedder, TextReader, TimedWord, Transcriber } from '#lib/ml/types';
-import { encodeVector, segmentRows, type StagedChunk } from '#lib/indexing/segments';
+import type { TextReader } from '#lib/ml/types';
+import { segmentRows, type StagedChunk } from '#lib/indexing/segments';
 import { LanceSearchIndex } from '#lib/search/lance-index';
 import { benchTalkingVideo, type MediaManifest } from '#test/support/talking-media';
 import { wordErrorRate } from '#test/support/wer';
 
 /**
  * The indexing section of `npm run bench`: the generated ten-minute 1280x720 talking video, indexed
- * by the worker's own building blocks (extractRange, PocketSphinx, Tesseract, frame-descriptor,
- * segmentRows, a LanceSearchIndex in a temp dir) in chunks, a few chunks at a time, as the worker's
- * queue runs them. processChunk itself reads from S3 and writes thumbnails there, so each chunk is
- * rebuilt here in its shape from a local file, thumbnails going to a temp dir. For each setting:
+ * by the worker's own processChunk (PocketSphinx, Tesseract, frame-descriptor) in chunks, a few at a
+ * time as the worker's queue runs them, reading the video from its local path and writing thumbnails
+ * to a temp dir instead of S3; then segmentRows into a LanceSearchIndex in a temp dir. For each setting:
  * wall time, real-time factor, busy seconds per stage, CPU, peak memory of the process tree, and
  * the transcript's WER against the sentences the video speaks. Prints figures; asserts nothing.
  */
@@ -36,15 +36,10 @@ export type IndexingMatrix = 'quick' | 'full';
 const GOAL_WALL_SECS = 60;
 const GOAL_MAX_WER = 0.1;
 
-// The worker's constants (lib/indexing/chunk.ts keeps them private): same values, same behaviour.
-const AUDIO_PADDING_SECS = 3;
-const THUMBNAIL_WIDTH = 320;
-const EMBED_BATCH = 16;
-const CHANGED_FRAME_DIFF = 4;
 /** The worker's speech timeout (a minute plus twice the audio) kills a 300 s chunk on a machine shared with other load; a bench waits. */
 const SPEECH_TIMEOUT_MS = 60 * 60 * 1000;
 
-const STAGES = ['frames', 'thumbnails', 'ocr', 'embedding', 'speech', 'commit'] as const;
+const STAGES = ['extract', 'thumbnails', 'text', 'embedding', 'speech', 'commit'] as const satisfies readonly (ChunkPart | 'commit')[];
 type Stage = (typeof STAGES)[number];
 
 interface RunFigures {
@@ -113,9 +108,10 @@ async function indexOnce(video: MediaManifest, setting: IndexingSetting): Promis
       busy[stage] += (performance.now() - started) / 1000;
     }
   };
-  const engines = {
+  const textReader = countingReads(new TesseractReader());
+  const engines: Engines = {
     transcriber: new PocketSphinxTranscriber({ preset: setting.preset, timeoutMs: SPEECH_TIMEOUT_MS }),
-    textReader: new TesseractReader(),
+    textReader,
     embedder: new FrameDescriptorEmbedder(),
   };
   const chunks = chunkRanges(video.durationSecs, setting.chunkSecs);
@@ -125,7 +121,7 @@ async function indexOnce(video: MediaManifest, setting: IndexingSetting): Promis
   const started = performance.now();
   try {
     const limit = pLimit(setting.concurrency);
-    const staged = await Promise.all(chunks.map((chunk) => limit(() => indexChunk(video.path, chunk, engines, join(work, 'thumbnails'), timed))));
+    const staged = await Promise.all(chunks.map((chunk) => limit(() => indexChunk(video.path, chunk, engines, join(work, 'thumbnails'), busy))));
     const rows = segmentRows(
       { account_id: 'acc_bench', collection_id: 'col_bench', video_id: 'vid_bench', duration_secs: video.durationSecs, embedder: engines.embedder.id },
       staged,
@@ -144,7 +140,7 @@ async function indexOnce(video: MediaManifest, setting: IndexingSetting): Promis
       cpuByProgram: tree.cpuByProgram,
       peakTreeMb: tree.peakMb,
       frames: staged.reduce((total, chunk) => total + chunk.frames.length, 0),
-      framesRead: readCount.get(engines.textReader) ?? 0,
+      framesRead: textReader.imagesRead,
       rows: rows.length,
       wer: wordErrorRate(video.speech.map((sentence) => sentence.text).join(' '), words.map((word) => word.word).join(' ')),
       loadBefore,
@@ -155,106 +151,33 @@ async function indexOnce(video: MediaManifest, setting: IndexingSetting): Promis
   }
 }
 
-interface ChunkRange {
-  index: number;
-  total: number;
-  start: number;
-  end: number;
-}
-
-/** As the index queue cuts a video: one chunk per `chunkSecs`, the last one shorter. */
-function chunkRanges(durationSecs: number, chunkSecs: number): ChunkRange[] {
-  const total = Math.max(1, Math.ceil(durationSecs / chunkSecs));
-  return Array.from({ length: total }, (_, index) => ({ index, total, start: index * chunkSecs, end: Math.min(durationSecs, (index + 1) * chunkSecs) }));
-}
-
-type Timed = <T>(stage: Stage, step: () => Promise<T>) => Promise<T>;
-
-interface BenchEngines {
-  transcriber: Transcriber;
-  textReader: TextReader;
-  embedder: Embedder;
-}
-
-/** processChunk's shape: frames and audio in one ffmpeg pass, thumbnails, then speech beside OCR followed by embedding. */
-async function indexChunk(path: string, chunk: ChunkRange, engines: BenchEngines, thumbnailDir: string, timed: Timed): Promise<StagedChunk> {
-  const range = await timed('frames', () =>
-    extractRange({ url: path, startSecs: chunk.start, endSecs: chunk.end, hasAudio: true, audioPaddingSecs: AUDIO_PADDING_SECS }),
-  );
-  const thumbnails = await timed('thumbnails', () => storeThumbnails(thumbnailDir, range.frames));
-  const [words, pictures] = await Promise.all([
-    timed('speech', async () => {
-      const spoken = await engines.transcriber.transcribe(range.pcm);
-      const isLastChunk = chunk.index === chunk.total - 1;
-      return spoken
-        .map((word): TimedWord => ({ word: word.word, start: word.start + range.audioStartSecs, end: word.end + range.audioStartSecs }))
-        .filter((word) => word.start >= chunk.start && (isLastChunk || word.start < chunk.end));
-    }),
-    (async () => {
-      const texts = await timed('ocr', () => readChangedFrames(range.frames, engines.textReader));
-      const vectors = await timed('embedding', () => embedFrames(range.frames, engines.embedder));
-      return { texts, vectors };
-    })(),
-  ]);
-  return {
-    chunk_index: chunk.index,
-    start_secs: chunk.start,
-    end_secs: chunk.end,
-    words,
-    frames: range.frames.map((frame, index) => ({
-      time: frame.time,
-      thumbnail_key: thumbnails[index] ?? '',
-      vector_b64: encodeVector(pictures.vectors[index] ?? new Float32Array()),
-      text: pictures.texts[index] ?? '',
-    })),
+/** The reader, counting the frames it was asked to read (processChunk skips unchanged ones). */
+function countingReads(reader: TextReader): TextReader & { imagesRead: number } {
+  const counting = {
+    id: reader.id,
+    imagesRead: 0,
+    read: (image: Buffer) => counting.readAll([image]).then(([text = '']) => text),
+    readAll: (images: readonly Buffer[]) => {
+      counting.imagesRead += images.length;
+      return reader.readAll(images);
+    },
   };
+  return counting;
 }
 
-/** The worker's thumbnails (320 px JPEG, 8 at a time), written to a local folder where the worker puts them in S3. */
-async function storeThumbnails(folder: string, frames: readonly ExtractedFrame[]): Promise<string[]> {
-  await mkdir(folder, { recursive: true });
-  const limit = pLimit(8);
-  return Promise.all(
-    frames.map((frame) =>
-      limit(async () => {
-        const path = join(folder, `${Math.round(frame.time * 1000)}.jpg`);
-        const jpeg = await sharp(frame.jpeg).resize({ width: THUMBNAIL_WIDTH, withoutEnlargement: true }).jpeg({ quality: 75 }).toBuffer();
-        await writeFile(path, jpeg);
-        return path;
-      }),
-    ),
-  );
-}
-
-/** How many frames each reader was actually asked to read (the rest were unchanged). */
-const readCount = new WeakMap<TextReader, number>();
-
-/** The worker's rule: OCR only where the picture changed, else repeat the previous frame's text. */
-async function readChangedFrames(frames: readonly ExtractedFrame[], reader: TextReader): Promise<string[]> {
-  const texts: string[] = [];
-  let previous: Buffer | undefined;
-  for (const frame of frames) {
-    const small = await sharp(frame.jpeg).greyscale().resize(32, 18, { fit: 'fill' }).raw().toBuffer();
-    const changed = !previous || meanDifference(previous, small) > CHANGED_FRAME_DIFF;
-    if (changed) readCount.set(reader, (readCount.get(reader) ?? 0) + 1);
-    texts.push(changed ? await reader.read(frame.jpeg) : (texts.at(-1) ?? ''));
-    previous = small;
-  }
-  return texts;
-}
-
-function meanDifference(a: Buffer, b: Buffer): number {
-  let total = 0;
-  for (let index = 0; index < a.length; index += 1) total += Math.abs((a[index] ?? 0) - (b[index] ?? 0));
-  return total / Math.max(1, a.length);
-}
-
-async function embedFrames(frames: readonly ExtractedFrame[], embedder: Embedder): Promise<Float32Array[]> {
-  const vectors: Float32Array[] = [];
-  for (let start = 0; start < frames.length; start += EMBED_BATCH) {
-    vectors.push(...(await embedder.embedImages(frames.slice(start, start + EMBED_BATCH).map((frame) => frame.jpeg))));
-  }
-  return vectors;
+/** processChunk itself, reading the video from a local path and writing thumbnails to a local folder instead of S3. */
+async function indexChunk(path: string, chunk: ChunkRange, engines: Engines, thumbnailDir: string, busy: Record<Stage, number>): Promise<StagedChunk> {
+  await mkdir(thumbnailDir, { recursive: true });
+  const io: ChunkIo = {
+    sourceUrl: async () => path,
+    hasAudio: true,
+    storeThumbnail: async (time, jpeg) => {
+      const file = join(thumbnailDir, `${Math.round(time * 1000)}.jpg`);
+      await writeFile(file, jpeg);
+      return file;
+    },
+  };
+  return processChunk(chunk, io, engines, { reportStep: async () => {}, timed: (part, seconds) => (busy[part] += seconds) });
 }
 
 // ---- measuring ----
@@ -353,7 +276,7 @@ function printSummary(results: readonly RunFigures[], videoSecs: number): void {
     return;
   }
   const busiest = [...STAGES].sort((a, b) => best.busySecs[b] - best.busySecs[a]);
-  const pictureSecs = best.busySecs.frames + best.busySecs.thumbnails + best.busySecs.ocr + best.busySecs.embedding;
+  const pictureSecs = best.busySecs.extract + best.busySecs.thumbnails + best.busySecs.text + best.busySecs.embedding;
   console.log(
     `  fastest with WER ≤ ${GOAL_MAX_WER * 100} %: ${label(best.setting)}: ${best.wallSecs.toFixed(1)} s wall for ${videoSecs} s ` +
       `(${(best.wallSecs / GOAL_WALL_SECS).toFixed(2)}× of the goal), WER ${(best.wer * 100).toFixed(1)} %`,

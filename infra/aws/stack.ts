@@ -33,7 +33,8 @@ export interface FrameseekStackProps extends StackProps {
  *
  * Context: `stage`; `publicUrl` (Stripe Checkout's way back); `embedder` (frame-descriptor | clip-onnx |
  * bedrock, default bedrock); `modelDir` (a folder in the project root baked into the container images
- * at /opt/models, e.g. what `frameseek models pull` wrote, for clip-onnx).
+ * at /opt/models, e.g. what `frameseek models pull` wrote, for clip-onnx); `transcriber` (pocketsphinx |
+ * aws-transcribe, default pocketsphinx) and `textReader` (tesseract | aws-rekognition, default tesseract).
  */
 export class FrameseekStack extends Stack {
   readonly data: Data;
@@ -75,6 +76,8 @@ export class FrameseekStack extends Stack {
       searchIndex: this.searchIndex,
       ...(modelDir ? { modelDir } : {}),
       environment: storageEnvironment,
+      transcriber: this.choiceFromContext('transcriber', ['pocketsphinx', 'aws-transcribe', 'none'] as const, 'pocketsphinx'),
+      textReader: this.choiceFromContext('textReader', ['tesseract', 'aws-rekognition', 'none'] as const, 'tesseract'),
     });
     this.media.ingestNewVideosWith(this.processing.ingestFunction);
 
@@ -117,6 +120,13 @@ export class FrameseekStack extends Stack {
     });
     new CfnOutput(this, 'MediaBucketName', { value: bucket.bucketName });
     new CfnOutput(this, 'StripeSecretArn', { value: stripeSecret.secretArn });
+  }
+
+  private choiceFromContext<T extends string>(name: string, choices: readonly T[], fallback: T): T {
+    const value: unknown = this.node.tryGetContext(name) ?? fallback;
+    const choice = choices.find((candidate) => candidate === value);
+    if (choice === undefined) throw new Error(`Context ${name} must be ${choices.join(', ')}, not ${String(value)}`);
+    return choice;
   }
 
   private embedderFromContext(): EmbedderKind {

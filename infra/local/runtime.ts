@@ -99,6 +99,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const scheduler = startScheduler({
       now,
       runDaily: async () => ((await load(backgroundFunctions.dailyMaintenance.entry)) as { handler: () => Promise<unknown> }).handler(),
+      // As in AWS, where an hourly rule puts this message on the queue: the index worker does the upkeep.
+      runHourly: () => indexQueue.send([{ kind: 'maintain' }]),
     });
     started.push({ stop: async () => scheduler.stop() });
     const server = createApiServer({ routes: Object.values(routes), fallback: fallbackRoute, load });

@@ -1,33 +1,50 @@
 /**
- * The in-process stand-in for EventBridge schedules: runs the daily handler once per UTC day,
- * at the first tick after midnight. Time comes from the injected clock so tests can cross
- * midnight; `tick()` is what the timer calls, exposed so tests need not wait a minute.
+ * The in-process stand-in for EventBridge schedules: runs the daily handler once per UTC day and
+ * the hourly one once per UTC hour, each at the first tick after its period begins. Time comes
+ * from the injected clock so tests can cross midnight; `tick()` is what the timer calls, exposed
+ * so tests need not wait a minute.
  */
 export interface LocalScheduler {
-  /** Runs the daily handler if a new UTC day has begun since the last run; says whether it ran. */
+  /** Runs the daily handler if a new UTC day has begun since the last run (and the hourly one likewise); says whether the daily one ran. */
   tick(): Promise<'ran' | 'not_due'>;
   stop(): void;
 }
 
+export interface SchedulerOptions {
+  now: () => Date;
+  runDaily: () => Promise<unknown>;
+  runHourly?: () => Promise<unknown>;
+}
+
 const TICK_MS = 60_000;
 
-export function startScheduler(options: { now: () => Date; runDaily: () => Promise<unknown> }): LocalScheduler {
-  const dayOf = (date: Date) => date.toISOString().slice(0, 10);
-  let lastRunDay = dayOf(options.now());
+export function startScheduler(options: SchedulerOptions): LocalScheduler {
+  const daily = periodic('daily', (date) => date.toISOString().slice(0, 10), options.now(), options.runDaily);
+  const hourly = options.runHourly ? periodic('hourly', (date) => date.toISOString().slice(0, 13), options.now(), options.runHourly) : undefined;
 
   const tick = async (): Promise<'ran' | 'not_due'> => {
-    const today = dayOf(options.now());
-    if (today === lastRunDay) return 'not_due';
-    lastRunDay = today;
-    try {
-      await options.runDaily();
-    } catch (error) {
-      // The next day's run retries: every step of the daily handler is idempotent.
-      console.error(JSON.stringify({ level: 'error', message: 'daily schedule failed', error: String(error) }));
-    }
-    return 'ran';
+    const at = options.now();
+    await hourly?.(at);
+    return (await daily(at)) ? 'ran' : 'not_due';
   };
   const timer = setInterval(() => void tick(), TICK_MS);
   timer.unref();
   return { tick, stop: () => clearInterval(timer) };
+}
+
+/** A schedule that runs `work` when `periodOf(now)` differs from the last run's; says whether it ran. */
+function periodic(name: string, periodOf: (date: Date) => string, start: Date, work: () => Promise<unknown>): (at: Date) => Promise<boolean> {
+  let lastRun = periodOf(start);
+  return async (at) => {
+    const period = periodOf(at);
+    if (period === lastRun) return false;
+    lastRun = period;
+    try {
+      await work();
+    } catch (error) {
+      // The next period's run retries: every scheduled handler is idempotent.
+      console.error(JSON.stringify({ level: 'error', message: `${name} schedule failed`, error: String(error) }));
+    }
+    return true;
+  };
 }

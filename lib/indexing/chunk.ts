@@ -2,12 +2,10 @@ import sharp from 'sharp';
 import pLimit from 'p-limit';
 import { throwIfArmed } from '#lib/faults';
 import { extractRange, type ExtractedFrame } from '#lib/media/extract';
-import { presignGet, putObject } from '#lib/storage/objects';
-import { thumbnailKey } from '#lib/storage/layout';
 import type { Engines } from '#lib/ml/engines';
 import type { TimedWord } from '#lib/ml/types';
 import { encodeVector, type StagedChunk } from '#lib/indexing/segments';
-import type { IndexChunkMessage } from '#lib/queue/index-queue';
+import type { ChunkRange } from '#lib/queue/index-queue';
 
 /**
  * One time chunk of a video, end to end: its frames and audio read straight from storage, then
@@ -38,12 +36,24 @@ export async function inStage<T>(stage: IndexStage, work: () => Promise<T>): Pro
   }
 }
 
-export interface ChunkSource {
-  sourceKey: string;
+/** Where a chunk reads from and writes to: S3 in the worker (worker.ts), local files in the bench. */
+export interface ChunkIo {
+  /** What ffmpeg opens: a presigned URL, or a path. */
+  sourceUrl(): Promise<string>;
   hasAudio: boolean;
+  /** Stores one frame's thumbnail and returns where it went (the key segments point at). */
+  storeThumbnail(time: number, jpeg: Buffer): Promise<string>;
 }
 
-const SOURCE_URL_SECS = 60 * 60;
+export interface ChunkHooks {
+  /** Called as each of CHUNK_STEPS finishes (job progress). */
+  reportStep(stage: IndexStage): Promise<void>;
+  /** Seconds each piece of work took, for the bench's figures. */
+  timed?: (part: ChunkPart, seconds: number) => void;
+}
+
+export type ChunkPart = 'extract' | 'thumbnails' | 'speech' | 'text' | 'embedding';
+
 const THUMBNAIL_WIDTH = 320;
 const EMBED_BATCH = 16;
 /** Seconds of audio read beyond each side of a chunk, so speech cut by its boundary is recognised whole. */
@@ -51,48 +61,54 @@ const AUDIO_PADDING_SECS = 3;
 /** Mean grey-level change (0–255) on a 32×18 thumbnail above which a frame may show new text. */
 const CHANGED_FRAME_DIFF = 4;
 
-export async function processChunk(
-  message: IndexChunkMessage,
-  source: ChunkSource,
-  engines: Engines,
-  reportStep: (stage: IndexStage) => Promise<void>,
-): Promise<StagedChunk> {
-  const range = await inStage('frames', async () =>
-    extractRange({
-      url: await presignGet(source.sourceKey, SOURCE_URL_SECS),
-      startSecs: message.start_secs,
-      endSecs: message.end_secs,
-      hasAudio: source.hasAudio,
-      audioPaddingSecs: AUDIO_PADDING_SECS,
-    }),
+export async function processChunk(chunk: ChunkRange, io: ChunkIo, engines: Engines, hooks: ChunkHooks): Promise<StagedChunk> {
+  const timed = async <T>(part: ChunkPart, work: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      hooks.timed?.(part, (performance.now() - started) / 1000);
+    }
+  };
+  const range = await inStage('frames', () =>
+    timed('extract', async () =>
+      extractRange({
+        url: await io.sourceUrl(),
+        startSecs: chunk.start_secs,
+        endSecs: chunk.end_secs,
+        hasAudio: io.hasAudio,
+        audioPaddingSecs: AUDIO_PADDING_SECS,
+      }),
+    ),
   );
-  const thumbnails = await inStage('frames', () => storeThumbnails(message, range.frames));
-  await reportStep('frames');
+  const thumbnails = await inStage('frames', () => timed('thumbnails', () => storeThumbnails(io, range.frames)));
+  await hooks.reportStep('frames');
 
   // Speech runs beside the picture work: they use different engines and different cores.
   const [words, pictures] = await Promise.all([
     inStage('speech', async () => {
-      const spoken = range.pcm.length > 0 && engines.transcriber ? await engines.transcriber.transcribe(range.pcm) : [];
-      await reportStep('speech');
-      const isLastChunk = message.chunk_index === message.chunks_total - 1;
+      const transcriber = engines.transcriber;
+      const spoken = range.pcm.length > 0 && transcriber ? await timed('speech', () => transcriber.transcribe(range.pcm)) : [];
+      await hooks.reportStep('speech');
+      const isLastChunk = chunk.chunk_index === chunk.chunks_total - 1;
       // A word belongs to the chunk it starts in; the padding only gave the recogniser context.
       return spoken
         .map((word): TimedWord => ({ word: word.word, start: word.start + range.audioStartSecs, end: word.end + range.audioStartSecs }))
-        .filter((word) => word.start >= message.start_secs && (isLastChunk || word.start < message.end_secs));
+        .filter((word) => word.start >= chunk.start_secs && (isLastChunk || word.start < chunk.end_secs));
     }),
     (async () => {
-      const texts = await inStage('text', () => readChangedFrames(range.frames, engines));
-      await reportStep('text');
-      const vectors = await inStage('embedding', () => embedFrames(range.frames, engines));
-      await reportStep('embedding');
+      const texts = await inStage('text', () => timed('text', () => readChangedFrames(range.frames, engines)));
+      await hooks.reportStep('text');
+      const vectors = await inStage('embedding', () => timed('embedding', () => embedFrames(range.frames, engines)));
+      await hooks.reportStep('embedding');
       return { texts, vectors };
     })(),
   ]);
 
   return {
-    chunk_index: message.chunk_index,
-    start_secs: message.start_secs,
-    end_secs: message.end_secs,
+    chunk_index: chunk.chunk_index,
+    start_secs: chunk.start_secs,
+    end_secs: chunk.end_secs,
     words,
     frames: range.frames.map((frame, index) => ({
       time: frame.time,
@@ -103,33 +119,37 @@ export async function processChunk(
   };
 }
 
-async function storeThumbnails(message: IndexChunkMessage, frames: readonly ExtractedFrame[]): Promise<string[]> {
+async function storeThumbnails(io: ChunkIo, frames: readonly ExtractedFrame[]): Promise<string[]> {
   const limit = pLimit(8);
   return Promise.all(
     frames.map((frame) =>
       limit(async () => {
-        const key = thumbnailKey(message.account_id, message.video_id, frame.time);
         const jpeg = await sharp(frame.jpeg).resize({ width: THUMBNAIL_WIDTH, withoutEnlargement: true }).jpeg({ quality: 75 }).toBuffer();
-        await putObject(key, jpeg, 'image/jpeg');
-        return key;
+        return io.storeThumbnail(frame.time, jpeg);
       }),
     ),
   );
 }
 
-/** OCR only where the picture changed; an unchanged frame shows what the previous one showed. */
+/** OCR only where the picture changed (in one batch); an unchanged frame shows what the previous one showed. */
 async function readChangedFrames(frames: readonly ExtractedFrame[], engines: Engines): Promise<string[]> {
   const reader = engines.textReader;
   if (!reader) return frames.map(() => '');
+  const changed = await changedFrames(frames);
+  const read = await reader.readAll(frames.filter((_, index) => changed[index]).map((frame) => frame.jpeg));
+  let next = 0;
   const texts: string[] = [];
-  let previous: Buffer | undefined;
-  for (const frame of frames) {
-    const small = await sharp(frame.jpeg).greyscale().resize(32, 18, { fit: 'fill' }).raw().toBuffer();
-    const changed = !previous || meanDifference(previous, small) > CHANGED_FRAME_DIFF;
-    texts.push(changed ? await reader.read(frame.jpeg) : (texts.at(-1) ?? ''));
-    previous = small;
-  }
+  for (const isChanged of changed) texts.push(isChanged ? (read[next++] ?? '') : (texts.at(-1) ?? ''));
   return texts;
+}
+
+/** Whether each frame differs from the one before it (the first always does). */
+async function changedFrames(frames: readonly ExtractedFrame[]): Promise<boolean[]> {
+  const smalls = await Promise.all(frames.map((frame) => sharp(frame.jpeg).greyscale().resize(32, 18, { fit: 'fill' }).raw().toBuffer()));
+  return smalls.map((small, index) => {
+    const previous = smalls[index - 1];
+    return !previous || meanDifference(previous, small) > CHANGED_FRAME_DIFF;
+  });
 }
 
 function meanDifference(a: Buffer, b: Buffer): number {

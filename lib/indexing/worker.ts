@@ -3,12 +3,12 @@ import { newId } from '#lib/ids';
 import { logInfo, logWarn } from '#lib/log';
 import { configuredEngines, type Engines } from '#lib/ml/engines';
 import { searchIndex } from '#lib/search/index';
-import { deletePrefix, readObject, putObject } from '#lib/storage/objects';
-import { stagedChunkKey, stagingPrefix } from '#lib/storage/layout';
+import { deletePrefix, presignGet, readObject, putObject } from '#lib/storage/objects';
+import { stagedChunkKey, stagingPrefix, thumbnailKey } from '#lib/storage/layout';
 import { getJobRecord, getVideoRecord, type JobRecord, type VideoRecord } from '#lib/db/videos';
 import { chunkIsDone, recordChunkDone, recordJobDone, recordJobFailed, recordStepDone, type IndexModels } from '#lib/db/indexing';
 import { releaseIndexingReservation } from '#lib/billing/metering';
-import { CHUNK_STEPS, inStage, processChunk, StageFailed, type IndexStage } from '#lib/indexing/chunk';
+import { CHUNK_STEPS, inStage, processChunk, StageFailed, type ChunkIo, type IndexStage } from '#lib/indexing/chunk';
 import { segmentRows, type StagedChunk } from '#lib/indexing/segments';
 import type { IndexChunkMessage, IndexQueueMessage } from '#lib/queue/index-queue';
 
@@ -31,6 +31,11 @@ export async function handleIndexMessage(message: IndexQueueMessage, delivery: D
     // Deletes already hid these rows (search reads video records); this frees the space.
     if (message.video_id) await searchIndex().deleteVideo(message.account_id, message.video_id);
     else await searchIndex().deleteAccount(message.account_id);
+    return;
+  }
+  if (message.kind === 'maintain') {
+    const tables = await searchIndex().optimize();
+    logInfo('index: maintained', { tables });
     return;
   }
   await indexChunk(message, delivery);
@@ -58,9 +63,9 @@ function isCurrent(video: VideoRecord, job: JobRecord): boolean {
 
 async function runChunk(message: IndexChunkMessage, video: VideoRecord, job: JobRecord): Promise<void> {
   const totalSteps = job.chunks_total * CHUNK_STEPS.length;
-  const staged = await processChunk(message, { sourceKey: video.source_key, hasAudio: video.has_audio ?? true }, configuredEngines(), (stage) =>
-    recordStepDone(job, `${message.chunk_index}:${stage}`, stage, totalSteps, now().toISOString()),
-  );
+  const staged = await processChunk(message, storageChunkIo(video), configuredEngines(), {
+    reportStep: (stage) => recordStepDone(job, `${message.chunk_index}:${stage}`, stage, totalSteps, now().toISOString()),
+  });
   // A redelivered chunk overwrites the same object: staging is idempotent by key.
   await inStage('indexing', () =>
     putObject(stagedChunkKey(video.account_id, video.video_id, job.job_id, message.chunk_index), Buffer.from(JSON.stringify(staged)), 'application/json'),
@@ -135,4 +140,20 @@ async function failJob(video: VideoRecord, job: JobRecord, error: unknown): Prom
 
 function modelsOf(engines: Engines): IndexModels {
   return { embedder: engines.embedder.id, transcriber: engines.transcriber?.id ?? null, text_reader: engines.textReader?.id ?? null };
+}
+
+/** How long ffmpeg may keep reading the source through one presigned URL. */
+const SOURCE_URL_SECS = 60 * 60;
+
+/** The worker's I/O: the source through a presigned URL, thumbnails next to the video in S3. */
+function storageChunkIo(video: VideoRecord): ChunkIo {
+  return {
+    sourceUrl: () => presignGet(video.source_key, SOURCE_URL_SECS),
+    hasAudio: video.has_audio ?? true,
+    storeThumbnail: async (time, jpeg) => {
+      const key = thumbnailKey(video.account_id, video.video_id, time);
+      await putObject(key, jpeg, 'image/jpeg');
+      return key;
+    },
+  };
 }

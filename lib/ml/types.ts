@@ -22,6 +22,8 @@ export interface TextReader {
   readonly id: string;
   /** On-screen text of one encoded image (JPEG/PNG), lines joined by '\n', trimmed; '' when none. */
   read(image: Buffer): Promise<string>;
+  /** The same for many images, in order: engines with a start-up cost pay it once per batch. */
+  readAll(images: readonly Buffer[]): Promise<string[]>;
 }
 
 export interface Embedder {

@@ -19,6 +19,20 @@ export interface IndexChunkMessage {
   end_secs: number;
 }
 
+/** The part of a chunk message that says which range of how many. */
+export type ChunkRange = Pick<IndexChunkMessage, 'chunk_index' | 'chunks_total' | 'start_secs' | 'end_secs'>;
+
+/** How a video is cut: one chunk per `chunkSecs`, the last one shorter. */
+export function chunkRanges(durationSecs: number, chunkSecs: number): ChunkRange[] {
+  const total = Math.max(1, Math.ceil(durationSecs / chunkSecs));
+  return Array.from({ length: total }, (_, index) => ({
+    chunk_index: index,
+    chunks_total: total,
+    start_secs: index * chunkSecs,
+    end_secs: Math.min(durationSecs, (index + 1) * chunkSecs),
+  }));
+}
+
 /**
  * Index rows to remove: one video's, or (without video_id) a whole account's. Sent by deletes,
  * which run in small API functions; the worker, which carries the index engine, does the removal.
@@ -29,7 +43,21 @@ export interface IndexPurgeMessage {
   video_id?: string;
 }
 
-export type IndexQueueMessage = IndexChunkMessage | IndexPurgeMessage;
+/**
+ * Index upkeep (compaction, index refresh, old versions removed), sent every hour by a schedule:
+ * the worker carries the index engine. Idempotent, so a twin delivery only costs time.
+ */
+export interface IndexMaintenanceMessage {
+  kind: 'maintain';
+}
+
+export const INDEX_MAINTENANCE_MESSAGE: IndexMaintenanceMessage = { kind: 'maintain' };
+
+export type IndexQueueMessage = IndexChunkMessage | IndexPurgeMessage | IndexMaintenanceMessage;
+
+export function isChunkMessage(message: IndexQueueMessage): message is IndexChunkMessage {
+  return message.kind === undefined || message.kind === 'chunk';
+}
 
 /** Deliveries of one chunk message before its job fails (SQS: the redrive policy's maxReceiveCount). */
 export const INDEX_MAX_ATTEMPTS = 3;
@@ -150,9 +178,7 @@ export class InProcessIndexQueue implements IndexQueue {
       await handler(stored.body, { attempt: stored.attempts, isLast: stored.attempts >= options.maxAttempts });
       handled = true;
     } catch (error) {
-      console.error(
-        JSON.stringify({ level: 'error', message: 'index chunk failed', attempt: stored.attempts, video_id: stored.body.video_id, error: String(error) }),
-      );
+      console.error(JSON.stringify({ level: 'error', message: 'index message failed', attempt: stored.attempts, body: stored.body, error: String(error) }));
     }
     if (handled || stored.attempts >= options.maxAttempts) await rm(file, { force: true });
     else
@@ -175,24 +201,13 @@ export const indexQueue: IndexQueue = config.FRAMESEEK_INDEX_QUEUE_URL ? new Sqs
 
 /** How many chunk messages a video of this length becomes. */
 export function chunkCount(durationSecs: number): number {
-  return Math.max(1, Math.ceil(durationSecs / config.FRAMESEEK_CHUNK_SECS));
+  return chunkRanges(durationSecs, config.FRAMESEEK_CHUNK_SECS).length;
 }
 
 /** Queues every chunk of a job's video: one message per FRAMESEEK_CHUNK_SECS of it. */
 export async function enqueueChunks(job: { account_id: string; video_id: string; job_id: string }, durationSecs: number): Promise<void> {
-  const chunkSecs = config.FRAMESEEK_CHUNK_SECS;
-  const chunksTotal = chunkCount(durationSecs);
-  await indexQueue.send(
-    Array.from({ length: chunksTotal }, (_, index) => ({
-      account_id: job.account_id,
-      video_id: job.video_id,
-      job_id: job.job_id,
-      chunk_index: index,
-      chunks_total: chunksTotal,
-      start_secs: index * chunkSecs,
-      end_secs: Math.min(durationSecs, (index + 1) * chunkSecs),
-    })),
-  );
+  const ranges = chunkRanges(durationSecs, config.FRAMESEEK_CHUNK_SECS);
+  await indexQueue.send(ranges.map((range) => ({ account_id: job.account_id, video_id: job.video_id, job_id: job.job_id, ...range })));
 }
 
 /** Asks the worker to remove a video's index rows (or an account's, without a video id). */

@@ -21,7 +21,9 @@ import {
   textSchema,
   videoFilter,
 } from '#lib/search/lance-tables';
-import { IndexUnavailable, type Scope, type SearchIndex, type SegmentHit, type SegmentRow, type SegmentType } from '#lib/search/types';
+import { IndexUnavailable, type Scope, type SearchIndex, type SegmentHit, type SegmentRow, type SegmentType, type TableMaintenance } from '#lib/search/types';
+
+export type { TableMaintenance } from '#lib/search/types';
 
 /**
  * Lance sizes its CPU pool at (cores − 2), at least 1: on hosts with ≤ 3 cores (these machines,
@@ -79,16 +81,6 @@ export const DEFAULT_VECTOR_INDEX: VectorIndexSettings = {
 const DEFAULT_TIMEOUT_MS = 2_000;
 const DEFAULT_KEEP_VERSIONS_MS = 60 * 60 * 1000;
 const VECTOR_INDEX_PREFIX = 'vector_idx_';
-
-/** What `optimize()` did to one table. */
-export interface TableMaintenance {
-  table: string;
-  rows: number;
-  fragmentsBefore: number;
-  fragmentsAfter: number;
-  vectorIndex: 'none' | 'created' | 'retrained' | 'kept';
-  millis: number;
-}
 
 /** One connection per (uri, options) in a process, with its open tables and per-table write queues. */
 interface Store {

@@ -52,6 +52,18 @@ export interface SearchIndex {
   videoSegments(accountId: string, videoId: string, types: readonly SegmentType[]): Promise<Omit<SegmentRow, 'vector'>[]>;
   /** Rows per video (VideoDetail.segments_count). */
   countSegments(accountId: string, videoId: string): Promise<number>;
+  /** Upkeep for a schedule: compaction, indexes brought up to date with new rows, old versions removed. */
+  optimize(): Promise<TableMaintenance[]>;
+}
+
+/** What `optimize()` did to one table. */
+export interface TableMaintenance {
+  table: string;
+  rows: number;
+  fragmentsBefore: number;
+  fragmentsAfter: number;
+  vectorIndex: 'none' | 'created' | 'retrained' | 'kept';
+  millis: number;
 }
 
 /** The index cannot answer now (engine error, timeout): search answers SEARCH_UNAVAILABLE. */

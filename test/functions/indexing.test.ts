@@ -11,7 +11,7 @@ import { errorOf, finishedJob, list, signUp, useTestApi, type Json } from '#test
 import { longTalkingVideo, talkingClip, talkingClipMkv, talkingClipWebm, type MediaManifest } from '#test/support/talking-media';
 import { wordErrorRate } from '#test/support/wer';
 import { armFault, disarmFault } from '#lib/faults';
-import { localIndexQueue, type IndexChunkMessage } from '#lib/queue/index-queue';
+import { isChunkMessage, localIndexQueue, type IndexChunkMessage } from '#lib/queue/index-queue';
 import { searchIndex } from '#lib/search/index';
 
 const api = useTestApi();
@@ -44,7 +44,10 @@ async function indexed(token: string, collectionId: string, manifest: MediaManif
 }
 
 function chunkMessagesOf(jobId: string): IndexChunkMessage[] {
-  return localIndexQueue.sent().filter((message): message is IndexChunkMessage => message.kind !== 'purge' && message.job_id === jobId);
+  return localIndexQueue
+    .sent()
+    .filter(isChunkMessage)
+    .filter((message) => message.job_id === jobId);
 }
 
 describe('indexing a talking video', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createKey, errorOf, finishedJob, list, settledJob, signUp, useTestApi } from '#test/support/api';
 import { media, type MediaName } from '#test/support/media';
 import type { S3Event } from 'aws-lambda';
-import { localIndexQueue } from '#lib/queue/index-queue';
+import { isChunkMessage, localIndexQueue } from '#lib/queue/index-queue';
 import { handler as ingest } from '#functions/events/ingest';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { s3, mediaBucket } from '#lib/storage/client';
@@ -74,9 +74,12 @@ describe('POST /v1/uploads (presigned PUT)', () => {
     expect(Number(video.body.data.duration_secs)).toBeCloseTo(3, 0);
     const playback = await fetch(String(video.body.data.playback_url));
     expect(Buffer.from(await playback.arrayBuffer()).equals(bytes)).toBe(true);
-    expect(localIndexQueue.sent().filter((message) => message.kind !== 'purge' && message.job_id === String(ticket.body.data.job_id))).toEqual([
-      expect.objectContaining({ chunk_index: 0, chunks_total: 1, start_secs: 0 }),
-    ]);
+    expect(
+      localIndexQueue
+        .sent()
+        .filter(isChunkMessage)
+        .filter((message) => message.job_id === String(ticket.body.data.job_id)),
+    ).toEqual([expect.objectContaining({ chunk_index: 0, chunks_total: 1, start_secs: 0 })]);
   });
 
   it.each([
@@ -241,7 +244,12 @@ describe('storage events', () => {
 
     const jobs = await api.get('/v1/jobs', { token });
     expect(list(jobs.body.data)).toEqual([expect.objectContaining({ id: ticket.job_id, status: 'done' })]);
-    expect(localIndexQueue.sent().filter((message) => message.kind !== 'purge' && message.job_id === String(ticket.job_id))).toHaveLength(1);
+    expect(
+      localIndexQueue
+        .sent()
+        .filter(isChunkMessage)
+        .filter((message) => message.job_id === String(ticket.job_id)),
+    ).toHaveLength(1);
     expect((await api.get(`/v1/collections/${collectionId}`, { token })).body.data).toMatchObject({
       video_count: 1,
       storage_bytes: (await media('clip.mp4')).length,

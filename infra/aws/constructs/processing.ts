@@ -1,10 +1,14 @@
 import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
+import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
+import { Grant } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { INDEX_MAX_ATTEMPTS } from '#lib/queue/index-queue';
+import type { Config } from '#lib/config';
+import { INDEX_MAINTENANCE_MESSAGE, INDEX_MAX_ATTEMPTS } from '#lib/queue/index-queue';
 import { BundledFunction, type BackgroundFunctionEntry } from '#infra/aws/constructs/bundled-function';
 import { ContainerFunction } from '#infra/aws/constructs/container-function';
 import type { SearchIndex } from '#infra/aws/constructs/search-index';
@@ -21,6 +25,9 @@ export interface ProcessingProps {
   readonly modelDir?: string;
   /** What every Frameseek function is told; the index queue's URL is added here. */
   readonly environment: Readonly<Record<string, string>>;
+  /** The worker's speech and text engines: the binaries in its image (default), or AWS services (granted here). */
+  readonly transcriber?: Config['FRAMESEEK_TRANSCRIBER'];
+  readonly textReader?: Config['FRAMESEEK_TEXT_READER'];
 }
 
 /**
@@ -42,6 +49,7 @@ export class Processing extends Construct {
   readonly ingestFunction: ContainerFunction;
   readonly fetchSourceFunction: BundledFunction;
   readonly indexWorker: ContainerFunction;
+  readonly indexMaintenanceRule: Rule;
 
   constructor(scope: Construct, id: string, props: ProcessingProps) {
     super(scope, id);
@@ -88,7 +96,11 @@ export class Processing extends Construct {
     this.indexWorker = new ContainerFunction(this, `${props.indexChunk.name}Function`, {
       projectRoot: props.projectRoot,
       entry: props.indexChunk,
-      environment,
+      environment: {
+        ...environment,
+        FRAMESEEK_TRANSCRIBER: props.transcriber ?? 'pocketsphinx',
+        FRAMESEEK_TEXT_READER: props.textReader ?? 'tesseract',
+      },
       ...(props.modelDir ? { modelDir: props.modelDir } : {}),
     });
     // One chunk per invocation: a chunk fills most of a run, and a failure retries only its own message.
@@ -97,5 +109,20 @@ export class Processing extends Construct {
     props.bucket.grantReadWrite(this.indexWorker);
     props.table.grantReadWriteData(this.indexWorker);
     props.searchIndex.grantReadWrite(this.indexWorker);
+    // Transcribe reads the staged WAV and writes its JSON with the caller's rights: the bucket grant above covers both.
+    if (props.transcriber === 'aws-transcribe') {
+      Grant.addToPrincipal({ grantee: this.indexWorker, actions: ['transcribe:StartTranscriptionJob', 'transcribe:GetTranscriptionJob'], resourceArns: ['*'] });
+    }
+    // DetectText takes the image inline and has no resource to scope it to.
+    if (props.textReader === 'aws-rekognition') {
+      Grant.addToPrincipal({ grantee: this.indexWorker, actions: ['rekognition:DetectText'], resourceArns: ['*'] });
+    }
+
+    // Hourly upkeep of the index (compaction, indexes over new rows, old versions removed), done by the
+    // worker, which carries the index engine: the rule only puts a message on its queue.
+    this.indexMaintenanceRule = new Rule(this, 'IndexMaintenanceRule', {
+      schedule: Schedule.rate(Duration.hours(1)),
+      targets: [new SqsQueue(this.indexQueue, { message: RuleTargetInput.fromObject(INDEX_MAINTENANCE_MESSAGE) })],
+    });
   }
 }

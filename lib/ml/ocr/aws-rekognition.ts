@@ -1,4 +1,5 @@
 import { DetectTextCommand, RekognitionClient, type TextDetection } from '@aws-sdk/client-rekognition';
+import pLimit from 'p-limit';
 import sharp from 'sharp';
 import { EngineUnavailable, type TextReader } from '#lib/ml/types';
 
@@ -24,6 +25,7 @@ const MIN_LINE_CONFIDENCE = 80;
 /** DetectText takes inline JPEG/PNG up to 5 MB; frames are far smaller, but a caller's image may not be. */
 const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
 const OVERSIZE_SIDE = 1920;
+const CONCURRENT_CALLS = 4;
 
 export class RekognitionTextReader implements TextReader {
   readonly id = REKOGNITION_READER_ID;
@@ -50,6 +52,12 @@ export class RekognitionTextReader implements TextReader {
       throw new EngineUnavailable(this.id, `Rekognition DetectText failed: ${reason}`);
     }
     return linesOf(detections, this.minConfidence);
+  }
+
+  /** One DetectText call per image (the API takes one), a few in flight: its default quota is a handful of calls a second per account. */
+  async readAll(images: readonly Buffer[]): Promise<string[]> {
+    const limit = pLimit(CONCURRENT_CALLS);
+    return Promise.all(images.map((image) => limit(() => this.read(image))));
   }
 }
 

@@ -28,13 +28,18 @@ export const POCKETSPHINX_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
 const INSTALL_HINT = 'install it with `apt-get install pocketsphinx pocketsphinx-en-us` (or run bin/setup)';
 
 /**
- * `fast` narrows the search (Gaussians computed every other frame, fewer candidates per frame).
- * bench/engines/speech-presets.ts, 58 s of Festival speech, one core: accurate 10.9 s CPU, WER 7.9%;
- * fast 5.6 s CPU, WER 9.8%. Each call also loads the model first (~0.7 s).
+ * `fast` narrows the search (fewer Gaussians, word ends and HMMs per frame) and skips the second,
+ * flat-lexicon pass. Measured on the bench video's first 150 s (one core, machine under load, so
+ * CPU ±20 %): PocketSphinx's defaults with `-ds 2` (Gaussians every other frame) 0.09–0.11× real
+ * time, WER 5.2 %; the same without the flat pass 0.07×, 5.5 %; every frame (`-ds 1`) with at most
+ * 1000 HMMs a frame 0.07–0.09×, 4.1 %. `-ds 2` also lost a sentence at the tail of a short chunk
+ * (13 s of audio: "hungry bear searched the forest" → "hungry their search the floor as") that
+ * every `-ds 1` setting kept. Each call also loads the model first (~0.7 s). `accurate` is
+ * PocketSphinx's own defaults.
  */
 const PRESET_ARGS: Record<SpeechPreset, string[]> = {
   accurate: [],
-  fast: ['-ds', '2', '-topn', '2', '-maxwpf', '5', '-maxhmmpf', '3000', '-pl_window', '10'],
+  fast: ['-ds', '1', '-topn', '2', '-maxwpf', '5', '-maxhmmpf', '1000', '-pl_window', '10', '-fwdflat', 'no'],
 };
 
 const SAMPLE_RATE = 16_000;

@@ -331,6 +331,23 @@ describe('the CDK stack', () => {
     });
   });
 
+  it('puts an index maintenance message on the index queue every hour, for the worker to do', () => {
+    const indexQueue = Object.keys(resourcesOfType('AWS::SQS::Queue')).find((logicalId) => logicalId.startsWith('ProcessingIndexQueue'));
+
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 hour)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [indexQueue, 'Arn'] }, Input: JSON.stringify({ kind: 'maintain' }) })],
+    });
+  });
+
+  it('runs the index worker with the engines in its image by default, allowed no speech or text service', () => {
+    expect(functionProperties(functionIdStartingWith('ProcessingindexChunkFunction'))).toMatchObject({
+      Environment: { Variables: expect.objectContaining({ FRAMESEEK_TRANSCRIBER: 'pocketsphinx', FRAMESEEK_TEXT_READER: 'tesseract' }) },
+    });
+    expect(rolesAllowing('transcribe:StartTranscriptionJob')).toEqual([]);
+    expect(rolesAllowing('rekognition:DetectText')).toEqual([]);
+  });
+
   it('lets exactly the functions whose code queues index work send to the index queue', async () => {
     const sendersInCode = await indexQueueSendersInCode();
     const sendingRoles = rolesAllowing('sqs:SendMessage');
@@ -464,13 +481,19 @@ describe('the CDK stack', () => {
   });
 });
 
-describe('the CDK stack with other context: the prod stage, the clip-onnx embedder and a model folder', () => {
+describe('the CDK stack with other context: the prod stage, the clip-onnx embedder, a model folder and AWS speech and text engines', () => {
   let variantApp: App;
   let variant: Template;
 
   beforeAll(() => {
     // One synth for every difference: each is asserted on its own below.
-    const built = otherStack('Variant', 'prod', { embedder: 'clip-onnx', modelDir: 'infra/aws/worker/models' });
+    const built = otherStack('Variant', 'prod', {
+      embedder: 'clip-onnx',
+      modelDir: 'infra/aws/worker/models',
+      transcriber: 'aws-transcribe',
+      textReader: 'aws-rekognition',
+    });
+
     variantApp = built.node.root as App;
     variant = Template.fromStack(built);
     expect(warningsOf(built)).toEqual([]);
@@ -496,6 +519,20 @@ describe('the CDK stack with other context: the prod stage, the clip-onnx embedd
     expect(rolesAllowing('bedrock:InvokeModel', variant)).toEqual([]);
   });
 
+  it('tells the index worker to use Transcribe and Rekognition, and lets only it call them', () => {
+    const worker = Object.values(variant.findResources('AWS::Lambda::Function') as Record<string, Resource>).filter((resource) =>
+      JSON.stringify(resource.Properties.Environment ?? {}).includes('"FRAMESEEK_TRANSCRIBER"'),
+    );
+
+    expect(worker).toHaveLength(1);
+    expect(worker[0]?.Properties.Environment).toMatchObject({
+      Variables: { FRAMESEEK_TRANSCRIBER: 'aws-transcribe', FRAMESEEK_TEXT_READER: 'aws-rekognition' },
+    });
+    for (const action of ['transcribe:StartTranscriptionJob', 'transcribe:GetTranscriptionJob', 'rekognition:DetectText']) {
+      expect(rolesAllowing(action, variant).map((role) => role.replace(/^Processing(\w+?)FunctionServiceRole\w*$/, '$1'))).toEqual(['indexChunk']);
+    }
+  });
+
   it('bakes the model folder into every image', () => {
     const images = imageSources(variantApp, variant);
 
@@ -506,6 +543,7 @@ describe('the CDK stack with other context: the prod stage, the clip-onnx embedd
   it('warns when clip-onnx gets no model files, and refuses an unknown embedder or a model folder outside the build context', () => {
     expect(warningsOf(otherStack('ClipWithoutModels', 'test', { embedder: 'clip-onnx' }))).toEqual([expect.stringMatching(/clip-onnx needs model files/)]);
     expect(() => otherStack('Wrong', 'test', { embedder: 'clip' })).toThrow(/frame-descriptor, clip-onnx or bedrock/);
+    expect(() => otherStack('WrongSpeech', 'test', { transcriber: 'whisper' })).toThrow(/Context transcriber must be pocketsphinx, aws-transcribe, none/);
     expect(() => otherStack('Hidden', 'test', { modelDir: '.frameseek/models' })).toThrow(/inside the project root/);
     expect(() => otherStack('Outside', 'test', { modelDir: '../models' })).toThrow(/inside the project root/);
     expect(() => otherStack('Missing', 'test', { modelDir: 'no-such-models' })).toThrow(/not a folder/);

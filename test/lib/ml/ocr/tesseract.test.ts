@@ -42,6 +42,20 @@ describe('TesseractReader', () => {
     expect(await reader.read(busy)).toBe('');
   });
 
+  it('reads a batch larger than one Tesseract process takes, each text with its own frame, in order', async () => {
+    const caption = (text: string) => captionFrame({ background: 'color=c=black:s=640x360', captions: [{ text, fontSize: 40, colour: 'white' }] });
+    const blank = await captionFrame({ background: 'color=c=0x404040:s=640x360', captions: [] });
+    const frames: Buffer[] = Array.from({ length: 40 }, () => blank);
+    // Two batches: captions at the start, just past the boundary (index 32) and at the end.
+    [frames[0], frames[32], frames[39]] = await Promise.all([caption('Harbor 6'), caption('Meadow 6'), caption('Lantern 7')]);
+
+    const texts = await reader.readAll(frames);
+
+    expect(texts).toHaveLength(40);
+    expect([texts[0], texts[32], texts[39]]).toEqual(['Harbor 6', 'Meadow 6', 'Lantern 7']);
+    expect(texts.filter((text) => text !== '')).toHaveLength(3);
+  });
+
   it('refuses bytes that are not a picture', async () => {
     await expect(reader.read(Buffer.from('not an image'))).rejects.toThrow();
     await expect(reader.read(Buffer.from('not an image'))).rejects.not.toBeInstanceOf(EngineUnavailable);
