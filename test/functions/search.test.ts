@@ -569,7 +569,8 @@ describe('POST /v1/search over indexed videos', () => {
       expect(list(spoken.body.data)).toContainEqual({ text: 'grandmother tells us stories by', source: 'transcript' });
       expect(list(shown.body.data)).toContainEqual({ text: expect.stringMatching(/^silver moon castle/), source: 'ocr' });
       expect(list(history.body.data)).toContainEqual({ text: 'Hungry bear', source: 'history' });
-      expect(list(history.body.data)).toContainEqual({ text: expect.stringMatching(/^hungry bear searched/), source: 'transcript' });
+      // The fast preset hears "searched" as "search": either completes the prefix.
+      expect(list(history.body.data)).toContainEqual({ text: expect.stringMatching(/^hungry bear search/), source: 'transcript' });
       expect(list(theirs.body.data).some((item) => String(item.source) === 'history')).toBe(false);
     });
 
