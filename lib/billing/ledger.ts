@@ -1,19 +1,17 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { newId } from '#lib/ids';
 import { now } from '#lib/clock';
 import { AppError } from '#lib/errors';
 import { getAccount, type AccountRecord } from '#lib/db/accounts';
 import type { LedgerEntryType } from '#lib/billing/schemas';
 import { creditEventPuts } from '#lib/billing/credit-events';
+import { backOff, oneAtATime } from '#lib/billing/account-queue';
 import { writeBalanceChange, type BalanceSnapshot, type LedgerEntryRecord, type TransactionItem, type TrialChange } from '#lib/db/ledger';
 
 export type CreditType = Extract<LedgerEntryType, 'grant' | 'topup' | 'refund'>;
 export type DebitType = Extract<LedgerEntryType, 'indexing' | 'search' | 'storage'>;
 
-/** Enough for dozens of writers racing on one account; past that, failing loudly beats spinning. */
+/** Enough for dozens of processes racing on one account; past that, failing loudly beats spinning. */
 const MAX_ATTEMPTS = 60;
-const BACKOFF_STEP_MS = 3;
-const BACKOFF_CAP_MS = 50;
 
 export function newLedgerEntry(type: LedgerEntryType, amountMicros: number, balanceAfterMicros: number, description: string): LedgerEntryRecord {
   return {
@@ -48,7 +46,11 @@ export interface PlannedChange {
  * below zero. A writer that lost the race reads again. Returns the ledger row written, or
  * undefined when `plan` decided there was nothing to do or an `alongside` write was refused.
  */
-export async function changeBalance(accountId: string, plan: (account: AccountRecord) => PlannedChange | undefined): Promise<LedgerEntryRecord | undefined> {
+export function changeBalance(accountId: string, plan: (account: AccountRecord) => PlannedChange | undefined): Promise<LedgerEntryRecord | undefined> {
+  return oneAtATime(accountId, () => writeChange(accountId, plan));
+}
+
+async function writeChange(accountId: string, plan: (account: AccountRecord) => PlannedChange | undefined): Promise<LedgerEntryRecord | undefined> {
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
     const account = await getAccount(accountId);
     if (!account) throw new AppError('NOT_FOUND', 'Account not found');
@@ -61,8 +63,8 @@ export async function changeBalance(accountId: string, plan: (account: AccountRe
     const outcome = await writeBalanceChange({ accountId, seen, entry, trial: change.trial, alongside });
     if (outcome === 'written') return entry;
     if (outcome === 'refused') return undefined;
-    // Jittered, growing pauses spread the losers of a race so they do not collide again in lockstep.
-    await sleep(Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_STEP_MS * attempt));
+    // Another process changed the account meanwhile: jittered, growing pauses keep the losers from colliding again in lockstep.
+    await backOff(attempt);
   }
   throw new Error(`The balance of ${accountId} kept changing under ${MAX_ATTEMPTS} attempts to write it`);
 }

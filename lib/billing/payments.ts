@@ -1,8 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { now } from '#lib/clock';
 import { AppError, validationError } from '#lib/errors';
 import { plansTable } from '#lib/billing/plans';
 import { balanceOf, newLedgerEntry } from '#lib/billing/ledger';
+import { backOff, oneAtATime } from '#lib/billing/account-queue';
 import { creditEventPuts } from '#lib/billing/credit-events';
 import { requireAccount } from '#lib/accounts/accounts';
 import {
@@ -158,8 +158,6 @@ export type CreditOutcome =
   { kind: 'applied'; payment: AppliedPaymentRecord; balanceAfterMicros: number } | { kind: 'already_applied'; payment: AppliedPaymentRecord };
 
 const MAX_ATTEMPTS = 30;
-const BACKOFF_STEP_MS = 3;
-const BACKOFF_CAP_MS = 50;
 
 /**
  * Credits a Stripe payment exactly once. The balance change, its `topup` ledger row and the
@@ -169,7 +167,11 @@ const BACKOFF_CAP_MS = 50;
  * guard names the ledger row it paid into, and changeBalance makes that row's id only after
  * asking what to write.
  */
-export async function creditPaymentOnce(credit: PaymentCredit): Promise<CreditOutcome> {
+export function creditPaymentOnce(credit: PaymentCredit): Promise<CreditOutcome> {
+  return oneAtATime(credit.accountId, () => writeCreditOnce(credit));
+}
+
+async function writeCreditOnce(credit: PaymentCredit): Promise<CreditOutcome> {
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
     const account = await getAccount(credit.accountId);
     if (!account) throw new Error(`Payment ${credit.paymentIntentId} names account ${credit.accountId}, which does not exist`);
@@ -197,8 +199,7 @@ export async function creditPaymentOnce(credit: PaymentCredit): Promise<CreditOu
       if (!applied) throw new Error(`Event ${credit.event?.id ?? '(none)'} was applied without its payment ${credit.paymentIntentId}`);
       return { kind: 'already_applied', payment: applied };
     }
-    // Jittered, growing pauses spread the losers of a race so they do not collide again in lockstep.
-    await sleep(Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_STEP_MS * attempt));
+    await backOff(attempt);
   }
   throw new Error(`The balance of ${credit.accountId} kept changing under ${MAX_ATTEMPTS} attempts to credit ${credit.paymentIntentId}`);
 }
