@@ -12,6 +12,8 @@ const FAULT_NAMES = [
   'indexing_stage',
   /** The search index refuses every query (SEARCH_UNAVAILABLE). */
   'search_index_unavailable',
+  /** The process stops right after an upload's one transaction (hold, storage, records), before the client hears back. */
+  'upload_interrupted',
 ] as const;
 export type FaultName = (typeof FAULT_NAMES)[number];
 

@@ -5,7 +5,14 @@ import { getAccount, type AccountRecord } from '#lib/db/accounts';
 import type { LedgerEntryType } from '#lib/billing/schemas';
 import { creditEventPuts } from '#lib/billing/credit-events';
 import { backOff, oneAtATime } from '#lib/billing/account-queue';
-import { writeBalanceChange, type BalanceSnapshot, type LedgerEntryRecord, type TransactionItem, type TrialChange } from '#lib/db/ledger';
+import {
+  writeBalanceChange,
+  type AccountSideChange,
+  type BalanceSnapshot,
+  type LedgerEntryRecord,
+  type TransactionItem,
+  type TrialChange,
+} from '#lib/db/ledger';
 
 export type CreditType = Extract<LedgerEntryType, 'grant' | 'topup' | 'refund'>;
 export type DebitType = Extract<LedgerEntryType, 'indexing' | 'search' | 'storage'>;
@@ -36,6 +43,8 @@ export interface PlannedChange {
   trial: TrialChange;
   /** Writes that must go with the change or not at all (see BalanceChange.alongside). */
   alongside?: readonly TransactionItem[];
+  /** Other changes to the account item made with it (see AccountSideChange). */
+  account?: AccountSideChange;
 }
 
 /**
@@ -60,7 +69,7 @@ async function writeChange(accountId: string, plan: (account: AccountRecord) => 
     const entry = newLedgerEntry(change.type, change.amountMicros, seen.credits_micros + change.amountMicros, change.description);
     // Event rows go last: `alongside` conditions are recognised by their position right after the ledger row.
     const alongside = [...(change.alongside ?? []), ...creditEventPuts(accountId, seen.credits_micros, entry.balance_after_micros)];
-    const outcome = await writeBalanceChange({ accountId, seen, entry, trial: change.trial, alongside });
+    const outcome = await writeBalanceChange({ accountId, seen, entry, trial: change.trial, alongside, ...(change.account ? { account: change.account } : {}) });
     if (outcome === 'written') return entry;
     if (outcome === 'refused') return undefined;
     // Another process changed the account meanwhile: jittered, growing pauses keep the losers from colliding again in lockstep.

@@ -1,7 +1,9 @@
 import { plansTable } from '#lib/billing/plans';
-import { changeBalance, credit, debit, plannedDebit } from '#lib/billing/ledger';
+import { changeBalance, plannedDebit } from '#lib/billing/ledger';
 import { AppError } from '#lib/errors';
-import { reservationChange, type VideoRecord } from '#lib/db/videos';
+import { storageLimitError, type UploadRecord } from '#lib/db/uploads';
+import { uploadCreationItems } from '#lib/db/upload-creation';
+import { reservationChange, type JobRecord, type VideoRecord } from '#lib/db/videos';
 
 /**
  * What indexing costs and how it is held (plans.md, Prices): an estimate is reserved when an upload
@@ -20,14 +22,32 @@ export function indexingPriceMicros(durationSecs: number): number {
   return Math.ceil((Math.ceil(durationSecs) * plansTable.prices.indexing_micros_per_minute) / 60);
 }
 
-/** Step 10 of an upload: holds the estimate, or INSUFFICIENT_CREDITS before any URL is issued. */
-export async function reserveIndexing(accountId: string, videoId: string, micros: number): Promise<void> {
-  await debit(accountId, micros, 'indexing', `Indexing reserved for ${videoId} (estimate)`);
+export interface NewUpload {
+  upload: UploadRecord;
+  video: VideoRecord;
+  job: JobRecord;
+  storageLimitBytes: number;
 }
 
-/** Gives back a hold whose video was never created (the upload's transaction failed after the debit). */
-export async function returnUnusedReservation(accountId: string, videoId: string, micros: number): Promise<void> {
-  await credit(accountId, micros, 'refund', `Indexing reservation returned for ${videoId} (upload not created)`);
+/**
+ * Steps 9 and 10 of an upload and its creation, as one transaction: the storage reserved under the
+ * plan's limit (PLAN_LIMIT_EXCEEDED), the indexing estimate held (INSUFFICIENT_CREDITS), and the
+ * video, its job and the upload session written — all of it or none, so no crash can leave a hold
+ * without the video that releases it. COLLECTION_NOT_FOUND when the collection went meanwhile.
+ */
+export async function createUploadWithHold(created: NewUpload, holdMicros: number): Promise<void> {
+  const { upload, video, job, storageLimitBytes } = created;
+  const entry = await changeBalance(upload.account_id, (account) => {
+    const usedBytes = account.storage_bytes ?? 0;
+    if (usedBytes + upload.size_bytes > storageLimitBytes) throw storageLimitError(storageLimitBytes, usedBytes);
+    const hold = plannedDebit(account, holdMicros, 'indexing', `Indexing reserved for ${video.video_id} (estimate)`);
+    return {
+      ...hold,
+      account: { storage: { deltaBytes: upload.size_bytes, limitBytes: storageLimitBytes } },
+      alongside: uploadCreationItems(upload, { ...video, reserved_indexing_micros: holdMicros }, job),
+    };
+  });
+  if (!entry) throw new AppError('COLLECTION_NOT_FOUND');
 }
 
 /**

@@ -40,6 +40,15 @@ export type TrialChange = { kind: 'unchanged' } | { kind: 'remaining'; micros: n
 
 export type TransactionItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
+/**
+ * Other changes to the account item that must happen with the balance change (a transaction may
+ * write an item only once, so they join its update rather than being items of their own).
+ */
+export interface AccountSideChange {
+  /** The storage counter moves with the change (upload creation), refused past the plan's limit. */
+  storage?: { deltaBytes: number; limitBytes: number };
+}
+
 export interface BalanceChange {
   accountId: string;
   seen: BalanceSnapshot;
@@ -50,18 +59,14 @@ export interface BalanceChange {
    * gives back). Their conditions failing means the work was already done: nothing is written.
    */
   alongside?: readonly TransactionItem[];
+  account?: AccountSideChange;
 }
 
 /** `refused`: one of the `alongside` writes' conditions failed, so the change must not happen. */
 export type BalanceWriteOutcome = 'written' | 'lost_race' | 'refused';
 
-/**
- * Writes a balance change and its ledger row in one transaction, on condition that the account
- * still shows `seen` (so `balance_after_micros` is exact) and, for a debit, that the balance
- * covers it. Returns false when the account moved in between (or another writer held it): the
- * caller reads again and recomputes.
- */
-export async function writeBalanceChange(change: BalanceChange): Promise<BalanceWriteOutcome> {
+/** The account item's update: the balance as seen, and what goes with it. */
+function accountUpdate(change: BalanceChange) {
   const { accountId, seen, entry, trial } = change;
   const values: Record<string, number | string> = { ':seenCredits': seen.credits_micros, ':after': entry.balance_after_micros };
   const conditions = ['attribute_exists(PK)'];
@@ -78,27 +83,49 @@ export async function writeBalanceChange(change: BalanceChange): Promise<Balance
     values[':seenTrial'] = seen.trial_credit_remaining_micros;
   }
 
-  let updateExpression = 'SET credits_micros = :after';
+  const sets = ['credits_micros = :after'];
+  const removes: string[] = [];
+  const adds: string[] = [];
   if (trial.kind === 'remaining') {
-    updateExpression += ', trial_credit_remaining_micros = :trialRemaining';
+    sets.push('trial_credit_remaining_micros = :trialRemaining');
     values[':trialRemaining'] = trial.micros;
   } else if (trial.kind === 'ended') {
     // Leaving the expiry index too is what makes the daily expiry idempotent.
-    updateExpression += ' REMOVE trial_credit_remaining_micros, trial_expires_at, GSI1PK, GSI1SK';
+    removes.push('trial_credit_remaining_micros', 'trial_expires_at', 'GSI1PK', 'GSI1SK');
   }
-
-  const accountUpdate = {
+  const { storage } = change.account ?? {};
+  if (storage) {
+    adds.push('storage_bytes :storageDelta');
+    conditions.push('(attribute_not_exists(storage_bytes) OR storage_bytes <= :storageMaxBefore)');
+    values[':storageDelta'] = storage.deltaBytes;
+    values[':storageMaxBefore'] = storage.limitBytes - storage.deltaBytes;
+  }
+  const clauses = [
+    `SET ${sets.join(', ')}`,
+    ...(removes.length > 0 ? [`REMOVE ${removes.join(', ')}`] : []),
+    ...(adds.length > 0 ? [`ADD ${adds.join(', ')}`] : []),
+  ];
+  return {
     Update: {
       TableName: tableName,
       Key: keys.account(accountId),
-      UpdateExpression: updateExpression,
+      UpdateExpression: clauses.join(' '),
       ConditionExpression: conditions.join(' AND '),
       ExpressionAttributeValues: values,
     },
   };
+}
+
+/**
+ * Writes a balance change and its ledger row in one transaction, on condition that the account
+ * still shows `seen` (so `balance_after_micros` is exact) and, for a debit, that the balance
+ * covers it. `lost_race` when the account moved in between (or another writer held it, or a side
+ * change's condition failed): the caller reads again and decides afresh.
+ */
+export async function writeBalanceChange(change: BalanceChange): Promise<BalanceWriteOutcome> {
   const alongside = change.alongside ?? [];
   try {
-    await db.send(new TransactWriteCommand({ TransactItems: [accountUpdate, ledgerEntryPut(accountId, entry), ...alongside] }));
+    await db.send(new TransactWriteCommand({ TransactItems: [accountUpdate(change), ledgerEntryPut(change.accountId, change.entry), ...alongside] }));
     return 'written';
   } catch (error) {
     if (alongsideRefused(error)) return 'refused';

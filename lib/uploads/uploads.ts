@@ -20,13 +20,13 @@ import {
 } from '#lib/storage/objects';
 import type { UploadedFile } from '#lib/http/multipart';
 import { DIRECT_UPLOAD_MAX_BYTES } from '#lib/uploads/schemas';
-import { indexingEstimateMicros, releaseIndexingReservation, reserveIndexing, returnUnusedReservation } from '#lib/billing/metering';
+import { createUploadWithHold, indexingEstimateMicros, releaseIndexingReservation } from '#lib/billing/metering';
+import { throwIfArmed } from '#lib/faults';
 import {
   dropOpenUploadEntry,
   endUpload,
   storageLimitError,
   getUploadRecord,
-  insertUpload,
   listExpiredOpenUploads,
   type UploadRecord,
   type UploadStatus,
@@ -88,8 +88,10 @@ async function partUrls(upload: UploadRecord, partNumbers: readonly number[]): P
 
 /**
  * Everything both upload routes share, in the order of errors.md: the collection exists (7), the
- * declared file is a supported video within the size cap (8), the plan has room (9); then the
- * storage is reserved and the video, its job and the upload session are created in one transaction.
+ * declared file is a supported video within the size cap (8), the plan has room (9), the balance
+ * holds the indexing estimate (10); the hold, the storage reservation, the video, its job and the
+ * upload session are one transaction. A crash after it leaves an open upload whose hold the daily
+ * sweep gives back when the session expires; before it, nothing at all.
  */
 async function openUpload(accountId: string, declared: DeclaredUpload, allowMultipart: boolean): Promise<UploadRecord> {
   await requireCollection(accountId, declared.collectionId);
@@ -106,7 +108,6 @@ async function openUpload(accountId: string, declared: DeclaredUpload, allowMult
   const key = sourceKey(accountId, videoId, format.extensions[0]);
   // Step 10, money: the indexing estimate is held before any URL exists (INSUFFICIENT_CREDITS otherwise).
   const reservedMicros = indexingEstimateMicros(declared.sizeBytes);
-  await reserveIndexing(accountId, videoId, reservedMicros);
   const multipart = allowMultipart && declared.sizeBytes > config.FRAMESEEK_SINGLE_PUT_MAX_BYTES;
   const partSize = config.FRAMESEEK_MULTIPART_PART_BYTES;
   const upload: UploadRecord = {
@@ -143,12 +144,12 @@ async function openUpload(accountId: string, declared: DeclaredUpload, allowMult
   });
   const job = newQueuedJob(video, 'awaiting_bytes');
   try {
-    await insertUpload(upload, video, job, limits.storage_limit_bytes);
+    await createUploadWithHold({ upload, video, job, storageLimitBytes: limits.storage_limit_bytes }, reservedMicros);
   } catch (error) {
     if (upload.storage_upload_id) await abortMultipart(key, upload.storage_upload_id);
-    await returnUnusedReservation(accountId, videoId, reservedMicros);
     throw error;
   }
+  throwIfArmed('upload_interrupted');
   return upload;
 }
 

@@ -13,11 +13,12 @@ import { requireCollection } from '#lib/collections/collections';
 import { MAX_VIDEO_BYTES, VIDEO_FORMATS, type VideoFormat } from '#lib/media/formats';
 import { guardedGet, UrlRefused, vetUrl } from '#lib/net/url-guard';
 import { runInBackground } from '#lib/background/run';
-import { indexingEstimateMicros, releaseIndexingReservation, reserveIndexing, returnUnusedReservation } from '#lib/billing/metering';
+import { createUploadWithHold, indexingEstimateMicros, releaseIndexingReservation } from '#lib/billing/metering';
+import { throwIfArmed } from '#lib/faults';
 import { s3, mediaBucket } from '#lib/storage/client';
 import { sourceKey, videoPrefix } from '#lib/storage/layout';
 import { deletePrefix } from '#lib/storage/objects';
-import { endUpload, getUploadRecord, insertUpload, type UploadRecord } from '#lib/db/uploads';
+import { endUpload, getUploadRecord, type UploadRecord } from '#lib/db/uploads';
 import { getVideoRecord, newQueuedJob, newUploadingVideo, recordFetched, recordIngestFailure, setJobStage, type JobFailureCode } from '#lib/db/videos';
 
 /** api.md: a server-side fetch is capped at 5 GB and 30 minutes. */
@@ -67,7 +68,6 @@ export async function createUrlUpload(
   const videoId = newId('video');
   // The size is unknown until the bytes arrive: the minimum estimate (one minute) is held now, re-made at ingest.
   const reservedMicros = indexingEstimateMicros(0);
-  await reserveIndexing(accountId, videoId, reservedMicros);
   const upload: UploadRecord = {
     upload_id: newId('upload'),
     account_id: accountId,
@@ -103,12 +103,10 @@ export async function createUrlUpload(
     reserved_indexing_micros: reservedMicros,
   });
   const job = newQueuedJob(video, 'fetching');
-  try {
-    await insertUpload(upload, video, job, planLimits(account.plan).storage_limit_bytes);
-  } catch (error) {
-    await returnUnusedReservation(accountId, videoId, reservedMicros);
-    throw error;
-  }
+  // Hold, records and session in one transaction; should the fetch never start (a crash right after),
+  // the daily sweep expires the session and gives the hold back.
+  await createUploadWithHold({ upload, video, job, storageLimitBytes: planLimits(account.plan).storage_limit_bytes }, reservedMicros);
+  throwIfArmed('upload_interrupted');
   await runInBackground({ kind: 'fetchSource', account_id: accountId, upload_id: upload.upload_id });
   return { upload_id: upload.upload_id, video_id: videoId, job_id: upload.job_id, status: 'queued' };
 }

@@ -1,11 +1,29 @@
-import { describe, expect, it } from 'vitest';
-import { errorOf, list, settledJob, signUp, useTestApi } from '#test/support/api';
+import { afterEach, describe, expect, it } from 'vitest';
+import { errorOf, list, PASSWORD, settledJob, signUp, useTestApi } from '#test/support/api';
 import { media, type MediaName } from '#test/support/media';
 import { debit } from '#lib/billing/ledger';
+import { useClock, useSystemClock } from '#lib/clock';
+import { armFault, disarmFault } from '#lib/faults';
 
 const api = useTestApi();
 const TRIAL = 5_000_000;
 const PER_MINUTE = 38_000;
+const DAY = 24 * 60 * 60 * 1000;
+
+afterEach(() => {
+  useSystemClock();
+  disarmFault('upload_interrupted');
+});
+
+function travel(offsetMs: number): void {
+  useClock({ now: () => new Date(Date.now() + offsetMs) });
+}
+
+/** Sessions end after a while idle: after a jump in time a user signs in again. */
+async function logIn(email: string): Promise<string> {
+  const response = await api.post('/v1/auth/login', { body: { email, password: PASSWORD } });
+  return String(response.body.data.session.token);
+}
 
 async function setUp(balanceMicros = TRIAL): Promise<{ token: string; accountId: string; collectionId: string }> {
   const { token, accountId } = await signUp(api);
@@ -96,5 +114,38 @@ describe('indexing credit: reserved, re-made at ingest, released when no indexin
     expect(job).toMatchObject({ status: 'failed', error: { code: 'INSUFFICIENT_CREDITS' } });
     expect(await balance(token)).toBe(50_000);
     expect((await api.get('/v1/account', { token })).body.data.usage.storage_bytes).toBe(0);
+  });
+});
+
+describe('upload creation: the hold and the records are one transaction', () => {
+  it('loses nothing when the process stops right after it: the daily sweep gives the hold and the storage back', async () => {
+    const { token, email } = await signUp(api);
+    const collectionId = String((await api.post('/v1/collections', { token, body: { name: 'interrupted' } })).body.data.id);
+    armFault('upload_interrupted');
+
+    const { ticket } = await upload(token, collectionId, 'clip.mp4');
+    disarmFault('upload_interrupted');
+    const heldBalance = await balance(token);
+    const heldStorage = (await api.get('/v1/account', { token })).body.data.usage.storage_bytes;
+    const videos = await api.get('/v1/videos', { token });
+    travel(DAY + 60 * 60 * 1000);
+    const tick = await api.runtime().scheduler.tick();
+    const session = await logIn(email);
+    const rows = list((await api.get('/v1/billing/transactions', { token: session })).body.data);
+
+    expect([ticket.status, errorOf(ticket).code]).toEqual([500, 'INTERNAL_ERROR']);
+    // Before the sweep the hold is visible, with the video that explains it.
+    expect(heldBalance).toBe(TRIAL - PER_MINUTE);
+    expect(heldStorage).toBeGreaterThan(0);
+    expect(list(videos.body.data).map((video) => video.status)).toEqual(['uploading']);
+    expect(tick).toBe('ran');
+    expect(await balance(session)).toBe(TRIAL);
+    expect((await api.get('/v1/account', { token: session })).body.data.usage.storage_bytes).toBe(0);
+    expect((await api.get('/v1/videos', { token: session })).body.meta.total).toBe(0);
+    expect(rows.map((row) => [row.type, row.amount_micros])).toEqual([
+      ['refund', PER_MINUTE],
+      ['indexing', -PER_MINUTE],
+      ['trial_credit', TRIAL],
+    ]);
   });
 });
