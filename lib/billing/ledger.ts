@@ -92,23 +92,76 @@ export async function credit(accountId: string, amountMicros: number, type: Cred
   return entry;
 }
 
+/** A debit as planned, with how much of it trial credit pays (what a refund gives back as trial credit). */
+export interface PlannedDebit extends PlannedChange {
+  trialFundedMicros: number;
+}
+
 /**
- * Takes from the balance, trial credit first (what is spent of it can no longer expire); throws
- * INSUFFICIENT_CREDITS, changing nothing, when the balance cannot cover the whole amount.
+ * What a debit of `amountMicros` does to the balance it was shown: trial credit first (what is spent
+ * of it can no longer expire); INSUFFICIENT_CREDITS, changing nothing, when it cannot pay the whole.
  */
-/** What a debit does to the balance it was shown: trial credit first; INSUFFICIENT_CREDITS when it cannot pay. */
-export function plannedDebit(account: AccountRecord, amountMicros: number, type: DebitType, description: string): PlannedChange {
-  const { credits_micros: balance, trial_credit_remaining_micros: trialRemaining } = balanceOf(account);
+export function plannedDebit(account: AccountRecord, amountMicros: number, type: DebitType, description: string): PlannedDebit {
+  const { credits_micros: balance } = balanceOf(account);
   if (balance < amountMicros) {
     throw new AppError('INSUFFICIENT_CREDITS', `The credit balance (${balance} micro-dollars) cannot pay ${amountMicros} micro-dollars; top up to continue`);
   }
-  const trial: TrialChange = trialRemaining === undefined ? { kind: 'unchanged' } : { kind: 'remaining', micros: Math.max(0, trialRemaining - amountMicros) };
-  return { type, amountMicros: -amountMicros, description, trial };
+  return takeTrialFirst(account, amountMicros, type, description);
+}
+
+function takeTrialFirst(account: AccountRecord, amountMicros: number, type: DebitType, description: string): PlannedDebit {
+  const trialRemaining = balanceOf(account).trial_credit_remaining_micros;
+  if (trialRemaining === undefined) return { type, amountMicros: -amountMicros, description, trial: { kind: 'unchanged' }, trialFundedMicros: 0 };
+  const trialFundedMicros = Math.min(trialRemaining, amountMicros);
+  return { type, amountMicros: -amountMicros, description, trial: { kind: 'remaining', micros: trialRemaining - trialFundedMicros }, trialFundedMicros };
+}
+
+/**
+ * Gives back `amountMicros` of an earlier debit, `trialMicros` of which trial credit had paid. That
+ * part comes back as trial credit, still expiring on the trial's date; once the trial has ended it
+ * is not returned at all (it would have expired with the rest). The row then says so, even when
+ * nothing is left to give back, so the ledger explains the released hold.
+ */
+export function plannedRefund(account: AccountRecord, amountMicros: number, trialMicros: number, description: string): PlannedChange {
+  const trialPart = Math.min(Math.max(0, trialMicros), amountMicros);
+  const trialRemaining = balanceOf(account).trial_credit_remaining_micros;
+  if (trialPart === 0) return { type: 'refund', amountMicros, description, trial: { kind: 'unchanged' } };
+  if (trialRemaining === undefined) {
+    return {
+      type: 'refund',
+      amountMicros: amountMicros - trialPart,
+      description: `${description}; ${trialPart} micro-dollars of trial credit not returned (the trial has ended)`,
+      trial: { kind: 'unchanged' },
+    };
+  }
+  return { type: 'refund', amountMicros, description, trial: { kind: 'remaining', micros: trialRemaining + trialPart } };
+}
+
+export interface Charge {
+  entry: LedgerEntryRecord;
+  /** How much of it trial credit paid. */
+  trialFundedMicros: number;
+}
+
+/** Takes `amountMicros` (INSUFFICIENT_CREDITS when the balance cannot pay it) and says how much trial credit paid. */
+export async function charge(accountId: string, amountMicros: number, type: DebitType, description: string): Promise<Charge> {
+  requirePositiveMicros(amountMicros);
+  let trialFundedMicros = 0;
+  const entry = await changeBalance(accountId, (account) => {
+    const planned = plannedDebit(account, amountMicros, type, description);
+    trialFundedMicros = planned.trialFundedMicros;
+    return planned;
+  });
+  if (!entry) throw new Error('A debit always writes a ledger row');
+  return { entry, trialFundedMicros };
 }
 
 export async function debit(accountId: string, amountMicros: number, type: DebitType, description: string): Promise<LedgerEntryRecord> {
+  return (await charge(accountId, amountMicros, type, description)).entry;
+}
+
+/** Gives back a charge (see plannedRefund for its trial part). */
+export async function refund(accountId: string, amountMicros: number, trialMicros: number, description: string): Promise<LedgerEntryRecord | undefined> {
   requirePositiveMicros(amountMicros);
-  const entry = await changeBalance(accountId, (account) => plannedDebit(account, amountMicros, type, description));
-  if (!entry) throw new Error('A debit always writes a ledger row');
-  return entry;
+  return changeBalance(accountId, (account) => plannedRefund(account, amountMicros, trialMicros, description));
 }

@@ -1,14 +1,16 @@
 import { plansTable } from '#lib/billing/plans';
-import { changeBalance, plannedDebit } from '#lib/billing/ledger';
+import { changeBalance, plannedDebit, plannedRefund } from '#lib/billing/ledger';
 import { AppError } from '#lib/errors';
+import { holdChange, readHold, trialPartOf } from '#lib/db/holds';
 import { storageLimitError, type UploadRecord } from '#lib/db/uploads';
 import { uploadCreationItems } from '#lib/db/upload-creation';
-import { reservationChange, type JobRecord, type VideoRecord } from '#lib/db/videos';
+import type { JobRecord, VideoRecord } from '#lib/db/videos';
 
 /**
  * What indexing costs and how it is held (plans.md, Prices): an estimate is reserved when an upload
  * is created, re-made from the probed duration at ingest, settled when indexing completes, and
- * released when the video fails, is aborted, expires or is deleted before that.
+ * released when the video fails, is aborted, expires or is deleted before that. A hold remembers how
+ * much of it trial credit paid; what it gives back of that returns as trial credit (see plannedRefund).
  */
 
 /** Before the bytes exist: one minute per 10 MB declared, at least one minute. */
@@ -41,44 +43,53 @@ export async function createUploadWithHold(created: NewUpload, holdMicros: numbe
     const usedBytes = account.storage_bytes ?? 0;
     if (usedBytes + upload.size_bytes > storageLimitBytes) throw storageLimitError(storageLimitBytes, usedBytes);
     const hold = plannedDebit(account, holdMicros, 'indexing', `Indexing reserved for ${video.video_id} (estimate)`);
+    const heldVideo = { ...video, reserved_indexing_micros: holdMicros, reserved_trial_micros: hold.trialFundedMicros };
     return {
       ...hold,
       account: { storage: { deltaBytes: upload.size_bytes, limitBytes: storageLimitBytes } },
-      alongside: uploadCreationItems(upload, { ...video, reserved_indexing_micros: holdMicros }, job),
+      alongside: uploadCreationItems(upload, heldVideo, job),
     };
   });
   if (!entry) throw new AppError('COLLECTION_NOT_FOUND');
 }
 
+type HeldVideo = Pick<VideoRecord, 'account_id' | 'video_id' | 'reserved_indexing_micros'>;
+
 /**
  * Moves a video's hold to `targetMicros` (taking more or giving some back) together with the
- * video's record. INSUFFICIENT_CREDITS when more is needed than the balance holds.
+ * video's record. INSUFFICIENT_CREDITS when more is needed than the balance holds. What it gives
+ * back is paid credit first: spending takes trial credit first, so what stays spent is trial credit.
  */
-export async function moveIndexingReservation(
-  video: Pick<VideoRecord, 'account_id' | 'video_id' | 'reserved_indexing_micros'>,
-  targetMicros: number,
-): Promise<void> {
+export async function moveIndexingReservation(video: HeldVideo, targetMicros: number): Promise<void> {
   const held = video.reserved_indexing_micros;
   const delta = targetMicros - held;
   if (delta === 0) return;
-  const alongside = [reservationChange(video, held, targetMicros)];
-  await changeBalance(video.account_id, (account) =>
-    delta > 0
-      ? { ...plannedDebit(account, delta, 'indexing', `Indexing reserved for ${video.video_id} (probed duration)`), alongside }
-      : { type: 'refund', amountMicros: -delta, description: `Indexing reservation adjusted for ${video.video_id}`, trial: { kind: 'unchanged' }, alongside },
-  );
+  const stored = await readHold(video);
+  if (!stored) return;
+  const from = { micros: held, trialMicros: stored.trialMicros };
+  const trialHeld = trialPartOf(held, stored.trialMicros);
+  await changeBalance(video.account_id, (account) => {
+    if (delta > 0) {
+      const more = plannedDebit(account, delta, 'indexing', `Indexing reserved for ${video.video_id} (probed duration)`);
+      return { ...more, alongside: [holdChange(video, from, { micros: targetMicros, trialMicros: trialHeld + more.trialFundedMicros })] };
+    }
+    const trialBack = Math.max(0, -delta - (held - trialHeld));
+    return {
+      ...plannedRefund(account, -delta, trialBack, `Indexing reservation adjusted for ${video.video_id}`),
+      alongside: [holdChange(video, from, { micros: targetMicros, trialMicros: trialHeld - trialBack })],
+    };
+  });
 }
 
 /** Gives the whole hold back (failure, abort, expiry, delete before indexing finished). Safe to repeat. */
-export async function releaseIndexingReservation(video: Pick<VideoRecord, 'account_id' | 'video_id' | 'reserved_indexing_micros'>): Promise<void> {
+export async function releaseIndexingReservation(video: HeldVideo): Promise<void> {
   const held = video.reserved_indexing_micros ?? 0;
   if (held <= 0) return;
-  await changeBalance(video.account_id, () => ({
-    type: 'refund',
-    amountMicros: held,
-    description: `Indexing reservation released for ${video.video_id}`,
-    trial: { kind: 'unchanged' },
-    alongside: [reservationChange(video, held, 0)],
+  const stored = await readHold(video);
+  if (!stored) return;
+  await changeBalance(video.account_id, (account) => ({
+    ...plannedRefund(account, held, trialPartOf(held, stored.trialMicros), `Indexing reservation released for ${video.video_id}`),
+    alongside: [holdChange(video, { micros: held, trialMicros: stored.trialMicros }, { micros: 0, trialMicros: 0 })],
   }));
 }
 

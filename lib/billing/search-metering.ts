@@ -1,7 +1,7 @@
 import { now, utcDay } from '#lib/clock';
 import { AppError } from '#lib/errors';
 import { planLimits, plansTable } from '#lib/billing/plans';
-import { credit, debit } from '#lib/billing/ledger';
+import { charge, refund } from '#lib/billing/ledger';
 import { requireAccount } from '#lib/accounts/accounts';
 import { giveBackDailySearch, searchesOn, takeDailySearch } from '#lib/db/search-quota';
 
@@ -10,7 +10,10 @@ import { giveBackDailySearch, searchesOn, takeDailySearch } from '#lib/db/search
  * of its daily searches, metered plans pay the search price from their credit. Taken atomically
  * before the search runs; `giveBackSearch` returns it if the search itself fails.
  */
-export type SearchCharge = { kind: 'daily_quota'; accountId: string; day: string } | { kind: 'credit'; accountId: string; micros: number };
+export type SearchCharge =
+  | { kind: 'daily_quota'; accountId: string; day: string }
+  /** `trialMicros`: how much of it trial credit paid, which a give-back returns as trial credit. */
+  | { kind: 'credit'; accountId: string; micros: number; trialMicros: number };
 
 const DAY_SECS = 24 * 60 * 60;
 
@@ -30,13 +33,13 @@ export async function takeSearch(accountId: string): Promise<SearchCharge> {
     return { kind: 'daily_quota', accountId, day };
   }
   const micros = plansTable.prices.search_micros;
-  await debit(accountId, micros, 'search', 'Search');
-  return { kind: 'credit', accountId, micros };
+  const { trialFundedMicros } = await charge(accountId, micros, 'search', 'Search');
+  return { kind: 'credit', accountId, micros, trialMicros: trialFundedMicros };
 }
 
-export async function giveBackSearch(charge: SearchCharge): Promise<void> {
-  if (charge.kind === 'daily_quota') await giveBackDailySearch(charge.accountId, charge.day);
-  else await credit(charge.accountId, charge.micros, 'refund', 'Search failed: charge returned');
+export async function giveBackSearch(taken: SearchCharge): Promise<void> {
+  if (taken.kind === 'daily_quota') await giveBackDailySearch(taken.accountId, taken.day);
+  else await refund(taken.accountId, taken.micros, taken.trialMicros, 'Search failed: charge returned');
 }
 
 export async function searchesToday(accountId: string): Promise<number> {

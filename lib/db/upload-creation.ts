@@ -11,7 +11,7 @@ import type { JobRecord, VideoRecord } from '#lib/db/videos';
  * fail, meaning the collection is gone), the video (uploading), its job (queued), the upload
  * session and its entry in the expiry index the daily sweep reads.
  */
-export function uploadCreationItems(upload: UploadRecord, video: VideoRecord, job: JobRecord): TransactionItem[] {
+export function uploadCreationItems(upload: UploadRecord, video: VideoRecord & { reserved_trial_micros: number }, job: JobRecord): TransactionItem[] {
   return [
     {
       Update: {

@@ -1,9 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { errorOf, list, PASSWORD, settledJob, signUp, useTestApi } from '#test/support/api';
 import { media, type MediaName } from '#test/support/media';
-import { debit } from '#lib/billing/ledger';
+import { credit, debit } from '#lib/billing/ledger';
+import { expireTrialCredits } from '#lib/billing/trial';
 import { useClock, useSystemClock } from '#lib/clock';
 import { armFault, disarmFault } from '#lib/faults';
+import { runDailyMaintenance } from '#lib/schedules/daily';
 
 const api = useTestApi();
 const TRIAL = 5_000_000;
@@ -114,6 +116,58 @@ describe('indexing credit: reserved, re-made at ingest, released when no indexin
     expect(job).toMatchObject({ status: 'failed', error: { code: 'INSUFFICIENT_CREDITS' } });
     expect(await balance(token)).toBe(50_000);
     expect((await api.get('/v1/account', { token })).body.data.usage.storage_bytes).toBe(0);
+  });
+});
+
+describe('holds paid from trial credit give trial credit back', () => {
+  /** $5 of trial credit and $1 of granted credit, which never expires. */
+  const GRANTED = 1_000_000;
+
+  async function withGrantedCredit(): Promise<{ token: string; email: string; collectionId: string }> {
+    const { token, accountId, email } = await signUp(api);
+    await credit(accountId, GRANTED, 'grant', 'test: lasting credit');
+    const collection = await api.post('/v1/collections', { token, body: { name: 'trial-held' } });
+    return { token, email, collectionId: String(collection.body.data.id) };
+  }
+
+  it('returns a released hold as trial credit, which then expires with the trial', async () => {
+    const { token, email, collectionId } = await withGrantedCredit();
+    const { ticket } = await upload(token, collectionId, 'clip.mp4');
+    await api.delete(`/v1/uploads/${ticket.body.data.upload_id}`, { token });
+    const afterRelease = await balance(token);
+
+    travel(15 * DAY);
+    await runDailyMaintenance();
+
+    expect(afterRelease).toBe(TRIAL + GRANTED);
+    // Had the hold come back as lasting credit, $0.038 would have outlived the trial.
+    expect(await balance(await logIn(email))).toBe(GRANTED);
+  });
+
+  it('returns what settling to the probed duration gives back as trial credit too', async () => {
+    const { token, email, collectionId } = await withGrantedCredit();
+    const { ticket, bytes } = await upload(token, collectionId, 'clip.mp4');
+    await store(String(ticket.body.data.url), bytes);
+    await settledJob(api, token, String(ticket.body.data.job_id));
+
+    travel(15 * DAY);
+    await runDailyMaintenance();
+
+    expect(await balance(await logIn(email))).toBe(GRANTED);
+  });
+
+  it('does not return the trial part of a hold released after the trial ended, and the ledger says so', async () => {
+    const { token, email, collectionId } = await withGrantedCredit();
+    const { ticket } = await upload(token, collectionId, 'clip.mp4');
+    travel(15 * DAY);
+    await expireTrialCredits();
+    const session = await logIn(email);
+
+    await api.delete(`/v1/uploads/${ticket.body.data.upload_id}`, { token: session });
+    const rows = list((await api.get('/v1/billing/transactions', { token: session })).body.data);
+
+    expect(await balance(session)).toBe(GRANTED);
+    expect(rows[0]).toMatchObject({ type: 'refund', amount_micros: 0, balance_after_micros: GRANTED, description: expect.stringContaining('trial has ended') });
   });
 });
 
