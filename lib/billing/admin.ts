@@ -1,4 +1,5 @@
 import { AppError } from '#lib/errors';
+import { now } from '#lib/clock';
 import { PLAN_IDS, type PlanId } from '#lib/billing/plans';
 import { credit } from '#lib/billing/ledger';
 import type { LedgerEntryRecord } from '#lib/db/ledger';
@@ -22,7 +23,7 @@ async function accountIdOf(email: string): Promise<string> {
 export async function setPlanByEmail(email: string, plan: PlanId): Promise<{ accountId: string; plan: PlanId }> {
   const accountId = await accountIdOf(email);
   // The email guard can outlive its account for a moment while the account is being deleted.
-  if (!(await updateAccountPlan(accountId, plan))) throw new AppError('NOT_FOUND', `No account has the email ${email}`);
+  if (!(await updateAccountPlan(accountId, plan, now().toISOString()))) throw new AppError('NOT_FOUND', `No account has the email ${email}`);
   return { accountId, plan };
 }
 

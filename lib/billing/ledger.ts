@@ -109,6 +109,11 @@ export function plannedDebit(account: AccountRecord, amountMicros: number, type:
   return takeTrialFirst(account, amountMicros, type, description);
 }
 
+/** A debit of what there is, up to `amountMicros` (storage accrual: plans.md, "takes what is there"). */
+export function plannedDebitUpTo(account: AccountRecord, amountMicros: number, type: DebitType, description: string): PlannedDebit {
+  return takeTrialFirst(account, Math.min(amountMicros, Math.max(0, balanceOf(account).credits_micros)), type, description);
+}
+
 function takeTrialFirst(account: AccountRecord, amountMicros: number, type: DebitType, description: string): PlannedDebit {
   const trialRemaining = balanceOf(account).trial_credit_remaining_micros;
   if (trialRemaining === undefined) return { type, amountMicros: -amountMicros, description, trial: { kind: 'unchanged' }, trialFundedMicros: 0 };

@@ -225,6 +225,6 @@ export async function upgradePlan(accountId: string, plan: 'payg'): Promise<{ pl
   }
   stripeClient();
   if (!account.payment_method) throw new AppError('PAYMENT_METHOD_REQUIRED', `Pay as you go needs a saved card. ${NO_SAVED_CARD}`);
-  if (!(await updateAccountPlan(accountId, plan))) throw new AppError('UNAUTHORIZED', 'The account behind this credential no longer exists');
+  if (!(await updateAccountPlan(accountId, plan, now().toISOString()))) throw new AppError('UNAUTHORIZED', 'The account behind this credential no longer exists');
   return { plan };
 }

@@ -1,4 +1,4 @@
-import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '#lib/db/client';
 import { keys } from '#lib/db/keys';
 import { gsi1Page } from '#lib/db/query';
@@ -143,6 +143,7 @@ export async function insertAccount(account: AccountRecord, openingCredit?: Ledg
             },
           },
           ...(openingCredit ? [ledgerEntryPut(account.account_id, openingCredit)] : []),
+          ...(account.plan === 'payg' ? [storageBilledPut(account.account_id, account.created_at)] : []),
         ],
       }),
     );
@@ -163,24 +164,71 @@ export async function getAccount(accountId: string): Promise<AccountRecord | und
   return result.Item as AccountRecord | undefined;
 }
 
-/** Moves an account to another plan; false when there is no such account. */
-export async function updateAccountPlan(accountId: string, plan: PlanId): Promise<boolean> {
-  try {
-    await db.send(
-      new UpdateCommand({
+/**
+ * Pay-as-you-go accounts pay for storage (plans.md, Prices): each is listed under STORAGE_BILLED,
+ * written and removed in the same transaction as the plan, for the daily accrual to walk.
+ * `since` (the first day charged) stays as it was when the plan is set to payg again.
+ */
+function storageBilledPut(accountId: string, sinceIso: string) {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: keys.storageBilledAccount(accountId),
+      UpdateExpression: 'SET account_id = :id, since_day = if_not_exists(since_day, :since)',
+      ExpressionAttributeValues: { ':id': accountId, ':since': sinceIso.slice(0, 10) },
+    },
+  };
+}
+
+function storageBilledDelete(accountId: string) {
+  return { Delete: { TableName: tableName, Key: keys.storageBilledAccount(accountId) } };
+}
+
+/** Moves an account to another plan (and onto or off the storage-billed list); false when there is no such account. */
+export async function updateAccountPlan(accountId: string, plan: PlanId, at: string): Promise<boolean> {
+  const failed = await transactConditionally([
+    {
+      Update: {
         TableName: tableName,
         Key: keys.account(accountId),
         UpdateExpression: 'SET #plan = :plan',
         ConditionExpression: 'attribute_exists(PK)',
         ExpressionAttributeNames: { '#plan': 'plan' },
         ExpressionAttributeValues: { ':plan': plan },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+      },
+    },
+    plan === 'payg' ? storageBilledPut(accountId, at) : storageBilledDelete(accountId),
+  ]);
+  return failed.length === 0;
+}
+
+export interface StorageBilledAccount {
+  account_id: string;
+  /** The first UTC day whose storage is charged: the day the account moved to pay as you go. */
+  since_day: string;
+}
+
+/** One page of the storage-billed list, and where the next starts. */
+export async function listStorageBilledAccounts(
+  cursor: Record<string, unknown> | undefined,
+): Promise<{ accounts: StorageBilledAccount[]; next: Record<string, unknown> | undefined }> {
+  const { PK, SKPrefix } = keys.storageBilledAccounts();
+  const page = await db.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': PK, ':prefix': SKPrefix },
+      ExclusiveStartKey: cursor,
+      Limit: 100,
+    }),
+  );
+  const accounts = ((page.Items ?? []) as StorageBilledAccount[]).map((item) => ({ account_id: item.account_id, since_day: item.since_day }));
+  return { accounts, next: page.LastEvaluatedKey };
+}
+
+/** An entry whose account has left pay as you go by another way, or is deleted: nothing to charge any more. */
+export async function dropStorageBilledAccount(accountId: string): Promise<void> {
+  await db.send(new DeleteCommand({ TableName: tableName, Key: keys.storageBilledAccount(accountId) }));
 }
 
 /**

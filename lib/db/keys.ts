@@ -28,6 +28,8 @@
  * | Idempotency records (Powertools)           | IDEMPOTENCY           | <fn>#<key hash>     |                   |                 |
  * | Stripe payment credited (once-only guard)  | STRIPE_PI#<pi_id>     | APPLIED             |                   |                 |
  * | Stripe event applied (once-only guard)     | STRIPE_EVT#<evt_id>   | APPLIED             |                   |                 |
+ * | Accounts whose storage is charged (payg)   | STORAGE_BILLED        | ACC#<account_id>    |                   |                 |
+ * | Storage accrued for a day (once-only guard)| ACC#<account_id>      | STORAGE#<yyyy-mm-dd>|                   |                 |
  *
  * Uniqueness (email, collection name) is a guard item written with attribute_not_exists in the
  * same transaction as the entity. Counters change only by conditional ADD.
@@ -89,6 +91,12 @@ export const keys = {
   /** Global, not per account: a PaymentIntent is credited once whichever path (top-up answer or webhook) gets there first. */
   stripePaymentApplied: (paymentIntentId: string) => ({ PK: `STRIPE_PI#${paymentIntentId}`, SK: 'APPLIED' }),
   stripeEventApplied: (eventId: string) => ({ PK: `STRIPE_EVT#${eventId}`, SK: 'APPLIED' }),
+
+  /** One item per pay-as-you-go account (written and removed with the plan change): the daily storage accrual's list. */
+  storageBilledAccount: (accountId: string) => ({ PK: 'STORAGE_BILLED', SK: `ACC#${accountId}` }),
+  storageBilledAccounts: () => ({ PK: 'STORAGE_BILLED', SKPrefix: 'ACC#' }),
+  /** Written with the day's storage charge, so a day is charged at most once however often the daily run repeats. */
+  storageAccrual: (accountId: string, dayIso: string) => ({ PK: `ACC#${accountId}`, SK: `STORAGE#${dayIso}` }),
 } as const;
 
 export function collectionIdFromSortKey(sortKey: string): string {

@@ -1,10 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createKey, errorOf, list, PASSWORD, signUp, useTestApi, type Json } from '#test/support/api';
 import { useClock, useSystemClock } from '#lib/clock';
 import { credit, debit } from '#lib/billing/ledger';
 import { runDailyMaintenance } from '#lib/schedules/daily';
 import { AppError } from '#lib/errors';
+import { grantCreditsByEmail, setPlanByEmail } from '#lib/billing/admin';
 
+// Storage is reserved by declaring big uploads whose bytes never come: one presigned PUT each, rather
+// than thousands of presigned parts at the suite's small part size. Hoisted: before configuration is read.
+vi.hoisted(() => {
+  process.env.FRAMESEEK_SINGLE_PUT_MAX_BYTES = String(5_000_000_000);
+});
 const api = useTestApi();
 const DAY = 24 * 60 * 60 * 1000;
 const TRIAL_MICROS = 5_000_000;
@@ -204,5 +210,80 @@ describe('the ledger under concurrency', () => {
       expect(Number(row.balance_after_micros)).toBe(before + Number(row.amount_micros));
       expect(Number(row.balance_after_micros)).toBeGreaterThanOrEqual(0);
     });
+  });
+});
+
+describe('storage accrual on pay as you go (daily maintenance)', () => {
+  const GB_2_5 = 2_500_000_000;
+  /** plans.md: ceil(storage_bytes × 2 000 / 10⁹) a day. */
+  const PER_DAY = Math.ceil((GB_2_5 * 2_000) / 1e9);
+  const HOLD = 250 * 38_000;
+
+  function freezeAt(iso: string): void {
+    useClock({ now: () => new Date(iso) });
+  }
+
+  /** An account on `plan` holding `bytes` (an upload declared that big reserves them). */
+  async function storing(plan: 'free' | 'payg', bytes = GB_2_5): Promise<{ token: string; email: string; accountId: string }> {
+    const { token, email, accountId } = await signUp(api);
+    if (plan === 'payg') await setPlanByEmail(email, 'payg');
+    await grantCreditsByEmail(email, 20_000_000);
+    const collection = await api.post('/v1/collections', { token, body: { name: 'stored' } });
+    const upload = await api.post('/v1/uploads', {
+      token,
+      body: { collection_id: collection.body.data.id, filename: 'big.mp4', size_bytes: bytes, content_type: 'video/mp4' },
+    });
+    if (upload.status !== 201) throw new Error(`upload: ${upload.status} ${upload.text}`);
+    return { token, email, accountId };
+  }
+
+  const storageRows = async (token: string) => (await transactionsOf(token, '?per_page=100')).rows.filter((row) => String(row.type) === 'storage');
+
+  it('charges the day that ended once, however often the run repeats, and a late run catches up the days it missed', async () => {
+    freezeAt('2032-01-10T09:00:00.000Z');
+    const payg = await storing('payg');
+    // Free storage is not charged (its plan allows 500 MB).
+    const free = await storing('free', 400_000_000);
+    const before = await balanceOf(payg.token);
+
+    freezeAt('2032-01-11T00:00:30.000Z');
+    const ticks = [await api.runtime().scheduler.tick(), await api.runtime().scheduler.tick()];
+    const repeated = await runDailyMaintenance();
+    const token = await logIn(payg.email);
+    const afterFirstDay = await balanceOf(token);
+    const firstDayRows = await storageRows(token);
+    freezeAt('2032-01-13T00:05:00.000Z');
+    const lateTick = await api.runtime().scheduler.tick();
+
+    expect(ticks).toEqual(['ran', 'not_due']);
+    expect(repeated.storage_days_charged).toBe(0);
+    expect(before).toBe(TRIAL_MICROS + 20_000_000 - HOLD);
+    expect(afterFirstDay).toBe(before - PER_DAY);
+    expect(firstDayRows).toEqual([
+      expect.objectContaining({ amount_micros: -PER_DAY, balance_after_micros: before - PER_DAY, description: expect.stringContaining('2032-01-10') }),
+    ]);
+    expect(lateTick).toBe('ran');
+    expect((await storageRows(await logIn(payg.email))).map((row) => [row.amount_micros, String(row.description).slice(0, 21)])).toEqual([
+      [-PER_DAY, 'Storage on 2032-01-12'],
+      [-PER_DAY, 'Storage on 2032-01-11'],
+      [-PER_DAY, 'Storage on 2032-01-10'],
+    ]);
+    expect(await storageRows(await logIn(free.email))).toEqual([]);
+  });
+
+  it('takes what is left when the balance cannot pay the day, and never goes below zero', async () => {
+    freezeAt('2032-02-01T10:00:00.000Z');
+    await api.runtime().scheduler.tick();
+    const { token, email, accountId } = await storing('payg');
+    await debit(accountId, (await balanceOf(token)) - 3_000, 'search', 'test: leave 3 000');
+
+    freezeAt('2032-02-02T00:00:10.000Z');
+    await api.runtime().scheduler.tick();
+    const session = await logIn(email);
+
+    expect(await balanceOf(session)).toBe(0);
+    expect(await storageRows(session)).toEqual([
+      expect.objectContaining({ amount_micros: -3_000, balance_after_micros: 0, description: expect.stringContaining('the balance ran out') }),
+    ]);
   });
 });
