@@ -563,6 +563,8 @@ export const backgroundFunctions = {
   /** One time chunk of a video per queue message; memory and timeout from bench/ (a 5-minute chunk takes ~1 min on 2 cores). */
   indexChunk: { name: 'indexChunk', entry: 'functions/events/index-chunk.ts', memoryMb: 3008, timeoutSecs: 900 },
   dailyMaintenance: { name: 'dailyMaintenance', entry: 'functions/schedules/daily.ts', memoryMb: 512, timeoutSecs: 900 },
+  /** Charges auto top-ups: the table's stream of new requests in AWS, in-process locally (lib/billing/auto-topup.ts). */
+  autoTopUp: { name: 'autoTopUp', entry: 'functions/events/auto-topup.ts', memoryMb: 256, timeoutSecs: 60 },
 } as const;
 
 /** Unknown paths and methods, and CORS preflights: API Gateway's $default route. */

@@ -12,6 +12,8 @@ const FAULT_NAMES = [
   'indexing_stage',
   /** The search index refuses every query (SEARCH_UNAVAILABLE). */
   'search_index_unavailable',
+  /** The process stops right after a debit claimed an auto top-up, before handing the request to its charger. */
+  'auto_topup_dispatch_lost',
   /** The process stops right after an upload's one transaction (hold, storage, records), before the client hears back. */
   'upload_interrupted',
 ] as const;

@@ -7,6 +7,7 @@ import { Data } from '#infra/aws/constructs/data';
 import { Media } from '#infra/aws/constructs/media';
 import { Processing } from '#infra/aws/constructs/processing';
 import { Schedules } from '#infra/aws/constructs/schedules';
+import { AutoTopUps } from '#infra/aws/constructs/auto-topups';
 import { Api } from '#infra/aws/constructs/api';
 import { modelDirBuildArg } from '#infra/aws/constructs/container-function';
 import { DEFAULT_AWS_EMBEDDER, isEmbedderKind, SearchIndex, type EmbedderKind } from '#infra/aws/constructs/search-index';
@@ -42,6 +43,7 @@ export class FrameseekStack extends Stack {
   readonly searchIndex: SearchIndex;
   readonly processing: Processing;
   readonly schedules: Schedules;
+  readonly autoTopUps: AutoTopUps;
   readonly api: Api;
 
   constructor(scope: Construct, id: string, props: FrameseekStackProps) {
@@ -84,21 +86,29 @@ export class FrameseekStack extends Stack {
     // Every function knows the queue, even those not allowed to send to it: without the URL the code
     // would fall back to the in-process queue and lose messages silently instead of failing loudly.
     const environment = { ...storageEnvironment, FRAMESEEK_INDEX_QUEUE_URL: this.processing.indexQueue.queueUrl };
-    this.schedules = new Schedules(this, 'Schedules', {
-      projectRoot: props.projectRoot,
-      dailyMaintenance: backgroundFunctions.dailyMaintenance,
-      table,
-      bucket,
-      environment,
-    });
-    // Finishing an interrupted account or collection delete purges its index rows through the worker.
-    this.processing.indexQueue.grantSendMessages(this.schedules.dailyMaintenanceFunction);
     // Created with empty values, so billing stays off until an operator puts the Stripe keys in it.
     const stripeSecret = new Secret(this, 'StripeSecret', {
       description: 'Frameseek Stripe keys: {"secret_key": "sk_…", "webhook_secret": "whsec_…"}',
       secretObjectValue: { secret_key: SecretValue.unsafePlainText(''), webhook_secret: SecretValue.unsafePlainText('') },
       removalPolicy: retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
+    this.schedules = new Schedules(this, 'Schedules', {
+      projectRoot: props.projectRoot,
+      dailyMaintenance: backgroundFunctions.dailyMaintenance,
+      table,
+      bucket,
+      stripeSecret,
+      environment,
+    });
+    this.autoTopUps = new AutoTopUps(this, 'AutoTopUps', {
+      projectRoot: props.projectRoot,
+      autoTopUp: backgroundFunctions.autoTopUp,
+      table,
+      stripeSecret,
+      environment,
+    });
+    // Finishing an interrupted account or collection delete purges its index rows through the worker.
+    this.processing.indexQueue.grantSendMessages(this.schedules.dailyMaintenanceFunction);
     const publicUrl: unknown = this.node.tryGetContext('publicUrl');
     this.api = new Api(this, 'Api', {
       stripeSecret,

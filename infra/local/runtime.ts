@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Server } from 'node:http';
 import { routes, fallbackRoute, backgroundFunctions } from '#functions/routes';
-import type { S3Event, SQSEvent } from 'aws-lambda';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent, S3Event, SQSEvent } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -93,6 +93,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     registerLocalBackgroundRunner(async (task) =>
       ((await load(backgroundFunctions.fetchSource.entry)) as { handler: (input: typeof task) => Promise<void> }).handler(task),
     );
+    // In AWS the table's stream hands each new auto top-up request to this handler; here the debit that made it does.
+    const { registerLocalAutoTopUpRunner } = await import('#lib/billing/auto-topup-trigger');
+    registerLocalAutoTopUpRunner(async (request) => {
+      const { handler } = (await load(backgroundFunctions.autoTopUp.entry)) as { handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse> };
+      const { batchItemFailures } = await handler(streamEventOf(request));
+      if (batchItemFailures.length > 0) throw new Error(`auto top-up ${request.request_id} failed; the daily run retries it`);
+    });
     const indexQueue = await consumeIndexQueue(options, () => load(backgroundFunctions.indexChunk.entry));
     started.push({ stop: () => indexQueue.stop() });
     const { now } = await import('#lib/clock');
@@ -181,6 +188,24 @@ function sqsEventOf(message: unknown, attempt: number): SQSEvent {
         eventSource: 'aws:sqs',
         eventSourceARN: 'arn:aws:sqs:local:000000000000:frameseek-index',
         awsRegion: LOCAL_REGION,
+      },
+    ],
+  };
+}
+
+/** The stream record AWS delivers for a new auto top-up request row (only what the handler reads). */
+function streamEventOf(request: { account_id: string; request_id: string }): DynamoDBStreamEvent {
+  return {
+    Records: [
+      {
+        eventName: 'INSERT',
+        eventSource: 'aws:dynamodb',
+        awsRegion: LOCAL_REGION,
+        dynamodb: {
+          NewImage: { account_id: { S: request.account_id }, request_id: { S: request.request_id } },
+          SequenceNumber: randomUUID(),
+          StreamViewType: 'NEW_IMAGE',
+        },
       },
     ],
   };

@@ -4,7 +4,9 @@ import { AppError } from '#lib/errors';
 import { getAccount, type AccountRecord } from '#lib/db/accounts';
 import type { LedgerEntryType } from '#lib/billing/schemas';
 import { creditEventPuts } from '#lib/billing/credit-events';
+import { autoTopUpRequestFor, dispatchAutoTopUp } from '#lib/billing/auto-topup-trigger';
 import { backOff, oneAtATime } from '#lib/billing/account-queue';
+import { autoTopUpRequestPut } from '#lib/db/auto-topups';
 import {
   writeBalanceChange,
   type AccountSideChange,
@@ -54,6 +56,8 @@ export interface PlannedChange {
  * concurrency): `balance_after_micros` is exact and concurrent debits never take the balance
  * below zero. A writer that lost the race reads again. Returns the ledger row written, or
  * undefined when `plan` decided there was nothing to do or an `alongside` write was refused.
+ * A change that takes the balance below the auto top-up threshold also writes the top-up request
+ * (see auto-topup-trigger.ts), in the same transaction.
  */
 export function changeBalance(accountId: string, plan: (account: AccountRecord) => PlannedChange | undefined): Promise<LedgerEntryRecord | undefined> {
   return oneAtATime(accountId, () => writeChange(accountId, plan));
@@ -67,10 +71,19 @@ async function writeChange(accountId: string, plan: (account: AccountRecord) => 
     if (!change) return undefined;
     const seen = balanceOf(account);
     const entry = newLedgerEntry(change.type, change.amountMicros, seen.credits_micros + change.amountMicros, change.description);
+    const autoTopUp = autoTopUpRequestFor(account, seen.credits_micros, entry.balance_after_micros, entry.created_at);
     // Event rows go last: `alongside` conditions are recognised by their position right after the ledger row.
-    const alongside = [...(change.alongside ?? []), ...creditEventPuts(accountId, seen.credits_micros, entry.balance_after_micros)];
-    const outcome = await writeBalanceChange({ accountId, seen, entry, trial: change.trial, alongside, ...(change.account ? { account: change.account } : {}) });
-    if (outcome === 'written') return entry;
+    const alongside = [
+      ...(change.alongside ?? []),
+      ...(autoTopUp ? [autoTopUpRequestPut(autoTopUp)] : []),
+      ...creditEventPuts(accountId, seen.credits_micros, entry.balance_after_micros),
+    ];
+    const sideChange: AccountSideChange = { ...change.account, ...(autoTopUp ? { autoTopUp: { kind: 'claim', requestId: autoTopUp.request_id } } : {}) };
+    const outcome = await writeBalanceChange({ accountId, seen, entry, trial: change.trial, alongside, account: sideChange });
+    if (outcome === 'written') {
+      if (autoTopUp) dispatchAutoTopUp(autoTopUp);
+      return entry;
+    }
     if (outcome === 'refused') return undefined;
     // Another process changed the account meanwhile: jittered, growing pauses keep the losers from colliding again in lockstep.
     await backOff(attempt);

@@ -25,7 +25,7 @@ import { centsOf, publicUrl, StripeCardError, stripeClient, type StripePaymentIn
  */
 
 /** Why a PaymentIntent exists, in its metadata: the webhook credits top-ups; Checkout payments come with their session. */
-export type PaymentPurpose = 'checkout' | 'topup';
+export type PaymentPurpose = 'checkout' | 'topup' | 'auto_topup';
 
 const NO_SAVED_CARD = 'No card is saved on this account: buy credits once with POST /v1/billing/checkout, which saves the card for later';
 
@@ -82,29 +82,8 @@ export interface TopUpResult {
 /** Charges the saved card off-session and credits the balance once the charge succeeded. */
 export async function topUp(accountId: string, amountMicros: number): Promise<TopUpResult> {
   requireMinimumTopUp(amountMicros);
-  const stripe = stripeClient();
   const account = await requireAccount(accountId);
-  const card = account.payment_method;
-  if (!card || !account.stripe_customer_id) throw new AppError('PAYMENT_METHOD_REQUIRED', NO_SAVED_CARD);
-
-  let intent: StripePaymentIntent;
-  try {
-    intent = await stripe.paymentIntents.create({
-      amount: centsOf(amountMicros),
-      currency: 'usd',
-      customer: account.stripe_customer_id,
-      payment_method: card.id,
-      confirm: true,
-      off_session: true,
-      description: 'Frameseek credits',
-      metadata: { account_id: accountId, amount_micros: String(amountMicros), purpose: 'topup' satisfies PaymentPurpose },
-    });
-  } catch (error) {
-    throw chargeFailure(error, card);
-  }
-  if (intent.status !== 'succeeded') {
-    throw new AppError('PAYMENT_FAILED', `The charge on the ${cardName(card)} did not complete (Stripe status ${intent.status}); no credit was added`);
-  }
+  const intent = await chargeSavedCard(account, amountMicros, { purpose: 'topup' });
 
   const outcome = await creditPaymentOnce({
     accountId,
@@ -117,6 +96,47 @@ export async function topUp(accountId: string, amountMicros: number): Promise<To
   // Stripe's payment_intent.succeeded event got there first and credited it.
   const current = await requireAccount(accountId);
   return { credits_micros: balanceOf(current).credits_micros, transaction_id: outcome.payment.transaction_id };
+}
+
+export interface CardCharge {
+  purpose: Exclude<PaymentPurpose, 'checkout'>;
+  /** Extra metadata on the PaymentIntent (the auto top-up request it pays). */
+  metadata?: Record<string, string>;
+  /** Stripe's idempotency key: a retried charge of the same request returns the first PaymentIntent instead of charging again. */
+  idempotencyKey?: string;
+}
+
+/**
+ * An off-session charge on the account's saved card that succeeded, or BILLING_NOT_CONFIGURED,
+ * PAYMENT_METHOD_REQUIRED (no card) or PAYMENT_FAILED (declined, authentication wanted, …);
+ * anything else (Stripe unreachable) is thrown as it is, for the caller to retry.
+ */
+export async function chargeSavedCard(account: AccountRecord, amountMicros: number, charge: CardCharge): Promise<StripePaymentIntent> {
+  const stripe = stripeClient();
+  const card = account.payment_method;
+  if (!card || !account.stripe_customer_id) throw new AppError('PAYMENT_METHOD_REQUIRED', NO_SAVED_CARD);
+  let intent: StripePaymentIntent;
+  try {
+    intent = await stripe.paymentIntents.create(
+      {
+        amount: centsOf(amountMicros),
+        currency: 'usd',
+        customer: account.stripe_customer_id,
+        payment_method: card.id,
+        confirm: true,
+        off_session: true,
+        description: 'Frameseek credits',
+        metadata: { ...charge.metadata, account_id: account.account_id, amount_micros: String(amountMicros), purpose: charge.purpose },
+      },
+      charge.idempotencyKey === undefined ? undefined : { idempotencyKey: charge.idempotencyKey },
+    );
+  } catch (error) {
+    throw chargeFailure(error, card);
+  }
+  if (intent.status !== 'succeeded') {
+    throw new AppError('PAYMENT_FAILED', `The charge on the ${cardName(card)} did not complete (Stripe status ${intent.status}); no credit was added`);
+  }
+  return intent;
 }
 
 function cardName(card: SavedPaymentMethod): string {
@@ -141,7 +161,14 @@ function chargeFailure(error: unknown, card: SavedPaymentMethod): unknown {
 
 /** The ledger row's description: the same whichever path credits the payment. */
 export function paymentDescription(purpose: PaymentPurpose, amountMicros: number): string {
-  return purpose === 'checkout' ? `Credits bought with Stripe Checkout (${dollars(amountMicros)})` : `Card top-up (${dollars(amountMicros)})`;
+  switch (purpose) {
+    case 'checkout':
+      return `Credits bought with Stripe Checkout (${dollars(amountMicros)})`;
+    case 'topup':
+      return `Card top-up (${dollars(amountMicros)})`;
+    case 'auto_topup':
+      return `Auto top-up (${dollars(amountMicros)})`;
+  }
 }
 
 export interface PaymentCredit {
@@ -152,6 +179,8 @@ export interface PaymentCredit {
   appliedBy: AppliedPaymentRecord['applied_by'];
   /** The Stripe event reporting the payment, guarded in the same transaction. */
   event?: { id: string; type: string };
+  /** The auto top-up request this payment answers: ended with the credit, so the next crossing may charge again. */
+  settlesAutoTopUp?: string;
 }
 
 export type CreditOutcome =
@@ -192,7 +221,16 @@ async function writeCreditOnce(credit: PaymentCredit): Promise<CreditOutcome> {
       // As changeBalance does (a credit never crosses downwards today, but the rule belongs to every balance change).
       ...creditEventPuts(credit.accountId, seen.credits_micros, entry.balance_after_micros),
     ];
-    const outcome = await writeBalanceChange({ accountId: credit.accountId, seen, entry, trial: { kind: 'unchanged' }, alongside });
+    const settling =
+      account.auto_topup_pending !== undefined && account.auto_topup_pending === credit.settlesAutoTopUp ? account.auto_topup_pending : undefined;
+    const outcome = await writeBalanceChange({
+      accountId: credit.accountId,
+      seen,
+      entry,
+      trial: { kind: 'unchanged' },
+      alongside,
+      ...(settling ? { account: { autoTopUp: { kind: 'settle' as const, requestId: settling } } } : {}),
+    });
     if (outcome === 'written') return { kind: 'applied', payment, balanceAfterMicros: entry.balance_after_micros };
     if (outcome === 'refused') {
       const applied = await findAppliedPayment(credit.paymentIntentId);
@@ -225,6 +263,7 @@ export async function upgradePlan(accountId: string, plan: 'payg'): Promise<{ pl
   }
   stripeClient();
   if (!account.payment_method) throw new AppError('PAYMENT_METHOD_REQUIRED', `Pay as you go needs a saved card. ${NO_SAVED_CARD}`);
-  if (!(await updateAccountPlan(accountId, plan, now().toISOString()))) throw new AppError('UNAUTHORIZED', 'The account behind this credential no longer exists');
+  if (!(await updateAccountPlan(accountId, plan, now().toISOString())))
+    throw new AppError('UNAUTHORIZED', 'The account behind this credential no longer exists');
   return { plan };
 }

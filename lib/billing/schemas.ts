@@ -9,12 +9,22 @@ import { accountResponse } from '#lib/accounts/schemas';
 export const LEDGER_ENTRY_TYPES = ['trial_credit', 'trial_expiry', 'grant', 'topup', 'indexing', 'search', 'storage', 'refund'] as const;
 export type LedgerEntryType = (typeof LEDGER_ENTRY_TYPES)[number];
 
+const autoTopUpSettingsView = z.object({ enabled: z.boolean(), threshold_micros: z.number().int(), amount_micros: z.number().int() });
+
 export const billingView = z.object({
   plan: accountResponse.shape.plan,
   credits_micros: z.number().int(),
   /** The card saved by a completed Checkout; null until then. */
   payment_method: z.object({ brand: z.string(), last4: z.string() }).nullable(),
-  auto_topup: z.object({ enabled: z.boolean(), threshold_micros: z.number().int(), amount_micros: z.number().int() }),
+  auto_topup: autoTopUpSettingsView.extend({
+    /**
+     * Present after an auto top-up could not charge (errors.md: a background step's failure is
+     * recorded on what it concerns): a card failure also switched auto top-up off. Gone once it is switched on again.
+     */
+    last_error: z
+      .object({ code: z.enum(['PAYMENT_FAILED', 'PAYMENT_METHOD_REQUIRED', 'BILLING_NOT_CONFIGURED']), message: z.string(), failed_at: z.string() })
+      .optional(),
+  }),
 });
 
 export const listTransactionsQuery = z.strictObject(paginationQuery());
@@ -54,7 +64,7 @@ export const autoTopUpBody = z.strictObject({
   threshold_micros: z.number().int().nonnegative(),
   amount_micros: cardAmountMicros,
 });
-export const autoTopUpView = billingView.shape.auto_topup;
+export const autoTopUpView = autoTopUpSettingsView;
 
 export const changePlanBody = z.strictObject({ plan: z.literal('payg') });
 export const planView = z.object({ plan: accountResponse.shape.plan });

@@ -4,6 +4,7 @@ import { logWarn } from '#lib/log';
 import { getAccount, saveDefaultPaymentMethod, type AccountRecord } from '#lib/db/accounts';
 import { isEventApplied } from '#lib/db/payments';
 import { creditPaymentOnce, paymentDescription, type PaymentPurpose } from '#lib/billing/payments';
+import { AUTO_TOPUP_METADATA_KEY } from '#lib/billing/auto-topup';
 import {
   centsOf,
   stripeClient,
@@ -110,22 +111,33 @@ async function saveCardOf(accountId: string, paymentIntentId: string): Promise<v
   await saveDefaultPaymentMethod(accountId, { id: method.id, brand: method.card.brand, last4: method.card.last4 });
 }
 
+const OFF_SESSION_PURPOSES: readonly PaymentPurpose[] = ['topup', 'auto_topup'];
+
+function offSessionPurpose(value: string | undefined): PaymentPurpose | undefined {
+  return OFF_SESSION_PURPOSES.find((purpose) => purpose === value);
+}
+
 /**
- * An off-session top-up that succeeded. POST /v1/billing/topup credits it in its own answer; this
- * covers the answer that never arrived (a timeout, a crash) — the shared guard keeps it to one credit.
- * Checkout's payments are credited by their checkout.session.completed instead.
+ * An off-session charge that succeeded: a top-up (POST /v1/billing/topup credits it in its own
+ * answer) or an auto top-up (its charger credits it). This covers the answer or charger that never
+ * got that far (a timeout, a crash) — the shared guard keeps it to one credit, and for an auto
+ * top-up the credit also ends the account's pending request. Checkout's payments are credited by
+ * their checkout.session.completed instead.
  */
 async function applySucceededTopUp(event: StripeEvent, intent: StripePaymentIntent): Promise<WebhookOutcome> {
-  if (intent.metadata.purpose !== ('topup' satisfies PaymentPurpose)) return 'ignored';
+  const purpose = offSessionPurpose(intent.metadata.purpose);
+  if (!purpose) return 'ignored';
   const payment = await ourPayment(event, intent.metadata, intent.customer, intent.amount_received);
   if (!payment) return 'ignored';
+  const autoTopUpRequest = purpose === 'auto_topup' ? intent.metadata[AUTO_TOPUP_METADATA_KEY] : undefined;
   const outcome = await creditPaymentOnce({
     accountId: payment.account.account_id,
     paymentIntentId: intent.id,
     amountMicros: payment.amountMicros,
-    description: paymentDescription('topup', payment.amountMicros),
+    description: paymentDescription(purpose, payment.amountMicros),
     appliedBy: 'stripe_event',
     event: { id: event.id, type: event.type },
+    ...(autoTopUpRequest ? { settlesAutoTopUp: autoTopUpRequest } : {}),
   });
   return outcome.kind === 'applied' ? 'applied' : 'duplicate';
 }

@@ -28,6 +28,16 @@ export interface AccountRecord {
   /** The card saved by the last completed Checkout; off-session charges use it. */
   payment_method?: SavedPaymentMethod;
   auto_topup?: AutoTopUpSettings;
+  /** The auto top-up request in flight (set by the debit that crossed the threshold, cleared with its credit or outcome). */
+  auto_topup_pending?: string;
+  /** Why the last auto top-up failed; shown until auto top-up is switched on again. */
+  auto_topup_failure?: AutoTopUpFailure;
+}
+
+export interface AutoTopUpFailure {
+  code: 'PAYMENT_FAILED' | 'PAYMENT_METHOD_REQUIRED' | 'BILLING_NOT_CONFIGURED';
+  message: string;
+  failed_at: string;
 }
 
 export interface SavedPaymentMethod {
@@ -285,16 +295,55 @@ export async function saveDefaultPaymentMethod(accountId: string, method: SavedP
   );
 }
 
+/** Saves the settings; switching auto top-up on again clears the failure that switched it off. */
 export async function saveAutoTopUp(accountId: string, settings: AutoTopUpSettings): Promise<void> {
   await db.send(
     new UpdateCommand({
       TableName: tableName,
       Key: keys.account(accountId),
-      UpdateExpression: 'SET auto_topup = :settings',
+      UpdateExpression: `SET auto_topup = :settings${settings.enabled ? ' REMOVE auto_topup_failure' : ''}`,
       ConditionExpression: 'attribute_exists(PK)',
       ExpressionAttributeValues: {
         ':settings': { enabled: settings.enabled, threshold_micros: settings.threshold_micros, amount_micros: settings.amount_micros },
       },
     }),
   );
+}
+
+/** Ends the account's pending auto top-up `requestId` (no-op when another or none is pending). */
+export async function releaseAutoTopUpClaim(accountId: string, requestId: string): Promise<void> {
+  await updateIfPending(accountId, 'REMOVE auto_topup_pending', { ':request': requestId });
+}
+
+/**
+ * The card cannot be charged (declined, authentication wanted, gone): auto top-up is switched off
+ * and says why, rather than failing again at every crossing; the pending request ends with it.
+ */
+export async function disableAutoTopUpAfterFailure(accountId: string, requestId: string, failure: AutoTopUpFailure): Promise<void> {
+  await updateIfPending(accountId, 'SET auto_topup.enabled = :off, auto_topup_failure = :failure REMOVE auto_topup_pending', {
+    ':request': requestId,
+    ':off': false,
+    ':failure': failure,
+  });
+}
+
+/** A failure that leaves the settings alone (this deployment cannot charge at all): recorded, and the request ends. */
+export async function recordAutoTopUpFailure(accountId: string, requestId: string, failure: AutoTopUpFailure): Promise<void> {
+  await updateIfPending(accountId, 'SET auto_topup_failure = :failure REMOVE auto_topup_pending', { ':request': requestId, ':failure': failure });
+}
+
+async function updateIfPending(accountId: string, updateExpression: string, values: Record<string, unknown>): Promise<void> {
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: keys.account(accountId),
+        UpdateExpression: updateExpression,
+        ConditionExpression: 'auto_topup_pending = :request',
+        ExpressionAttributeValues: values,
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
 }

@@ -1,3 +1,6 @@
+/** The sort-key prefix of auto top-up requests; the AWS stream filter selects new items by it. */
+export const AUTO_TOPUP_SK_PREFIX = 'AUTOTOPUP#';
+
 /**
  * Every key of the single table is built here, and only here.
  *
@@ -28,6 +31,7 @@
  * | Idempotency records (Powertools)           | IDEMPOTENCY           | <fn>#<key hash>     |                   |                 |
  * | Stripe payment credited (once-only guard)  | STRIPE_PI#<pi_id>     | APPLIED             |                   |                 |
  * | Stripe event applied (once-only guard)     | STRIPE_EVT#<evt_id>   | APPLIED             |                   |                 |
+ * | Auto top-up requests of an account (outbox)| ACC#<account_id>      | AUTOTOPUP#<evt_id>  | AUTO_TOPUPS_PENDING (until done) | <created_iso>#<evt_id> |
  * | Accounts whose storage is charged (payg)   | STORAGE_BILLED        | ACC#<account_id>    |                   |                 |
  * | Storage accrued for a day (once-only guard)| ACC#<account_id>      | STORAGE#<yyyy-mm-dd>|                   |                 |
  *
@@ -91,6 +95,12 @@ export const keys = {
   /** Global, not per account: a PaymentIntent is credited once whichever path (top-up answer or webhook) gets there first. */
   stripePaymentApplied: (paymentIntentId: string) => ({ PK: `STRIPE_PI#${paymentIntentId}`, SK: 'APPLIED' }),
   stripeEventApplied: (eventId: string) => ({ PK: `STRIPE_EVT#${eventId}`, SK: 'APPLIED' }),
+
+  /** Written with the debit that crossed the auto top-up threshold; the table's stream (AWS) or the local runtime hands it to the charger. */
+  autoTopUpRequest: (accountId: string, requestId: string) => ({ PK: `ACC#${accountId}`, SK: `${AUTO_TOPUP_SK_PREFIX}${requestId}` }),
+  /** Listed here while pending, so the daily run finds requests whose charger never ran (sparse: removed once done). */
+  autoTopUpPendingIndex: (createdAtIso: string, requestId: string) => ({ GSI1PK: 'AUTO_TOPUPS_PENDING', GSI1SK: `${createdAtIso}#${requestId}` }),
+  autoTopUpsPendingBefore: (isoTime: string) => ({ GSI1PK: 'AUTO_TOPUPS_PENDING', GSI1SKBefore: `${isoTime}#` }),
 
   /** One item per pay-as-you-go account (written and removed with the plan change): the daily storage accrual's list. */
   storageBilledAccount: (accountId: string) => ({ PK: 'STORAGE_BILLED', SK: `ACC#${accountId}` }),

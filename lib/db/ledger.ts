@@ -47,6 +47,11 @@ export type TransactionItem = NonNullable<TransactWriteCommandInput['TransactIte
 export interface AccountSideChange {
   /** The storage counter moves with the change (upload creation), refused past the plan's limit. */
   storage?: { deltaBytes: number; limitBytes: number };
+  /**
+   * `claim`: this change crossed the auto top-up threshold and records the request it made (only
+   * while no other is pending). `settle`: the request's credit has landed, so the next crossing may charge again.
+   */
+  autoTopUp?: { kind: 'claim' | 'settle'; requestId: string };
 }
 
 export interface BalanceChange {
@@ -93,13 +98,24 @@ function accountUpdate(change: BalanceChange) {
     // Leaving the expiry index too is what makes the daily expiry idempotent.
     removes.push('trial_credit_remaining_micros', 'trial_expires_at', 'GSI1PK', 'GSI1SK');
   }
-  const { storage } = change.account ?? {};
+  const { storage, autoTopUp } = change.account ?? {};
   if (storage) {
     adds.push('storage_bytes :storageDelta');
     conditions.push('(attribute_not_exists(storage_bytes) OR storage_bytes <= :storageMaxBefore)');
     values[':storageDelta'] = storage.deltaBytes;
     values[':storageMaxBefore'] = storage.limitBytes - storage.deltaBytes;
   }
+  if (autoTopUp) {
+    values[':autoTopUp'] = autoTopUp.requestId;
+    if (autoTopUp.kind === 'claim') {
+      sets.push('auto_topup_pending = :autoTopUp');
+      conditions.push('attribute_not_exists(auto_topup_pending)');
+    } else {
+      removes.push('auto_topup_pending');
+      conditions.push('auto_topup_pending = :autoTopUp');
+    }
+  }
+
   const clauses = [
     `SET ${sets.join(', ')}`,
     ...(removes.length > 0 ? [`REMOVE ${removes.join(', ')}`] : []),

@@ -16,8 +16,8 @@ export interface AppliedPaymentRecord {
   amount_micros: number;
   transaction_id: string;
   applied_at: string;
-  /** The path that got there first: the top-up's own answer, or a Stripe event. */
-  applied_by: 'topup' | 'stripe_event';
+  /** The path that got there first: the top-up's own answer, the auto top-up's charger, or a Stripe event. */
+  applied_by: 'topup' | 'auto_topup' | 'stripe_event';
 }
 
 /** Stripe stops retrying an event after three days; the event guard outlives that comfortably. */

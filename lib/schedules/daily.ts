@@ -4,6 +4,7 @@ import { resumeCollectionDeletes } from '#lib/collections/collections';
 import { expireTrialCredits } from '#lib/billing/trial';
 import { resumeAccountDeletions } from '#lib/accounts/deletion';
 import { accrueStorageCharges } from '#lib/billing/storage-accrual';
+import { retryStaleAutoTopUps } from '#lib/billing/auto-topup';
 
 export interface DailyReport {
   storage_days_charged: number;
@@ -11,6 +12,7 @@ export interface DailyReport {
   finished_collection_deletes: number;
   expired_trials: number;
   finished_account_deletions: number;
+  retried_auto_topups: number;
 }
 
 /**
@@ -26,6 +28,7 @@ export async function runDailyMaintenance(): Promise<DailyReport> {
     finished_collection_deletes: await resumeCollectionDeletes(),
     expired_trials: await expireTrialCredits(),
     finished_account_deletions: await resumeAccountDeletions(),
+    retried_auto_topups: await retryStaleAutoTopUps(),
   };
   logInfo('daily maintenance done', { ...report });
   return report;

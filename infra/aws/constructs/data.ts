@@ -1,5 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { TABLE_SCHEMA } from '#lib/db/table-schema';
 
@@ -7,7 +7,10 @@ export interface DataProps {
   readonly retainOnDelete: boolean;
 }
 
-/** The single table (design §3): PK/SK, GSI1, TTL, point-in-time recovery. */
+/**
+ * The single table (design §3): PK/SK, GSI1, TTL, point-in-time recovery, and a stream of new
+ * images, which hands auto top-up requests (rows written with the debit that crossed) to their charger.
+ */
 export class Data extends Construct {
   readonly table: Table;
 
@@ -21,6 +24,7 @@ export class Data extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: TableEncryption.AWS_MANAGED,
       removalPolicy: props.retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      stream: StreamViewType.NEW_IMAGE,
     });
     this.table.addGlobalSecondaryIndex({
       indexName: TABLE_SCHEMA.gsi1.name,

@@ -2,6 +2,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { BundledFunction, type BackgroundFunctionEntry } from '#infra/aws/constructs/bundled-function';
 
@@ -10,6 +11,8 @@ export interface SchedulesProps {
   readonly dailyMaintenance: BackgroundFunctionEntry;
   readonly table: ITable;
   readonly bucket: IBucket;
+  /** The daily run charges auto top-ups nobody picked up and deletes the Stripe customers of finished account deletions. */
+  readonly stripeSecret: ISecret;
   readonly environment: Readonly<Record<string, string>>;
 }
 
@@ -25,9 +28,10 @@ export class Schedules extends Construct {
       entry: props.dailyMaintenance.entry,
       memoryMb: props.dailyMaintenance.memoryMb,
       timeoutSecs: props.dailyMaintenance.timeoutSecs,
-      environment: props.environment,
+      environment: { ...props.environment, FRAMESEEK_STRIPE_SECRET_ARN: props.stripeSecret.secretArn },
     });
     props.table.grantReadWriteData(this.dailyMaintenanceFunction);
+    props.stripeSecret.grantRead(this.dailyMaintenanceFunction);
     // Expiring stale uploads aborts their multipart uploads and deletes their objects, and finishing
     // an interrupted collection delete removes its videos' media (read/write includes delete).
     props.bucket.grantReadWrite(this.dailyMaintenanceFunction);

@@ -21,13 +21,16 @@ let stack: FrameseekStack;
 let template: Template;
 const routeList: RouteDefinition[] = Object.values(routes);
 const nativeRoutes = routeList.filter((route) => route.nativeModules);
-/** The background functions this stack wires (an S3 trigger, an asynchronous invoke, a queue, a schedule). */
+/** The background functions this stack wires (an S3 trigger, an asynchronous invoke, a queue, a schedule, the table's stream). */
 const deployedBackgroundFunctions = [
   backgroundFunctions.ingest,
   backgroundFunctions.fetchSource,
   backgroundFunctions.indexChunk,
   backgroundFunctions.dailyMaintenance,
+  backgroundFunctions.autoTopUp,
 ];
+/** The auto top-up charger touches the table and Stripe only, never media. */
+const mediaBackgroundFunctions = deployedBackgroundFunctions.filter((fn) => fn !== backgroundFunctions.autoTopUp);
 
 /** Singleton Lambdas behind CDK's own custom resources (bucket auto-delete, bucket notifications). */
 const CUSTOM_RESOURCE_HANDLERS = ['CustomS3AutoDeleteObjectsCustomResourceProviderHandler', 'BucketNotificationsHandler'];
@@ -185,7 +188,7 @@ describe('the CDK stack', () => {
     const workerId = functionIdStartingWith('ProcessingindexChunkFunction');
     const queueId = Object.keys(resourcesOfType('AWS::SQS::Queue')).find((logicalId) => logicalId.startsWith('ProcessingIndexQueue'));
 
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       BatchSize: 1,
       EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
@@ -218,7 +221,7 @@ describe('the CDK stack', () => {
   });
 
   it('sizes the background functions from their entries in the route table', () => {
-    const { ingest, dailyMaintenance, fetchSource, indexChunk } = backgroundFunctions;
+    const { ingest, dailyMaintenance, fetchSource, indexChunk, autoTopUp } = backgroundFunctions;
 
     expect(functionProperties(functionIdStartingWith('ProcessingingestFunction'))).toMatchObject({ MemorySize: ingest.memoryMb, Timeout: ingest.timeoutSecs });
     expect(functionProperties(functionIdStartingWith('ProcessingindexChunkFunction'))).toMatchObject({
@@ -232,6 +235,10 @@ describe('the CDK stack', () => {
     expect(functionProperties(functionIdStartingWith('SchedulesdailyMaintenanceFunction'))).toMatchObject({
       MemorySize: dailyMaintenance.memoryMb,
       Timeout: dailyMaintenance.timeoutSecs,
+    });
+    expect(functionProperties(functionIdStartingWith('AutoTopUpsautoTopUpFunction'))).toMatchObject({
+      MemorySize: autoTopUp.memoryMb,
+      Timeout: autoTopUp.timeoutSecs,
     });
   });
 
@@ -317,11 +324,38 @@ describe('the CDK stack', () => {
       RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [deadLetterId, 'Arn'] }, maxReceiveCount: INDEX_MAX_ATTEMPTS },
     });
     template.hasResourceProperties('AWS::SQS::Queue', { MessageRetentionPeriod: 14 * 24 * 60 * 60 });
-    // Both queues refuse requests that are not over TLS.
+    // Every queue (index work, its dead letters, auto top-up dead letters) refuses requests that are not over TLS.
     const tlsOnlyQueues = Object.values(resourcesOfType('AWS::SQS::QueuePolicy')).filter((policy) =>
       JSON.stringify(policy.Properties.PolicyDocument).includes('"aws:SecureTransport":"false"'),
     );
-    expect(tlsOnlyQueues).toHaveLength(2);
+    expect(tlsOnlyQueues).toHaveLength(Object.keys(resourcesOfType('AWS::SQS::Queue')).length);
+    expect(tlsOnlyQueues).toHaveLength(3);
+  });
+
+  it('hands new auto top-up requests from the table stream to the charger, retried and then parked, and nothing else', () => {
+    const chargerId = functionIdStartingWith('AutoTopUpsautoTopUpFunction');
+    const tableId = Object.keys(resourcesOfType('AWS::DynamoDB::Table')).find((logicalId) => logicalId.startsWith('DataTable'));
+    const deadLetterId = Object.keys(resourcesOfType('AWS::SQS::Queue')).find((logicalId) => logicalId.startsWith('AutoTopUpsAutoTopUpDeadLetterQueue'));
+
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: Match.arrayWith([{ AttributeName: 'PK', KeyType: 'HASH' }]),
+      StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: chargerId },
+      EventSourceArn: { 'Fn::GetAtt': [tableId, 'StreamArn'] },
+      StartingPosition: 'LATEST',
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 10,
+      MaximumRecordAgeInSeconds: 3600,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [deadLetterId, 'Arn'] } } },
+      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT'], dynamodb: { Keys: { SK: { S: [{ prefix: 'AUTOTOPUP#' }] } } } }) }] },
+    });
+    expect(rolesAllowing('dynamodb:DescribeStream').map((role) => role.replace(/FunctionServiceRole\w*$/, ''))).toEqual(['AutoTopUpsautoTopUp']);
+    expect(statementsAllowing('AutoTopUpsautoTopUpFunction', 'sqs:SendMessage').map((statement) => statement.Resource)).toEqual([
+      { 'Fn::GetAtt': [deadLetterId, 'Arn'] },
+    ]);
   });
 
   it('runs daily maintenance at 00:00 UTC every day', () => {
@@ -350,7 +384,8 @@ describe('the CDK stack', () => {
 
   it('lets exactly the functions whose code queues index work send to the index queue', async () => {
     const sendersInCode = await indexQueueSendersInCode();
-    const sendingRoles = rolesAllowing('sqs:SendMessage');
+    // The auto top-up charger sends only to its own dead-letter queue (asserted with its stream).
+    const sendingRoles = rolesAllowing('sqs:SendMessage').filter((role) => !role.startsWith('AutoTopUpsautoTopUpFunction'));
 
     expect([...INDEX_QUEUE_SENDING_ROUTES, 'ingest', 'dailyMaintenance'].sort()).toEqual(sendersInCode.sort());
     expect(sendingRoles.map((role) => role.replace(/^(?:Api|Processing|Schedules)(\w+?)FunctionServiceRole\w*$/, '$1')).sort()).toEqual(sendersInCode.sort());
@@ -370,7 +405,8 @@ describe('the CDK stack', () => {
     const rolesWithMediaAccess = rolesAllowing('s3:DeleteObject*');
     const signedInRoutes = routeList.filter((route) => route.auth !== 'none');
 
-    expect(rolesWithMediaAccess).toHaveLength(signedInRoutes.length + deployedBackgroundFunctions.length);
+    expect(rolesWithMediaAccess).toHaveLength(signedInRoutes.length + mediaBackgroundFunctions.length);
+    expect(rolesWithMediaAccess.some((role) => role.startsWith('AutoTopUpsautoTopUpFunction'))).toBe(false);
     for (const role of rolesWithMediaAccess) {
       expect(rolesAllowing('s3:GetObject*')).toContain(role);
       expect(rolesAllowing('s3:PutObject')).toContain(role);
@@ -459,9 +495,11 @@ describe('the CDK stack', () => {
     }
   });
 
-  it('lets only the routes that talk to Stripe read the Stripe secret, and tells them where it is', () => {
+  it('lets only the routes and background functions that talk to Stripe read the Stripe secret, and tells them where it is', () => {
     const stripeRoutes = routeList.filter((route) => 'usesStripe' in route && route.usesStripe);
     const readers = rolesAllowing('secretsmanager:GetSecretValue');
+    // The charger makes auto top-ups; the daily run retries those nobody picked up and deletes the customers of finished account deletions.
+    const stripeBackground = ['AutoTopUpsautoTopUpFunction', 'SchedulesdailyMaintenanceFunction'];
 
     expect(stripeRoutes.map((route) => route.name).sort()).toEqual([
       'changePlan',
@@ -471,9 +509,11 @@ describe('the CDK stack', () => {
       'stripeWebhook',
       'topUp',
     ]);
-    expect(readers.map((role) => role.replace(/^Api(\w+?)FunctionServiceRole\w*$/, '$1')).sort()).toEqual(stripeRoutes.map((route) => route.name).sort());
-    for (const route of stripeRoutes) {
-      expect(functionProperties(functionIdStartingWith(`Api${route.name}Function`))).toMatchObject({
+    expect(readers.map((role) => role.replace(/^(?:Api|AutoTopUps|Schedules)(\w+?)FunctionServiceRole\w*$/, '$1')).sort()).toEqual(
+      [...stripeRoutes.map((route) => route.name), 'autoTopUp', 'dailyMaintenance'].sort(),
+    );
+    for (const prefix of [...stripeRoutes.map((route) => `Api${route.name}Function`), ...stripeBackground]) {
+      expect(functionProperties(functionIdStartingWith(prefix))).toMatchObject({
         Environment: { Variables: expect.objectContaining({ FRAMESEEK_STRIPE_SECRET_ARN: { Ref: expect.stringMatching(/^StripeSecret/) } }) },
       });
     }
