@@ -1,10 +1,8 @@
-import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '#lib/db/client';
 import { keys } from '#lib/db/keys';
-import { failedConditionIndexes, transactConditionally } from '#lib/db/conditions';
-import { storageChange } from '#lib/db/accounts';
+import { transactConditionally } from '#lib/db/conditions';
 import { AppError } from '#lib/errors';
-import type { JobRecord, VideoRecord } from '#lib/db/videos';
 
 export type UploadStatus = 'awaiting_bytes' | 'complete' | 'aborted' | 'expired';
 
@@ -26,70 +24,6 @@ export interface UploadRecord {
   status: UploadStatus;
   expires_at_iso: string;
   created_at: string;
-}
-
-/**
- * One transaction creates everything an upload needs, or nothing: the storage reservation under
- * the plan limit, the video (uploading), its job (queued), the upload session, its entry in the
- * expiry index, and the collection's video count (while the collection is still active).
- */
-export async function insertUpload(upload: UploadRecord, video: VideoRecord, job: JobRecord, storageLimitBytes: number): Promise<void> {
-  try {
-    await db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          storageChange(upload.account_id, upload.size_bytes, storageLimitBytes),
-          {
-            Update: {
-              TableName: tableName,
-              Key: keys.collection(upload.account_id, upload.collection_id),
-              UpdateExpression: 'ADD video_count :one',
-              ConditionExpression: '#status = :active',
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':one': 1, ':active': 'active' },
-            },
-          },
-          {
-            Put: {
-              TableName: tableName,
-              Item: { ...keys.video(video.account_id, video.video_id), ...keys.videoIndex(video.collection_id, video.video_id), ...video },
-              ConditionExpression: 'attribute_not_exists(PK)',
-            },
-          },
-          {
-            Put: {
-              TableName: tableName,
-              Item: { ...keys.job(job.account_id, job.job_id), ...keys.jobIndex(job.collection_id, job.job_id), ...job },
-              ConditionExpression: 'attribute_not_exists(PK)',
-            },
-          },
-          {
-            Put: {
-              TableName: tableName,
-              Item: { ...keys.upload(upload.account_id, upload.upload_id), ...keys.uploadIndex(upload.collection_id, upload.upload_id), ...upload },
-              ConditionExpression: 'attribute_not_exists(PK)',
-            },
-          },
-          {
-            Put: {
-              TableName: tableName,
-              Item: {
-                ...keys.openUpload(upload.expires_at_iso, upload.upload_id),
-                account_id: upload.account_id,
-                upload_id: upload.upload_id,
-                expires_at_iso: upload.expires_at_iso,
-              },
-            },
-          },
-        ],
-      }),
-    );
-  } catch (error) {
-    const failed = failedConditionIndexes(error);
-    if (failed?.includes(0)) throw storageLimitError(storageLimitBytes);
-    if (failed?.includes(1)) throw new AppError('COLLECTION_NOT_FOUND');
-    throw error;
-  }
 }
 
 export function storageLimitError(limitBytes: number, usedBytes?: number): AppError {

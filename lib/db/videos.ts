@@ -409,19 +409,3 @@ export async function removeVideoRows(video: VideoRecord, options: { keepUpload:
     }
   }
 }
-
-/**
- * A transaction item moving a video's indexing reservation from `from` to `to`, refused when the
- * video no longer holds `from` (so a reservation is released or re-made exactly once).
- */
-export function reservationChange(video: Pick<VideoRecord, 'account_id' | 'video_id'>, from: number, to: number) {
-  return {
-    Update: {
-      TableName: tableName,
-      Key: keys.video(video.account_id, video.video_id),
-      UpdateExpression: 'SET reserved_indexing_micros = :to',
-      ConditionExpression: 'reserved_indexing_micros = :from',
-      ExpressionAttributeValues: { ':from': from, ':to': to },
-    },
-  };
-}
