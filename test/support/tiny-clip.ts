@@ -69,9 +69,9 @@ const WORD_FEATURES: Record<'red' | 'green' | 'blue', number[]> = {
 };
 
 /** [FEATURES, D] with orthonormal rows (disjoint supports), so cosines between features survive. */
-function projection(): number[][] {
+function projection(dimension: number): number[][] {
   return Array.from({ length: FEATURES }, (_, row) => {
-    const support = Array.from({ length: TINY_CLIP_DIMENSION }, (_, column) => column % FEATURES === row);
+    const support = Array.from({ length: dimension }, (_, column) => column % FEATURES === row);
     const scale = 1 / Math.sqrt(support.filter(Boolean).length);
     return support.map((inside) => (inside ? scale : 0));
   });
@@ -107,7 +107,7 @@ interface Branch {
   output: Onnx.IValueInfoProto[];
 }
 
-function textBranch(vocabulary: Map<string, number>): Branch {
+function textBranch(vocabulary: Map<string, number>, dimension: number): Branch {
   const table = Array.from({ length: vocabulary.size }, () => new Array<number>(FEATURES).fill(0));
   for (const [word, features] of Object.entries(WORD_FEATURES)) {
     const id = vocabulary.get(`${word}</w>`);
@@ -121,10 +121,10 @@ function textBranch(vocabulary: Map<string, number>): Branch {
     ],
     initializer: [
       floatTensor('token_table', [vocabulary.size, FEATURES], table.flat()),
-      floatTensor('text_projection', [FEATURES, TINY_CLIP_DIMENSION], projection().flat()),
+      floatTensor('text_projection', [FEATURES, dimension], projection(dimension).flat()),
     ],
     input: [valueInfo('input_ids', onnx.TensorProto.DataType.INT64, ['text_batch', CLIP_CONTEXT_LENGTH])],
-    output: [valueInfo('text_embeds', onnx.TensorProto.DataType.FLOAT, ['text_batch', TINY_CLIP_DIMENSION])],
+    output: [valueInfo('text_embeds', onnx.TensorProto.DataType.FLOAT, ['text_batch', dimension])],
   };
 }
 
@@ -132,21 +132,21 @@ function textBranch(vocabulary: Map<string, number>): Branch {
  * The image branch undoes CLIP's normalisation inside its weights: with r = x·std + mean the mean
  * colour, features = r·M + [0, 0, 0, 0, constant], so the model computes x·(diag(std)·M·P) + (mean·M + constant)·P.
  */
-function visionBranch(): Branch {
+function visionBranch(dimension: number): Branch {
   const features = [0, 1, 2].map((channel) => [0, 1, 2].map((column) => (channel === column ? 1 : 0) - 1 / 3).concat(BRIGHTNESS_WEIGHT / 3, 0));
-  const toShared = multiply(features, projection());
+  const toShared = multiply(features, projection(dimension));
   const weights = toShared.map((row, channel) => row.map((value) => value * (CLIP_DEFAULT_STD[channel] ?? 1)));
   const offset = (multiply([[...CLIP_DEFAULT_MEAN]], features)[0] ?? []).map((value, feature) => value + (feature === FEATURES - 1 ? CONSTANT : 0));
-  const bias = multiply([offset], projection())[0] ?? [];
+  const bias = multiply([offset], projection(dimension))[0] ?? [];
   return {
     nodes: [
       { opType: 'ReduceMean', input: ['pixel_values'], output: ['pixel_mean'], attribute: [ints('axes', [2, 3]), int('keepdims', 0)] },
       { opType: 'MatMul', input: ['pixel_mean', 'vision_projection'], output: ['vision_projected'] },
       { opType: 'Add', input: ['vision_projected', 'vision_bias'], output: ['image_embeds'] },
     ],
-    initializer: [floatTensor('vision_projection', [3, TINY_CLIP_DIMENSION], weights.flat()), floatTensor('vision_bias', [TINY_CLIP_DIMENSION], bias)],
+    initializer: [floatTensor('vision_projection', [3, dimension], weights.flat()), floatTensor('vision_bias', [dimension], bias)],
     input: [valueInfo('pixel_values', onnx.TensorProto.DataType.FLOAT, ['image_batch', 3, IMAGE_SIZE, IMAGE_SIZE])],
-    output: [valueInfo('image_embeds', onnx.TensorProto.DataType.FLOAT, ['image_batch', TINY_CLIP_DIMENSION])],
+    output: [valueInfo('image_embeds', onnx.TensorProto.DataType.FLOAT, ['image_batch', dimension])],
   };
 }
 
@@ -166,25 +166,32 @@ export interface TinyClipOptions {
   layout?: 'split' | 'single';
   /** Write config.json (projection_dim) and preprocessor_config.json, as Hugging Face exports have them. Default true. */
   withConfig?: boolean;
+  /**
+   * Width of both embeddings (at least 5), e.g. 512 as CLIP ViT-B/32 for benchmarks. Default
+   * TINY_CLIP_DIMENSION. The model's meaning lives in 5 of them whatever the width.
+   */
+  dimension?: number;
 }
 
 /** Writes the export into `folder` and returns the names of the files written. */
 export async function writeTinyClip(folder: string, options: TinyClipOptions = {}): Promise<string[]> {
   await mkdir(folder, { recursive: true });
+  const dimension = options.dimension ?? TINY_CLIP_DIMENSION;
+  if (!Number.isInteger(dimension) || dimension < FEATURES) throw new Error(`a tiny CLIP needs at least ${FEATURES} dimensions, not ${dimension}`);
   const vocabulary = tinyClipVocabulary();
   const files: Record<string, Uint8Array | string> = {
     'vocab.json': JSON.stringify(Object.fromEntries(vocabulary)),
     'merges.txt': ['#version: 0.2', ...TINY_CLIP_MERGES.map((pair) => pair.join(' '))].join('\n') + '\n',
   };
   if ((options.layout ?? 'split') === 'split') {
-    files['text_model.onnx'] = model('tiny-clip-text', [textBranch(vocabulary)]);
-    files['vision_model.onnx'] = model('tiny-clip-vision', [visionBranch()]);
+    files['text_model.onnx'] = model('tiny-clip-text', [textBranch(vocabulary, dimension)]);
+    files['vision_model.onnx'] = model('tiny-clip-vision', [visionBranch(dimension)]);
   } else {
     const attentionMask = valueInfo('attention_mask', onnx.TensorProto.DataType.INT64, ['text_batch', CLIP_CONTEXT_LENGTH]);
-    files['model.onnx'] = model('tiny-clip', [textBranch(vocabulary), visionBranch()], [attentionMask]);
+    files['model.onnx'] = model('tiny-clip', [textBranch(vocabulary, dimension), visionBranch(dimension)], [attentionMask]);
   }
   if (options.withConfig ?? true) {
-    files['config.json'] = JSON.stringify({ projection_dim: TINY_CLIP_DIMENSION, vision_config: { image_size: IMAGE_SIZE } });
+    files['config.json'] = JSON.stringify({ projection_dim: dimension, vision_config: { image_size: IMAGE_SIZE } });
     files['preprocessor_config.json'] = JSON.stringify({
       crop_size: { height: IMAGE_SIZE, width: IMAGE_SIZE },
       image_mean: CLIP_DEFAULT_MEAN,
