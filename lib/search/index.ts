@@ -12,3 +12,13 @@ export function searchIndex(): SearchIndex {
   opened ??= LanceSearchIndex.open(/^[a-z][a-z0-9+.-]*:\/\//.test(uri) ? uri : resolve(uri));
   return opened;
 }
+
+let warming: Promise<void> | undefined;
+
+/** The deployment's index, warmed once per process before its first search (see LanceSearchIndex.warm). */
+export async function warmSearchIndex(): Promise<SearchIndex> {
+  const index = searchIndex();
+  warming ??= index.warm();
+  await warming;
+  return index;
+}

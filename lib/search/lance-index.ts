@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { connect, Index, makeArrowTable, type Connection, type FullTextQuery, type Table } from '@lancedb/lancedb';
-import type { Schema } from 'apache-arrow';
+import { DataType, type Schema } from 'apache-arrow';
 import { isFaultArmed } from '#lib/faults';
 import { logWarn } from '#lib/log';
 import { containsEvery, gramIndex, gramQuery, gramTerms, queryTerms, spellingIndex, wordIndex, wordQuery } from '#lib/search/lance-text-query';
@@ -231,6 +231,31 @@ export class LanceSearchIndex implements SearchIndex {
   }
 
   // ---- reads ----
+
+  /**
+   * Opens every table and runs one vector and one full-text query, with no deadline. A fresh
+   * process's first read loads the tables' indexes, which took 1.6–3 s on a 100-hour library
+   * (bench/search-http.ts) — past the read deadline, so a cold search would answer 503. Best
+   * effort: a failure here only means the first real read pays that cost.
+   */
+  async warm(): Promise<void> {
+    try {
+      const store = await this.store();
+      const text = await this.existingTable(store, TEXT_TABLE);
+      await text?.query().fullTextSearch('warm').limit(1).toArray();
+      for (const name of await this.framesTables(store, 'read')) {
+        const frames = await this.existingTable(store, name);
+        const vector = frames && (await frames.schema()).fields.find((field) => field.name === 'vector');
+        const dimension = vector && DataType.isFixedSizeList(vector.type) ? vector.type.listSize : 0;
+        if (!frames || dimension === 0) continue;
+        const probe = new Float32Array(dimension);
+        probe[0] = 1;
+        await frames.vectorSearch(probe).distanceType('cosine').limit(1).toArray();
+      }
+    } catch (error) {
+      logWarn('search index: warming failed', { error: messageOf(error) });
+    }
+  }
 
   async nearestFrames(scope: Scope, embedder: string, vector: Float32Array, limit: number): Promise<SegmentHit[]> {
     return this.reading('nearestFrames', async (store) => {

@@ -4,7 +4,7 @@ import { nowMs } from '#lib/clock';
 import { logWarn } from '#lib/log';
 import { configuredEngines } from '#lib/ml/engines';
 import { EngineUnavailable } from '#lib/ml/types';
-import { searchIndex } from '#lib/search/index';
+import { warmSearchIndex } from '#lib/search/index';
 import { fuse, type FusedSegment, type RankedList } from '#lib/search/fusion';
 import { IndexUnavailable, type Scope, type SegmentHit } from '#lib/search/types';
 import { presignGet, readObject } from '#lib/storage/objects';
@@ -107,7 +107,7 @@ async function retrieve(accountId: string, input: SearchInput, image: Buffer | u
     );
   }
 
-  const index = searchIndex();
+  const index = await warmSearchIndex();
   const retrievals: Array<Promise<RankedList>> = [];
   if (wantsVideo && image) {
     retrievals.push(
@@ -133,7 +133,8 @@ async function retrieve(accountId: string, input: SearchInput, image: Buffer | u
     lists.map((ranked) => ({ ...ranked, hits: ranked.hits.filter((hit) => videos.has(hit.row.video_id)) })),
     { embedder: embedder.id, hidden, includeHidden: input.includeHidden, maxSegments: input.maxSegments, page: input.page, perPage: input.perPage },
   );
-  if (query) await rememberQuery(accountId, normalise(query), query, Math.floor(nowMs() / 1000));
+  // Remembered beside building the answer, not before it: a past query is only for suggestions.
+  const remembered = query ? rememberQuery(accountId, normalise(query), query, Math.floor(nowMs() / 1000)) : Promise.resolve();
 
   const data = await Promise.all(
     fused.videos.map(async (fusedVideo) => {
@@ -149,6 +150,7 @@ async function retrieve(accountId: string, input: SearchInput, image: Buffer | u
       };
     }),
   );
+  await remembered;
   return { data, meta: { total: fused.total, page: input.page, per_page: input.perPage, search_id: newId('search'), warnings } };
 }
 

@@ -52,6 +52,8 @@ export interface SearchIndex {
   videoSegments(accountId: string, videoId: string, types: readonly SegmentType[]): Promise<Omit<SegmentRow, 'vector'>[]>;
   /** Rows per video (VideoDetail.segments_count). */
   countSegments(accountId: string, videoId: string): Promise<number>;
+  /** Loads what the first read of a fresh process would, without a deadline (call once at start). */
+  warm(): Promise<void>;
   /** Upkeep for a schedule: compaction, indexes brought up to date with new rows, old versions removed. */
   optimize(): Promise<TableMaintenance[]>;
 }

@@ -432,6 +432,17 @@ describe('LanceSearchIndex', () => {
     });
   });
 
+  it('warms an empty index and a filled one (every table opened, one query each) without failing, and answers after', async () => {
+    const empty = openIndex();
+    const filled = openIndex();
+    await filled.replaceVideo('acc_1', 'vid_1', [frame(0, direction(0)), spoken(0, 'warm words')]);
+
+    await expect(empty.warm()).resolves.toBeUndefined();
+    await expect(filled.warm()).resolves.toBeUndefined();
+
+    expect((await filled.nearestFrames({ accountId: 'acc_1' }, EMBEDDER, direction(0), 1)).map((hit) => hit.row.id)).toEqual(['vid_1:frame:0']);
+  });
+
   it('shares one view of the data between opens of the same directory', async () => {
     const directory = temporaryDirectory('frameseek-lance-');
     const writer = LanceSearchIndex.open(directory);
