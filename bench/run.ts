@@ -12,14 +12,16 @@ import { PROJECT_ROOT } from '#infra/local/runtime';
 import { API_BUNDLE } from '#infra/aws/bundling';
 import { indexingBench, type IndexingMatrix } from './indexing';
 import { searchHttpBench } from './search-http';
+import { billingBench } from './billing';
 
 /**
  * `npm run bench`: figures for the API through HTTP on the local stack (run as `npm start` runs it,
  * in its own process), a 1 GB multipart upload with that process's memory, and the size of every
  * bundled API function, then indexing of a generated ten-minute 720p video (bench/indexing.ts).
  * `--indexing quick|full|off` picks how many indexing settings run (quick, the default, keeps the
- * whole run within about ten minutes); `--only api|search|indexing` runs one part. Search through HTTP over a
+ * whole run within about ten minutes); `--only api|search|billing|indexing` runs one part. Search through HTTP over a
  * synthetic library (bench/search-http.ts) follows the API part; `--search-hours` sizes it (5 for a quick look).
+ * Billing under a burst of concurrent searches (bench/billing.ts) comes next.
  * Prints figures; asserts nothing.
  */
 const { values: options } = parseArgs({
@@ -213,12 +215,13 @@ async function bundleSizes(): Promise<void> {
   console.log(`  largest: ${(largest / 1024).toFixed(1)} KB (${(largest / API_BUNDLE.maxBytes).toFixed(2)}× of cap)`);
 }
 
-const runs = (part: 'api' | 'search' | 'indexing') => options.only === undefined || options.only === part;
+const runs = (part: 'api' | 'search' | 'billing' | 'indexing') => options.only === undefined || options.only === part;
 if (runs('api')) {
   await apiBench();
   await bundleSizes();
 }
 if (runs('search')) await searchHttpBench({ hours: Number(options['search-hours']) });
+if (runs('billing')) await billingBench();
 if (runs('indexing') && options.indexing !== 'off') await indexingBench(indexingMatrix(options.indexing));
 
 function indexingMatrix(value: string): IndexingMatrix {
