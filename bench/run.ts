@@ -13,6 +13,7 @@ import { API_BUNDLE } from '#infra/aws/bundling';
 import { indexingBench, type IndexingMatrix } from './indexing';
 import { searchHttpBench } from './search-http';
 import { billingBench } from './billing';
+import { stats, type Stats } from './support';
 
 /**
  * `npm run bench`: figures for the API through HTTP on the local stack (run as `npm start` runs it,
@@ -40,18 +41,6 @@ const RAISED_LIMITS = {
   plans: { free: { storage_limit_bytes: 10 ** 13, active_api_keys: 5, trial_credit_micros: 10 ** 12 } },
   rate_limits: { per_minute: { collections_read: 100_000, collections_write: 100_000, upload: 100_000, account: 100_000 } },
 };
-
-interface Stats {
-  p50: number;
-  p99: number;
-  mean: number;
-}
-
-function stats(samples: number[]): Stats {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (fraction: number) => sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? Number.NaN;
-  return { p50: at(0.5), p99: at(0.99), mean: sorted.reduce((a, b) => a + b, 0) / sorted.length };
-}
 
 async function time(count: number, call: (index: number) => Promise<Response>): Promise<Stats> {
   const samples: number[] = [];

@@ -8,6 +8,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#infra/local/credentials';
 import type { SegmentRow } from '#lib/search/types';
 import type { RankedList } from '#lib/search/fusion';
 import type { TableMaintenance } from '#lib/search/lance-index';
+import { randomSource, stats, wordList, type Stats } from './support';
 
 /**
  * The search section of `npm run bench` (issue 7): POST /v1/search through the HTTP stack of the
@@ -121,13 +122,6 @@ interface StagesJob {
   samples: number;
 }
 
-interface Stats {
-  p50: number;
-  p99: number;
-  mean: number;
-  count: number;
-}
-
 interface StagesReport {
   embedder: string;
   dimension: number;
@@ -139,12 +133,6 @@ interface StagesReport {
 
 // ---- figures ----
 
-function stats(samples: readonly number[]): Stats {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const quantile = (fraction: number) => sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? Number.NaN;
-  return { p50: quantile(0.5), p99: quantile(0.99), mean: sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length), count: sorted.length };
-}
-
 const ms = (value: number) => `${value.toFixed(1).padStart(6)} ms`;
 const seconds = (millis: number) => `${(millis / 1000).toFixed(1)} s`;
 
@@ -153,23 +141,6 @@ function againstGoal(figures: Stats): string {
 }
 
 // ---- deterministic randomness ----
-
-function randomSource(start: number) {
-  let seed = start;
-  const random = (): number => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const between = (low: number, high: number) => low + Math.floor(random() * (high - low + 1));
-  const pick = <T>(items: readonly T[]): T => {
-    if (items.length === 0) throw new Error('pick from an empty list');
-    return items[Math.floor(random() * items.length)] as T;
-  };
-  const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-  return { random, between, pick, gaussian };
-}
 
 // =====================================================================================
 // Parent: runtime, accounts, HTTP searches, printing
@@ -504,22 +475,6 @@ function drift(base: Float32Array, spread: number): Float32Array {
   return normalised(moved);
 }
 
-/** Real English words when the PocketSphinx dictionary is installed, else pronounceable inventions. */
-function wordList(): string[] {
-  const dictionary = '/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict';
-  const candidates = existsSync(dictionary)
-    ? readFileSync(dictionary, 'utf8')
-        .split('\n')
-        .map((line) => line.split(' ')[0] ?? '')
-        .filter((word) => /^[a-z]{3,11}$/.test(word))
-    : Array.from({ length: 20_000 }, () =>
-        Array.from({ length: rng.between(1, 4) }, () => rng.pick(['ka', 'lo', 'mi', 'ter', 'son', 'pra', 'vel', 'dun', 'ish', 'or'])).join(''),
-      );
-  const words = new Set<string>();
-  while (words.size < 6000) words.add(rng.pick(candidates));
-  return [...words];
-}
-
 interface EmbeddedScenes {
   pictures: Buffer[];
   /** Centres per embedder id. */
@@ -672,7 +627,7 @@ async function seedWorker(job: SeedJob): Promise<SeedReport> {
   });
   timings.push([`${SCENES} pictures generated and embedded (both embedders)`, sceneMillis]);
 
-  const words = wordList();
+  const words = wordList(rng);
   const word = () => words[Math.min(words.length - 1, Math.floor(Math.exp(rng.random() * Math.log(words.length + 1)) - 1))] ?? 'word';
   const videos = [
     ...planVideos(job.tenants.a, job.hours, Math.max(10, Math.round(job.hours * 2))),

@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LanceSearchIndex, type VectorIndexSettings } from '#lib/search/lance-index';
 import type { Scope, SegmentHit, SegmentRow } from '#lib/search/types';
+import { randomSource, stats, wordList, type Stats } from './support';
 
 /**
  * `npx tsx bench/search-index.ts`: the raw SearchIndex (LanceDB) on a synthetic 100-hour library —
@@ -32,18 +33,8 @@ const EMBEDDER = 'bench-clustered@1';
 
 // ---- deterministic randomness ----
 
-let seed = 20_240_601;
-function random(): number {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
-const between = (low: number, high: number) => low + Math.floor(random() * (high - low + 1));
-const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-function gaussian(): number {
-  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-}
+const rng = randomSource(20_240_601);
+const { random, between, pick, gaussian } = rng;
 
 function normalised(vector: Float32Array): Float32Array {
   let norm = 0;
@@ -67,23 +58,7 @@ function blend(...parts: [Float32Array, number][]): Float32Array {
 
 // ---- words ----
 
-/** Real English words when the PocketSphinx dictionary is installed, else pronounceable inventions. */
-function wordList(): string[] {
-  const dictionary = '/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict';
-  const candidates = existsSync(dictionary)
-    ? readFileSync(dictionary, 'utf8')
-        .split('\n')
-        .map((line) => line.split(' ')[0] ?? '')
-        .filter((word) => /^[a-z]{3,11}$/.test(word))
-    : Array.from({ length: 20_000 }, () =>
-        Array.from({ length: between(1, 4) }, () => pick(['ka', 'lo', 'mi', 'ter', 'son', 'pra', 'vel', 'dun', 'ish', 'or'])).join(''),
-      );
-  const words = new Set<string>();
-  while (words.size < 6000) words.add(pick(candidates));
-  return [...words];
-}
-
-const WORDS = wordList();
+const WORDS = wordList(rng);
 /** Zipf-like: a few words are very common, most are rare (as in speech). */
 function word(): string {
   return WORDS[Math.min(WORDS.length - 1, Math.floor(Math.exp(random() * Math.log(WORDS.length + 1)) - 1))] ?? 'word';
@@ -176,18 +151,6 @@ function library(): Video[] {
 }
 
 // ---- measuring ----
-
-interface Stats {
-  p50: number;
-  p99: number;
-  mean: number;
-}
-
-function stats(samples: number[]): Stats {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (fraction: number) => sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? Number.NaN;
-  return { p50: at(0.5), p99: at(0.99), mean: sorted.reduce((a, b) => a + b, 0) / sorted.length };
-}
 
 const ms = (value: number) => `${value.toFixed(1).padStart(7)} ms`;
 const line = (label: string, figures: Stats, extra = '') =>
