@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 
 vi.hoisted(() => {
@@ -7,7 +6,7 @@ vi.hoisted(() => {
   process.env.FRAMESEEK_SINGLE_PUT_MAX_BYTES = String(50 * 1024 * 1024);
 });
 
-import { errorOf, finishedJob, list, signUp, useTestApi, type Json } from '#test/support/api';
+import { errorOf, finishedJob, list, signUp, uploadAndIndex, useTestApi, type Json } from '#test/support/api';
 import { longTalkingVideo, talkingClip, talkingClipMkv, talkingClipWebm, type MediaManifest } from '#test/support/talking-media';
 import { wordErrorRate } from '#test/support/wer';
 import { armFault, disarmFault } from '#lib/faults';
@@ -16,31 +15,14 @@ import { searchIndex } from '#lib/search/index';
 
 const api = useTestApi();
 
-const CONTENT_TYPES = { mp4: 'video/mp4', webm: 'video/webm', mkv: 'video/x-matroska' } as const;
-
 async function setUp(): Promise<{ token: string; accountId: string; collectionId: string }> {
   const { token, accountId } = await signUp(api);
   const collection = await api.post('/v1/collections', { token, body: { name: 'indexing' } });
   return { token, accountId, collectionId: String(collection.body.data.id) };
 }
 
-/** Uploads a generated video through a presigned PUT and waits for its job to finish. */
-async function indexed(token: string, collectionId: string, manifest: MediaManifest): Promise<{ videoId: string; jobId: string; job: Json }> {
-  const extension = manifest.path.split('.').pop() as keyof typeof CONTENT_TYPES;
-  const bytes = await readFile(manifest.path);
-  const ticket = await api.post('/v1/uploads', {
-    token,
-    body: { collection_id: collectionId, filename: `talk.${extension}`, size_bytes: bytes.length, content_type: CONTENT_TYPES[extension] },
-  });
-  expect(ticket.status).toBe(201);
-  const stored = await fetch(String(ticket.body.data.url), {
-    method: 'PUT',
-    body: new Uint8Array(bytes),
-    headers: { 'content-type': CONTENT_TYPES[extension] },
-  });
-  expect(stored.status).toBe(200);
-  const jobId = String(ticket.body.data.job_id);
-  return { videoId: String(ticket.body.data.video_id), jobId, job: await finishedJob(api, token, jobId, 180_000) };
+function indexed(token: string, collectionId: string, manifest: MediaManifest): Promise<{ videoId: string; jobId: string; job: Json }> {
+  return uploadAndIndex(api, token, collectionId, manifest.path, 180_000);
 }
 
 function chunkMessagesOf(jobId: string): IndexChunkMessage[] {

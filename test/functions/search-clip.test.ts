@@ -1,4 +1,4 @@
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
@@ -23,39 +23,19 @@ const modelDir = await vi.hoisted(async () => {
   return directory;
 });
 
-import { finishedJob, list, signUp, useTestApi, type ApiResponse, type Json } from '#test/support/api';
-import { talkingClip, type MediaManifest } from '#test/support/talking-media';
+import { segmentsOf, signUp, uploadAndIndex, useTestApi, videosOf, type ApiResponse } from '#test/support/api';
+import { mid, talkingClip, type MediaManifest } from '#test/support/talking-media';
 import { writeTinyClip } from '#test/support/tiny-clip';
 
 const api = useTestApi();
 afterAll(() => rm(modelDir, { recursive: true, force: true }));
 
-function videosOf(response: ApiResponse): Json[] {
-  return list(response.body.data);
-}
-
-function segmentsOf(video: Json | undefined): Json[] {
-  return list(video?.segments);
-}
-
-function mid(span: { start: number; end: number } | undefined): number {
-  if (!span) throw new Error('no such span in the manifest');
-  return (span.start + span.end) / 2;
-}
-
 /** Uploads the clip through a presigned PUT; resolves when its indexing job is done. */
 async function indexed(token: string, manifest: MediaManifest): Promise<string> {
   const created = await api.post('/v1/collections', { token, body: { name: 'colours' } });
-  const bytes = await readFile(manifest.path);
-  const ticket = await api.post('/v1/uploads', {
-    token,
-    body: { collection_id: String(created.body.data.id), filename: 'talk.mp4', size_bytes: bytes.length, content_type: 'video/mp4' },
-  });
-  expect(ticket.status).toBe(201);
-  const stored = await fetch(String(ticket.body.data.url), { method: 'PUT', body: new Uint8Array(bytes), headers: { 'content-type': 'video/mp4' } });
-  expect(stored.status).toBe(200);
-  expect(await finishedJob(api, token, String(ticket.body.data.job_id), 200_000)).toMatchObject({ status: 'done' });
-  return String(ticket.body.data.video_id);
+  const { videoId, job } = await uploadAndIndex(api, token, String(created.body.data.id), manifest.path);
+  expect(job).toMatchObject({ status: 'done' });
+  return videoId;
 }
 
 function search(token: string, body: Record<string, unknown>): Promise<ApiResponse> {

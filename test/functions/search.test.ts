@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -31,8 +30,8 @@ const pictures = await vi.hoisted(async () => {
 });
 afterAll(() => pictures.close());
 
-import { errorOf, finishedJob, list, signUp, useTestApi, type ApiResponse, type Json } from '#test/support/api';
-import { benchScenes, makeTalkingVideo, talkingClip, type MediaManifest } from '#test/support/talking-media';
+import { errorOf, list, segmentsOf, signUp, uploadAndIndex, useTestApi, videosOf, type ApiResponse } from '#test/support/api';
+import { benchScenes, makeTalkingVideo, mid, talkingClip, type MediaManifest } from '#test/support/talking-media';
 import { armFault, disarmFault } from '#lib/faults';
 
 const run = promisify(execFile);
@@ -45,17 +44,9 @@ interface Account {
 
 /** Uploads a generated video into a collection through a presigned PUT; resolves when its indexing job is done. */
 async function indexed(token: string, collectionId: string, manifest: MediaManifest): Promise<string> {
-  const bytes = await readFile(manifest.path);
-  const ticket = await api.post('/v1/uploads', {
-    token,
-    body: { collection_id: collectionId, filename: 'talk.mp4', size_bytes: bytes.length, content_type: 'video/mp4' },
-  });
-  expect(ticket.status).toBe(201);
-  const stored = await fetch(String(ticket.body.data.url), { method: 'PUT', body: new Uint8Array(bytes), headers: { 'content-type': 'video/mp4' } });
-  expect(stored.status).toBe(200);
-  const job = await finishedJob(api, token, String(ticket.body.data.job_id), 200_000);
+  const { videoId, job } = await uploadAndIndex(api, token, collectionId, manifest.path);
   expect(job).toMatchObject({ status: 'done' });
-  return String(ticket.body.data.video_id);
+  return videoId;
 }
 
 async function collection(token: string, name: string): Promise<string> {
@@ -72,19 +63,6 @@ function searchForm(token: string, fields: Record<string, string | string[]>, im
   for (const [name, value] of Object.entries(fields)) for (const item of [value].flat()) form.append(name, item);
   if (image) form.append('image', new Blob([new Uint8Array(image.bytes)], { type: image.type }), image.name);
   return api.post('/v1/search', { token, form });
-}
-
-function videosOf(response: ApiResponse): Json[] {
-  return list(response.body.data);
-}
-
-function segmentsOf(video: Json | undefined): Json[] {
-  return list(video?.segments);
-}
-
-function mid(span: { start: number; end: number } | undefined): number {
-  if (!span) throw new Error('no such span in the manifest');
-  return (span.start + span.end) / 2;
 }
 
 /** A frame of the video at `secs`, cut to its central 80 %, resized and re-encoded: a picture "like" that moment. */

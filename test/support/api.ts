@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { startLocalRuntime, type LocalRuntime } from '#infra/local/runtime';
 
@@ -122,7 +123,6 @@ export function errorOf(response: ApiResponse): Json {
   return response.body.detail;
 }
 
-/** Polls a job as a client would, until it leaves `queued` (ingest has decided). */
 /** Waits until a job is `done` or `failed` (indexing included) and returns it. */
 export async function finishedJob(api: Client, token: string, jobId: string, timeoutMs = 120_000): Promise<Json> {
   const deadline = Date.now() + timeoutMs;
@@ -136,6 +136,7 @@ export async function finishedJob(api: Client, token: string, jobId: string, tim
   throw new Error(`job ${jobId} did not finish within ${timeoutMs} ms`);
 }
 
+/** Polls a job as a client would, until it leaves `queued` (ingest has decided). */
 export async function settledJob(api: Client, token: string, jobId: string): Promise<Json> {
   for (let attempt = 0; attempt < 150; attempt += 1) {
     const job = await api.get(`/v1/jobs/${jobId}`, { token });
@@ -143,4 +144,39 @@ export async function settledJob(api: Client, token: string, jobId: string): Pro
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`job ${jobId} never left queued`);
+}
+
+const VIDEO_TYPES = { mp4: 'video/mp4', webm: 'video/webm', mkv: 'video/x-matroska' } as const;
+
+/** Uploads a generated video (mp4, webm or mkv) through a presigned PUT and waits until its job is done or failed. */
+export async function uploadAndIndex(
+  api: Client,
+  token: string,
+  collectionId: string,
+  path: string,
+  timeoutMs = 200_000,
+): Promise<{ videoId: string; jobId: string; job: Json }> {
+  const extension = path.split('.').pop() ?? '';
+  if (!(extension in VIDEO_TYPES)) throw new Error(`no content type for ${path}`);
+  const contentType = VIDEO_TYPES[extension as keyof typeof VIDEO_TYPES];
+  const bytes = await readFile(path);
+  const ticket = await api.post('/v1/uploads', {
+    token,
+    body: { collection_id: collectionId, filename: `talk.${extension}`, size_bytes: bytes.length, content_type: contentType },
+  });
+  if (ticket.status !== 201) throw new Error(`upload refused: ${ticket.status} ${JSON.stringify(ticket.body)}`);
+  const stored = await fetch(String(ticket.body.data.url), { method: 'PUT', body: new Uint8Array(bytes), headers: { 'content-type': contentType } });
+  if (stored.status !== 200) throw new Error(`presigned PUT answered ${stored.status}`);
+  const jobId = String(ticket.body.data.job_id);
+  return { videoId: String(ticket.body.data.video_id), jobId, job: await finishedJob(api, token, jobId, timeoutMs) };
+}
+
+/** The videos of a search answer, best first. */
+export function videosOf(response: ApiResponse): Json[] {
+  return list(response.body.data);
+}
+
+/** The segments of one video of a search answer, as ranked. */
+export function segmentsOf(video: Json | undefined): Json[] {
+  return list(video?.segments);
 }

@@ -45,6 +45,12 @@ export interface MediaManifest {
   scenes: { source: string; start: number; end: number }[];
 }
 
+/** The middle of a sentence, caption or scene of a manifest (which must have it). */
+export function mid(span: { start: number; end: number } | undefined): number {
+  if (!span) throw new Error('no such span in the manifest');
+  return (span.start + span.end) / 2;
+}
+
 export interface TalkingVideoOptions {
   scenes: TalkingScene[];
   container: 'mp4' | 'webm' | 'mkv';
