@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { keyedQueue } from '#lib/keyed-queue';
 
 /**
  * How writers to one account's balance take turns. Correctness never depends on this module:
@@ -10,21 +11,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * request each) back off exponentially with full jitter; per-account rate limits bound how many
  * of those there can be.
  */
-const tails = new Map<string, Promise<void>>();
+const accountTurns = keyedQueue();
 
 /** Runs `work` after every earlier `oneAtATime` of this process for the same account has finished. */
 export function oneAtATime<T>(accountId: string, work: () => Promise<T>): Promise<T> {
-  const previous = tails.get(accountId) ?? Promise.resolve();
-  const run = previous.then(work);
-  const tail = run.then(
-    () => undefined,
-    () => undefined,
-  );
-  tails.set(accountId, tail);
-  void tail.then(() => {
-    if (tails.get(accountId) === tail) tails.delete(accountId);
-  });
-  return run;
+  return accountTurns(accountId, work);
 }
 
 const BACKOFF_BASE_MS = 5;

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { connect, Index, makeArrowTable, type Connection, type FullTextQuery, type Table } from '@lancedb/lancedb';
 import { DataType, type Schema } from 'apache-arrow';
 import { isFaultArmed } from '#lib/faults';
+import { keyedQueue, type KeyedQueue } from '#lib/keyed-queue';
 import { logWarn } from '#lib/log';
 import { containsEvery, gramIndex, gramQuery, gramTerms, queryTerms, spellingIndex, wordIndex, wordQuery } from '#lib/search/lance-text-query';
 import {
@@ -87,7 +88,7 @@ interface Store {
   connection: Connection;
   tables: Map<string, Promise<Table>>;
   prepared: Set<string>;
-  writes: Map<string, Promise<unknown>>;
+  writes: KeyedQueue;
   /** The last listing of table names, for readers that may be as stale as `readConsistencySeconds`. */
   listed?: { at: number; names: string[] };
 }
@@ -103,7 +104,7 @@ function storeFor(uri: string, options: LanceSearchIndexOptions): Promise<Store>
     storageOptions: Object.fromEntries(storageOptions),
     readConsistencyInterval: options.readConsistencySeconds ?? 0,
     manifestEnabled: true,
-  }).then((connection): Store => ({ connection, tables: new Map(), prepared: new Set(), writes: new Map() }));
+  }).then((connection): Store => ({ connection, tables: new Map(), prepared: new Set(), writes: keyedQueue() }));
   // A failed connect is not remembered: the next call tries again.
   opening.catch(() => stores.delete(key));
   stores.set(key, opening);
@@ -518,13 +519,7 @@ export class LanceSearchIndex implements SearchIndex {
 
   /** Runs `work` after every earlier write to the same table in this process has finished. */
   private serialised<T>(store: Store, name: string, work: () => Promise<T>): Promise<T> {
-    const previous = store.writes.get(name) ?? Promise.resolve();
-    const run = previous.then(work);
-    store.writes.set(
-      name,
-      run.catch(() => undefined),
-    );
-    return run;
+    return store.writes(name, work);
   }
 }
 
