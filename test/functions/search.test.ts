@@ -65,6 +65,17 @@ function searchForm(token: string, fields: Record<string, string | string[]>, im
   return api.post('/v1/search', { token, form });
 }
 
+/** The answer's best video is `videoId`, led by a frame segment at `secs` (±3 s) scoring at least the visual match floor. */
+function expectFrameMomentFirst(response: ApiResponse, videoId: string, secs: number): void {
+  const [best] = videosOf(response);
+  const [top] = segmentsOf(best);
+  expect(response.status).toBe(200);
+  expect(best).toMatchObject({ video_id: videoId });
+  expect(top).toMatchObject({ type: 'frame', rank: 1 });
+  expect(Math.abs(Number(top?.timestamp_start) - secs)).toBeLessThanOrEqual(3);
+  expect(Number(top?.score)).toBeGreaterThanOrEqual(0.5);
+}
+
 /** A frame of the video at `secs`, cut to its central 80 %, resized and re-encoded: a picture "like" that moment. */
 async function croppedFrame(path: string, secs: number, format: 'jpeg' | 'webp'): Promise<Buffer> {
   const { stdout } = await run('ffmpeg', ['-v', 'error', '-ss', String(secs), '-i', path, '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', '-'], {
@@ -151,14 +162,8 @@ describe('POST /v1/search over indexed videos', () => {
       const image = await croppedFrame(clip.path, mid(scene), format);
 
       const response = await searchForm(owner.token, { thumbnails: 'none' }, { bytes: image, type: `image/${format}`, name: `moment.${format}` });
-      const [best] = videosOf(response);
-      const [top] = segmentsOf(best);
 
-      expect(response.status).toBe(200);
-      expect(best).toMatchObject({ video_id: clipVideo });
-      expect(top).toMatchObject({ type: 'frame', rank: 1 });
-      expect(Math.abs(Number(top?.timestamp_start) - mid(scene))).toBeLessThanOrEqual(3);
-      expect(Number(top?.score)).toBeGreaterThanOrEqual(0.5);
+      expectFrameMomentFirst(response, clipVideo, mid(scene));
     });
 
     it('finds the moment of a picture fetched from image_url at rank 1 (±3 s)', async () => {
@@ -166,14 +171,8 @@ describe('POST /v1/search over indexed videos', () => {
       pictures.files.set('/moment.jpg', { type: 'image/jpeg', body: await croppedFrame(clip.path, mid(scene), 'jpeg') });
 
       const response = await search(owner.token, { image_url: `${pictures.origin}/moment.jpg`, thumbnails: 'none' });
-      const [best] = videosOf(response);
-      const [top] = segmentsOf(best);
 
-      expect(response.status).toBe(200);
-      expect(best).toMatchObject({ video_id: clipVideo });
-      expect(top).toMatchObject({ type: 'frame', rank: 1 });
-      expect(Math.abs(Number(top?.timestamp_start) - mid(scene))).toBeLessThanOrEqual(3);
-      expect(Number(top?.score)).toBeGreaterThanOrEqual(0.5);
+      expectFrameMomentFirst(response, clipVideo, mid(scene));
     });
 
     it('skips the video mode for a text query with a picture-only embedder, and says so in meta.warnings', async () => {
