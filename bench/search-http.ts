@@ -955,11 +955,12 @@ async function stagesWorker(job: StagesJob): Promise<StagesReport> {
   await measure('presigned links, one reused S3RequestPresigner (possible fix)', (position) =>
     Promise.all(Array.from({ length: links(position) }, (_, link) => signDirectly(`videos/bench/${position}/${link}.jpg`))),
   );
+  const searcher = { accountId, account: { plan: 'free' as const, videosEpoch: 0 } };
   const input = { modes: ['video', 'transcript', 'ocr'] as const, page: 1, perPage: 10, maxSegments: 5, includeHidden: false, thumbnails: 'url' as const };
-  await measure('runSearch whole, text (no HTTP)', (position) => runSearch(accountId, { ...input, query: at(plan, position).query }));
-  await measure('runSearch whole, image (no HTTP)', (position) => runSearch(accountId, { ...input, image: { bytes: at(images, position), truncated: false } }));
+  await measure('runSearch whole, text (no HTTP)', (position) => runSearch(searcher, { ...input, query: at(plan, position).query }));
+  await measure('runSearch whole, image (no HTTP)', (position) => runSearch(searcher, { ...input, image: { bytes: at(images, position), truncated: false } }));
   await measure('runSearch whole, mixed (no HTTP)', (position) =>
-    runSearch(accountId, { ...input, query: at(plan, position).query, image: { bytes: at(images, position), truncated: false } }),
+    runSearch(searcher, { ...input, query: at(plan, position).query, image: { bytes: at(images, position), truncated: false } }),
   );
 
   const vector = DEFAULT_VECTOR_INDEX;

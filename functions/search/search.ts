@@ -15,7 +15,7 @@ export const handler = apiHandler(routes.search, async ({ principal, body, files
       fields: [{ path: 'image_url', message: 'not allowed with image' }],
     });
   }
-  const { data, meta } = await runSearch(principal.accountId, {
+  const { data, meta } = await runSearch(principal, {
     query: body.query,
     image: image ? { bytes: image.bytes, truncated: image.truncated } : body.image_url ? { url: body.image_url } : undefined,
     collectionId: body.collection_id,

@@ -1,15 +1,16 @@
 import { AppError } from '#lib/errors';
-import { getAccount, isActive } from '#lib/db/accounts';
+import { getAccount, isActive, type AccountRecord } from '#lib/db/accounts';
 import { resolveApiKey } from '#lib/auth/api-keys';
 import { resolveSession } from '#lib/auth/sessions';
 import { hashToken } from '#lib/auth/secrets';
-import type { Principal } from '#lib/auth/principal';
+import type { AccountSnapshot, Principal } from '#lib/auth/principal';
 import { isWriteRoute, type AuthKind, type HttpMethod } from '#lib/http/route';
 
 /** A credential of an account being deleted (or gone) is refused at once, whatever index lags behind. */
-async function requireActiveAccount(accountId: string, refusal: 'SESSION_EXPIRED' | 'INVALID_API_KEY'): Promise<void> {
+async function requireActiveAccount(accountId: string, refusal: 'SESSION_EXPIRED' | 'INVALID_API_KEY'): Promise<AccountRecord> {
   const account = await getAccount(accountId);
   if (!account || !isActive(account)) throw new AppError(refusal);
+  return account;
 }
 
 /**
@@ -20,11 +21,15 @@ async function checkAccountAlongside<T>(
   accountId: string,
   refusal: 'SESSION_EXPIRED' | 'INVALID_API_KEY',
   work: (accountId: string) => Promise<T>,
-): Promise<T> {
+): Promise<{ account: AccountRecord; alongside: T }> {
   const [account, alongside] = await Promise.allSettled([requireActiveAccount(accountId, refusal), work(accountId)]);
   if (account.status === 'rejected') throw account.reason;
   if (alongside.status === 'rejected') throw alongside.reason;
-  return alongside.value;
+  return { account: account.value, alongside: alongside.value };
+}
+
+function snapshotOf(account: AccountRecord): AccountSnapshot {
+  return { plan: account.plan, videosEpoch: account.videos_epoch ?? 0 };
 }
 
 const BEARER = /^Bearer\s+(\S+)$/i;
@@ -45,17 +50,23 @@ export async function authenticate<T>(
 
   if (token.startsWith('fss_')) {
     const session = await resolveSession(token);
-    const alongside = await checkAccountAlongside(session.account_id, 'SESSION_EXPIRED', whileCheckingAccount);
-    return { principal: { kind: 'session', accountId: session.account_id, sessionTokenHash: hashToken(token), permissions: 'all' }, alongside };
+    const { account, alongside } = await checkAccountAlongside(session.account_id, 'SESSION_EXPIRED', whileCheckingAccount);
+    return {
+      principal: { kind: 'session', accountId: session.account_id, account: snapshotOf(account), sessionTokenHash: hashToken(token), permissions: 'all' },
+      alongside,
+    };
   }
 
   const key = await resolveApiKey(token);
-  const alongside = await checkAccountAlongside(key.account_id, 'INVALID_API_KEY', whileCheckingAccount);
+  const { account, alongside } = await checkAccountAlongside(key.account_id, 'INVALID_API_KEY', whileCheckingAccount);
   if (route.auth === 'session') {
     throw new AppError('FORBIDDEN', 'This route needs a signed-in session; API keys cannot manage keys, billing or the account');
   }
   if (key.permissions === 'read_only' && isWriteRoute(route)) {
     throw new AppError('FORBIDDEN', 'This API key is read-only; use a key with "all" permissions to make changes');
   }
-  return { principal: { kind: 'api_key', accountId: key.account_id, keyId: key.key_id, permissions: key.permissions }, alongside };
+  return {
+    principal: { kind: 'api_key', accountId: key.account_id, account: snapshotOf(account), keyId: key.key_id, permissions: key.permissions },
+    alongside,
+  };
 }

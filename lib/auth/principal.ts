@@ -1,6 +1,16 @@
 import type { KeyPermissions } from '#lib/db/api-keys';
+import type { PlanId } from '#lib/billing/plans';
 
-/** Who is calling: resolved once per request by the auth step of the HTTP chain. */
+/**
+ * Who is calling: resolved once per request by the auth step of the HTTP chain. `account` is what
+ * that step read (consistently) of the account, so the request needs no second read of it.
+ */
+export interface AccountSnapshot {
+  plan: PlanId;
+  /** AccountRecord.videos_epoch (0 when never set). */
+  videosEpoch: number;
+}
+
 export type Principal =
-  | { kind: 'session'; accountId: string; sessionTokenHash: string; permissions: 'all' }
-  | { kind: 'api_key'; accountId: string; keyId: string; permissions: KeyPermissions };
+  | { kind: 'session'; accountId: string; account: AccountSnapshot; sessionTokenHash: string; permissions: 'all' }
+  | { kind: 'api_key'; accountId: string; account: AccountSnapshot; keyId: string; permissions: KeyPermissions };

@@ -1,6 +1,6 @@
 import { now, utcDay } from '#lib/clock';
 import { AppError } from '#lib/errors';
-import { planLimits, plansTable } from '#lib/billing/plans';
+import { planLimits, plansTable, type PlanId } from '#lib/billing/plans';
 import { charge, refund } from '#lib/billing/ledger';
 import { requireAccount } from '#lib/accounts/accounts';
 import { giveBackDailySearch, searchesOn, takeDailySearch } from '#lib/db/search-quota';
@@ -17,9 +17,9 @@ export type SearchCharge =
 
 const DAY_SECS = 24 * 60 * 60;
 
-export async function takeSearch(accountId: string): Promise<SearchCharge> {
-  const account = await requireAccount(accountId);
-  const quota = planLimits(account.plan).daily_search_quota;
+/** `plan`: as the request's authentication read it (spares a read); read afresh when not given. */
+export async function takeSearch(accountId: string, plan?: PlanId): Promise<SearchCharge> {
+  const quota = planLimits(plan ?? (await requireAccount(accountId)).plan).daily_search_quota;
   if (quota !== null) {
     const today = now();
     const day = utcDay(today);

@@ -32,6 +32,12 @@ export interface AccountRecord {
   auto_topup_pending?: string;
   /** Why the last auto top-up failed; shown until auto top-up is switched on again. */
   auto_topup_failure?: AutoTopUpFailure;
+  /**
+   * Counts the times one of the account's videos stopped being searchable (marked deleting, or
+   * removed), in the same transaction as that change. Search caches what it read of ready videos
+   * per process and trusts the cache only while this number stays as it was.
+   */
+  videos_epoch?: number;
 }
 
 export interface AutoTopUpFailure {
@@ -254,6 +260,18 @@ export function storageChange(accountId: string, deltaBytes: number, limitBytes?
       UpdateExpression: 'ADD storage_bytes :delta',
       ...(limited ? { ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(storage_bytes) OR storage_bytes <= :maxBefore)' } : {}),
       ExpressionAttributeValues: { ':delta': deltaBytes, ...(limited ? { ':maxBefore': limitBytes - deltaBytes } : {}) },
+    },
+  };
+}
+
+/** The account item's part of a transaction that takes one of its videos out of search (see `videos_epoch`). */
+export function videoHidden(accountId: string, releasedBytes = 0) {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: keys.account(accountId),
+      UpdateExpression: 'ADD storage_bytes :delta, videos_epoch :one',
+      ExpressionAttributeValues: { ':delta': -releasedBytes, ':one': 1 },
     },
   };
 }

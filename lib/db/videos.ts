@@ -2,8 +2,8 @@ import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dy
 import { db, tableName } from '#lib/db/client';
 import { keys } from '#lib/db/keys';
 import { queryPrefixNewestFirst } from '#lib/db/query';
-import { failedConditionIndexes, isConditionFailure, transactConditionally } from '#lib/db/conditions';
-import { storageChange } from '#lib/db/accounts';
+import { failedConditionIndexes, transactConditionally } from '#lib/db/conditions';
+import { storageChange, videoHidden } from '#lib/db/accounts';
 import { getItems } from '#lib/db/batch';
 import type { JobErrorCode } from '#lib/errors';
 
@@ -348,20 +348,20 @@ export async function recordFetched(
 
 /** First step of a video delete: invisible at once; the sweep that follows is safe to repeat. */
 export async function markVideoDeleting(video: VideoRecord, at: string): Promise<void> {
-  try {
-    await db.send(
-      new UpdateCommand({
+  // A failed condition: the video went meanwhile (a twin delete), nothing left to mark.
+  await transactConditionally([
+    {
+      Update: {
         TableName: tableName,
         Key: keys.video(video.account_id, video.video_id),
         UpdateExpression: 'SET #status = :deleting, updated_at = :at',
         ConditionExpression: 'attribute_exists(PK)',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: { ':deleting': 'deleting', ':at': at },
-      }),
-    );
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-  }
+      },
+    },
+    videoHidden(video.account_id),
+  ]);
 }
 
 /**
@@ -373,7 +373,7 @@ function removalItems(video: VideoRecord, withCollection: boolean, keepUpload: b
     { Delete: { TableName: tableName, Key: keys.video(video.account_id, video.video_id), ConditionExpression: 'attribute_exists(PK)' } },
     { Delete: { TableName: tableName, Key: keys.job(video.account_id, video.job_id) } },
     ...(keepUpload ? [] : [{ Delete: { TableName: tableName, Key: keys.upload(video.account_id, video.upload_id) } }]),
-    storageChange(video.account_id, -video.counted_account_bytes),
+    videoHidden(video.account_id, video.counted_account_bytes),
   ];
   if (!withCollection) return items;
   return [

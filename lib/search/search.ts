@@ -9,7 +9,9 @@ import { fuse, type FusedSegment, type RankedList } from '#lib/search/fusion';
 import { IndexUnavailable, type Scope, type SegmentHit } from '#lib/search/types';
 import { presignGet, readObject } from '#lib/storage/objects';
 import { getCollectionRecord } from '#lib/db/collections';
-import { batchGetVideos, getVideoRecord, type VideoRecord } from '#lib/db/videos';
+import { getVideoRecord } from '#lib/db/videos';
+import { visibleVideos } from '#lib/search/visible-videos';
+import type { AccountSnapshot } from '#lib/auth/principal';
 import { hiddenSegments, rememberQuery } from '#lib/db/search-feedback';
 import { giveBackSearch, takeSearch } from '#lib/billing/search-metering';
 import { normalise } from '#lib/indexing/segments';
@@ -62,13 +64,31 @@ const HITS_PER_MODE = 200;
 const EMBED_TIMEOUT_MS = 5000;
 const LINK_SECS = 60 * 60;
 
-/** Steps 7 (scope exists), 8 (the image's limits) and 10 (the search unit), then the search itself. */
-export async function runSearch(accountId: string, input: SearchInput): Promise<SearchResult> {
-  await requireScope(accountId, input);
-  const image = input.image ? await loadImage(input.image) : undefined;
-  const charge = await takeSearch(accountId);
+/** Who searches: the account and what authentication read of it (plan, videos epoch). */
+export interface Searcher {
+  accountId: string;
+  account: AccountSnapshot;
+}
+
+/**
+ * Steps 7 (scope exists), 8 (the image's limits) and 10 (the search unit), then the answer. The
+ * retrieval (index reads, query embedding, hidden segments) starts at once, beside those checks
+ * and the charge, and its result is used only once they have passed: a refused search still costs
+ * nothing and shows nothing, and a charged one does not wait for the checks and the index in turn.
+ */
+export async function runSearch(searcher: Searcher, input: SearchInput): Promise<SearchResult> {
+  const { accountId } = searcher;
+  const scoped = requireScope(accountId, input);
+  const image = input.image ? loadImage(input.image) : Promise.resolve(undefined);
+  const retrieval = retrieve(accountId, input, image);
+  // A check that refuses leaves the retrieval unread: its failure, if any, is not the answer.
+  retrieval.catch(() => undefined);
+  const [scope, loaded] = await Promise.allSettled([scoped, image]);
+  if (scope.status === 'rejected') throw scope.reason;
+  if (loaded.status === 'rejected') throw loaded.reason;
+  const charge = await takeSearch(accountId, searcher.account.plan);
   try {
-    return await retrieve(accountId, input, image);
+    return await answer(searcher, input, await retrieval);
   } catch (error) {
     await giveBackSearch(charge);
     if (error instanceof IndexUnavailable || error instanceof EngineUnavailable) {
@@ -80,12 +100,12 @@ export async function runSearch(accountId: string, input: SearchInput): Promise<
 }
 
 async function requireScope(accountId: string, input: SearchInput): Promise<void> {
-  if (input.collectionId) {
-    const collection = await getCollectionRecord(accountId, input.collectionId);
-    if (!collection || collection.status === 'deleting') throw new AppError('COLLECTION_NOT_FOUND');
-  }
+  const [collection, video] = await Promise.all([
+    input.collectionId ? getCollectionRecord(accountId, input.collectionId) : undefined,
+    input.videoId ? getVideoRecord(accountId, input.videoId) : undefined,
+  ]);
+  if (input.collectionId && (!collection || collection.status === 'deleting')) throw new AppError('COLLECTION_NOT_FOUND');
   if (input.videoId) {
-    const video = await getVideoRecord(accountId, input.videoId);
     if (!video || video.status === 'deleting' || (input.collectionId && video.collection_id !== input.collectionId)) throw new AppError('VIDEO_NOT_FOUND');
   }
 }
@@ -94,14 +114,23 @@ function loadImage(image: QueryImage): Promise<Buffer> {
   return 'url' in image ? fetchQueryImage(image.url) : checkedQueryImage(image.bytes, 'image', image.truncated);
 }
 
-async function retrieve(accountId: string, input: SearchInput, image: Buffer | undefined): Promise<SearchResult> {
+interface Retrieved {
+  lists: RankedList[];
+  hidden: Set<string>;
+  warnings: string[];
+  query: string;
+  embedderId: string;
+}
+
+/** Each mode on its own, in parallel, always inside the account; with the account's hidden segments. */
+async function retrieve(accountId: string, input: SearchInput, loadingImage: Promise<Buffer | undefined>): Promise<Retrieved> {
   const { embedder } = configuredEngines();
   const scope: Scope = { accountId, ...(input.collectionId ? { collectionId: input.collectionId } : {}), ...(input.videoId ? { videoId: input.videoId } : {}) };
   const warnings: string[] = [];
   const query = input.query?.trim() ?? '';
   const textModes = input.modes.filter((mode): mode is 'transcript' | 'ocr' => mode !== 'video');
   const wantsVideo = input.modes.includes('video');
-  if (wantsVideo && query && !image && !embedder.understandsText) {
+  if (wantsVideo && query && !input.image && !embedder.understandsText) {
     warnings.push(
       `The video mode was skipped: the configured embedder (${embedder.id}) compares pictures only, so a text query searched speech and on-screen text. Configure an image-text model (FRAMESEEK_EMBEDDER=clip-onnx or bedrock) to search what is seen with words.`,
     );
@@ -109,11 +138,13 @@ async function retrieve(accountId: string, input: SearchInput, image: Buffer | u
 
   const index = await warmSearchIndex();
   const retrievals: Array<Promise<RankedList>> = [];
-  if (wantsVideo && image) {
+  if (wantsVideo && input.image) {
     retrievals.push(
-      embedQuery(() => embedder.embedImages([image])).then(async (vector) =>
-        list('video', 'image', await index.nearestFrames(scope, embedder.id, vector, HITS_PER_MODE)),
-      ),
+      loadingImage.then(async (image) => {
+        if (!image) return list('video', 'image', []);
+        const vector = await embedQuery(() => embedder.embedImages([image]));
+        return list('video', 'image', await index.nearestFrames(scope, embedder.id, vector, HITS_PER_MODE));
+      }),
     );
   }
   if (wantsVideo && query && embedder.understandsText) {
@@ -127,11 +158,18 @@ async function retrieve(accountId: string, input: SearchInput, image: Buffer | u
     for (const mode of textModes) retrievals.push(index.matchText(scope, [mode], query, HITS_PER_MODE).then((hits) => list(mode, 'text', hits)));
   }
   const [lists, hidden] = await Promise.all([Promise.all(retrievals), hiddenSegments(accountId)]);
+  return { lists, hidden, warnings, query, embedderId: embedder.id };
+}
 
-  const videos = await visibleVideos(accountId, lists);
+/** Fusion over the videos search may show, then the page dressed with links (or inline thumbnails). */
+async function answer(searcher: Searcher, input: SearchInput, retrieved: Retrieved): Promise<SearchResult> {
+  const { accountId } = searcher;
+  const { lists, hidden, warnings, query } = retrieved;
+  const videoIds = lists.flatMap((ranked) => ranked.hits.map((hit) => hit.row.video_id));
+  const videos = await visibleVideos(accountId, searcher.account.videosEpoch, videoIds);
   const fused = fuse(
     lists.map((ranked) => ({ ...ranked, hits: ranked.hits.filter((hit) => videos.has(hit.row.video_id)) })),
-    { embedder: embedder.id, hidden, includeHidden: input.includeHidden, maxSegments: input.maxSegments, page: input.page, perPage: input.perPage },
+    { embedder: retrieved.embedderId, hidden, includeHidden: input.includeHidden, maxSegments: input.maxSegments, page: input.page, perPage: input.perPage },
   );
   // Remembered beside building the answer, not before it: a past query is only for suggestions.
   const remembered = query ? rememberQuery(accountId, normalise(query), query, Math.floor(nowMs() / 1000)) : Promise.resolve();
@@ -176,13 +214,6 @@ async function embedQuery(embed: () => Promise<Float32Array[]>): Promise<Float32
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** Only ready videos answer: one being deleted, or gone, is invisible even before its rows are purged. */
-async function visibleVideos(accountId: string, lists: readonly RankedList[]): Promise<Map<string, VideoRecord>> {
-  const ids = [...new Set(lists.flatMap((ranked) => ranked.hits.map((hit) => hit.row.video_id)))];
-  const records = await batchGetVideos(accountId, ids);
-  return new Map(records.filter((video) => video.status === 'ready').map((video) => [video.video_id, video]));
 }
 
 async function dressSegment(segment: FusedSegment, sourceUrl: string, thumbnails: SearchInput['thumbnails']): Promise<SearchSegment> {

@@ -393,6 +393,28 @@ describe('POST /v1/search over indexed videos', () => {
       expect(top).not.toHaveProperty('thumbnail_base64');
     });
 
+    it('signs its links: the video plays from its moment, and a link whose key or signature is altered is refused', async () => {
+      const response = await search(owner.token, { ...query, video_id: clipVideo });
+      const [top] = segmentsOf(videosOf(response)[0]);
+      const thumbnailUrl = new URL(String(top?.thumbnail_url));
+      const otherKey = new URL(thumbnailUrl);
+      otherKey.pathname = otherKey.pathname.replace(/\.jpg$/, '.png');
+      const forged = new URL(thumbnailUrl);
+      forged.searchParams.set('X-Amz-Signature', '0'.repeat(64));
+
+      const video = await fetch(String(top?.video_url).split('#')[0] ?? '', { headers: { range: 'bytes=0-15' } });
+      const [renamed, tampered] = await Promise.all([fetch(otherKey), fetch(forged)]);
+
+      expect(video.status).toBe(206);
+      expect(
+        Buffer.from(await video.arrayBuffer())
+          .subarray(4, 8)
+          .toString('latin1'),
+      ).toBe('ftyp');
+      expect(renamed.status).toBe(403);
+      expect(tampered.status).toBe(403);
+    });
+
     it('inlines the JPEG with thumbnails=base64 and leaves it out with none', async () => {
       const inline = await search(owner.token, { ...query, video_id: clipVideo, thumbnails: 'base64' });
       const none = await search(owner.token, { ...query, video_id: clipVideo, thumbnails: 'none' });
@@ -563,5 +585,29 @@ describe('POST /v1/search over indexed videos', () => {
       expect(errorOf(blank)).toMatchObject({ code: 'VALIDATION_ERROR' });
       expect(await searchesToday(owner.token)).toBe(before);
     });
+  });
+
+  describe('deleting', () => {
+    it('takes a deleted video out of search at once, though the same process showed it a moment before', async () => {
+      const doomedCollection = await collection(owner.token, 'doomed');
+      const doomed = await indexed(owner.token, doomedCollection, clip);
+      const sentence = clip.speech[4]?.text;
+      const before = await search(owner.token, { query: sentence });
+      const totalBefore = Number(before.body.meta.total);
+
+      const deleted = await api.delete(`/v1/videos/${doomed}`, { token: owner.token });
+      const after = await search(owner.token, { query: sentence });
+      const scoped = await search(owner.token, { query: sentence, collection_id: doomedCollection });
+
+      expect(videosOf(before).map((video) => video.video_id)).toContain(doomed);
+      expect(deleted.status).toBe(204);
+      expect(after.status).toBe(200);
+      expect(videosOf(after).map((video) => video.video_id)).not.toContain(doomed);
+      expect(videosOf(after).map((video) => video.video_id)).toContain(clipVideo);
+      expect(Number(after.body.meta.total)).toBe(totalBefore - 1);
+      expect(scoped.status).toBe(200);
+      expect(videosOf(scoped)).toEqual([]);
+      expect(scoped.body.meta).toMatchObject({ total: 0 });
+    }, 120_000);
   });
 });
