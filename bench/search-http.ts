@@ -813,14 +813,14 @@ async function stagesWorker(job: StagesJob): Promise<StagesReport> {
   const { LanceSearchIndex, DEFAULT_VECTOR_INDEX } = await import('#lib/search/lance-index');
   const { hiddenSegments, rememberQuery } = await import('#lib/db/search-feedback');
   const { batchGetVideos } = await import('#lib/db/videos');
+  const { visibleVideos } = await import('#lib/search/visible-videos');
   const { fuse } = await import('#lib/search/fusion');
   const { presignGet } = await import('#lib/storage/objects');
   const { runSearch } = await import('#lib/search/search');
   const { connect, MatchQuery } = await import('@lancedb/lancedb');
   const { TEXT_COLUMNS, TEXT_TABLE, scopeFilter, sqlList } = await import('#lib/search/lance-tables');
   const { queryTerms } = await import('#lib/search/lance-text-query');
-  const { S3RequestPresigner } = await import('@aws-sdk/s3-request-presigner');
-  const { s3, mediaBucket } = await import('#lib/storage/client');
+  const { TextMatcher } = await import('#lib/search/text-match');
 
   const { embedder } = configuredEngines();
   // The same connection (and table cache) as runSearch's searchIndex(), with a deadline long enough to see a cold load.
@@ -873,7 +873,7 @@ async function stagesWorker(job: StagesJob): Promise<StagesReport> {
   );
   const spoken: Awaited<ReturnType<typeof index.matchText>>[] = [];
   await measure(
-    `BM25 transcript, limit ${limit}`,
+    `LanceDB BM25 transcript, limit ${limit} (side by side)`,
     async (position) => {
       spoken[position] = await index.matchText({ accountId }, ['transcript'], at(plan, position).query, limit);
     },
@@ -881,20 +881,20 @@ async function stagesWorker(job: StagesJob): Promise<StagesReport> {
   );
   const shown: Awaited<ReturnType<typeof index.matchText>>[] = [];
   await measure(
-    `BM25 ocr, limit ${limit}`,
+    `LanceDB BM25 ocr, limit ${limit}`,
     async (position) => {
       shown[position] = await index.matchText({ accountId }, ['ocr'], at(plan, position).query, limit);
     },
     () => `${stats(shown.map((hits) => hits.length)).mean.toFixed(0)} hits`,
   );
-  await measure(`BM25 transcript, limit ${limit}, collection_id`, (position) =>
+  await measure(`LanceDB BM25 transcript, limit ${limit}, collection_id`, (position) =>
     index.matchText({ accountId, collectionId: at(plan, position).collectionId }, ['transcript'], at(plan, position).query, limit),
   );
-  await measure(`BM25 transcript + ocr in one call, limit ${2 * limit}`, (position) =>
+  await measure(`LanceDB BM25 transcript + ocr in one call, limit ${2 * limit}`, (position) =>
     index.matchText({ accountId }, ['transcript', 'ocr'], at(plan, position).query, 2 * limit),
   );
   const textTable = await (await connect(job.indexDir)).openTable(TEXT_TABLE);
-  await measure(`BM25 exact words only, no fuzzy clauses (transcript)`, (position) =>
+  await measure(`LanceDB BM25 exact words only, no fuzzy clauses (transcript)`, (position) =>
     textTable
       .query()
       .fullTextSearch(new MatchQuery(queryTerms(at(plan, position).query).join(' '), 'text'))
@@ -902,6 +902,39 @@ async function stagesWorker(job: StagesJob): Promise<StagesReport> {
       .select([...TEXT_COLUMNS, '_score'])
       .limit(limit)
       .toArray(),
+  );
+  // The text path search takes (lib/search/account-text.ts): the account's rows read once, matched in memory.
+  let textRows: Awaited<ReturnType<typeof index.textRows>> = [];
+  await measure('text matcher: read the account’s text rows (once per change)', async () => {
+    textRows = await index.textRows(accountId);
+  });
+  let matcher = new TextMatcher(textRows);
+  await measure(
+    'text matcher: build (once per change)',
+    async () => {
+      matcher = new TextMatcher(textRows);
+    },
+    () => `${textRows.length} rows`,
+  );
+  const inMemory: ReturnType<typeof matcher.match>[] = [];
+  await measure(
+    `text match in memory, transcript, limit ${limit}`,
+    async (position) => {
+      inMemory[position] = matcher.match({ accountId }, ['transcript'], at(plan, position).query, limit);
+    },
+    () => {
+      const overlap = plan.map((_, position) => {
+        const lance = new Set((spoken[position] ?? []).slice(0, 20).map((hit) => hit.row.id));
+        return (inMemory[position] ?? []).slice(0, 20).filter((hit) => lance.has(hit.row.id)).length / Math.max(1, lance.size);
+      });
+      return `${stats(inMemory.map((hits) => hits.length)).mean.toFixed(0)} hits; top 20 shared with LanceDB's BM25: ${(stats(overlap).mean * 100).toFixed(0)} %`;
+    },
+  );
+  await measure(`text match in memory, ocr, limit ${limit}`, (position) =>
+    Promise.resolve(matcher.match({ accountId }, ['ocr'], at(plan, position).query, limit)),
+  );
+  await measure(`text match in memory, transcript, limit ${limit}, collection_id`, (position) =>
+    Promise.resolve(matcher.match({ accountId, collectionId: at(plan, position).collectionId }, ['transcript'], at(plan, position).query, limit)),
   );
   await measure('hidden segments (Query)', () => hiddenSegments(accountId));
   const lists = (position: number): RankedList[] => [
@@ -915,10 +948,7 @@ async function stagesWorker(job: StagesJob): Promise<StagesReport> {
     (position) => batchGetVideos(accountId, videoIds(position)),
     () => `${stats(plan.map((_, position) => videoIds(position).length)).mean.toFixed(0)} ids`,
   );
-  await measure('video records, BatchGets of 100 keys at once (possible fix)', (position) => {
-    const ids = videoIds(position);
-    return Promise.all(Array.from({ length: Math.ceil(ids.length / 100) }, (_, chunk) => batchGetVideos(accountId, ids.slice(chunk * 100, (chunk + 1) * 100))));
-  });
+  await measure('video records, warm per-process cache (visibleVideos; what search reads)', (position) => visibleVideos(accountId, 0, videoIds(position)));
   const fuseOptions = { embedder: embedder.id, hidden: new Set<string>(), includeHidden: false, maxSegments: 5, page: 1, perPage: 10 };
   await measure('fusion (RRF, calibration, grouping)', async (position) => fuse(lists(position), fuseOptions));
   await measure('remember query (UpdateItem)', (position) => rememberQuery(accountId, `bench ${position}`, `bench ${position}`, Math.floor(Date.now() / 1000)));
@@ -927,35 +957,14 @@ async function stagesWorker(job: StagesJob): Promise<StagesReport> {
     return page.length + page.reduce((sum, video) => sum + video.segments.filter((segment) => segment.thumbnail_key).length, 0);
   };
   await measure(
-    'presigned links of a page (videos + thumbnails)',
+    'presigned links of a page (videos + thumbnails; one reused presigner)',
     async (position) => {
       const count = links(position);
       await Promise.all(Array.from({ length: count }, (_, link) => presignGet(`videos/bench/${position}/${link}.jpg`, 3600)));
     },
     () => `${stats(plan.map((_, position) => links(position))).mean.toFixed(0)} links`,
   );
-  // getSignedUrl runs the S3 client's whole middleware stack per link; one presigner signs a request directly.
-  const presigner = new S3RequestPresigner({ ...s3.config });
-  const endpoint = new URL(process.env.FRAMESEEK_S3_ENDPOINT ?? 'https://s3.us-east-1.amazonaws.com');
-  const signDirectly = async (key: string) => {
-    const signed = await presigner.presign(
-      {
-        method: 'GET',
-        protocol: endpoint.protocol,
-        hostname: endpoint.hostname,
-        port: Number(endpoint.port) || undefined,
-        path: `/${mediaBucket}/${key}`,
-        query: {},
-        headers: { host: endpoint.host },
-      },
-      { expiresIn: 3600 },
-    );
-    return `${signed.protocol}//${signed.headers.host ?? signed.hostname}${signed.path}?${new URLSearchParams(signed.query as Record<string, string>).toString()}`;
-  };
-  await measure('presigned links, one reused S3RequestPresigner (possible fix)', (position) =>
-    Promise.all(Array.from({ length: links(position) }, (_, link) => signDirectly(`videos/bench/${position}/${link}.jpg`))),
-  );
-  const searcher = { accountId, account: { plan: 'free' as const, videosEpoch: 0 } };
+  const searcher = { accountId, account: { plan: 'free' as const, videosEpoch: 0, indexEpoch: 0 } };
   const input = { modes: ['video', 'transcript', 'ocr'] as const, page: 1, perPage: 10, maxSegments: 5, includeHidden: false, thumbnails: 'url' as const };
   await measure('runSearch whole, text (no HTTP)', (position) => runSearch(searcher, { ...input, query: at(plan, position).query }));
   await measure('runSearch whole, image (no HTTP)', (position) => runSearch(searcher, { ...input, image: { bytes: at(images, position), truncated: false } }));

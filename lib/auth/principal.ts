@@ -9,6 +9,8 @@ export interface AccountSnapshot {
   plan: PlanId;
   /** AccountRecord.videos_epoch (0 when never set). */
   videosEpoch: number;
+  /** AccountRecord.index_epoch (0 when never set). */
+  indexEpoch: number;
 }
 
 export type Principal =

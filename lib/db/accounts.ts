@@ -38,6 +38,13 @@ export interface AccountRecord {
    * per process and trusts the cache only while this number stays as it was.
    */
   videos_epoch?: number;
+  /**
+   * Counts the times one of the account's videos had its rows swapped into the search index,
+   * bumped right after each swap (before the job is marked done, so a crash in between bumps it
+   * again on the retry): search rebuilds the account's in-memory text matcher when it changes
+   * (lib/search/account-text.ts).
+   */
+  index_epoch?: number;
 }
 
 export interface AutoTopUpFailure {
@@ -274,6 +281,18 @@ export function videoHidden(accountId: string, releasedBytes = 0) {
       ExpressionAttributeValues: { ':delta': -releasedBytes, ':one': 1 },
     },
   };
+}
+
+/** After a video's rows were swapped into the search index: text search rebuilds what it holds of the account (see `index_epoch`). */
+export async function markIndexChanged(accountId: string): Promise<void> {
+  await db.send(
+    new UpdateCommand({
+      TableName: tableName,
+      Key: keys.account(accountId),
+      UpdateExpression: 'ADD index_epoch :one',
+      ExpressionAttributeValues: { ':one': 1 },
+    }),
+  );
 }
 
 /**

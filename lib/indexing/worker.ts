@@ -6,6 +6,7 @@ import { searchIndex } from '#lib/search/index';
 import { deletePrefix, presignGet, readObject, putObject } from '#lib/storage/objects';
 import { stagedChunkKey, stagingPrefix, thumbnailKey } from '#lib/storage/layout';
 import { getJobRecord, getVideoRecord, type JobRecord, type VideoRecord } from '#lib/db/videos';
+import { markIndexChanged } from '#lib/db/accounts';
 import { chunkIsDone, recordChunkDone, recordJobDone, recordJobFailed, recordStepDone, type IndexModels } from '#lib/db/indexing';
 import { releaseIndexingReservation } from '#lib/billing/metering';
 import { CHUNK_STEPS, inStage, processChunk, StageFailed, type ChunkIo, type IndexStage } from '#lib/indexing/chunk';
@@ -111,6 +112,7 @@ async function finaliseOnce(video: VideoRecord, job: JobRecord): Promise<void> {
       chunks,
     );
     await searchIndex().replaceVideo(video.account_id, video.video_id, built);
+    await markIndexChanged(video.account_id);
     return built;
   });
   const firstFrame = rows.find((row) => row.type === 'frame');

@@ -13,6 +13,7 @@ import {
   frameRecord,
   framesSchema,
   framesTableName,
+  plainRecords,
   rowFromFrame,
   rowFromText,
   scopeFilter,
@@ -22,7 +23,16 @@ import {
   textSchema,
   videoFilter,
 } from '#lib/search/lance-tables';
-import { IndexUnavailable, type Scope, type SearchIndex, type SegmentHit, type SegmentRow, type SegmentType, type TableMaintenance } from '#lib/search/types';
+import {
+  IndexUnavailable,
+  type Scope,
+  type SearchIndex,
+  type SegmentHit,
+  type SegmentRow,
+  type SegmentType,
+  type TableMaintenance,
+  type TextSegmentRow,
+} from '#lib/search/types';
 
 export type { TableMaintenance } from '#lib/search/types';
 
@@ -272,8 +282,8 @@ export class LanceSearchIndex implements SearchIndex {
         .ef(Math.max(this.vector.ef, limit * this.vector.refineFactor))
         .select([...FRAME_COLUMNS, '_distance'])
         .limit(limit)
-        .toArray({ timeoutMs: this.timeoutMs });
-      return records.map((record: Record<string, unknown>) => ({
+        .toArrow({ timeoutMs: this.timeoutMs });
+      return plainRecords(records).map((record: Record<string, unknown>) => ({
         row: rowFromFrame(record),
         raw_score: Math.max(-1, Math.min(1, 1 - scoreAt(record, '_distance'))),
       }));
@@ -295,6 +305,22 @@ export class LanceSearchIndex implements SearchIndex {
     });
   }
 
+  async textRows(accountId: string): Promise<TextSegmentRow[]> {
+    return this.reading('textRows', async (store) => {
+      const table = await this.existingTable(store, TEXT_TABLE);
+      if (table === undefined) return [];
+      const batch = await table
+        .query()
+        .where(`${scopeFilter({ accountId })} AND type IN ${sqlList(['transcript', 'ocr'])}`)
+        .select(TEXT_COLUMNS.filter((column) => column !== 'words_json'))
+        .toArrow({ timeoutMs: this.timeoutMs });
+      return plainRecords(batch).map((record): TextSegmentRow => {
+        const { words_json: _words, embedder: _embedder, ...row } = rowFromText({ ...record, words_json: '' });
+        return { ...row, type: row.type === 'ocr' ? 'ocr' : 'transcript' };
+      });
+    });
+  }
+
   async videoSegments(accountId: string, videoId: string, types: readonly SegmentType[]): Promise<Omit<SegmentRow, 'vector'>[]> {
     return this.reading('videoSegments', async (store) => {
       const filter = videoFilter(accountId, videoId);
@@ -306,15 +332,15 @@ export class LanceSearchIndex implements SearchIndex {
           .query()
           .where(`${filter} AND type IN ${sqlList(textTypes)}`)
           .select(TEXT_COLUMNS)
-          .toArray({ timeoutMs: this.timeoutMs });
-        rows.push(...records.map(rowFromText));
+          .toArrow({ timeoutMs: this.timeoutMs });
+        rows.push(...plainRecords(records).map(rowFromText));
       }
       if (types.includes('frame')) {
         for (const name of await this.framesTables(store, 'read')) {
           const frames = await this.existingTable(store, name);
           if (frames === undefined) continue;
-          const records = await frames.query().where(filter).select(FRAME_COLUMNS).toArray({ timeoutMs: this.timeoutMs });
-          rows.push(...records.map(rowFromFrame));
+          const records = await frames.query().where(filter).select(FRAME_COLUMNS).toArrow({ timeoutMs: this.timeoutMs });
+          rows.push(...plainRecords(records).map(rowFromFrame));
         }
       }
       return rows.sort((a, b) => a.start_secs - b.start_secs || a.type.localeCompare(b.type) || a.id.localeCompare(b.id));
@@ -341,8 +367,8 @@ export class LanceSearchIndex implements SearchIndex {
       .where(filter)
       .select([...TEXT_COLUMNS, '_score'])
       .limit(limit)
-      .toArray({ timeoutMs: this.timeoutMs });
-    return records.map((record: Record<string, unknown>) => ({ row: rowFromText(record), raw_score: scoreAt(record, '_score') }));
+      .toArrow({ timeoutMs: this.timeoutMs });
+    return plainRecords(records).map((record: Record<string, unknown>) => ({ row: rowFromText(record), raw_score: scoreAt(record, '_score') }));
   }
 
   // ---- writing ----

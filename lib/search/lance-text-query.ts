@@ -61,7 +61,7 @@ const FUZZY_PREFIX = 1;
 const GRAM_LENGTH = 3;
 
 /** Lower case, compatibility forms unified, accents dropped (as the indexes' ASCII folding does). */
-function fold(text: string): string {
+export function fold(text: string): string {
   return text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
 }
 

@@ -5,6 +5,7 @@ import { logWarn } from '#lib/log';
 import { configuredEngines } from '#lib/ml/engines';
 import { EngineUnavailable } from '#lib/ml/types';
 import { warmSearchIndex } from '#lib/search/index';
+import { accountText } from '#lib/search/account-text';
 import { fuse, type FusedSegment, type RankedList } from '#lib/search/fusion';
 import { IndexUnavailable, type Scope, type SegmentHit } from '#lib/search/types';
 import { presignGet, readObject } from '#lib/storage/objects';
@@ -13,7 +14,7 @@ import { getVideoRecord } from '#lib/db/videos';
 import { visibleVideos } from '#lib/search/visible-videos';
 import type { AccountSnapshot } from '#lib/auth/principal';
 import { hiddenSegments, rememberQuery } from '#lib/db/search-feedback';
-import { giveBackSearch, takeSearch } from '#lib/billing/search-metering';
+import { giveBackSearch, takeSearch, type SearchCharge } from '#lib/billing/search-metering';
 import { normalise } from '#lib/indexing/segments';
 import { checkedQueryImage, fetchQueryImage } from '#lib/search/query-image';
 
@@ -64,7 +65,7 @@ const HITS_PER_MODE = 200;
 const EMBED_TIMEOUT_MS = 5000;
 const LINK_SECS = 60 * 60;
 
-/** Who searches: the account and what authentication read of it (plan, videos epoch). */
+/** Who searches: the account and what authentication read of it (plan, videos and index epochs). */
 export interface Searcher {
   accountId: string;
   account: AccountSnapshot;
@@ -77,16 +78,12 @@ export interface Searcher {
  * nothing and shows nothing, and a charged one does not wait for the checks and the index in turn.
  */
 export async function runSearch(searcher: Searcher, input: SearchInput): Promise<SearchResult> {
-  const { accountId } = searcher;
-  const scoped = requireScope(accountId, input);
   const image = input.image ? loadImage(input.image) : Promise.resolve(undefined);
-  const retrieval = retrieve(accountId, input, image);
+  const charged = checkThenCharge(searcher, input, image);
+  const retrieval = retrieve(searcher, input, image);
   // A check that refuses leaves the retrieval unread: its failure, if any, is not the answer.
   retrieval.catch(() => undefined);
-  const [scope, loaded] = await Promise.allSettled([scoped, image]);
-  if (scope.status === 'rejected') throw scope.reason;
-  if (loaded.status === 'rejected') throw loaded.reason;
-  const charge = await takeSearch(accountId, searcher.account.plan);
+  const charge = await charged;
   try {
     return await answer(searcher, input, await retrieval);
   } catch (error) {
@@ -97,6 +94,14 @@ export async function runSearch(searcher: Searcher, input: SearchInput): Promise
     }
     throw error;
   }
+}
+
+/** The scope exists (7), then the image is within its limits (8), then the search unit is taken (10). */
+async function checkThenCharge(searcher: Searcher, input: SearchInput, image: Promise<Buffer | undefined>): Promise<SearchCharge> {
+  const [scope, loaded] = await Promise.allSettled([requireScope(searcher.accountId, input), image]);
+  if (scope.status === 'rejected') throw scope.reason;
+  if (loaded.status === 'rejected') throw loaded.reason;
+  return takeSearch(searcher.accountId, searcher.account.plan);
 }
 
 async function requireScope(accountId: string, input: SearchInput): Promise<void> {
@@ -123,7 +128,7 @@ interface Retrieved {
 }
 
 /** Each mode on its own, in parallel, always inside the account; with the account's hidden segments. */
-async function retrieve(accountId: string, input: SearchInput, loadingImage: Promise<Buffer | undefined>): Promise<Retrieved> {
+async function retrieve({ accountId, account }: Searcher, input: SearchInput, loadingImage: Promise<Buffer | undefined>): Promise<Retrieved> {
   const { embedder } = configuredEngines();
   const scope: Scope = { accountId, ...(input.collectionId ? { collectionId: input.collectionId } : {}), ...(input.videoId ? { videoId: input.videoId } : {}) };
   const warnings: string[] = [];
@@ -154,11 +159,16 @@ async function retrieve(accountId: string, input: SearchInput, loadingImage: Pro
       ),
     );
   }
+  const hidden = hiddenSegments(accountId);
   if (query && textModes.length > 0) {
-    for (const mode of textModes) retrievals.push(index.matchText(scope, [mode], query, HITS_PER_MODE).then((hits) => list(mode, 'text', hits)));
+    // Matching is CPU work on this thread: the DynamoDB requests started beside it go out first.
+    const matched = accountText(accountId, account.indexEpoch)
+      .then((matcher) => new Promise<typeof matcher>((ready) => setImmediate(ready, matcher)))
+      .then((matcher) => matcher.matchEach(scope, textModes, query, HITS_PER_MODE));
+    for (const mode of textModes) retrievals.push(matched.then((byMode) => list(mode, 'text', byMode.get(mode) ?? [])));
   }
-  const [lists, hidden] = await Promise.all([Promise.all(retrievals), hiddenSegments(accountId)]);
-  return { lists, hidden, warnings, query, embedderId: embedder.id };
+  const [lists, hiddenKeys] = await Promise.all([Promise.all(retrievals), hidden]);
+  return { lists, hidden: hiddenKeys, warnings, query, embedderId: embedder.id };
 }
 
 /** Fusion over the videos search may show, then the page dressed with links (or inline thumbnails). */

@@ -24,6 +24,9 @@ export interface SegmentRow {
   embedder: string;
 }
 
+/** A transcript or OCR row as the text matcher holds it. */
+export type TextSegmentRow = Omit<SegmentRow, 'vector' | 'words_json' | 'embedder'> & { type: 'transcript' | 'ocr' };
+
 export interface Scope {
   accountId: string;
   collectionId?: string;
@@ -48,6 +51,8 @@ export interface SearchIndex {
   nearestFrames(scope: Scope, embedder: string, vector: Float32Array, limit: number): Promise<SegmentHit[]>;
   /** Full-text (BM25) match of `query` over transcript/ocr rows inside `scope`, best first; tolerant of typos and prefixes. */
   matchText(scope: Scope, types: readonly Exclude<SegmentType, 'frame'>[], query: string, limit: number): Promise<SegmentHit[]>;
+  /** Every transcript and OCR row of an account, without word times (for an in-process text matcher). */
+  textRows(accountId: string): Promise<TextSegmentRow[]>;
   /** Every row of a video of the given types (no vectors), in time order. */
   videoSegments(accountId: string, videoId: string, types: readonly SegmentType[]): Promise<Omit<SegmentRow, 'vector'>[]>;
   /** Rows per video (VideoDetail.segments_count). */

@@ -29,7 +29,8 @@ let cachedVideos = 0;
 
 function entryFor(accountId: string, epoch: number): AccountVideos {
   const existing = byAccount.get(accountId);
-  if (existing?.epoch === epoch) return existing;
+  // Kept by a request that read a newer epoch: read after that change, so good for this one too.
+  if (existing !== undefined && existing.epoch >= epoch) return existing;
   if (existing) cachedVideos -= existing.videos.size;
   const fresh: AccountVideos = { epoch, videos: new Map() };
   byAccount.set(accountId, fresh);

@@ -587,8 +587,8 @@ describe('POST /v1/search over indexed videos', () => {
     });
   });
 
-  describe('deleting', () => {
-    it('takes a deleted video out of search at once, though the same process showed it a moment before', async () => {
+  describe('a library that changes', () => {
+    it('finds a video indexed after earlier searches read the account, and takes it out of search at once when deleted', async () => {
       const doomedCollection = await collection(owner.token, 'doomed');
       const doomed = await indexed(owner.token, doomedCollection, clip);
       const sentence = clip.speech[4]?.text;

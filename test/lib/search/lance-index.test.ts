@@ -368,6 +368,30 @@ describe('LanceSearchIndex', () => {
     });
   });
 
+  describe('textRows', () => {
+    it("hands over one account's transcript and OCR rows, without word times, frames or other accounts", async () => {
+      const index = openIndex();
+      await index.replaceVideo('acc_1', 'vid_1', [frame(0, direction(0)), spoken(0, 'said here'), spoken(5, 'shown here', {}, 'ocr')]);
+      await index.replaceVideo('acc_2', 'vid_2', [spoken(0, 'said elsewhere', { account: 'acc_2', video: 'vid_2' })]);
+
+      const rows = await index.textRows('acc_1');
+
+      expect(rows.map((row) => row.id).sort()).toEqual(['vid_1:ocr:5', 'vid_1:transcript:0']);
+      expect(rows.find((row) => row.type === 'transcript')).toEqual({
+        id: 'vid_1:transcript:0',
+        account_id: 'acc_1',
+        collection_id: 'col_1',
+        video_id: 'vid_1',
+        type: 'transcript',
+        start_secs: 0,
+        end_secs: 5,
+        text: 'said here',
+        thumbnail_key: '',
+      });
+      expect(await index.textRows('acc_3')).toEqual([]);
+    });
+  });
+
   describe('deletes', () => {
     it('deleteVideo removes one video from every table', async () => {
       const index = openIndex();

@@ -1,0 +1,263 @@
+import { stem } from 'porter2';
+import { fold, fuzzinessFor, gramTerms, queryTerms, swappedSpellings } from '#lib/search/lance-text-query';
+import type { Scope, SegmentHit, TextSegmentRow } from '#lib/search/types';
+
+/**
+ * Full-text matching of one account's transcript and on-screen text, in memory. It answers what
+ * LanceDB's full-text indexes answer (lib/search/lance-text-query.ts), with the same analysis and
+ * the same two stages, without LanceDB's per-query cost: on a 100-hour library its boolean query
+ * (exact words plus a fuzzy clause per word) took 14–29 ms per mode, ~7–10 ms of it the boolean
+ * combination itself and ~4 ms the account/type prefilter; bench/search-http.ts times both side by
+ * side. The rows come from the index (SearchIndex.textRows); lib/search/account-text.ts keeps one
+ * of these per account and builds it again when the account's index changes.
+ *
+ * - Analysis, as the indexes' (simple tokenizer, lower case, ASCII folding, English stop words):
+ *   `stems` (Porter2, the Snowball English stemmer the `text` index uses) for exact words;
+ *   `words` unstemmed, for typos.
+ * - Word stage, one score per row, clauses adding up as SHOULD clauses do: BM25 of the query's
+ *   stems; for each word, BM25 of up to MAX_EXPANSIONS indexed words within its edit distance
+ *   (one typo for 3–5 letters, two from 6, first letter fixed), nearest first; a short word's
+ *   swapped spellings looked up exactly.
+ * - Only when that finds nothing: rows containing every partial word (≥ 3 letters) as typed,
+ *   scored by how rare each is.
+ *
+ * Statistics (document frequencies, lengths) are the account's own, so no tenant's text shapes
+ * another's scores.
+ */
+type TextRow = TextSegmentRow;
+
+interface Scored {
+  scores: Float64Array;
+  touched: number[];
+}
+
+/** Lucene's (and tantivy's) English stop words, which the indexes drop. */
+const STOP_WORDS = new Set(
+  'a an and are as at be but by for if in into is it no not of on or such that the their then there these they this to was will with'.split(' '),
+);
+const MAX_EXPANSIONS = 20;
+const FUZZY_PREFIX = 1;
+const K1 = 1.2;
+const B = 0.75;
+
+/** Words of a folded text as the indexes see them: split on what is not a letter or digit, stop words out. */
+function analysedWords(folded: string): string[] {
+  return folded.split(/[^\p{L}\p{N}]+/u).filter((word) => word.length > 0 && !STOP_WORDS.has(word));
+}
+
+/** One field's inverted index: rows (by position) and term frequencies per term, and each row's length. */
+class Field {
+  readonly postings = new Map<string, { rows: number[]; counts: number[] }>();
+  readonly lengths: Uint16Array;
+  private readonly averageLength: number;
+
+  constructor(rowsTerms: readonly string[][]) {
+    this.lengths = new Uint16Array(rowsTerms.length);
+    let total = 0;
+    rowsTerms.forEach((terms, row) => {
+      this.lengths[row] = Math.min(terms.length, 0xffff);
+      total += terms.length;
+      for (const term of terms) {
+        const posting = this.postings.get(term);
+        if (!posting) {
+          this.postings.set(term, { rows: [row], counts: [1] });
+        } else if (posting.rows[posting.rows.length - 1] === row) {
+          // Rows are added in order: a repeat within this row is its last entry.
+          posting.counts[posting.counts.length - 1] = (posting.counts[posting.counts.length - 1] ?? 0) + 1;
+        } else {
+          posting.rows.push(row);
+          posting.counts.push(1);
+        }
+      }
+    });
+    this.averageLength = rowsTerms.length > 0 ? Math.max(1, total / rowsTerms.length) : 1;
+  }
+
+  /** Adds the term's BM25 to the score of every row it occurs in. */
+  score(term: string, scores: Float64Array, touched: number[]): void {
+    const posting = this.postings.get(term);
+    if (!posting) return;
+    const documents = this.lengths.length;
+    const frequency = posting.rows.length;
+    const idf = Math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5));
+    for (let at = 0; at < posting.rows.length; at += 1) {
+      const row = posting.rows[at] ?? 0;
+      const count = posting.counts[at] ?? 0;
+      const norm = K1 * (1 - B + (B * (this.lengths[row] ?? 0)) / this.averageLength);
+      if (scores[row] === 0) touched.push(row);
+      scores[row] = (scores[row] ?? 0) + (idf * count * (K1 + 1)) / (count + norm);
+    }
+  }
+}
+
+/** The `limit` best of `candidates` by score (ties: earlier row first), best first, with a bounded heap. */
+function topRows(candidates: readonly number[], scores: Float64Array, limit: number): number[] {
+  const better = (a: number, b: number) => (scores[a] ?? 0) > (scores[b] ?? 0) || ((scores[a] ?? 0) === (scores[b] ?? 0) && a < b);
+  // A min-heap on "better": its root is the worst row kept so far.
+  const heap: number[] = [];
+  const swap = (i: number, j: number) => {
+    const held = heap[i] ?? 0;
+    heap[i] = heap[j] ?? 0;
+    heap[j] = held;
+  };
+  const siftDown = (from: number) => {
+    for (let at = from; ;) {
+      const left = 2 * at + 1;
+      const right = left + 1;
+      let worst = at;
+      if (left < heap.length && better(heap[worst] ?? 0, heap[left] ?? 0)) worst = left;
+      if (right < heap.length && better(heap[worst] ?? 0, heap[right] ?? 0)) worst = right;
+      if (worst === at) return;
+      swap(at, worst);
+      at = worst;
+    }
+  };
+  for (const row of candidates) {
+    if (heap.length < limit) {
+      heap.push(row);
+      for (let at = heap.length - 1; at > 0;) {
+        const parent = (at - 1) >> 1;
+        if (!better(heap[parent] ?? 0, heap[at] ?? 0)) break;
+        swap(at, parent);
+        at = parent;
+      }
+    } else if (limit > 0 && better(row, heap[0] ?? 0)) {
+      heap[0] = row;
+      siftDown(0);
+    }
+  }
+  return heap.sort((a, b) => (better(a, b) ? -1 : 1));
+}
+
+/** Levenshtein distance of `a` and `b`, or `limit + 1` as soon as it must exceed `limit`. */
+function editDistance(a: string, b: string, limit: number): number {
+  if (Math.abs(a.length - b.length) > limit) return limit + 1;
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    let best = i;
+    for (let j = 1; j <= b.length; j += 1) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      const value = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+      current.push(value);
+      best = Math.min(best, value);
+    }
+    if (best > limit) return limit + 1;
+    previous = current;
+  }
+  return previous[b.length] ?? limit + 1;
+}
+
+export class TextMatcher {
+  private readonly stems: Field;
+  private readonly words: Field;
+  /** Indexed words by their first letter (the fuzzy prefix), for typo look-ups. */
+  private readonly vocabulary = new Map<string, string[]>();
+  private readonly folded: string[];
+
+  constructor(readonly rows: readonly TextRow[]) {
+    this.folded = rows.map((row) => fold(row.text));
+    const words = this.folded.map(analysedWords);
+    this.words = new Field(words);
+    // Speech repeats a small vocabulary: each distinct word is stemmed once.
+    const stems = new Map<string, string>();
+    const stemOf = (word: string) => {
+      let stemmed = stems.get(word);
+      if (stemmed === undefined) stems.set(word, (stemmed = stem(word)));
+      return stemmed;
+    };
+    this.stems = new Field(words.map((terms) => terms.map(stemOf)));
+    for (const word of this.words.postings.keys()) {
+      const first = word.slice(0, FUZZY_PREFIX);
+      const group = this.vocabulary.get(first);
+      if (group) group.push(word);
+      else this.vocabulary.set(first, [word]);
+    }
+  }
+
+  /** The best `limit` rows of `types` inside `scope` for `query`, best first. */
+  match(scope: Scope, types: readonly TextRow['type'][], query: string, limit: number): SegmentHit[] {
+    return this.stagesFor(scope, types, query, limit, (row) => types.includes(row.type));
+  }
+
+  /** `match` for each type on its own (a list per type, as separate modes), the words scored once for all. */
+  matchEach<T extends TextRow['type']>(scope: Scope, types: readonly T[], query: string, limit: number): Map<T, SegmentHit[]> {
+    const scored = this.scoreWords(queryTerms(query));
+    return new Map(types.map((type) => [type, this.stagesFor(scope, [type], query, limit, (row) => row.type === type, scored)]));
+  }
+
+  private stagesFor(
+    scope: Scope,
+    types: readonly TextRow['type'][],
+    query: string,
+    limit: number,
+    ofType: (row: TextRow) => boolean,
+    scored?: Scored,
+  ): SegmentHit[] {
+    const terms = queryTerms(query);
+    if (limit <= 0 || types.length === 0 || terms.length === 0) return [];
+    const inScope = (row: TextRow) =>
+      row.account_id === scope.accountId &&
+      ofType(row) &&
+      (scope.collectionId === undefined || row.collection_id === scope.collectionId) &&
+      (scope.videoId === undefined || row.video_id === scope.videoId);
+    const { scores, touched } = scored ?? this.scoreWords(terms);
+    const words = this.best(touched, scores, inScope, limit);
+    const partial = gramTerms(terms);
+    if (words.length > 0 || partial.length === 0) return words;
+    return this.partialStage(partial, inScope, limit);
+  }
+
+  /** Word stage: every row's score, and the rows that have one. */
+  private scoreWords(terms: readonly string[]): Scored {
+    const scores = new Float64Array(this.rows.length);
+    const touched: number[] = [];
+    const analysed = terms.filter((term) => !STOP_WORDS.has(term));
+    for (const term of new Set(analysed.map((word) => stem(word)))) this.stems.score(term, scores, touched);
+    for (const term of analysed) {
+      const fuzziness = fuzzinessFor(term);
+      if (fuzziness > 0) for (const near of this.nearWords(term, fuzziness)) this.words.score(near, scores, touched);
+      for (const swapped of swappedSpellings(term)) this.words.score(swapped, scores, touched);
+    }
+    return { scores, touched };
+  }
+
+  /** Indexed words within `fuzziness` edits of `term` with its first letter, nearest first, at most MAX_EXPANSIONS. */
+  private nearWords(term: string, fuzziness: number): string[] {
+    const near: Array<[distance: number, word: string]> = [];
+    for (const word of this.vocabulary.get(term.slice(0, FUZZY_PREFIX)) ?? []) {
+      const distance = editDistance(term.slice(FUZZY_PREFIX), word.slice(FUZZY_PREFIX), fuzziness);
+      if (distance <= fuzziness) near.push([distance, word]);
+    }
+    near.sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+    return near.slice(0, MAX_EXPANSIONS).map(([, word]) => word);
+  }
+
+  private partialStage(partial: readonly string[], inScope: (row: TextRow) => boolean, limit: number): SegmentHit[] {
+    const containing = partial.map(() => 0);
+    const candidates: number[] = [];
+    this.folded.forEach((text, row) => {
+      let every = true;
+      partial.forEach((term, index) => {
+        if (text.includes(term)) containing[index] = (containing[index] ?? 0) + 1;
+        else every = false;
+      });
+      if (every) candidates.push(row);
+    });
+    const weight = containing.reduce((sum, count) => sum + Math.log(1 + (this.rows.length - count + 0.5) / (count + 0.5)), 0);
+    const scores = new Float64Array(this.rows.length);
+    for (const row of candidates) scores[row] = weight;
+    return this.best(candidates, scores, inScope, limit);
+  }
+
+  private best(candidates: readonly number[], scores: Float64Array, inScope: (row: TextRow) => boolean, limit: number): SegmentHit[] {
+    const kept = candidates.filter((position) => {
+      const row = this.rows[position];
+      return row !== undefined && inScope(row);
+    });
+    return topRows(kept, scores, limit).flatMap((position) => {
+      const row = this.rows[position];
+      return row ? [{ row: { ...row, words_json: '', embedder: '' }, raw_score: scores[position] ?? 0 }] : [];
+    });
+  }
+}

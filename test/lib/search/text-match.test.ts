@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import { TextMatcher } from '#lib/search/text-match';
+import type { TextSegmentRow } from '#lib/search/types';
+
+/**
+ * The in-memory matcher answers as the index's full-text search does: these cases are those of
+ * test/lib/search/lance-index.test.ts (matchText), plus the typo bounds the search tests rely on.
+ */
+interface Place {
+  account?: string;
+  collection?: string;
+  video?: string;
+}
+
+function said(start: number, text: string, place: Place = {}, type: TextSegmentRow['type'] = 'transcript'): TextSegmentRow {
+  const video = place.video ?? 'vid_1';
+  return {
+    id: `${video}:${type}:${start}`,
+    account_id: place.account ?? 'acc_1',
+    collection_id: place.collection ?? 'col_1',
+    video_id: video,
+    type,
+    start_secs: start,
+    end_secs: start + 5,
+    text,
+    thumbnail_key: '',
+  };
+}
+
+const ids = (hits: { row: { id: string } }[]) => hits.map((hit) => hit.row.id);
+
+const library = [
+  said(0, 'the quick brown fox jumps over the lazy dog'),
+  said(5, 'an elephant walks into the room'),
+  said(10, 'a fox, a fox, another fox'),
+  said(15, 'the transcription service is running'),
+  said(20, 'brown paper bags', {}, 'ocr'),
+  said(25, 'quick thinking saves the day'),
+  said(30, 'a brave hippopotamus swimming'),
+  said(35, 'grandmother tells us stories by the fire'),
+  said(40, 'a heavy storm rolls in'),
+];
+
+describe('TextMatcher', () => {
+  const matcher = new TextMatcher(library);
+  const search = (query: string, limit = 3) => ids(matcher.match({ accountId: 'acc_1' }, ['transcript', 'ocr'], query, limit));
+
+  it('ranks by BM25: more and rarer matching words score higher, every score positive', () => {
+    const fox = matcher.match({ accountId: 'acc_1' }, ['transcript', 'ocr'], 'fox', 10);
+    const phrase = matcher.match({ accountId: 'acc_1' }, ['transcript', 'ocr'], 'quick brown fox', 10);
+
+    expect(ids(fox)).toEqual(['vid_1:transcript:10', 'vid_1:transcript:0']);
+    expect(ids(phrase)[0]).toBe('vid_1:transcript:0');
+    expect(ids(phrase).sort()).toEqual(['vid_1:ocr:20', 'vid_1:transcript:0', 'vid_1:transcript:10', 'vid_1:transcript:25']);
+    const scores = phrase.map((hit) => hit.raw_score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    expect(scores.every((score) => score > 0)).toBe(true);
+  });
+
+  it('matches inflections by stem and ignores stop words and case', () => {
+    expect(search('stories told')).toContain('vid_1:transcript:35');
+    // 'storm' is one typo from 'story' (a five-letter word), so it is found as well.
+    expect(search('story').sort()).toEqual(['vid_1:transcript:35', 'vid_1:transcript:40']);
+    expect(search('jumping')).toEqual(['vid_1:transcript:0']);
+    expect(search('of a to')).toEqual([]);
+    expect(search('QUICK Brown')).toContain('vid_1:transcript:0');
+  });
+
+  it('tolerates typos, unfinished words and partial words', () => {
+    expect(search('quikc brown fox')[0]).toBe('vid_1:transcript:0');
+    expect(search('elephan')).toEqual(['vid_1:transcript:5']);
+    expect(search('elehpant')).toEqual(['vid_1:transcript:5']);
+    expect(search('runnign')).toEqual(['vid_1:transcript:15']);
+    expect(search('transcr')).toEqual(['vid_1:transcript:15']);
+    expect(search('grandmuther')).toEqual(['vid_1:transcript:35']);
+    expect(search('grandmoth')).toEqual(['vid_1:transcript:35']);
+    expect(search('hipopotamus')).toEqual(['vid_1:transcript:30']);
+    expect(search('zebra')).toEqual([]);
+    expect(search('  ?! ')).toEqual([]);
+  });
+
+  it('allows one typo up to five letters (a swap counts as one), two from six, and keeps the first letter', () => {
+    expect(search('heavi')).toEqual(['vid_1:transcript:40']);
+    expect(search('haevy')).toEqual(['vid_1:transcript:40']);
+    expect(search('brvae')).toEqual(['vid_1:transcript:30']);
+    expect(search('heart')).toEqual([]);
+    expect(search('grandmohter')).toEqual(['vid_1:transcript:35']);
+    expect(search('elephnat')).toEqual(['vid_1:transcript:5']);
+    expect(search('felephant')).toEqual([]);
+    expect(search('qrown')).toEqual([]);
+  });
+
+  it('restricts to the types asked for, and to the limit', () => {
+    expect(ids(matcher.match({ accountId: 'acc_1' }, ['ocr'], 'brown', 10))).toEqual(['vid_1:ocr:20']);
+    expect(ids(matcher.match({ accountId: 'acc_1' }, ['transcript'], 'brown', 10))).toEqual(['vid_1:transcript:0']);
+    expect(matcher.match({ accountId: 'acc_1' }, [], 'brown', 10)).toEqual([]);
+    expect(search('quick brown fox', 2)).toHaveLength(2);
+    expect(matcher.match({ accountId: 'acc_1' }, ['transcript'], 'fox', 0)).toEqual([]);
+  });
+
+  it('matches each type as its own list, as match() does type by type, partial words included', () => {
+    for (const query of ['brown', 'quick brown fox', 'transcr', 'pape']) {
+      const each = matcher.matchEach({ accountId: 'acc_1' }, ['transcript', 'ocr'], query, 10);
+
+      expect(ids(each.get('transcript') ?? [])).toEqual(ids(matcher.match({ accountId: 'acc_1' }, ['transcript'], query, 10)));
+      expect(ids(each.get('ocr') ?? [])).toEqual(ids(matcher.match({ accountId: 'acc_1' }, ['ocr'], query, 10)));
+    }
+    expect(ids(matcher.matchEach({ accountId: 'acc_1' }, ['ocr'], 'pape', 10).get('ocr') ?? [])).toEqual(['vid_1:ocr:20']);
+  });
+
+  it('answers only inside its scope: account, collection, video', () => {
+    const rows = [
+      said(0, 'shared secret words'),
+      said(0, 'shared secret words', { video: 'vid_2', collection: 'col_2' }),
+      said(0, 'shared secret words', { account: 'acc_2', video: 'vid_3' }),
+    ];
+    const mixed = new TextMatcher(rows);
+    const scoped = (scope: Parameters<TextMatcher['match']>[0], query = 'secret') => ids(mixed.match(scope, ['transcript'], query, 10)).sort();
+
+    expect(scoped({ accountId: 'acc_1' })).toEqual(['vid_1:transcript:0', 'vid_2:transcript:0']);
+    expect(scoped({ accountId: 'acc_2' }, 'secrte')).toEqual(['vid_3:transcript:0']);
+    expect(scoped({ accountId: 'acc_2' }, 'secr')).toEqual(['vid_3:transcript:0']);
+    expect(scoped({ accountId: 'acc_1', collectionId: 'col_2' })).toEqual(['vid_2:transcript:0']);
+    expect(scoped({ accountId: 'acc_1', videoId: 'vid_1' })).toEqual(['vid_1:transcript:0']);
+    expect(scoped({ accountId: 'acc_3' })).toEqual([]);
+  });
+
+  it('fills the limit among many matching rows, and hands rows back whole', () => {
+    const crowd = new TextMatcher(Array.from({ length: 2000 }, (_, start) => said(start, 'common words said again and again')));
+
+    const hits = crowd.match({ accountId: 'acc_1' }, ['transcript'], 'comon', 3);
+
+    expect(hits).toHaveLength(3);
+    expect(hits[0]?.row).toMatchObject({ account_id: 'acc_1', video_id: 'vid_1', type: 'transcript', text: 'common words said again and again', end_secs: 5 });
+  });
+});
