@@ -4,7 +4,7 @@ import { logInfo, logWarn } from '#lib/log';
 import { configuredEngines, type Engines } from '#lib/ml/engines';
 import { searchIndex } from '#lib/search/index';
 import { deletePrefix, presignGet, readObject, putObject } from '#lib/storage/objects';
-import { stagedChunkKey, stagingPrefix, thumbnailKey } from '#lib/storage/layout';
+import { stagedChunkKey, stagingPrefix, thumbnailKey, videoPrefix } from '#lib/storage/layout';
 import { getJobRecord, getVideoRecord, type JobRecord, type VideoRecord } from '#lib/db/videos';
 import { markIndexChanged } from '#lib/db/accounts';
 import { chunkIsDone, recordChunkDone, recordJobDone, recordJobFailed, recordStepDone, type IndexModels } from '#lib/db/indexing';
@@ -50,12 +50,25 @@ async function indexChunk(message: IndexChunkMessage, delivery: Delivery): Promi
   }
   try {
     if (!chunkIsDone(job, message.chunk_index)) await runChunk(message, video, job);
+    if (await deletedMeanwhile(video)) return;
     const chunksDone = await recordChunkDone(job, message.chunk_index, now().toISOString());
     if (chunksDone >= job.chunks_total) await finalise(video, job);
   } catch (error) {
     if (!delivery.isLast) throw error;
     await failJob(video, job, error);
   }
+}
+
+/**
+ * A video deleted while one of its chunks ran: the delete's sweep may already have removed its
+ * objects, and the thumbnails this chunk wrote since would be left behind. They go now.
+ */
+async function deletedMeanwhile(video: VideoRecord): Promise<boolean> {
+  const latest = await getVideoRecord(video.account_id, video.video_id);
+  if (latest && latest.status !== 'deleting') return false;
+  await deletePrefix(videoPrefix(video.account_id, video.video_id));
+  logInfo('index: video deleted while indexing; its chunk output removed', { video_id: video.video_id });
+  return true;
 }
 
 function isCurrent(video: VideoRecord, job: JobRecord): boolean {
@@ -124,6 +137,8 @@ async function finaliseOnce(video: VideoRecord, job: JobRecord): Promise<void> {
     now().toISOString(),
   );
   if (done) logInfo('index: job done', { job_id: job.job_id, video_id: video.video_id, segments: rows.length });
+  // Deleted while finalising: the delete's purge may have run before these rows were written.
+  else if (await deletedMeanwhile(video)) await searchIndex().deleteVideo(video.account_id, video.video_id);
   await deletePrefix(stagingPrefix(video.account_id, video.video_id, job.job_id));
 }
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createKey, errorOf, finishedJob, list, settledJob, signUp, useTestApi } from '#test/support/api';
 import { media, type MediaName } from '#test/support/media';
 import type { S3Event } from 'aws-lambda';
@@ -428,7 +428,8 @@ describe('videos, jobs and collection figures', () => {
     expect((await api.get(`/v1/videos/${ticket.video_id}`, { token })).status).toBe(404);
     expect((await api.get(`/v1/jobs/${ticket.job_id}`, { token })).status).toBe(404);
     expect((await api.get('/v1/account', { token })).body.data.usage.storage_bytes).toBe(0);
-    expect(await objectsOf(accountId, String(ticket.video_id))).toEqual([]);
+    // An index chunk still running for the video removes what it wrote once it sees the video gone.
+    await vi.waitFor(async () => expect(await objectsOf(accountId, String(ticket.video_id))).toEqual([]), { timeout: 60_000, interval: 250 });
     expect(await listOwnedItemKeys(collectionId, 100)).toEqual([]);
   });
 });
