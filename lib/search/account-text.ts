@@ -20,11 +20,14 @@ interface Held {
 
 const MAX_HELD_ROWS = 1_000_000;
 const held = new Map<string, Held>();
+/** Rows of the matchers in `held` that have finished building. */
+let heldRows = 0;
 
-function heldRows(): number {
-  let rows = 0;
-  for (const entry of held.values()) rows += entry.rows;
-  return rows;
+function letGo(accountId: string): void {
+  const entry = held.get(accountId);
+  if (entry === undefined) return;
+  heldRows -= entry.rows;
+  held.delete(accountId);
 }
 
 /** The account's text matcher as of `indexEpoch`; IndexUnavailable when the index cannot be read. */
@@ -41,19 +44,23 @@ export async function accountText(accountId: string, indexEpoch: number): Promis
         .then((rows) => new TextMatcher(rows)),
     };
     entry = building;
+    letGo(accountId);
     held.set(accountId, building);
     // A failed read is not kept: the next search reads again.
     building.matcher.then(
       (matcher) => {
+        // Let go already, or replaced by a newer build: these rows are not held.
+        if (held.get(accountId) !== building) return;
         building.rows = matcher.rows.length;
-        while (heldRows() > MAX_HELD_ROWS && held.size > 1) {
+        heldRows += building.rows;
+        while (heldRows > MAX_HELD_ROWS && held.size > 1) {
           const oldest = held.keys().next().value;
           if (oldest === undefined || oldest === accountId) break;
-          held.delete(oldest);
+          letGo(oldest);
         }
       },
       () => {
-        if (held.get(accountId) === building) held.delete(accountId);
+        if (held.get(accountId) === building) letGo(accountId);
       },
     );
   } else {

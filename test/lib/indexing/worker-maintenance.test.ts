@@ -11,32 +11,15 @@ const indexDirectory = vi.hoisted(() => {
 import { handleIndexMessage } from '#lib/indexing/worker';
 import { INDEX_MAINTENANCE_MESSAGE } from '#lib/queue/index-queue';
 import { searchIndex } from '#lib/search/index';
-import type { SegmentRow } from '#lib/search/types';
+import { spoken } from '#test/support/segment-rows';
 
 afterAll(() => rmSync(indexDirectory, { recursive: true, force: true }));
-
-function spoken(video: string, start: number, text: string): SegmentRow {
-  return {
-    id: `${video}:transcript:${start}`,
-    account_id: 'acc_1',
-    collection_id: 'col_1',
-    video_id: video,
-    type: 'transcript',
-    start_secs: start,
-    end_secs: start + 3,
-    text,
-    words_json: '',
-    thumbnail_key: '',
-    vector: new Float32Array(),
-    embedder: '',
-  };
-}
 
 describe('the index worker’s maintenance message', () => {
   it('compacts the fragments that many small commits left, and changes no answer', async () => {
     // Arrange: one commit per video, as finalising jobs make them.
     const index = searchIndex();
-    for (const video of ['vid_1', 'vid_2', 'vid_3', 'vid_4']) await index.replaceVideo('acc_1', video, [spoken(video, 0, `lighthouse keeper ${video}`)]);
+    for (const video of ['vid_1', 'vid_2', 'vid_3', 'vid_4']) await index.replaceVideo('acc_1', video, [spoken(0, `lighthouse keeper ${video}`, { video })]);
     const before = await index.matchText({ accountId: 'acc_1' }, ['transcript'], 'lighthouse', 10);
 
     // Act

@@ -6,9 +6,10 @@ import { startS3Local } from '#infra/local/s3';
 import { freePort } from '#infra/local/runtime';
 import { armFault, disarmFault } from '#lib/faults';
 import { LanceSearchIndex, type LanceSearchIndexOptions } from '#lib/search/lance-index';
-import { IndexUnavailable, type SegmentRow } from '#lib/search/types';
+import { IndexUnavailable } from '#lib/search/types';
+import { frame, spoken, TEST_EMBEDDER } from '#test/support/segment-rows';
 
-const EMBEDDER = 'test-embedder@1';
+const EMBEDDER = TEST_EMBEDDER;
 const DIMENSION = 8;
 
 const directories: string[] = [];
@@ -28,51 +29,6 @@ function direction(axis: number, angle = 0, dimension = DIMENSION): Float32Array
   vector[axis % dimension] = Math.cos(angle);
   vector[(axis + 1) % dimension] = Math.sin(angle);
   return vector;
-}
-
-interface Place {
-  account?: string;
-  collection?: string;
-  video?: string;
-}
-
-function frame(start: number, vector: Float32Array, place: Place = {}, embedder = EMBEDDER): SegmentRow {
-  const video = place.video ?? 'vid_1';
-  return {
-    id: `${video}:frame:${start}`,
-    account_id: place.account ?? 'acc_1',
-    collection_id: place.collection ?? 'col_1',
-    video_id: video,
-    type: 'frame',
-    start_secs: start,
-    end_secs: start + 2,
-    text: '',
-    words_json: '',
-    thumbnail_key: `thumbs/${video}/${start}.jpg`,
-    vector,
-    embedder,
-  };
-}
-
-function spoken(start: number, text: string, place: Place = {}, type: 'transcript' | 'ocr' = 'transcript'): SegmentRow {
-  const video = place.video ?? 'vid_1';
-  return {
-    id: `${video}:${type}:${start}`,
-    account_id: place.account ?? 'acc_1',
-    collection_id: place.collection ?? 'col_1',
-    video_id: video,
-    type,
-    start_secs: start,
-    end_secs: start + 5,
-    text,
-    words_json:
-      type === 'transcript'
-        ? JSON.stringify(text.split(' ').map((word, index) => ({ word, start: start + index * 0.3, end: start + index * 0.3 + 0.25 })))
-        : '',
-    thumbnail_key: '',
-    vector: null,
-    embedder: '',
-  };
 }
 
 const ids = (hits: { row: { id: string } }[]) => hits.map((hit) => hit.row.id);

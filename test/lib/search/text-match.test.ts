@@ -1,44 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { TextMatcher } from '#lib/search/text-match';
-import type { TextSegmentRow } from '#lib/search/types';
+import { textRow } from '#test/support/segment-rows';
 
 /**
  * The in-memory matcher answers as the index's full-text search does: these cases are those of
  * test/lib/search/lance-index.test.ts (matchText), plus the typo bounds the search tests rely on.
  */
-interface Place {
-  account?: string;
-  collection?: string;
-  video?: string;
-}
-
-function said(start: number, text: string, place: Place = {}, type: TextSegmentRow['type'] = 'transcript'): TextSegmentRow {
-  const video = place.video ?? 'vid_1';
-  return {
-    id: `${video}:${type}:${start}`,
-    account_id: place.account ?? 'acc_1',
-    collection_id: place.collection ?? 'col_1',
-    video_id: video,
-    type,
-    start_secs: start,
-    end_secs: start + 5,
-    text,
-    thumbnail_key: '',
-  };
-}
-
 const ids = (hits: { row: { id: string } }[]) => hits.map((hit) => hit.row.id);
 
 const library = [
-  said(0, 'the quick brown fox jumps over the lazy dog'),
-  said(5, 'an elephant walks into the room'),
-  said(10, 'a fox, a fox, another fox'),
-  said(15, 'the transcription service is running'),
-  said(20, 'brown paper bags', {}, 'ocr'),
-  said(25, 'quick thinking saves the day'),
-  said(30, 'a brave hippopotamus swimming'),
-  said(35, 'grandmother tells us stories by the fire'),
-  said(40, 'a heavy storm rolls in'),
+  textRow(0, 'the quick brown fox jumps over the lazy dog'),
+  textRow(5, 'an elephant walks into the room'),
+  textRow(10, 'a fox, a fox, another fox'),
+  textRow(15, 'the transcription service is running'),
+  textRow(20, 'brown paper bags', {}, 'ocr'),
+  textRow(25, 'quick thinking saves the day'),
+  textRow(30, 'a brave hippopotamus swimming'),
+  textRow(35, 'grandmother tells us stories by the fire'),
+  textRow(40, 'a heavy storm rolls in'),
 ];
 
 describe('TextMatcher', () => {
@@ -110,9 +89,9 @@ describe('TextMatcher', () => {
 
   it('answers only inside its scope: account, collection, video', () => {
     const rows = [
-      said(0, 'shared secret words'),
-      said(0, 'shared secret words', { video: 'vid_2', collection: 'col_2' }),
-      said(0, 'shared secret words', { account: 'acc_2', video: 'vid_3' }),
+      textRow(0, 'shared secret words'),
+      textRow(0, 'shared secret words', { video: 'vid_2', collection: 'col_2' }),
+      textRow(0, 'shared secret words', { account: 'acc_2', video: 'vid_3' }),
     ];
     const mixed = new TextMatcher(rows);
     const scoped = (scope: Parameters<TextMatcher['match']>[0], query = 'secret') => ids(mixed.match(scope, ['transcript'], query, 10)).sort();
@@ -126,7 +105,7 @@ describe('TextMatcher', () => {
   });
 
   it('fills the limit among many matching rows, and hands rows back whole', () => {
-    const crowd = new TextMatcher(Array.from({ length: 2000 }, (_, start) => said(start, 'common words said again and again')));
+    const crowd = new TextMatcher(Array.from({ length: 2000 }, (_, start) => textRow(start, 'common words said again and again')));
 
     const hits = crowd.match({ accountId: 'acc_1' }, ['transcript'], 'comon', 3);
 
