@@ -45,22 +45,27 @@ function analysedWords(folded: string): string[] {
   return folded.split(/[^\p{L}\p{N}]+/u).filter((word) => word.length > 0 && !STOP_WORDS.has(word));
 }
 
-/** One field's inverted index: rows (by position) and term frequencies per term, and each row's length. */
+/** One term's rows (ascending) and how often it occurs in each. */
+interface Posting {
+  rows: Int32Array;
+  counts: Uint16Array;
+}
+
+/** One field's inverted index: rows (by position) and term frequencies per term, and each row's length norm. */
 class Field {
-  readonly postings = new Map<string, { rows: number[]; counts: number[] }>();
-  readonly lengths: Uint16Array;
-  private readonly averageLength: number;
+  readonly postings = new Map<string, Posting>();
+  /** BM25's length normalisation per row, k1 · (1 − b + b · length / average length). */
+  private readonly norms: Float64Array;
 
   constructor(rowsTerms: readonly string[][]) {
-    this.lengths = new Uint16Array(rowsTerms.length);
+    const building = new Map<string, { rows: number[]; counts: number[] }>();
     let total = 0;
     rowsTerms.forEach((terms, row) => {
-      this.lengths[row] = Math.min(terms.length, 0xffff);
       total += terms.length;
       for (const term of terms) {
-        const posting = this.postings.get(term);
+        const posting = building.get(term);
         if (!posting) {
-          this.postings.set(term, { rows: [row], counts: [1] });
+          building.set(term, { rows: [row], counts: [1] });
         } else if (posting.rows[posting.rows.length - 1] === row) {
           // Rows are added in order: a repeat within this row is its last entry.
           posting.counts[posting.counts.length - 1] = (posting.counts[posting.counts.length - 1] ?? 0) + 1;
@@ -70,22 +75,23 @@ class Field {
         }
       }
     });
-    this.averageLength = rowsTerms.length > 0 ? Math.max(1, total / rowsTerms.length) : 1;
+    for (const [term, { rows, counts }] of building) this.postings.set(term, { rows: Int32Array.from(rows), counts: Uint16Array.from(counts) });
+    const averageLength = rowsTerms.length > 0 ? Math.max(1, total / rowsTerms.length) : 1;
+    this.norms = Float64Array.from(rowsTerms, (terms) => K1 * (1 - B + (B * terms.length) / averageLength));
   }
 
   /** Adds the term's BM25 to the score of every row it occurs in. */
-  score(term: string, scores: Float64Array, touched: number[]): void {
+  score(term: string, scored: Scored): void {
     const posting = this.postings.get(term);
     if (!posting) return;
-    const documents = this.lengths.length;
-    const frequency = posting.rows.length;
-    const idf = Math.log(1 + (documents - frequency + 0.5) / (frequency + 0.5));
-    for (let at = 0; at < posting.rows.length; at += 1) {
-      const row = posting.rows[at] ?? 0;
-      const count = posting.counts[at] ?? 0;
-      const norm = K1 * (1 - B + (B * (this.lengths[row] ?? 0)) / this.averageLength);
+    const { rows, counts } = posting;
+    const { scores, touched } = scored;
+    const idf = Math.log(1 + (this.norms.length - rows.length + 0.5) / (rows.length + 0.5));
+    for (let at = 0; at < rows.length; at += 1) {
+      const row = rows[at] ?? 0;
+      const count = counts[at] ?? 0;
       if (scores[row] === 0) touched.push(row);
-      scores[row] = (scores[row] ?? 0) + (idf * count * (K1 + 1)) / (count + norm);
+      scores[row] = (scores[row] ?? 0) + (idf * count * (K1 + 1)) / (count + (this.norms[row] ?? K1));
     }
   }
 }
@@ -148,14 +154,52 @@ function editDistance(a: string, b: string, limit: number): number {
   return previous[b.length] ?? limit + 1;
 }
 
+/** Numbers for the distinct values of a column, so that scope checks compare integers. */
+class Codes {
+  private readonly byValue = new Map<string, number>();
+
+  codeOf(value: string): number {
+    let code = this.byValue.get(value);
+    if (code === undefined) this.byValue.set(value, (code = this.byValue.size));
+    return code;
+  }
+
+  /** The code of a value seen at build time, or −1 (which no row has). */
+  find(value: string): number {
+    return this.byValue.get(value) ?? -1;
+  }
+}
+
+const TYPE_CODES: Record<TextRow['type'], number> = { transcript: 1, ocr: 2 };
+
+/** A scope and types as codes: −1 for a value no row has, `undefined` for no filter. */
+interface CodedScope {
+  account: number;
+  collection: number | undefined;
+  video: number | undefined;
+  /** Bit per type (TYPE_CODES). */
+  types: number;
+}
+
 export class TextMatcher {
   private readonly stems: Field;
   private readonly words: Field;
   /** Indexed words by their first letter (the fuzzy prefix), for typo look-ups. */
   private readonly vocabulary = new Map<string, string[]>();
   private readonly folded: string[];
+  private readonly accounts = new Codes();
+  private readonly collections = new Codes();
+  private readonly videos = new Codes();
+  private readonly accountOf: Int32Array;
+  private readonly collectionOf: Int32Array;
+  private readonly videoOf: Int32Array;
+  private readonly typeOf: Uint8Array;
 
   constructor(readonly rows: readonly TextRow[]) {
+    this.accountOf = Int32Array.from(rows, (row) => this.accounts.codeOf(row.account_id));
+    this.collectionOf = Int32Array.from(rows, (row) => this.collections.codeOf(row.collection_id));
+    this.videoOf = Int32Array.from(rows, (row) => this.videos.codeOf(row.video_id));
+    this.typeOf = Uint8Array.from(rows, (row) => TYPE_CODES[row.type]);
     this.folded = rows.map((row) => fold(row.text));
     const words = this.folded.map(analysedWords);
     this.words = new Field(words);
@@ -177,49 +221,54 @@ export class TextMatcher {
 
   /** The best `limit` rows of `types` inside `scope` for `query`, best first. */
   match(scope: Scope, types: readonly TextRow['type'][], query: string, limit: number): SegmentHit[] {
-    return this.stagesFor(scope, types, query, limit, (row) => types.includes(row.type));
+    return this.stagesFor(this.coded(scope, types), query, limit);
   }
 
   /** `match` for each type on its own (a list per type, as separate modes), the words scored once for all. */
   matchEach<T extends TextRow['type']>(scope: Scope, types: readonly T[], query: string, limit: number): Map<T, SegmentHit[]> {
     const scored = this.scoreWords(queryTerms(query));
-    return new Map(types.map((type) => [type, this.stagesFor(scope, [type], query, limit, (row) => row.type === type, scored)]));
+    return new Map(types.map((type) => [type, this.stagesFor(this.coded(scope, [type]), query, limit, scored)]));
   }
 
-  private stagesFor(
-    scope: Scope,
-    types: readonly TextRow['type'][],
-    query: string,
-    limit: number,
-    ofType: (row: TextRow) => boolean,
-    scored?: Scored,
-  ): SegmentHit[] {
+  private coded(scope: Scope, types: readonly TextRow['type'][]): CodedScope {
+    return {
+      account: this.accounts.find(scope.accountId),
+      collection: scope.collectionId === undefined ? undefined : this.collections.find(scope.collectionId),
+      video: scope.videoId === undefined ? undefined : this.videos.find(scope.videoId),
+      types: types.reduce((bits, type) => bits | TYPE_CODES[type], 0),
+    };
+  }
+
+  private inScope(row: number, scope: CodedScope): boolean {
+    return (
+      this.accountOf[row] === scope.account &&
+      ((this.typeOf[row] ?? 0) & scope.types) !== 0 &&
+      (scope.collection === undefined || this.collectionOf[row] === scope.collection) &&
+      (scope.video === undefined || this.videoOf[row] === scope.video)
+    );
+  }
+
+  private stagesFor(scope: CodedScope, query: string, limit: number, scored?: Scored): SegmentHit[] {
     const terms = queryTerms(query);
-    if (limit <= 0 || types.length === 0 || terms.length === 0) return [];
-    const inScope = (row: TextRow) =>
-      row.account_id === scope.accountId &&
-      ofType(row) &&
-      (scope.collectionId === undefined || row.collection_id === scope.collectionId) &&
-      (scope.videoId === undefined || row.video_id === scope.videoId);
+    if (limit <= 0 || scope.types === 0 || terms.length === 0) return [];
     const { scores, touched } = scored ?? this.scoreWords(terms);
-    const words = this.best(touched, scores, inScope, limit);
+    const words = this.best(touched, scores, scope, limit);
     const partial = gramTerms(terms);
     if (words.length > 0 || partial.length === 0) return words;
-    return this.partialStage(partial, inScope, limit);
+    return this.partialStage(partial, scope, limit);
   }
 
   /** Word stage: every row's score, and the rows that have one. */
   private scoreWords(terms: readonly string[]): Scored {
-    const scores = new Float64Array(this.rows.length);
-    const touched: number[] = [];
+    const scored: Scored = { scores: new Float64Array(this.rows.length), touched: [] };
     const analysed = terms.filter((term) => !STOP_WORDS.has(term));
-    for (const term of new Set(analysed.map((word) => stem(word)))) this.stems.score(term, scores, touched);
+    for (const term of new Set(analysed.map((word) => stem(word)))) this.stems.score(term, scored);
     for (const term of analysed) {
       const fuzziness = fuzzinessFor(term);
-      if (fuzziness > 0) for (const near of this.nearWords(term, fuzziness)) this.words.score(near, scores, touched);
-      for (const swapped of swappedSpellings(term)) this.words.score(swapped, scores, touched);
+      if (fuzziness > 0) for (const near of this.nearWords(term, fuzziness)) this.words.score(near, scored);
+      for (const swapped of swappedSpellings(term)) this.words.score(swapped, scored);
     }
-    return { scores, touched };
+    return scored;
   }
 
   /** Indexed words within `fuzziness` edits of `term` with its first letter, nearest first, at most MAX_EXPANSIONS. */
@@ -233,7 +282,7 @@ export class TextMatcher {
     return near.slice(0, MAX_EXPANSIONS).map(([, word]) => word);
   }
 
-  private partialStage(partial: readonly string[], inScope: (row: TextRow) => boolean, limit: number): SegmentHit[] {
+  private partialStage(partial: readonly string[], scope: CodedScope, limit: number): SegmentHit[] {
     const containing = partial.map(() => 0);
     const candidates: number[] = [];
     this.folded.forEach((text, row) => {
@@ -247,14 +296,11 @@ export class TextMatcher {
     const weight = containing.reduce((sum, count) => sum + Math.log(1 + (this.rows.length - count + 0.5) / (count + 0.5)), 0);
     const scores = new Float64Array(this.rows.length);
     for (const row of candidates) scores[row] = weight;
-    return this.best(candidates, scores, inScope, limit);
+    return this.best(candidates, scores, scope, limit);
   }
 
-  private best(candidates: readonly number[], scores: Float64Array, inScope: (row: TextRow) => boolean, limit: number): SegmentHit[] {
-    const kept = candidates.filter((position) => {
-      const row = this.rows[position];
-      return row !== undefined && inScope(row);
-    });
+  private best(candidates: readonly number[], scores: Float64Array, scope: CodedScope, limit: number): SegmentHit[] {
+    const kept = candidates.filter((row) => this.inScope(row, scope));
     return topRows(kept, scores, limit).flatMap((position) => {
       const row = this.rows[position];
       return row ? [{ row: { ...row, words_json: '', embedder: '' }, raw_score: scores[position] ?? 0 }] : [];
