@@ -485,6 +485,8 @@ export class LanceSearchIndex implements SearchIndex {
     const present = new Set((await table.listIndices()).map((index) => index.name));
     const wanted: [column: string, index: Index][] = [
       ['account_id', Index.btree()],
+      // Searches scoped to a collection: k-NN limit 200 over 180 000 frames, 10.7 → 7.0 ms p50 (bench/search-http.ts).
+      ['collection_id', Index.btree()],
       ['video_id', Index.btree()],
     ];
     if (name === TEXT_TABLE) wanted.push(['text', wordIndex()], ['words', spellingIndex()], ['grams', gramIndex()]);
