@@ -21,7 +21,10 @@ import { stats, type Stats } from './support';
  * bundled API function, then indexing of a generated ten-minute 720p video (bench/indexing.ts).
  * `--indexing quick|full|off` picks how many indexing settings run (quick, the default, keeps the
  * whole run within about ten minutes); `--only api|search|billing|indexing` runs one part. Search through HTTP over a
- * synthetic library (bench/search-http.ts) follows the API part; `--search-hours` sizes it (5 for a quick look).
+ * synthetic library (bench/search-http.ts) follows the API part; `--search-hours` sizes it (5 for a quick look),
+ * `--search-queries` sets the timed searches per case, `--search-keep` keeps the library and `--search-library <dir>`
+ * searches a kept one again without seeding; `--search-embedders a` (or `b`, `a,b`) picks the configurations
+ * and `--search-stages 0` leaves out the in-process breakdown (samples per stage, 30 by default).
  * Billing under a burst of concurrent searches (bench/billing.ts) comes next.
  * Prints figures; asserts nothing.
  */
@@ -32,6 +35,11 @@ const { values: options } = parseArgs({
     indexing: { type: 'string', default: 'quick' },
     only: { type: 'string' },
     'search-hours': { type: 'string', default: '100' },
+    'search-queries': { type: 'string', default: '200' },
+    'search-keep': { type: 'boolean', default: false },
+    'search-library': { type: 'string' },
+    'search-embedders': { type: 'string' },
+    'search-stages': { type: 'string', default: '30' },
   },
 });
 const requests = Number(options.requests);
@@ -209,7 +217,15 @@ if (runs('api')) {
   await apiBench();
   await bundleSizes();
 }
-if (runs('search')) await searchHttpBench({ hours: Number(options['search-hours']) });
+if (runs('search'))
+  await searchHttpBench({
+    hours: Number(options['search-hours']),
+    queries: Number(options['search-queries']),
+    stageSamples: Number(options['search-stages']),
+    keep: options['search-keep'],
+    library: options['search-library'],
+    configurations: options['search-embedders']?.split(','),
+  });
 if (runs('billing')) await billingBench();
 if (runs('indexing') && options.indexing !== 'off') await indexingBench(indexingMatrix(options.indexing));
 

@@ -40,10 +40,14 @@ export interface SearchHttpOptions {
   hours: number;
   /** Timed searches per case (after a warm-up). */
   queries?: number;
-  /** Searches per stage in the in-process breakdown. */
+  /** Searches per stage in the in-process breakdown (0: no breakdown). */
   stageSamples?: number;
-  /** Keep the temp directory (data, index, runtime) for inspection. */
+  /** Keep the temp directory (data, index, runtime) for inspection or a later `library` run. */
   keep?: boolean;
+  /** A directory an earlier run kept: searched again as it is, without seeding (`hours` is ignored). */
+  library?: string;
+  /** Only the configurations whose label starts with one of these letters (`a`, `b`); all by default. */
+  configurations?: string[];
 }
 
 /** The issue's goal, query embedding included. */
@@ -335,19 +339,20 @@ async function timeCase(url: string, key: string, plan: readonly PlannedQuery[],
 export async function searchHttpBench(options: SearchHttpOptions): Promise<void> {
   const queries = options.queries ?? 200;
   const samples = options.stageSamples ?? 30;
-  const dataDir = mkdtempSync(join(tmpdir(), 'frameseek-bench-search-'));
+  const dataDir = options.library ?? mkdtempSync(join(tmpdir(), 'frameseek-bench-search-'));
   const indexDir = join(dataDir, 'index');
   const modelDir = join(dataDir, 'models');
-  const [first, ...others] = configurations(modelDir);
+  const wanted = options.configurations;
+  const [first, ...others] = configurations(modelDir).filter(({ label }) => wanted === undefined || wanted.some((letter) => label.startsWith(`(${letter})`)));
   if (!first) return;
-  console.log(`\nSearch through HTTP (bench/search-http.ts): ${options.hours} h library, ${queries} timed searches per case; ${dataDir}`);
+  const size = options.library ? 'kept library' : `${options.hours} h library`;
+  console.log(`\nSearch through HTTP (bench/search-http.ts): ${size}, ${queries} timed searches per case; ${dataDir}`);
   let runtime = await startRuntime(runtimeEnv(dataDir, indexDir, first));
   try {
     console.log(`  runtime: own process (infra/local/main.ts), DynamoDB Local ${runtime.mode}; limits raised for the bench: ${JSON.stringify(RAISED_LIMITS)}`);
-    const tenants = { a: await createTenant(runtime.url, 'tenant-a', COLLECTIONS_A), b: await createTenant(runtime.url, 'tenant-b', COLLECTIONS_B) };
-    const seedJob: SeedJob = { dataDir, indexDir, modelDir, hours: options.hours, queries, tenants };
-    const seed = await runWorker<SeedReport>('seed', runtime, runtimeEnv(dataDir, indexDir, first), seedJob, dataDir);
+    const seed = options.library ? keptSeed(dataDir) : await seedLibrary(runtime, dataDir, options.hours, queries, first);
     printSeed(seed);
+    const { tenants } = JSON.parse(readFileSync(join(dataDir, 'seed-job.json'), 'utf8')) as SeedJob;
     const images = new Map(seed.plan.map((planned) => [planned.image, readFileSync(planned.image)]));
 
     for (const [position, configuration] of [first, ...others].entries()) {
@@ -356,17 +361,22 @@ export async function searchHttpBench(options: SearchHttpOptions): Promise<void>
         runtime = await startRuntime(runtimeEnv(dataDir, indexDir, configuration));
       }
       console.log(`\n  ${configuration.label}; load average ${loadAverage()}`);
-      const stages = await runWorker<StagesReport>(
-        'stages',
-        runtime,
-        runtimeEnv(dataDir, indexDir, configuration),
-        { indexDir, tenant: tenants.a, plan: seed.plan, samples } satisfies StagesJob,
-        dataDir,
-      );
-      console.log(
-        `    embedder ${stages.embedder} (${stages.dimension}-d, text ${stages.understandsText ? 'embedded' : 'not embedded: video mode skipped for text queries'}); ` +
-          `vector search ${stages.vectorIndex}; LANCE_CPU_THREADS ${stages.lanceCpuThreads}`,
-      );
+      const stages =
+        samples > 0
+          ? await runWorker<StagesReport>(
+              'stages',
+              runtime,
+              runtimeEnv(dataDir, indexDir, configuration),
+              { indexDir, tenant: tenants.a, plan: seed.plan, samples } satisfies StagesJob,
+              dataDir,
+            )
+          : undefined;
+      if (stages) {
+        console.log(
+          `    embedder ${stages.embedder} (${stages.dimension}-d, text ${stages.understandsText ? 'embedded' : 'not embedded: video mode skipped for text queries'}); ` +
+            `vector search ${stages.vectorIndex}; LANCE_CPU_THREADS ${stages.lanceCpuThreads}`,
+        );
+      }
       // Warm-up: the runtime loads each handler, the model and the index tables on first use.
       for (const kind of ['text', 'image', 'mixed'] as const)
         await timeCase(runtime.url, tenants.a.key, seed.plan.slice(0, WARMUP_PER_KIND), images, { kind, scoped: false });
@@ -381,6 +391,7 @@ export async function searchHttpBench(options: SearchHttpOptions): Promise<void>
         );
       }
       console.log(`    runtime process after the searches: ${peakMemoryMb(runtime.child.pid)}; load average ${loadAverage()}`);
+      if (!stages) continue;
       console.log(`    where the time goes (in a helper process, same DynamoDB Local and index, ${samples} searches each, whole account unless said):`);
       for (const [stage, figures, note] of stages.stages) {
         console.log(`      ${stage.padEnd(50)} p50 ${ms(figures.p50)}  p99 ${ms(figures.p99)}  mean ${ms(figures.mean)}${note ? `  ${note}` : ''}`);
@@ -396,8 +407,20 @@ export async function searchHttpBench(options: SearchHttpOptions): Promise<void>
     }
   } finally {
     await stopRuntime(runtime);
-    if (!options.keep) rmSync(dataDir, { recursive: true, force: true });
+    if (!options.keep && !options.library) rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+async function seedLibrary(runtime: Runtime, dataDir: string, hours: number, queries: number, configuration: Configuration): Promise<SeedReport> {
+  const tenants = { a: await createTenant(runtime.url, 'tenant-a', COLLECTIONS_A), b: await createTenant(runtime.url, 'tenant-b', COLLECTIONS_B) };
+  const indexDir = join(dataDir, 'index');
+  const seedJob: SeedJob = { dataDir, indexDir, modelDir: join(dataDir, 'models'), hours, queries, tenants };
+  return runWorker<SeedReport>('seed', runtime, runtimeEnv(dataDir, indexDir, configuration), seedJob, dataDir);
+}
+
+/** What seeding reported when the kept library was made (its worker's answer file). */
+function keptSeed(dataDir: string): SeedReport {
+  return JSON.parse(readFileSync(join(dataDir, 'seed-out.json'), 'utf8')) as SeedReport;
 }
 
 function printSeed(seed: SeedReport): void {
