@@ -116,7 +116,15 @@ async function inspect(video: VideoRecord): Promise<Inspected> {
   }
   if (!probe.hasVideo) throw new Refused('UNSUPPORTED_FORMAT', 'The file has no video stream');
   if (probe.durationSecs <= 0) throw new Refused('UNSUPPORTED_FORMAT', 'The video has no duration: it may be truncated or damaged');
-  return { sizeBytes, durationSecs: probe.durationSecs, width: probe.width, height: probe.height, fps: probe.fps, codec: probe.codec, hasAudio: probe.hasAudio };
+  return {
+    sizeBytes,
+    durationSecs: probe.durationSecs,
+    width: probe.width,
+    height: probe.height,
+    fps: probe.fps,
+    codec: probe.codec,
+    hasAudio: probe.hasAudio,
+  };
 }
 
 /** plans.md: at ingest the reservation is re-made from the probed duration; a balance that cannot cover it fails the job. */

@@ -95,7 +95,12 @@ describe('frameseek upload', () => {
     expect(printed(run, 'job')).toMatch(/^job_/);
     expect(['pending', 'processing', 'done']).toContain(printed(run, 'status'));
     expect(run.stderr).toContain('uploaded clip.mp4');
-    expect(video.body.data).toMatchObject({ status: expect.stringMatching(/^(processing|ready)$/), filename: 'clip.mp4', collection_id: collectionId, file_size_bytes: file.size });
+    expect(video.body.data).toMatchObject({
+      status: expect.stringMatching(/^(processing|ready)$/),
+      filename: 'clip.mp4',
+      collection_id: collectionId,
+      file_size_bytes: file.size,
+    });
     expect(await readdir(stateDir)).toEqual([]);
   });
 
