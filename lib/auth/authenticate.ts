@@ -29,7 +29,7 @@ async function checkAccountAlongside<T>(
 }
 
 function snapshotOf(account: AccountRecord): AccountSnapshot {
-  return { plan: account.plan, videosEpoch: account.videos_epoch ?? 0, indexEpoch: account.index_epoch ?? 0 };
+  return { plan: account.plan, videosEpoch: account.videos_epoch ?? 0, indexEpoch: account.index_epoch ?? 0, feedbackEpoch: account.feedback_epoch ?? 0 };
 }
 
 const BEARER = /^Bearer\s+(\S+)$/i;

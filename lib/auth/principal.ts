@@ -11,6 +11,8 @@ export interface AccountSnapshot {
   videosEpoch: number;
   /** AccountRecord.index_epoch (0 when never set). */
   indexEpoch: number;
+  /** AccountRecord.feedback_epoch (0 when never set). */
+  feedbackEpoch: number;
 }
 
 export type Principal =

@@ -45,6 +45,12 @@ export interface AccountRecord {
    * (lib/search/account-text.ts).
    */
   index_epoch?: number;
+  /**
+   * Counts the changes to the account's search feedback (a vote recorded or withdrawn), in the
+   * same transaction as the change: search keeps the account's hidden segments per process while
+   * this number stays as it was (lib/search/hidden.ts).
+   */
+  feedback_epoch?: number;
 }
 
 export interface AutoTopUpFailure {
@@ -279,6 +285,18 @@ export function videoHidden(accountId: string, releasedBytes = 0) {
       Key: keys.account(accountId),
       UpdateExpression: 'ADD storage_bytes :delta, videos_epoch :one',
       ExpressionAttributeValues: { ':delta': -releasedBytes, ':one': 1 },
+    },
+  };
+}
+
+/** The account item's part of a transaction that changes its search feedback (see `feedback_epoch`). */
+export function feedbackChanged(accountId: string) {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: keys.account(accountId),
+      UpdateExpression: 'ADD feedback_epoch :one',
+      ExpressionAttributeValues: { ':one': 1 },
     },
   };
 }

@@ -1,4 +1,5 @@
-import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { feedbackChanged } from '#lib/db/accounts';
 import { db, tableName } from '#lib/db/client';
 import { keys } from '#lib/db/keys';
 import { queryAll } from '#lib/db/query';
@@ -21,23 +22,21 @@ export function segmentKey(videoId: string, timestampStart: number): string {
 }
 
 export async function putFeedback(accountId: string, feedback: FeedbackRecord): Promise<void> {
-  await db.send(
-    new PutCommand({
-      TableName: tableName,
-      Item: { ...keys.searchFeedback(accountId, segmentKey(feedback.video_id, feedback.timestamp_start)), ...feedback },
-    }),
-  );
+  const Item = { ...keys.searchFeedback(accountId, segmentKey(feedback.video_id, feedback.timestamp_start)), ...feedback };
+  await db.send(new TransactWriteCommand({ TransactItems: [{ Put: { TableName: tableName, Item } }, feedbackChanged(accountId)] }));
 }
 
 export async function deleteFeedback(accountId: string, videoId: string, timestampStart: number): Promise<void> {
-  await db.send(new DeleteCommand({ TableName: tableName, Key: keys.searchFeedback(accountId, segmentKey(videoId, timestampStart)) }));
+  const Key = keys.searchFeedback(accountId, segmentKey(videoId, timestampStart));
+  await db.send(new TransactWriteCommand({ TransactItems: [{ Delete: { TableName: tableName, Key } }, feedbackChanged(accountId)] }));
 }
 
-/** Keys (segmentKey) of the segments this account voted down. */
+/** Keys (segmentKey) of the segments this account voted down, read consistently (it is kept while `feedback_epoch` holds). */
 export async function hiddenSegments(accountId: string): Promise<Set<string>> {
   const { PK, SKPrefix } = keys.searchFeedbackOf(accountId);
   const items = await queryAll<FeedbackRecord>({
     TableName: tableName,
+    ConsistentRead: true,
     KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
     FilterExpression: '#signal = :down',
     ExpressionAttributeNames: { '#signal': 'signal' },

@@ -13,7 +13,8 @@ import { getCollectionRecord } from '#lib/db/collections';
 import { getVideoRecord } from '#lib/db/videos';
 import { visibleVideos } from '#lib/search/visible-videos';
 import type { AccountSnapshot } from '#lib/auth/principal';
-import { hiddenSegments, rememberQuery } from '#lib/db/search-feedback';
+import { rememberQuery } from '#lib/db/search-feedback';
+import { hiddenFor } from '#lib/search/hidden';
 import { giveBackSearch, takeSearch, type SearchCharge } from '#lib/billing/search-metering';
 import { normalise } from '#lib/indexing/segments';
 import { checkedQueryImage, fetchQueryImage } from '#lib/search/query-image';
@@ -159,7 +160,7 @@ async function retrieve({ accountId, account }: Searcher, input: SearchInput, lo
       ),
     );
   }
-  const hidden = hiddenSegments(accountId);
+  const hidden = hiddenFor(accountId, account.feedbackEpoch);
   if (query && textModes.length > 0) {
     // Matching is CPU work on this thread: the DynamoDB requests started beside it go out first.
     const matched = accountText(accountId, account.indexEpoch)
