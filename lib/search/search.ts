@@ -15,15 +15,15 @@ import { visibleVideos } from '#lib/search/visible-videos';
 import type { AccountSnapshot } from '#lib/auth/principal';
 import { rememberQuery } from '#lib/db/search-feedback';
 import { hiddenFor } from '#lib/search/hidden';
-import { giveBackSearch, takeSearch, type SearchCharge } from '#lib/billing/search-metering';
+import { giveBackSearch, takeSearch } from '#lib/billing/search-metering';
 import { normalise } from '#lib/indexing/segments';
 import { checkedQueryImage, fetchQueryImage } from '#lib/search/query-image';
 
 /**
  * POST /v1/search: each mode retrieves on its own from the index (frames by vector, speech and
  * on-screen text by BM25), the lists are fused (RRF, calibrated scores, grouped by video), and the
- * page is dressed with presigned thumbnails and playable links. One search unit is taken before
- * the retrieval runs and given back if it fails.
+ * page is dressed with presigned thumbnails and playable links. One search unit is taken once the
+ * request's checks pass and given back if the search then fails.
  */
 export type SearchMode = 'video' | 'transcript' | 'ocr';
 
@@ -77,10 +77,14 @@ export interface Searcher {
  * retrieval (index reads, query embedding, hidden segments) starts at once, beside those checks
  * and the charge, and its result is used only once they have passed: a refused search still costs
  * nothing and shows nothing, and a charged one does not wait for the checks and the index in turn.
+ * The query is remembered for suggestions beside the charge, once the checks pass (a write of its
+ * own, ~6 ms on DynamoDB Local, that would otherwise follow the retrieval).
  */
 export async function runSearch(searcher: Searcher, input: SearchInput): Promise<SearchResult> {
   const image = input.image ? loadImage(input.image) : Promise.resolve(undefined);
-  const charged = checkThenCharge(searcher, input, image);
+  const checked = checkRequest(searcher.accountId, input, image);
+  const charged = checked.then(() => takeSearch(searcher.accountId, searcher.account.plan));
+  const remembered = checked.then(() => rememberForSuggestions(searcher.accountId, input.query)).catch(() => undefined);
   const retrieval = retrieve(searcher, input, image);
   // A check that refuses leaves the retrieval unread: its failure, if any, is not the answer.
   retrieval.catch(() => undefined);
@@ -94,15 +98,28 @@ export async function runSearch(searcher: Searcher, input: SearchInput): Promise
       throw new AppError('SEARCH_UNAVAILABLE', 'Search is unavailable right now; retry in a few seconds', { retry_after: 5 });
     }
     throw error;
+  } finally {
+    // Not left in flight: a frozen function (Lambda) would finish it in another request's time.
+    await remembered;
   }
 }
 
-/** The scope exists (7), then the image is within its limits (8), then the search unit is taken (10). */
-async function checkThenCharge(searcher: Searcher, input: SearchInput, image: Promise<Buffer | undefined>): Promise<SearchCharge> {
-  const [scope, loaded] = await Promise.allSettled([requireScope(searcher.accountId, input), image]);
+/** The scope exists (7), then the image is within its limits (8); a refusal of the first wins. */
+async function checkRequest(accountId: string, input: SearchInput, image: Promise<Buffer | undefined>): Promise<void> {
+  const [scope, loaded] = await Promise.allSettled([requireScope(accountId, input), image]);
   if (scope.status === 'rejected') throw scope.reason;
   if (loaded.status === 'rejected') throw loaded.reason;
-  return takeSearch(searcher.accountId, searcher.account.plan);
+}
+
+/** Past queries only complete suggestions: one that cannot be written is logged, and the search goes on. */
+async function rememberForSuggestions(accountId: string, rawQuery: string | undefined): Promise<void> {
+  const query = rawQuery?.trim() ?? '';
+  if (!query) return;
+  try {
+    await rememberQuery(accountId, normalise(query), query, Math.floor(nowMs() / 1000));
+  } catch (error) {
+    logWarn('search: the query was not remembered for suggestions', { error: String(error) });
+  }
 }
 
 async function requireScope(accountId: string, input: SearchInput): Promise<void> {
@@ -124,7 +141,6 @@ interface Retrieved {
   lists: RankedList[];
   hidden: Set<string>;
   warnings: string[];
-  query: string;
   embedderId: string;
 }
 
@@ -169,21 +185,19 @@ async function retrieve({ accountId, account }: Searcher, input: SearchInput, lo
     for (const mode of textModes) retrievals.push(matched.then((byMode) => list(mode, 'text', byMode.get(mode) ?? [])));
   }
   const [lists, hiddenKeys] = await Promise.all([Promise.all(retrievals), hidden]);
-  return { lists, hidden: hiddenKeys, warnings, query, embedderId: embedder.id };
+  return { lists, hidden: hiddenKeys, warnings, embedderId: embedder.id };
 }
 
 /** Fusion over the videos search may show, then the page dressed with links (or inline thumbnails). */
 async function answer(searcher: Searcher, input: SearchInput, retrieved: Retrieved): Promise<SearchResult> {
   const { accountId } = searcher;
-  const { lists, hidden, warnings, query } = retrieved;
+  const { lists, hidden, warnings } = retrieved;
   const videoIds = lists.flatMap((ranked) => ranked.hits.map((hit) => hit.row.video_id));
   const videos = await visibleVideos(accountId, searcher.account.videosEpoch, videoIds);
   const fused = fuse(
     lists.map((ranked) => ({ ...ranked, hits: ranked.hits.filter((hit) => videos.has(hit.row.video_id)) })),
     { embedder: retrieved.embedderId, hidden, includeHidden: input.includeHidden, maxSegments: input.maxSegments, page: input.page, perPage: input.perPage },
   );
-  // Remembered beside building the answer, not before it: a past query is only for suggestions.
-  const remembered = query ? rememberQuery(accountId, normalise(query), query, Math.floor(nowMs() / 1000)) : Promise.resolve();
 
   const data = await Promise.all(
     fused.videos.map(async (fusedVideo) => {
@@ -199,7 +213,6 @@ async function answer(searcher: Searcher, input: SearchInput, retrieved: Retriev
       };
     }),
   );
-  await remembered;
   return { data, meta: { total: fused.total, page: input.page, per_page: input.perPage, search_id: newId('search'), warnings } };
 }
 

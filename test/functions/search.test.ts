@@ -573,6 +573,21 @@ describe('POST /v1/search over indexed videos', () => {
       expect(list(theirs.body.data).some((item) => String(item.source) === 'history')).toBe(false);
     });
 
+    it('remembers a search once its checks pass, not one refused for its scope', async () => {
+      // Arrange
+      const refused = await search(owner.token, { query: 'Wandering penguin', collection_id: 'col_nope' });
+      const answered = await search(owner.token, { query: 'Wandering otter' });
+
+      // Act
+      const history = await api.post('/v1/search/suggest', { token: owner.token, body: { prefix: 'wandering' } });
+
+      // Assert
+      expect(errorOf(refused)).toMatchObject({ code: 'COLLECTION_NOT_FOUND' });
+      expect(answered.status).toBe(200);
+      const remembered = list(history.body.data).filter((item) => String(item.source) === 'history');
+      expect(remembered).toEqual([{ text: 'Wandering otter', source: 'history' }]);
+    });
+
     it('narrows to a collection, refuses an unknown one, and costs no search', async () => {
       const before = await searchesToday(owner.token);
 
