@@ -4,6 +4,7 @@ import { now } from '#lib/clock';
 import { AppError } from '#lib/errors';
 import { planLimits } from '#lib/billing/plans';
 import { requireAccount } from '#lib/accounts/accounts';
+import type { AccountRecord } from '#lib/db/accounts';
 import {
   getApiKey,
   getApiKeyLookup,
@@ -71,14 +72,71 @@ export async function revokeApiKey(accountId: string, keyId: string): Promise<vo
   await markApiKeyRevoked(record, now().toISOString());
 }
 
-/** Resolves a presented API key or throws INVALID_API_KEY; records its use. */
-export async function resolveApiKey(secret: string): Promise<ApiKeyLookup> {
-  const lookup = await getApiKeyLookup(hashToken(secret));
-  if (!lookup || lookup.revoked_at) throw new AppError('INVALID_API_KEY');
-  const usedAt = now();
-  const staleBefore = new Date(usedAt.getTime() - LAST_USED_RESOLUTION_MS).toISOString();
-  if (lookup.last_used_at === null || lookup.last_used_at < staleBefore) {
-    await recordApiKeyUse(lookup, usedAt.toISOString(), staleBefore);
+/**
+ * Keys this process has resolved, by secret hash, with the account's `keys_epoch` under which each
+ * is known to be valid: every revocation bumps that number in its own transaction, and the account
+ * is read on every request anyway (its status), so a known key costs no lookup read of its own —
+ * one DynamoDB round trip fewer before anything else can start — and a revoked one is refused at
+ * once. The epoch is only taken as proof for a lookup read after it: a lookup read first (on the
+ * first request) could predate a revocation that the account read then shows.
+ */
+interface KnownKey {
+  lookup: ApiKeyLookup;
+  validAtEpoch?: number;
+}
+
+/** Bounds a long-lived process's memory (a few hundred bytes each); the oldest are let go first. */
+const MAX_KNOWN_KEYS = 10_000;
+const knownKeys = new Map<string, KnownKey>();
+
+function know(secretHash: string, key: KnownKey): void {
+  knownKeys.delete(secretHash);
+  knownKeys.set(secretHash, key);
+  const oldest = knownKeys.keys().next().value;
+  if (knownKeys.size > MAX_KNOWN_KEYS && oldest !== undefined) knownKeys.delete(oldest);
+}
+
+async function validLookup(secretHash: string): Promise<ApiKeyLookup> {
+  const lookup = await getApiKeyLookup(secretHash);
+  if (!lookup || lookup.revoked_at) {
+    knownKeys.delete(secretHash);
+    throw new AppError('INVALID_API_KEY');
   }
   return lookup;
+}
+
+/** Records the key's use when the last one recorded is older than LAST_USED_RESOLUTION_MS. */
+async function recordUse(secretHash: string, lookup: ApiKeyLookup, validAtEpoch: number | undefined): Promise<ApiKeyLookup> {
+  const usedAt = now();
+  const staleBefore = new Date(usedAt.getTime() - LAST_USED_RESOLUTION_MS).toISOString();
+  if (lookup.last_used_at !== null && lookup.last_used_at >= staleBefore) return lookup;
+  await recordApiKeyUse(lookup, usedAt.toISOString(), staleBefore);
+  const used = { ...lookup, last_used_at: usedAt.toISOString() };
+  know(secretHash, { lookup: used, ...(validAtEpoch === undefined ? {} : { validAtEpoch }) });
+  return used;
+}
+
+/**
+ * Resolves a presented API key or throws INVALID_API_KEY, with `checkAccount` (the account's
+ * status, and what runs beside it) run for its account; records the key's use.
+ */
+export async function resolveApiKey<T extends { account: AccountRecord }>(
+  secret: string,
+  checkAccount: (accountId: string) => Promise<T>,
+): Promise<{ lookup: ApiKeyLookup; checked: T }> {
+  const secretHash = hashToken(secret);
+  const known = knownKeys.get(secretHash);
+  if (known) {
+    const checked = await checkAccount(known.lookup.account_id);
+    const epoch = checked.account.keys_epoch ?? 0;
+    if (known.validAtEpoch === epoch) return { lookup: await recordUse(secretHash, known.lookup, epoch), checked };
+    // Read after the account: valid at `epoch`, since a revocation from now on moves it.
+    const lookup = await validLookup(secretHash);
+    know(secretHash, { lookup, validAtEpoch: epoch });
+    return { lookup: await recordUse(secretHash, lookup, epoch), checked };
+  }
+  const lookup = await validLookup(secretHash);
+  const checked = await checkAccount(lookup.account_id);
+  know(secretHash, { lookup });
+  return { lookup: await recordUse(secretHash, lookup, undefined), checked };
 }

@@ -57,8 +57,10 @@ export async function authenticate<T>(
     };
   }
 
-  const key = await resolveApiKey(token);
-  const { account, alongside } = await checkAccountAlongside(key.account_id, 'INVALID_API_KEY', whileCheckingAccount);
+  const {
+    lookup: key,
+    checked: { account, alongside },
+  } = await resolveApiKey(token, (accountId) => checkAccountAlongside(accountId, 'INVALID_API_KEY', whileCheckingAccount));
   if (route.auth === 'session') {
     throw new AppError('FORBIDDEN', 'This route needs a signed-in session; API keys cannot manage keys, billing or the account');
   }

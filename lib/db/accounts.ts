@@ -14,6 +14,12 @@ export interface AccountRecord {
   plan: PlanId;
   created_at: string;
   active_api_keys?: number;
+  /**
+   * Counts revocations of the account's API keys, in the revoking transaction: authentication
+   * keeps keys it has resolved per process and trusts one only while this number is unchanged
+   * (lib/auth/api-keys.ts).
+   */
+  keys_epoch?: number;
   storage_bytes?: number;
   credits_micros?: number;
   /** What is left of the sign-up trial credit; spending takes it first. Absent once the trial is over. */

@@ -89,7 +89,7 @@ export async function getApiKeyLookup(secretHash: string): Promise<ApiKeyLookup 
   return result.Item as ApiKeyLookup | undefined;
 }
 
-/** Marks key and lookup revoked and frees a slot of the cap; a second revocation fails its condition. */
+/** Marks key and lookup revoked, frees a slot of the cap and moves the account's keys_epoch; a second revocation fails its condition. */
 export async function markApiKeyRevoked(record: ApiKeyRecord, revokedAt: string): Promise<void> {
   const setRevoked = {
     UpdateExpression: 'SET revoked_at = :at',
@@ -106,8 +106,8 @@ export async function markApiKeyRevoked(record: ApiKeyRecord, revokedAt: string)
             Update: {
               TableName: tableName,
               Key: keys.account(record.account_id),
-              UpdateExpression: 'ADD active_api_keys :minusOne',
-              ExpressionAttributeValues: { ':minusOne': -1 },
+              UpdateExpression: 'ADD active_api_keys :minusOne, keys_epoch :one',
+              ExpressionAttributeValues: { ':minusOne': -1, ':one': 1 },
             },
           },
         ],

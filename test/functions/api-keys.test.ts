@@ -116,6 +116,28 @@ describe('DELETE /v1/api_keys/{key_id}', () => {
     expect(errorOf(after).code).toBe('INVALID_API_KEY');
   });
 
+  it('refuses a key this process has used many times at once when it is revoked; a new key works from its first request', async () => {
+    // Arrange: a key used a few times (known to the process, under the account's key epoch)
+    const { token } = await signUp(api);
+    const { key, id } = await createKey(api, token);
+    const uses = [];
+    for (let use = 0; use < 3; use += 1) uses.push((await api.get('/v1/collections', { token: key })).status);
+
+    // Act
+    const revoke = await api.delete(`/v1/api_keys/${id}`, { token });
+    const after = await api.get('/v1/collections', { token: key });
+    const again = await api.get('/v1/collections', { token: key });
+    const { key: next } = await createKey(api, token);
+    const nextUses = [];
+    for (let use = 0; use < 3; use += 1) nextUses.push((await api.get('/v1/collections', { token: next })).status);
+
+    // Assert
+    expect(uses).toEqual([200, 200, 200]);
+    expect(revoke.status).toBe(204);
+    expect([errorOf(after).code, errorOf(again).code]).toEqual(['INVALID_API_KEY', 'INVALID_API_KEY']);
+    expect(nextUses).toEqual([200, 200, 200]);
+  });
+
   it('keeps revoked keys in the list with revoked_at', async () => {
     const { token } = await signUp(api);
     const { id } = await createKey(api, token);
