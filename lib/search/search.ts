@@ -160,27 +160,25 @@ async function retrieve({ accountId, account }: Searcher, input: SearchInput, lo
 
   const index = await warmSearchIndex();
   const retrievals: Array<Promise<RankedList>> = [];
+  // Query vectors; each one's k-NN is handed to the index the moment it is ready (see below).
+  const vectors: Array<Promise<unknown>> = [];
   if (wantsVideo && input.image) {
-    retrievals.push(
-      loadingImage.then(async (image) => {
-        if (!image) return list('video', 'image', []);
-        const vector = await embedQuery(() => embedder.embedImages([image]));
-        return list('video', 'image', await index.nearestFrames(scope, embedder.id, vector, HITS_PER_MODE));
-      }),
-    );
+    const vector = loadingImage.then((image) => (image ? embedQuery(() => embedder.embedImages([image])) : undefined));
+    vectors.push(vector);
+    retrievals.push(vector.then(async (ready) => list('video', 'image', ready ? await index.nearestFrames(scope, embedder.id, ready, HITS_PER_MODE) : [])));
   }
   if (wantsVideo && query && embedder.understandsText) {
-    retrievals.push(
-      embedQuery(() => embedder.embedText([query])).then(async (vector) =>
-        list('video', 'text', await index.nearestFrames(scope, embedder.id, vector, HITS_PER_MODE)),
-      ),
-    );
+    const vector = embedQuery(() => embedder.embedText([query]));
+    vectors.push(vector);
+    retrievals.push(vector.then(async (ready) => list('video', 'text', await index.nearestFrames(scope, embedder.id, ready, HITS_PER_MODE))));
   }
   const hidden = hiddenFor(accountId, account.feedbackEpoch);
   if (query && textModes.length > 0) {
-    // Matching is CPU work on this thread: the DynamoDB requests started beside it go out first.
-    const matched = accountText(accountId, account.indexEpoch)
-      .then((matcher) => new Promise<typeof matcher>((ready) => setImmediate(ready, matcher)))
+    // Matching is CPU work on this thread (~2 ms): it waits until the image is checked and embedded
+    // and the k-NN searches are in the index's hands (their callbacks were registered first), so
+    // it runs while they do, not in their way; the DynamoDB requests started beside it go out first.
+    const matched = Promise.all([accountText(accountId, account.indexEpoch), Promise.allSettled(vectors)])
+      .then(([matcher]) => new Promise<typeof matcher>((ready) => setImmediate(ready, matcher)))
       .then((matcher) => matcher.matchEach(scope, textModes, query, HITS_PER_MODE));
     for (const mode of textModes) retrievals.push(matched.then((byMode) => list(mode, 'text', byMode.get(mode) ?? [])));
   }
