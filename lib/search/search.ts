@@ -78,7 +78,8 @@ export interface Searcher {
  * and the charge, and its result is used only once they have passed: a refused search still costs
  * nothing and shows nothing, and a charged one does not wait for the checks and the index in turn.
  * The query is remembered for suggestions beside the charge, once the checks pass (a write of its
- * own, ~6 ms on DynamoDB Local, that would otherwise follow the retrieval).
+ * own, ~6 ms on DynamoDB Local, that would otherwise follow the retrieval); a valid query refused
+ * only for want of a search unit is remembered too, as typed.
  */
 export async function runSearch(searcher: Searcher, input: SearchInput): Promise<SearchResult> {
   const image = input.image ? loadImage(input.image) : Promise.resolve(undefined);
@@ -88,18 +89,20 @@ export async function runSearch(searcher: Searcher, input: SearchInput): Promise
   const retrieval = retrieve(searcher, input, image);
   // A check that refuses leaves the retrieval unread: its failure, if any, is not the answer.
   retrieval.catch(() => undefined);
-  const charge = await charged;
   try {
-    return await answer(searcher, input, await retrieval);
-  } catch (error) {
-    await giveBackSearch(charge);
-    if (error instanceof IndexUnavailable || error instanceof EngineUnavailable) {
-      logWarn('search: unavailable', { error: String(error) });
-      throw new AppError('SEARCH_UNAVAILABLE', 'Search is unavailable right now; retry in a few seconds', { retry_after: 5 });
+    const charge = await charged;
+    try {
+      return await answer(searcher, input, await retrieval);
+    } catch (error) {
+      await giveBackSearch(charge);
+      if (error instanceof IndexUnavailable || error instanceof EngineUnavailable) {
+        logWarn('search: unavailable', { error: String(error) });
+        throw new AppError('SEARCH_UNAVAILABLE', 'Search is unavailable right now; retry in a few seconds', { retry_after: 5 });
+      }
+      throw error;
     }
-    throw error;
   } finally {
-    // Not left in flight: a frozen function (Lambda) would finish it in another request's time.
+    // Not left in flight, whatever the answer: a frozen function (Lambda) would finish it in another request's time.
     await remembered;
   }
 }
