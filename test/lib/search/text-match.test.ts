@@ -36,6 +36,18 @@ describe('TextMatcher', () => {
     expect(scores.every((score) => score > 0)).toBe(true);
   });
 
+  it('answers a query after many others exactly as a fresh matcher does', () => {
+    // Arrange
+    const queries = ['quick brown fox', 'elephnt', 'hippo', 'storm', 'grandmother stories', 'fox'];
+    const fresh = queries.map((query) => new TextMatcher(library).match({ accountId: 'acc_1' }, ['transcript', 'ocr'], query, 10));
+
+    // Act: one matcher, each query after all the others
+    const reused = [...queries, ...queries].map((query) => matcher.match({ accountId: 'acc_1' }, ['transcript', 'ocr'], query, 10)).slice(queries.length);
+
+    // Assert
+    expect(reused).toEqual(fresh);
+  });
+
   it('matches inflections by stem and ignores stop words and case', () => {
     expect(search('stories told')).toContain('vid_1:transcript:35');
     // 'storm' is one typo from 'story' (a five-letter word), so it is found as well.
