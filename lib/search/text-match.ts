@@ -27,6 +27,8 @@ import type { Scope, SegmentHit, TextSegmentRow } from '#lib/search/types';
 type TextRow = TextSegmentRow;
 
 interface Scored {
+  /** The query's terms as the indexes analyse them. */
+  terms: readonly string[];
   scores: Float64Array;
   touched: number[];
 }
@@ -228,12 +230,12 @@ export class TextMatcher {
 
   /** The best `limit` rows of `types` inside `scope` for `query`, best first. */
   match(scope: Scope, types: readonly TextRow['type'][], query: string, limit: number): SegmentHit[] {
-    return this.withWordScores(query, (scored) => this.stagesFor(this.coded(scope, types), query, limit, scored));
+    return this.withWordScores(query, (scored) => this.stagesFor(this.coded(scope, types), limit, scored));
   }
 
   /** `match` for each type on its own (a list per type, as separate modes), the words scored once for all. */
   matchEach<T extends TextRow['type']>(scope: Scope, types: readonly T[], query: string, limit: number): Map<T, SegmentHit[]> {
-    return this.withWordScores(query, (scored) => new Map(types.map((type) => [type, this.stagesFor(this.coded(scope, [type]), query, limit, scored)])));
+    return this.withWordScores(query, (scored) => new Map(types.map((type) => [type, this.stagesFor(this.coded(scope, [type]), limit, scored)])));
   }
 
   /** The word stage scored into `wordScores` for `use`, then cleared again. */
@@ -264,10 +266,9 @@ export class TextMatcher {
     );
   }
 
-  private stagesFor(scope: CodedScope, query: string, limit: number, scored: Scored): SegmentHit[] {
-    const terms = queryTerms(query);
+  private stagesFor(scope: CodedScope, limit: number, scored: Scored): SegmentHit[] {
+    const { terms, scores, touched } = scored;
     if (limit <= 0 || scope.types === 0 || terms.length === 0) return [];
-    const { scores, touched } = scored;
     const words = this.best(touched, scores, scope, limit);
     const partial = gramTerms(terms);
     if (words.length > 0 || partial.length === 0) return words;
@@ -276,7 +277,7 @@ export class TextMatcher {
 
   /** Word stage: every row's score, and the rows that have one. */
   private scoreWords(terms: readonly string[]): Scored {
-    const scored: Scored = { scores: this.wordScores, touched: [] };
+    const scored: Scored = { terms, scores: this.wordScores, touched: [] };
     const analysed = terms.filter((term) => !STOP_WORDS.has(term));
     for (const term of new Set(analysed.map((word) => stem(word)))) this.stems.score(term, scored);
     for (const term of analysed) {
