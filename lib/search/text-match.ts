@@ -50,7 +50,7 @@ function analysedWords(folded: string): string[] {
 /** One term's rows (ascending) and how often it occurs in each. */
 interface Posting {
   rows: Int32Array;
-  counts: Uint16Array;
+  counts: Uint32Array;
 }
 
 /** One field's inverted index: rows (by position) and term frequencies per term, and each row's length norm. */
@@ -77,7 +77,7 @@ class Field {
         }
       }
     });
-    for (const [term, { rows, counts }] of building) this.postings.set(term, { rows: Int32Array.from(rows), counts: Uint16Array.from(counts) });
+    for (const [term, { rows, counts }] of building) this.postings.set(term, { rows: Int32Array.from(rows), counts: Uint32Array.from(counts) });
     const averageLength = rowsTerms.length > 0 ? Math.max(1, total / rowsTerms.length) : 1;
     this.norms = Float64Array.from(rowsTerms, (terms) => K1 * (1 - B + (B * terms.length) / averageLength));
   }

@@ -48,6 +48,18 @@ describe('TextMatcher', () => {
     expect(reused).toEqual(fresh);
   });
 
+  it('counts a word however often one row repeats it', () => {
+    // Arrange: 65 536 repeats, one past what 16 bits hold
+    const chant = new TextMatcher([textRow(0, 'drum '.repeat(65_536).trim()), textRow(5, 'one drum here', {}, 'ocr')]);
+
+    // Act
+    const hits = chant.match({ accountId: 'acc_1' }, ['transcript', 'ocr'], 'drum', 10);
+
+    // Assert
+    expect(ids(hits)).toEqual(['vid_1:transcript:0', 'vid_1:ocr:5']);
+    expect(hits[0]?.raw_score).toBeGreaterThan(hits[1]?.raw_score ?? Infinity);
+  });
+
   it('matches inflections by stem and ignores stop words and case', () => {
     expect(search('stories told')).toContain('vid_1:transcript:35');
     // 'storm' is one typo from 'story' (a five-letter word), so it is found as well.
