@@ -474,6 +474,7 @@ export const routes = {
     entry: 'functions/search/search.ts',
     auth: 'key',
     rateLimit: 'search',
+    startsBeforeRateDecision: true,
     successStatus: 200,
     nativeModules: true,
     memoryMb: 2048,

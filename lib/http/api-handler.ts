@@ -37,6 +37,12 @@ interface RequestState {
   files: Record<string, UploadedFile>;
   /** The tightest rate-limit decision of this request, for the X-RateLimit-* headers. */
   rateLimit?: RateDecision;
+  /**
+   * The account's rate-limit count for this request, once the credential passed: settles with the
+   * decision applied (refused: RATE_LIMIT_EXCEEDED). Awaited in `authentication`, or by the handler
+   * of a route that starts before the decision (`startsBeforeRateDecision`).
+   */
+  admission?: Promise<void>;
 }
 
 export type ApiContext = Context & { frameseek?: RequestState };
@@ -57,6 +63,12 @@ export interface ApiRequest<TAuth extends AuthKind, TSchemas extends RequestSche
   header(name: string): string | undefined;
   requestId: string;
   sourceIp: string;
+  /**
+   * Settles once the request is within its rate limit (rejects with RATE_LIMIT_EXCEEDED otherwise).
+   * Already settled unless the route `startsBeforeRateDecision`; such a handler awaits it before any
+   * effect (a charge, a write), and a refusal answers whatever the handler would have.
+   */
+  admitted: Promise<void>;
 }
 
 /**
@@ -127,18 +139,39 @@ const errorEnvelope = (route: Pick<RouteDefinition, 'name'>): MiddlewareObj<Even
 
 /**
  * Steps 2–4: the credential is present and valid, allowed on this route, and within the account's
- * rate limit for the route's group (counted while the account's status is read).
+ * rate limit for the route's group (counted while the account's status is read). A route that
+ * `startsBeforeRateDecision` goes on while the count is in flight (its handler waits for it before
+ * any effect); whatever fails after the credential passed, a refusal by the count answers instead,
+ * as step 4 comes before everything that follows it.
  */
-const authentication = (route: Pick<RouteDefinition, 'auth' | 'method' | 'rateLimit'>): MiddlewareObj<Event, Result, Error, ApiContext> => ({
+const authentication = (
+  route: Pick<RouteDefinition, 'auth' | 'method' | 'rateLimit' | 'startsBeforeRateDecision'>,
+): MiddlewareObj<Event, Result, Error, ApiContext> => ({
   before: async (request) => {
     if (route.auth === 'none') return;
     const state = stateOf(request);
     const group = route.rateLimit;
-    const { principal, alongside: decision } = await authenticate(header(request.event, 'authorization'), route, async (accountId) =>
-      group ? consumeRateLimit({ kind: 'account', accountId }, group) : undefined,
-    );
+    const { principal, alongside: counting } = await authenticate(header(request.event, 'authorization'), route, async (accountId) => {
+      // Handed back unsettled: a refused credential (or permission) must not wait for the count.
+      const count = group ? consumeRateLimit({ kind: 'account', accountId }, group) : undefined;
+      count?.catch(() => undefined);
+      return { count };
+    });
     state.principal = principal;
-    if (decision) applyRateDecision(state, decision);
+    if (!counting.count) return;
+    const admission = counting.count.then((decision) => applyRateDecision(state, decision));
+    admission.catch(() => undefined);
+    state.admission = admission;
+    if (!route.startsBeforeRateDecision) await admission;
+  },
+  onError: async (request) => {
+    const admission = request.context.frameseek?.admission;
+    if (!admission) return;
+    try {
+      await admission;
+    } catch (refusal) {
+      request.error = refusal instanceof Error ? refusal : new Error(String(refusal));
+    }
   },
 });
 
@@ -211,10 +244,14 @@ export function apiHandler<const TAuth extends AuthKind, const TSchemas extends 
   route: RouteDefinition<TAuth, TSchemas>,
   handle: (request: ApiRequest<TAuth, TSchemas>) => Promise<ApiResult>,
 ) {
+  if (route.startsBeforeRateDecision && route.idempotent) {
+    throw new Error(`Route ${route.name}: an idempotent route cannot start before its rate-limit decision (the first answer would be replayed)`);
+  }
   const run = async (event: Event, context: ApiContext): Promise<Result> => {
     const state = context.frameseek;
     if (!state) throw new Error('Request state missing');
     throwIfArmed('internal_error', route.name);
+    const admitted = state.admission ?? Promise.resolve();
     const apiRequest = {
       params: state.params,
       query: state.query,
@@ -225,6 +262,7 @@ export function apiHandler<const TAuth extends AuthKind, const TSchemas extends 
       header: (name: string) => header(event, name),
       requestId: state.requestId,
       sourceIp: event.requestContext.http.sourceIp,
+      admitted,
     } as ApiRequest<TAuth, TSchemas>;
     const idempotencyKey = route.idempotent ? header(event, 'idempotency-key') : undefined;
     const result =
@@ -240,6 +278,7 @@ export function apiHandler<const TAuth extends AuthKind, const TSchemas extends 
             () => handle(apiRequest),
           )
         : await handle(apiRequest);
+    await admitted;
     return respond(route, state, result);
   };
 

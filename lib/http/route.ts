@@ -26,6 +26,12 @@ export interface RouteDefinition<TAuth extends AuthKind = AuthKind, TSchemas ext
   entry: string;
   auth: TAuth;
   rateLimit?: RateLimitGroup;
+  /**
+   * The handler starts while the account's rate-limit count is still in flight (it overlaps the
+   * read-only part of the work) and awaits `admitted` before any effect; a refusal still answers
+   * 429 whatever the handler found. Not with `idempotent`.
+   */
+  startsBeforeRateDecision?: boolean;
   /** Honour an `Idempotency-Key` header: a repeat within 24 h replays the first response. */
   idempotent?: boolean;
   /** HTTP status of a success; 204 answers carry no body. */

@@ -74,16 +74,17 @@ export interface Searcher {
 
 /**
  * Steps 7 (scope exists), 8 (the image's limits) and 10 (the search unit), then the answer. The
- * retrieval (index reads, query embedding, hidden segments) starts at once, beside those checks
- * and the charge, and its result is used only once they have passed: a refused search still costs
- * nothing and shows nothing, and a charged one does not wait for the checks and the index in turn.
- * The query is remembered for suggestions beside the charge, once the checks pass (a write of its
- * own, ~6 ms on DynamoDB Local, that would otherwise follow the retrieval); a valid query refused
- * only for want of a search unit is remembered too, as typed.
+ * retrieval (index reads, query embedding, hidden segments) starts at once, beside those checks,
+ * the rate-limit decision (`admitted`, step 4) and the charge, and its result is used only once
+ * they have passed: a refused search still costs nothing and shows nothing, and a charged one does
+ * not wait for the count, the checks and the index in turn. The query is remembered for
+ * suggestions beside the charge, once the request is admitted and checked (a write of its own,
+ * ~6 ms on DynamoDB Local, that would otherwise follow the retrieval); a valid query refused only
+ * for want of a search unit is remembered too, as typed.
  */
-export async function runSearch(searcher: Searcher, input: SearchInput): Promise<SearchResult> {
+export async function runSearch(searcher: Searcher, input: SearchInput, admitted: Promise<void>): Promise<SearchResult> {
   const image = input.image ? loadImage(input.image) : Promise.resolve(undefined);
-  const checked = checkRequest(searcher.accountId, input, image);
+  const checked = Promise.all([admitted, checkRequest(searcher.accountId, input, image)]);
   const charged = checked.then(() => takeSearch(searcher.accountId, searcher.account.plan));
   const remembered = checked.then(() => rememberForSuggestions(searcher.accountId, input.query)).catch(() => undefined);
   const retrieval = retrieve(searcher, input, image);

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createKey, errorOf, PASSWORD, useTestApi } from '#test/support/api';
 import { useClock, useSystemClock } from '#lib/clock';
+import { setPlanByEmail } from '#lib/billing/admin';
 
 // This file runs with the plans table's real rate limits (the rest of the suite raises them);
 // hoisted, so it happens before the imports above parse the configuration.
@@ -86,6 +87,39 @@ describe('rate limits (plans.md: per account, per group, fixed 60 s windows)', (
     expect(statuses.at(-1)).toBe(429);
     expect(rightPassword.status).toBe(429);
     expect(errorOf(rightPassword).code).toBe('RATE_LIMIT_EXCEEDED');
+  });
+
+  it('refuses the 31st search in a minute with 429 whatever else is wrong with it, at no cost and not remembered', async () => {
+    // Pay as you go: each admitted search takes $0.001, so a refused one taking anything shows in the balance.
+    freezeAtWindowStart(60);
+    const email = `rl-search-${Date.now()}@example.com`;
+    const signedUp = await api.post('/v1/auth/signup', { body: { email, password: PASSWORD } });
+    const token = String(signedUp.body.data.session.token);
+    await setPlanByEmail(email, 'payg');
+    const { key } = await createKey(api, token);
+    const before = Number((await api.get('/v1/account', { token })).body.data.credits_micros);
+    const admitted = [];
+    for (let index = 0; index < 30; index += 1) admitted.push(await api.post('/v1/search', { token: key, body: { query: `admitted question ${index}` } }));
+
+    const refused = [
+      await api.post('/v1/search', { token: key, body: { query: 'refused question' } }),
+      await api.post('/v1/search', { token: key, body: { query: 'refused question', per_page: 0 } }),
+      await api.post('/v1/search', { token: key, body: { query: 'refused question', collection_id: 'col_00000000000000000000000000' } }),
+      await api.post('/v1/search', { token: key, body: { modes: ['video'] } }),
+    ];
+
+    expect(admitted.map((response) => response.status)).toEqual(Array(30).fill(200));
+    expect(admitted[0]?.headers.get('x-ratelimit-remaining')).toBe('29');
+    expect(refused.map((response) => [response.status, errorOf(response).code])).toEqual(Array(4).fill([429, 'RATE_LIMIT_EXCEEDED']));
+    expect(refused[0]?.headers.get('retry-after')).toBe('59');
+    expect(refused[0]?.headers.get('x-ratelimit-remaining')).toBe('0');
+    expect(Number((await api.get('/v1/account', { token })).body.data.credits_micros)).toBe(before - 30 * 1_000);
+    freezeAtWindowStart(61);
+    const remembered = await api.post('/v1/search/suggest', { token: key, body: { prefix: 'refused q' } });
+    const rememberedAdmitted = await api.post('/v1/search/suggest', { token: key, body: { prefix: 'admitted question 29' } });
+    expect(remembered.status).toBe(200);
+    expect(remembered.body.data).toEqual([]);
+    expect(rememberedAdmitted.body.data).toEqual([{ text: 'admitted question 29', source: 'history' }]);
   });
 
   it('checks the credential before the limit (errors.md order): a bad key is 401, not 429', async () => {

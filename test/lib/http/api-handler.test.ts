@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { apiHandler } from '#lib/http/api-handler';
+import { defineRoute } from '#lib/http/route';
+
+describe('apiHandler', () => {
+  it('refuses to build an idempotent route whose handler starts before the rate-limit decision (a refused first answer would be replayed)', () => {
+    // Arrange
+    const route = defineRoute({
+      name: 'probe',
+      method: 'POST',
+      path: '/v1/probe',
+      entry: 'functions/probe.ts',
+      auth: 'key',
+      rateLimit: 'search',
+      startsBeforeRateDecision: true,
+      idempotent: true,
+      successStatus: 200,
+      summary: 'probe',
+      request: {},
+    });
+
+    // Act
+    const build = () => apiHandler(route, async () => ({ data: {} }));
+
+    // Assert
+    expect(build).toThrow(/idempotent route cannot start before its rate-limit decision/);
+  });
+});
