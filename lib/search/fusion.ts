@@ -7,7 +7,8 @@ import type { SegmentHit, SegmentType } from '#lib/search/types';
  * 1. Score every row: Reciprocal Rank Fusion, Σ weight / (60 + rank) over the lists it is in
  *    (rank 1-based), and its calibrated relevance (max over those lists, see calibration.ts).
  *    With an image in the query, image lists weigh 1 and text lists 0.5: the image leads, the
- *    text refines. Otherwise every list weighs 1.
+ *    text refines (and in video mode the text's list holds only the image's frames, re-ordered
+ *    by their cosine to the text: search.ts). Otherwise every list weighs 1.
  * 2. Keep matches only: rows a text mode matched, and frames at or above VISUAL_MATCH_FLOOR.
  * 3. Merge touching moments of one video and type (gap ≤ 0.5 s) into one.
  * 4. Hidden (down-voted) moments are dropped, or kept and flagged with `includeHidden`. A down vote

@@ -4,6 +4,7 @@ import { DataType, type Schema } from 'apache-arrow';
 import { isFaultArmed } from '#lib/faults';
 import { keyedQueue, type KeyedQueue } from '#lib/keyed-queue';
 import { logWarn } from '#lib/log';
+import { cosine } from '#lib/ml/vectors';
 import { containsEvery, gramIndex, gramQuery, gramTerms, queryTerms, spellingIndex, wordIndex, wordQuery } from '#lib/search/lance-text-query';
 import {
   FRAME_COLUMNS,
@@ -268,25 +269,34 @@ export class LanceSearchIndex implements SearchIndex {
     }
   }
 
-  async nearestFrames(scope: Scope, embedder: string, vector: Float32Array, limit: number): Promise<SegmentHit[]> {
+  async nearestFrames(scope: Scope, embedder: string, vector: Float32Array, limit: number, refineWith?: Float32Array): Promise<SegmentHit[]> {
+    // A programming error, not an index that cannot answer: thrown as it is, not as IndexUnavailable.
+    if (refineWith && refineWith.length !== vector.length) {
+      throw new RangeError(`nearestFrames: the refining vector has ${refineWith.length} dimensions, the query ${vector.length}`);
+    }
     return this.reading('nearestFrames', async (store) => {
       if (limit <= 0 || vector.length === 0) return [];
       const table = await this.existingTable(store, framesTableName(embedder, vector.length));
       if (table === undefined) return [];
-      const records = await table
+      const batch = await table
         .vectorSearch(vector)
         .distanceType('cosine')
         .where(scopeFilter(scope))
         .nprobes(this.vector.nprobes)
         .refineFactor(this.vector.refineFactor)
         .ef(Math.max(this.vector.ef, limit * this.vector.refineFactor))
-        .select([...FRAME_COLUMNS, '_distance'])
+        .select(refineWith ? [...FRAME_COLUMNS, 'vector', '_distance'] : [...FRAME_COLUMNS, '_distance'])
         .limit(limit)
         .toArrow({ timeoutMs: this.timeoutMs });
-      return plainRecords(records).map((record: Record<string, unknown>) => ({
-        row: rowFromFrame(record),
-        raw_score: Math.max(-1, Math.min(1, 1 - scoreAt(record, '_distance'))),
-      }));
+      const vectors = refineWith ? batch.getChild('vector') : undefined;
+      return plainRecords(batch).map((record: Record<string, unknown>, at) => {
+        const stored: unknown = vectors?.get(at)?.toArray();
+        return {
+          row: rowFromFrame(record),
+          raw_score: Math.max(-1, Math.min(1, 1 - scoreAt(record, '_distance'))),
+          ...(refineWith ? { refined_score: stored instanceof Float32Array ? cosine(stored, refineWith) : -1 } : {}),
+        };
+      });
     });
   }
 

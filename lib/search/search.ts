@@ -166,15 +166,20 @@ async function retrieve({ accountId, account }: Searcher, input: SearchInput, lo
   const retrievals: Array<Promise<RankedList>> = [];
   // Query vectors; each one's k-NN is handed to the index the moment it is ready (see below).
   const vectors: Array<Promise<unknown>> = [];
+  const textVector = wantsVideo && query && embedder.understandsText ? embedQuery(() => embedder.embedText([query])) : undefined;
+  if (textVector) vectors.push(textVector);
   if (wantsVideo && input.image) {
+    // The image leads, the text refines (api.md): one k-NN by the picture, whose frames the words
+    // then order among themselves (a second list for fusion), rather than a search of their own.
     const vector = loadingImage.then((image) => (image ? embedQuery(() => embedder.embedImages([image])) : undefined));
     vectors.push(vector);
-    retrievals.push(vector.then(async (ready) => list('video', 'image', ready ? await index.nearestFrames(scope, embedder.id, ready, HITS_PER_MODE) : [])));
-  }
-  if (wantsVideo && query && embedder.understandsText) {
-    const vector = embedQuery(() => embedder.embedText([query]));
-    vectors.push(vector);
-    retrievals.push(vector.then(async (ready) => list('video', 'text', await index.nearestFrames(scope, embedder.id, ready, HITS_PER_MODE))));
+    const frames = Promise.all([vector, textVector]).then(([ready, refineWith]) =>
+      ready ? index.nearestFrames(scope, embedder.id, ready, HITS_PER_MODE, refineWith) : [],
+    );
+    retrievals.push(frames.then((hits) => list('video', 'image', hits)));
+    if (textVector) retrievals.push(frames.then((hits) => list('video', 'text', refinedOrder(hits))));
+  } else if (textVector) {
+    retrievals.push(textVector.then(async (ready) => list('video', 'text', await index.nearestFrames(scope, embedder.id, ready, HITS_PER_MODE))));
   }
   const hidden = hiddenFor(accountId, account.feedbackEpoch);
   if (query && textModes.length > 0) {
@@ -216,6 +221,14 @@ async function answer(searcher: Searcher, input: SearchInput, retrieved: Retriev
     }),
   );
   return { data, meta: { total: fused.total, page: input.page, per_page: input.perPage, search_id: newId('search'), warnings } };
+}
+
+/** The image's frames as the words see them: by their cosine to the text's vector, best first. */
+function refinedOrder(hits: readonly SegmentHit[]): SegmentHit[] {
+  return hits
+    .filter((hit) => hit.refined_score !== undefined)
+    .map((hit) => ({ row: hit.row, raw_score: hit.refined_score ?? -1 }))
+    .sort((a, b) => b.raw_score - a.raw_score);
 }
 
 function list(mode: SearchMode, source: 'image' | 'text', hits: SegmentHit[]): RankedList {

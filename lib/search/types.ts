@@ -37,6 +37,8 @@ export interface SegmentHit {
   row: Omit<SegmentRow, 'vector'>;
   /** Vector hits: cosine similarity in [-1, 1]. Text hits: the engine's BM25 score (≥ 0). */
   raw_score: number;
+  /** Vector hits asked to be refined: the row's cosine similarity to the refining vector, in [-1, 1]. */
+  refined_score?: number;
 }
 
 export interface SearchIndex {
@@ -47,8 +49,12 @@ export interface SearchIndex {
   replaceVideo(accountId: string, videoId: string, rows: readonly SegmentRow[]): Promise<void>;
   deleteVideo(accountId: string, videoId: string): Promise<void>;
   deleteAccount(accountId: string): Promise<void>;
-  /** k nearest frame rows of `embedder` to `vector` (cosine), inside `scope`, best first. */
-  nearestFrames(scope: Scope, embedder: string, vector: Float32Array, limit: number): Promise<SegmentHit[]>;
+  /**
+   * k nearest frame rows of `embedder` to `vector` (cosine), inside `scope`, best first. With
+   * `refineWith` (a vector of the same model and size), each hit also carries its cosine to that
+   * one as `refined_score`: a second query that re-orders the first's rows without a search of its own.
+   */
+  nearestFrames(scope: Scope, embedder: string, vector: Float32Array, limit: number, refineWith?: Float32Array): Promise<SegmentHit[]>;
   /** Full-text (BM25) match of `query` over transcript/ocr rows inside `scope`, best first; tolerant of typos and prefixes. */
   matchText(scope: Scope, types: readonly Exclude<SegmentType, 'frame'>[], query: string, limit: number): Promise<SegmentHit[]>;
   /** Every transcript and OCR row of an account, without word times (for an in-process text matcher). */

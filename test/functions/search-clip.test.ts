@@ -26,6 +26,7 @@ const modelDir = await vi.hoisted(async () => {
 import { segmentsOf, signUp, uploadAndIndex, useTestApi, videosOf, type ApiResponse } from '#test/support/api';
 import { mid, talkingClip, type MediaManifest } from '#test/support/talking-media';
 import { writeTinyClip } from '#test/support/tiny-clip';
+import { croppedFrame, searchForm } from '#test/support/search-requests';
 
 const api = useTestApi();
 afterAll(() => rm(modelDir, { recursive: true, force: true }));
@@ -95,6 +96,28 @@ describe('POST /v1/search with the clip-onnx embedder', () => {
     expect(response.status).toBe(200);
     expect(response.body.meta).toMatchObject({ total: 0, warnings: [] });
     expect(response.body.data).toEqual([]);
+  });
+
+  it('lets the picture lead and the words refine: the navy picture with "green" answers the navy scene first and the green scene among its frames', async () => {
+    const [navy, green] = [clip.scenes[0], clip.scenes[5]];
+    const image = await croppedFrame(clip.path, mid(navy), 'jpeg');
+
+    const response = await searchForm(
+      api,
+      token,
+      { query: 'green', modes: 'video', thumbnails: 'none' },
+      { bytes: image, type: 'image/jpeg', name: 'navy.jpg' },
+    );
+    const segments = segmentsOf(videosOf(response)[0]);
+    const scores = segments.map((segment) => Number(segment.score));
+
+    expect(response.status).toBe(200);
+    expect(response.body.meta.warnings).toEqual([]);
+    expect(segments.every((segment) => String(segment.type) === 'frame')).toBe(true);
+    expect(segments[0]).toMatchObject({ rank: 1 });
+    expect(Math.abs(Number(segments[0]?.timestamp_start) - mid(navy))).toBeLessThanOrEqual(3);
+    expect(segments.some((segment) => Math.abs(Number(segment.timestamp_start) - mid(green)) <= 3)).toBe(true);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
   });
 
   it('fuses what is seen with what is shown: in all modes, blue finds the navy frames and the BLUE HARBOR caption', async () => {

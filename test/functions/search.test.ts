@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
@@ -31,10 +29,10 @@ const pictures = await vi.hoisted(async () => {
 afterAll(() => pictures.close());
 
 import { errorOf, list, segmentsOf, signUp, uploadAndIndex, useTestApi, videosOf, type ApiResponse } from '#test/support/api';
+import { croppedFrame, searchForm as searchFormOf } from '#test/support/search-requests';
 import { benchScenes, makeTalkingVideo, mid, talkingClip, type MediaManifest } from '#test/support/talking-media';
 import { armFault, disarmFault } from '#lib/faults';
 
-const run = promisify(execFile);
 const api = useTestApi();
 
 interface Account {
@@ -59,10 +57,7 @@ function search(token: string, body: Record<string, unknown>): Promise<ApiRespon
 }
 
 function searchForm(token: string, fields: Record<string, string | string[]>, image?: { bytes: Buffer; type: string; name: string }): Promise<ApiResponse> {
-  const form = new FormData();
-  for (const [name, value] of Object.entries(fields)) for (const item of [value].flat()) form.append(name, item);
-  if (image) form.append('image', new Blob([new Uint8Array(image.bytes)], { type: image.type }), image.name);
-  return api.post('/v1/search', { token, form });
+  return searchFormOf(api, token, fields, image);
 }
 
 /** The answer's best video is `videoId`, led by a frame segment at `secs` (±3 s) scoring at least the visual match floor. */
@@ -74,24 +69,6 @@ function expectFrameMomentFirst(response: ApiResponse, videoId: string, secs: nu
   expect(top).toMatchObject({ type: 'frame', rank: 1 });
   expect(Math.abs(Number(top?.timestamp_start) - secs)).toBeLessThanOrEqual(3);
   expect(Number(top?.score)).toBeGreaterThanOrEqual(0.5);
-}
-
-/** A frame of the video at `secs`, cut to its central 80 %, resized and re-encoded: a picture "like" that moment. */
-async function croppedFrame(path: string, secs: number, format: 'jpeg' | 'webp'): Promise<Buffer> {
-  const { stdout } = await run('ffmpeg', ['-v', 'error', '-ss', String(secs), '-i', path, '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', '-'], {
-    encoding: 'buffer',
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  const frame = sharp(stdout);
-  const { width = 0, height = 0 } = await frame.metadata();
-  const cropped = frame.extract({
-    left: Math.round(width * 0.1),
-    top: Math.round(height * 0.1),
-    width: Math.round(width * 0.8),
-    height: Math.round(height * 0.8),
-  });
-  const resized = cropped.resize(224, 168);
-  return format === 'jpeg' ? resized.jpeg({ quality: 70 }).toBuffer() : resized.webp({ quality: 70 }).toBuffer();
 }
 
 async function searchesToday(token: string): Promise<number> {

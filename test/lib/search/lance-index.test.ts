@@ -142,6 +142,23 @@ describe('LanceSearchIndex', () => {
       expect(opposite[0]?.raw_score).toBeCloseTo(Math.cos(Math.PI - 3.1), 5);
     });
 
+    it('refines: the same nearest frames to the query, each with its cosine to the refining vector', async () => {
+      const index = openIndex();
+      const rows = [0.9, 0.1, 0.5, 0, 3.1].map((angle, position) => frame(position * 2, direction(0, angle)));
+      await index.replaceVideo('acc_1', 'vid_1', rows);
+      const refineWith = direction(1);
+
+      const plain = await index.nearestFrames({ accountId: 'acc_1' }, EMBEDDER, direction(0), 3);
+      const refined = await index.nearestFrames({ accountId: 'acc_1' }, EMBEDDER, direction(0), 3, refineWith);
+
+      expect(ids(refined)).toEqual(ids(plain));
+      expect(refined.map((hit) => hit.raw_score)).toEqual(plain.map((hit) => hit.raw_score));
+      // Frames at angle a from axis 0 towards axis 1 are at cos(π/2 − a) = sin(a) from axis 1.
+      expect(refined.map((hit) => hit.refined_score)).toEqual([0, 0.1, 0.5].map((angle) => expect.closeTo(Math.sin(angle), 5)));
+      expect(plain.every((hit) => hit.refined_score === undefined)).toBe(true);
+      await expect(index.nearestFrames({ accountId: 'acc_1' }, EMBEDDER, direction(0), 3, direction(1, 0, 4))).rejects.toBeInstanceOf(RangeError);
+    });
+
     it('never returns another account, and filters by collection and video', async () => {
       const index = openIndex();
       const same = direction(3);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BedrockEmbedder } from '#lib/ml/embedders/bedrock';
 import { EngineUnavailable } from '#lib/ml/types';
 import { startBedrockStandIn, TITAN_MODEL_ID, type RunningBedrockStandIn } from '#test/support/bedrock-standin';
+import { cosine } from '#lib/ml/vectors';
 
 /** The real Bedrock Runtime SDK, signing with the test's fake credentials, against the local stand-in. */
 let standIn: RunningBedrockStandIn;
@@ -20,10 +21,6 @@ function picture(colour: string, format: 'jpeg' | 'webp' = 'jpeg'): Promise<Buff
   return sharp({ create: { width: 320, height: 180, channels: 3, background: colour } })
     .toFormat(format)
     .toBuffer();
-}
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  return a.reduce((sum, value, index) => sum + value * b[index], 0);
 }
 
 function requestsSince(start: number) {

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ClipOnnxEmbedder } from '#lib/ml/embedders/clip-onnx';
 import { EngineUnavailable } from '#lib/ml/types';
 import { TINY_CLIP_DIMENSION, writeTinyClip } from '#test/support/tiny-clip';
+import { cosine } from '#lib/ml/vectors';
 
 let modelDir: string;
 
@@ -32,10 +33,6 @@ async function bands(middle: string, sides: string): Promise<Buffer> {
     .composite([{ input: await band(middle), left: 200, top: 0 }])
     .png()
     .toBuffer();
-}
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  return a.reduce((sum, value, index) => sum + value * b[index], 0);
 }
 
 function nearest(query: Float32Array, candidates: Float32Array[]): number {

@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FRAME_DESCRIPTOR_DIMENSION, FrameDescriptorEmbedder } from '#lib/ml/embedders/frame-descriptor';
 import { EngineUnavailable } from '#lib/ml/types';
+import { cosine } from '#lib/ml/vectors';
 
 const run = promisify(execFile);
 const FRAMES_DIR = join(tmpdir(), 'frameseek-test-frames-v2');
@@ -92,12 +93,6 @@ const QUERIES: Record<string, (source: Buffer) => Promise<Buffer>> = {
   '50% PNG': (source) => sharp(source).resize({ width: 320 }).png().toBuffer(),
   '50% WebP': (source) => sharp(source).resize({ width: 320 }).webp().toBuffer(),
 };
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let sum = 0;
-  for (let index = 0; index < a.length; index++) sum += a[index] * b[index];
-  return sum;
-}
 
 const embedder = new FrameDescriptorEmbedder();
 let frames: Frame[] = [];
