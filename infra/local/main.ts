@@ -17,13 +17,29 @@ const env = z
 const dataDir = resolve(env.FRAMESEEK_DATA_DIR);
 const firstRun = !existsSync(resolve(dataDir, 'dynamodb'));
 
-const runtime = await startLocalRuntime({
+const starting = startLocalRuntime({
   host: env.HOST,
   port: env.PORT,
   dataDir,
   tableName: env.FRAMESEEK_TABLE_NAME,
   bucket: env.FRAMESEEK_MEDIA_BUCKET,
 });
+
+// Listened for from the start: a Ctrl-C during start-up or the engine checks below would otherwise
+// end this process alone and leave DynamoDB Local's JVM running on the data directory.
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: shutting down`);
+  const started = await starting.catch(() => undefined);
+  await started?.stop();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+const runtime = await starting;
 
 console.log(`Frameseek listening on ${runtime.url}`);
 console.log(`  data: ${dataDir} (DynamoDB Local ${runtime.dynamoDbMode} at ${runtime.dynamoDbEndpoint}, S3 at ${runtime.s3Endpoint})`);
@@ -47,14 +63,3 @@ Install them with bin/setup (Debian package ffmpeg), or point FRAMESEEK_FFPROBE 
 
 const { engineProblems } = await import('#lib/ml/engines');
 for (const problem of await engineProblems()) console.warn(`\nIndexing engine missing: ${problem}`);
-
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  console.log(`\n${signal}: shutting down`);
-  await runtime.stop();
-  process.exit(0);
-}
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -10,7 +10,10 @@ import { PROJECT_ROOT } from '#infra/local/runtime';
 
 /** `npm start`'s entry point as a user runs it: its own stand-ins, data on disk, Ctrl-C to stop. */
 const dataDir = mkdtempSync(join(tmpdir(), 'frameseek-restart-'));
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+const earlyStopDir = mkdtempSync(join(tmpdir(), 'frameseek-early-stop-'));
+afterAll(() => {
+  for (const directory of [dataDir, earlyStopDir]) rmSync(directory, { recursive: true, force: true });
+});
 
 interface Started {
   child: ChildProcess;
@@ -120,4 +123,19 @@ describe('npm start', () => {
     expect(finished).toMatchObject({ status: 'done', progress_pct: 100, error: null });
     expect(list(transcript.body.data).length).toBeGreaterThan(0);
   }, 400_000);
+
+  it('takes DynamoDB Local down with it on a Ctrl-C the moment it says it is listening (still checking its engines)', async () => {
+    const started = await start(earlyStopDir);
+    const endpoint = started.output().match(/DynamoDB Local \S+ at (http:\/\/\S+?),/)?.[1];
+
+    const exitCode = await interrupt(started.child);
+    const answer = await fetch(String(endpoint)).then(
+      () => 'answered',
+      () => 'refused',
+    );
+
+    expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(exitCode).toBe(0);
+    expect(answer).toBe('refused');
+  });
 });
