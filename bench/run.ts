@@ -24,7 +24,8 @@ import { stats, type Stats } from './support';
  * synthetic library (bench/search-http.ts) follows the API part; `--search-hours` sizes it (5 for a quick look),
  * `--search-queries` sets the timed searches per case, `--search-keep` keeps the library and `--search-library <dir>`
  * searches a kept one again without seeding; `--search-embedders a` (or `b`, `a,b`) picks the configurations
- * and `--search-stages 0` leaves out the in-process breakdown (samples per stage, 30 by default).
+ * and `--search-stages 0` leaves out the in-process breakdown (samples per stage, 30 by default); `--search-media disk`
+ * (or `ram`) searches the library only where it was seeded (or only a copy on tmpfs) instead of both side by side.
  * Billing under a burst of concurrent searches (bench/billing.ts) comes next.
  * Prints figures; asserts nothing.
  */
@@ -40,6 +41,7 @@ const { values: options } = parseArgs({
     'search-library': { type: 'string' },
     'search-embedders': { type: 'string' },
     'search-stages': { type: 'string', default: '30' },
+    'search-media': { type: 'string', default: 'both' },
   },
 });
 const requests = Number(options.requests);
@@ -225,9 +227,15 @@ if (runs('search'))
     keep: options['search-keep'],
     library: options['search-library'],
     configurations: options['search-embedders']?.split(','),
+    media: searchMedia(options['search-media']),
   });
 if (runs('billing')) await billingBench();
 if (runs('indexing') && options.indexing !== 'off') await indexingBench(indexingMatrix(options.indexing));
+
+function searchMedia(value: string | undefined): 'disk' | 'ram' | 'both' {
+  if (value === 'disk' || value === 'ram' || value === 'both') return value;
+  throw new Error(`--search-media takes disk, ram or both (got ${value})`);
+}
 
 function indexingMatrix(value: string): IndexingMatrix {
   if (value === 'quick' || value === 'full') return value;

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync, existsSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,6 +48,11 @@ export interface SearchHttpOptions {
   library?: string;
   /** Only the configurations whose label starts with one of these letters (`a`, `b`); all by default. */
   configurations?: string[];
+  /**
+   * Where the searched library lives: `disk` (where it was seeded), `ram` (a copy on tmpfs), or
+   * `both` (the default: disk, then the same files copied to tmpfs, figures side by side).
+   */
+  media?: 'disk' | 'ram' | 'both';
 }
 
 /** The issue's goal, query embedding included. */
@@ -67,6 +72,15 @@ const COLLECTIONS_B = 2;
  * A warm function against DynamoDB itself pays neither.
  */
 const WARMUP_PER_CASE = 50;
+/**
+ * A RAM-backed file system for the side-by-side run. DynamoDB Local keeps its tables in SQLite
+ * files and fsyncs every write (measured: ~70 fsyncs a second under 35 UpdateItems a second);
+ * this VM's disk answers most in well under a millisecond but stalls some for tens of ms, and a
+ * search makes three writes (rate-limit count, search unit, remembered query). The same files on
+ * tmpfs keep every protocol and code path and lose only the disk's stalls — which DynamoDB in AWS
+ * does not have either; the disk figures stay the first ones printed.
+ */
+const RAM_DIR = '/dev/shm';
 /** LanceSearchIndex's default read deadline (lance-index.ts), which the search function runs with. */
 const DEFAULT_READ_TIMEOUT_MS = 2_000;
 /** plans.md, Deployment settings: benchmarks raise limits, and say so. */
@@ -202,7 +216,8 @@ async function startRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
 }
 
 async function stopRuntime(runtime: Runtime): Promise<void> {
-  if (runtime.child.exitCode !== null) return;
+  // Ended already (by its own exit, or by a signal: then exitCode stays null).
+  if (runtime.child.exitCode !== null || runtime.child.signalCode !== null) return;
   const exited = new Promise((done) => runtime.child.once('exit', done));
   runtime.child.kill('SIGINT');
   await exited;
@@ -353,65 +368,123 @@ export async function searchHttpBench(options: SearchHttpOptions): Promise<void>
   if (!first) return;
   const size = options.library ? 'kept library' : `${options.hours} h library`;
   console.log(`\nSearch through HTTP (bench/search-http.ts): ${size}, ${queries} timed searches per case; ${dataDir}`);
+  const media = options.media ?? 'both';
   let runtime = await startRuntime(runtimeEnv(dataDir, indexDir, first));
+  let ramCopy: string | undefined;
+  const sideBySide: Array<{ medium: string; configuration: string; label: string; figures: Stats }> = [];
   try {
     console.log(`  runtime: own process (infra/local/main.ts), DynamoDB Local ${runtime.mode}; limits raised for the bench: ${JSON.stringify(RAISED_LIMITS)}`);
     const seed = options.library ? keptSeed(dataDir) : await seedLibrary(runtime, dataDir, options.hours, queries, first);
     printSeed(seed);
     const { tenants } = JSON.parse(readFileSync(join(dataDir, 'seed-job.json'), 'utf8')) as SeedJob;
     const images = new Map(seed.plan.map((planned) => [planned.image, readFileSync(planned.image)]));
-
-    for (const [position, configuration] of [first, ...others].entries()) {
-      if (position > 0) {
-        await stopRuntime(runtime);
-        runtime = await startRuntime(runtimeEnv(dataDir, indexDir, configuration));
-      }
-      console.log(`\n  ${configuration.label}; load average ${loadAverage()}`);
-      const stages =
-        samples > 0
-          ? await runWorker<StagesReport>(
-              'stages',
-              runtime,
-              runtimeEnv(dataDir, indexDir, configuration),
-              { indexDir, tenant: tenants.a, plan: seed.plan, samples } satisfies StagesJob,
-              dataDir,
-            )
-          : undefined;
-      if (stages) {
-        console.log(
-          `    embedder ${stages.embedder} (${stages.dimension}-d, text ${stages.understandsText ? 'embedded' : 'not embedded: video mode skipped for text queries'}); ` +
-            `vector search ${stages.vectorIndex}; LANCE_CPU_THREADS ${stages.lanceCpuThreads}`,
-        );
-      }
-      for (const searchCase of CASES) await timeCase(runtime.url, tenants.a.key, seed.plan.slice(0, WARMUP_PER_CASE), images, searchCase);
-      console.log(`    through HTTP (fetch, keep-alive, API key; sequential; goal p50 ≤ ${GOAL.p50} ms, p99 ≤ ${GOAL.p99} ms):`);
-      for (const searchCase of CASES) {
-        const result = await timeCase(runtime.url, tenants.a.key, seed.plan, images, searchCase);
-        const label = `${searchCase.kind}, ${searchCase.scoped ? 'collection_id' : 'whole account'}`;
-        console.log(
-          `      ${label.padEnd(28)} ${againstGoal(result.figures)}  | meta.took_ms p50 ${result.tookMs.p50.toFixed(0)}; ` +
-            `${result.videosMean.toFixed(1)} videos/page, top score ${result.topScoreMean.toFixed(2)}${result.warned > 0 ? `, ${result.warned} warned` : ''}` +
-            `${result.failures > 0 ? `; ${result.failures} FAILED (first: ${result.firstFailure})` : ''}`,
-        );
-      }
-      console.log(`    runtime process after the searches: ${peakMemoryMb(runtime.child.pid)}; load average ${loadAverage()}`);
-      if (!stages) continue;
-      console.log(`    where the time goes (in a helper process, same DynamoDB Local and index, ${samples} searches each, whole account unless said):`);
-      for (const [stage, figures, note] of stages.stages) {
-        console.log(`      ${stage.padEnd(50)} p50 ${ms(figures.p50)}  p99 ${ms(figures.p99)}  mean ${ms(figures.mean)}${note ? `  ${note}` : ''}`);
-      }
-      const p50Of = (label: string) => stages.stages.find(([stage]) => stage === label)?.[1].p50 ?? Number.NaN;
-      console.log(
-        `    query embedding alone: image p50 ${ms(p50Of('query embedding: image'))}` +
-          (stages.understandsText ? `, text p50 ${ms(p50Of('query embedding: text'))}` : '') +
-          (configuration.settings.FRAMESEEK_EMBEDDER === 'clip-onnx'
-            ? ' (the tiny model; a real CLIP ViT-B/32 cannot be timed here, no weights: add its query embedding time to every figure above)'
-            : ' (the real cost of this embedder)'),
-      );
+    const mediums: Array<{ name: string; dir: string }> = [];
+    if (media !== 'ram') mediums.push({ name: 'disk', dir: dataDir });
+    /** The library the running runtime serves; none while it is stopped for the copy. */
+    let started: string | undefined = dataDir;
+    if (media !== 'disk') {
+      // Copied at rest: DynamoDB Local's SQLite files are consistent only once it has stopped.
+      await stopRuntime(runtime);
+      started = undefined;
+      ramCopy = copyToRam(dataDir);
+      if (ramCopy) mediums.push({ name: 'tmpfs', dir: ramCopy });
+      else console.log(`  (no room on ${RAM_DIR} for a copy of the library: disk figures only)`);
     }
+
+    for (const [mediumPosition, medium] of mediums.entries()) {
+      const mediumIndexDir = join(medium.dir, 'index');
+      const mediumConfigurations = configurations(join(medium.dir, 'models')).filter(({ label }) => [first, ...others].some((kept) => kept.label === label));
+      for (const [position, configuration] of mediumConfigurations.entries()) {
+        if (position > 0 || started !== medium.dir) {
+          await stopRuntime(runtime);
+          runtime = await startRuntime(runtimeEnv(medium.dir, mediumIndexDir, configuration));
+          started = medium.dir;
+        }
+        console.log(`\n  ${configuration.label}; library on ${medium.name === 'disk' ? 'disk' : `tmpfs (${medium.dir})`}; load average ${loadAverage()}`);
+        // The in-process breakdown once per configuration, beside the first medium's figures.
+        const stages =
+          samples > 0 && mediumPosition === 0
+            ? await runWorker<StagesReport>(
+                'stages',
+                runtime,
+                runtimeEnv(medium.dir, mediumIndexDir, configuration),
+                { indexDir: mediumIndexDir, tenant: tenants.a, plan: seed.plan, samples } satisfies StagesJob,
+                medium.dir,
+              )
+            : undefined;
+        if (stages) {
+          console.log(
+            `    embedder ${stages.embedder} (${stages.dimension}-d, text ${stages.understandsText ? 'embedded' : 'not embedded: video mode skipped for text queries'}); ` +
+              `vector search ${stages.vectorIndex}; LANCE_CPU_THREADS ${stages.lanceCpuThreads}`,
+          );
+        }
+        for (const searchCase of CASES) await timeCase(runtime.url, tenants.a.key, seed.plan.slice(0, WARMUP_PER_CASE), images, searchCase);
+        console.log(`    through HTTP (fetch, keep-alive, API key; sequential; goal p50 ≤ ${GOAL.p50} ms, p99 ≤ ${GOAL.p99} ms):`);
+        for (const searchCase of CASES) {
+          const result = await timeCase(runtime.url, tenants.a.key, seed.plan, images, searchCase);
+          const label = `${searchCase.kind}, ${searchCase.scoped ? 'collection_id' : 'whole account'}`;
+          sideBySide.push({ medium: medium.name, configuration: configuration.label.slice(0, 3), label, figures: result.figures });
+          console.log(
+            `      ${label.padEnd(28)} ${againstGoal(result.figures)}  | meta.took_ms p50 ${result.tookMs.p50.toFixed(0)}; ` +
+              `${result.videosMean.toFixed(1)} videos/page, top score ${result.topScoreMean.toFixed(2)}${result.warned > 0 ? `, ${result.warned} warned` : ''}` +
+              `${result.failures > 0 ? `; ${result.failures} FAILED (first: ${result.firstFailure})` : ''}`,
+          );
+        }
+        console.log(`    runtime process after the searches: ${peakMemoryMb(runtime.child.pid)}; load average ${loadAverage()}`);
+        if (stages) printStages(stages, samples, configuration);
+      }
+    }
+    printSideBySide(sideBySide);
   } finally {
     await stopRuntime(runtime);
+    if (ramCopy) rmSync(ramCopy, { recursive: true, force: true });
     if (!options.keep && !options.library) rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** A copy of the library on tmpfs, its job files pointing at the copy; undefined when it does not fit. */
+function copyToRam(dataDir: string): string | undefined {
+  if (!existsSync(RAM_DIR)) return undefined;
+  const needed = Number(execFileSync('du', ['-sb', dataDir]).toString().split('\t')[0]);
+  const { bavail, bsize } = statfsSync(RAM_DIR);
+  if (bavail * bsize < needed * 1.2) return undefined;
+  const copy = mkdtempSync(join(RAM_DIR, 'frameseek-bench-search-'));
+  cpSync(dataDir, copy, { recursive: true });
+  for (const job of ['seed-job.json', 'stages-job.json']) {
+    const path = join(copy, job);
+    if (existsSync(path)) writeFileSync(path, readFileSync(path, 'utf8').split(dataDir).join(copy));
+  }
+  return copy;
+}
+
+function printStages(stages: StagesReport, samples: number, configuration: Configuration): void {
+  console.log(`    where the time goes (in a helper process, same DynamoDB Local and index, ${samples} searches each, whole account unless said):`);
+  for (const [stage, figures, note] of stages.stages) {
+    console.log(`      ${stage.padEnd(50)} p50 ${ms(figures.p50)}  p99 ${ms(figures.p99)}  mean ${ms(figures.mean)}${note ? `  ${note}` : ''}`);
+  }
+  const p50Of = (label: string) => stages.stages.find(([stage]) => stage === label)?.[1].p50 ?? Number.NaN;
+  console.log(
+    `    query embedding alone: image p50 ${ms(p50Of('query embedding: image'))}` +
+      (stages.understandsText ? `, text p50 ${ms(p50Of('query embedding: text'))}` : '') +
+      (configuration.settings.FRAMESEEK_EMBEDDER === 'clip-onnx'
+        ? ' (the tiny model; a real CLIP ViT-B/32 cannot be timed here, no weights: add its query embedding time to every figure above)'
+        : ' (the real cost of this embedder)'),
+  );
+}
+
+/** Every case's p50 / p99 per medium in one table (only when both ran). */
+function printSideBySide(rows: ReadonlyArray<{ medium: string; configuration: string; label: string; figures: Stats }>): void {
+  const media = [...new Set(rows.map((row) => row.medium))];
+  if (media.length < 2) return;
+  console.log(`\n  side by side, p50 / p99 ms (goal ${GOAL.p50} / ${GOAL.p99}); same code, same library files:`);
+  console.log(`    ${'case'.padEnd(34)} ${media.map((medium) => medium.padStart(16)).join('')}`);
+  const cases = [...new Set(rows.map((row) => `${row.configuration} ${row.label}`))];
+  for (const name of cases) {
+    const cells = media.map((medium) => {
+      const row = rows.find((candidate) => candidate.medium === medium && `${candidate.configuration} ${candidate.label}` === name);
+      return (row ? `${row.figures.p50.toFixed(1)} / ${row.figures.p99.toFixed(1)}` : '–').padStart(16);
+    });
+    console.log(`    ${name.padEnd(34)} ${cells.join('')}`);
   }
 }
 
