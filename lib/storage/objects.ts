@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl, S3RequestPresigner } from '@aws-sdk/s3-request-presigner';
 import { config } from '#lib/config';
+import { nowMs } from '#lib/clock';
 import { s3, mediaBucket } from '#lib/storage/client';
 
 /** Everything Frameseek does with S3 objects; nothing else talks to S3. */
@@ -144,8 +145,32 @@ function encodeKey(key: string): string {
     .join('/');
 }
 
-/** A GET URL for one object, valid `expiresInSecs`. */
+/**
+ * GET links are signed as of the start of the current window and valid `expiresInSecs` past its
+ * end: the same object asked for again within a window gets the same URL, so a browser keeps a
+ * thumbnail it has already loaded across searches and pages, and a warm function signs each link
+ * once per window instead of once per answer. Every link stays valid at least `expiresInSecs` from
+ * when it is handed out, and at most one window longer.
+ */
+const LINK_WINDOW_SECS = 300;
+/** Links of the current window only (the previous window's are let go as it ends), and never more than this many. */
+const MAX_KEPT_LINKS = 20_000;
+let keptLinks: { windowStartSecs: number; urls: Map<string, string> } = { windowStartSecs: 0, urls: new Map() };
+
+/** A GET URL for one object, valid at least `expiresInSecs` from now (see LINK_WINDOW_SECS). */
 export async function presignGet(key: string, expiresInSecs: number): Promise<string> {
+  const windowStartSecs = Math.floor(nowMs() / 1000 / LINK_WINDOW_SECS) * LINK_WINDOW_SECS;
+  if (keptLinks.windowStartSecs !== windowStartSecs || keptLinks.urls.size >= MAX_KEPT_LINKS) keptLinks = { windowStartSecs, urls: new Map() };
+  const kept = keptLinks.urls;
+  const name = `${expiresInSecs} ${key}`;
+  const known = kept.get(name);
+  if (known !== undefined) return known;
+  const url = await signGet(key, windowStartSecs, expiresInSecs + LINK_WINDOW_SECS);
+  kept.set(name, url);
+  return url;
+}
+
+async function signGet(key: string, signedAtSecs: number, expiresInSecs: number): Promise<string> {
   const { presigner, origin, basePath } = await signerForGets();
   const port = origin.port ? Number(origin.port) : undefined;
   const signed = await presigner.presign(
@@ -158,7 +183,7 @@ export async function presignGet(key: string, expiresInSecs: number): Promise<st
       query: {},
       headers: { host: origin.host },
     },
-    { expiresIn: expiresInSecs },
+    { expiresIn: expiresInSecs, signingDate: new Date(signedAtSecs * 1000) },
   );
   const query = Object.entries(signed.query ?? {})
     .flatMap(([name, value]) => (typeof value === 'string' ? [`${encodeURIComponent(name)}=${encodeURIComponent(value)}`] : []))
