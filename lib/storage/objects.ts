@@ -155,18 +155,21 @@ function encodeKey(key: string): string {
 const LINK_WINDOW_SECS = 300;
 /** Links of the current window only (the previous window's are let go as it ends), and never more than this many. */
 const MAX_KEPT_LINKS = 20_000;
-let keptLinks: { windowStartSecs: number; urls: Map<string, string> } = { windowStartSecs: 0, urls: new Map() };
+let keptLinks: { windowStartSecs: number; urls: Map<string, Promise<string>> } = { windowStartSecs: 0, urls: new Map() };
 
 /** A GET URL for one object, valid at least `expiresInSecs` from now (see LINK_WINDOW_SECS). */
-export async function presignGet(key: string, expiresInSecs: number): Promise<string> {
+export function presignGet(key: string, expiresInSecs: number): Promise<string> {
   const windowStartSecs = Math.floor(nowMs() / 1000 / LINK_WINDOW_SECS) * LINK_WINDOW_SECS;
   if (keptLinks.windowStartSecs !== windowStartSecs || keptLinks.urls.size >= MAX_KEPT_LINKS) keptLinks = { windowStartSecs, urls: new Map() };
   const kept = keptLinks.urls;
   const name = `${expiresInSecs} ${key}`;
-  const known = kept.get(name);
-  if (known !== undefined) return known;
-  const url = await signGet(key, windowStartSecs, expiresInSecs + LINK_WINDOW_SECS);
-  kept.set(name, url);
+  // The signing kept, not only its URL: the same link asked for twice at once is signed once.
+  let url = kept.get(name);
+  if (url === undefined) {
+    url = signGet(key, windowStartSecs, expiresInSecs + LINK_WINDOW_SECS);
+    kept.set(name, url);
+    url.catch(() => kept.delete(name));
+  }
   return url;
 }
 
