@@ -1052,15 +1052,18 @@ async function stagesWorker(job: StagesJob): Promise<StagesReport> {
   const fuseOptions = { embedder: embedder.id, hidden: new Set<string>(), includeHidden: false, maxSegments: 5, page: 1, perPage: 10 };
   await measure('fusion (RRF, calibration, grouping)', async (position) => fuse(lists(position), fuseOptions));
   await measure('remember query (UpdateItem)', (position) => rememberQuery(accountId, `bench ${position}`, `bench ${position}`, Math.floor(Date.now() / 1000)));
+  let signedPages = 0;
   const links = (position: number) => {
     const page = fuse(lists(position), fuseOptions).videos;
     return page.length + page.reduce((sum, video) => sum + video.segments.filter((segment) => segment.thumbnail_key).length, 0);
   };
   await measure(
-    'presigned links of a page (videos + thumbnails; one reused presigner)',
+    'presigned links of a page, none signed before in this window (videos + thumbnails; one reused presigner)',
     async (position) => {
       const count = links(position);
-      await Promise.all(Array.from({ length: count }, (_, link) => presignGet(`videos/bench/${position}/${link}.jpg`, 3600)));
+      // Fresh keys every call: a link already handed out in this five-minute window is not signed again (objects.ts).
+      const call = (signedPages += 1);
+      await Promise.all(Array.from({ length: count }, (_, link) => presignGet(`videos/bench/${call}/${position}/${link}.jpg`, 3600)));
     },
     () => `${stats(plan.map((_, position) => links(position))).mean.toFixed(0)} links`,
   );
