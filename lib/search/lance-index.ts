@@ -288,15 +288,11 @@ export class LanceSearchIndex implements SearchIndex {
         .select(refineWith ? [...FRAME_COLUMNS, 'vector', '_distance'] : [...FRAME_COLUMNS, '_distance'])
         .limit(limit)
         .toArrow({ timeoutMs: this.timeoutMs });
-      const vectors = refineWith ? batch.getChild('vector') : undefined;
-      return plainRecords(batch).map((record: Record<string, unknown>, at) => {
-        const stored: unknown = vectors?.get(at)?.toArray();
-        return {
-          row: rowFromFrame(record),
-          raw_score: Math.max(-1, Math.min(1, 1 - scoreAt(record, '_distance'))),
-          ...(refineWith ? { refined_score: stored instanceof Float32Array ? cosine(stored, refineWith) : -1 } : {}),
-        };
-      });
+      return plainRecords(batch).map((record: Record<string, unknown>) => ({
+        row: rowFromFrame(record),
+        raw_score: Math.max(-1, Math.min(1, 1 - scoreAt(record, '_distance'))),
+        ...(refineWith ? { refined_score: refinedScore(record.vector, refineWith) } : {}),
+      }));
     });
   }
 
@@ -572,4 +568,14 @@ export class LanceSearchIndex implements SearchIndex {
 function vectorIndexConfig(kind: VectorIndexSettings['kind'], rows: number): Index {
   if (kind === 'ivf_pq') return Index.ivfPq({ distanceType: 'cosine', numPartitions: Math.max(1, Math.round(Math.sqrt(rows))) });
   return Index.hnswSq({ distanceType: 'cosine', numPartitions: Math.max(1, Math.ceil(rows / 1_000_000)), efConstruction: 150 });
+}
+
+/**
+ * A found row's cosine to the refining vector, from its stored vector as Arrow returns it (-1 when
+ * it has none). Checked by shape: LanceDB's Arrow classes are not necessarily this module's.
+ */
+function refinedScore(stored: unknown, refineWith: Float32Array): number {
+  const values: unknown =
+    typeof stored === 'object' && stored !== null && 'toArray' in stored && typeof stored.toArray === 'function' ? stored.toArray() : stored;
+  return values instanceof Float32Array ? cosine(values, refineWith) : -1;
 }
