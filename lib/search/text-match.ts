@@ -31,6 +31,8 @@ interface Scored {
   terms: readonly string[];
   scores: Float64Array;
   touched: number[];
+  /** The partial-word stage's rows and scores, found once per match when a type needs them. */
+  partial?: { candidates: number[]; scores: Float64Array };
 }
 
 /** Lucene's (and tantivy's) English stop words, which the indexes drop. */
@@ -272,7 +274,9 @@ export class TextMatcher {
     const words = this.best(touched, scores, scope, limit);
     const partial = gramTerms(terms);
     if (words.length > 0 || partial.length === 0) return words;
-    return this.partialStage(partial, scope, limit);
+    // Every type of one match shares the scan of the texts (matchEach asks once per type).
+    scored.partial ??= this.partialStage(partial);
+    return this.best(scored.partial.candidates, scored.partial.scores, scope, limit);
   }
 
   /** Word stage: every row's score, and the rows that have one. */
@@ -299,7 +303,8 @@ export class TextMatcher {
     return near.slice(0, MAX_EXPANSIONS).map(([, word]) => word);
   }
 
-  private partialStage(partial: readonly string[], scope: CodedScope, limit: number): SegmentHit[] {
+  /** Partial-word stage: the rows whose text contains every partial term, all scored alike (their BM25-like weight). */
+  private partialStage(partial: readonly string[]): { candidates: number[]; scores: Float64Array } {
     const containing = partial.map(() => 0);
     const candidates: number[] = [];
     this.folded.forEach((text, row) => {
@@ -313,7 +318,7 @@ export class TextMatcher {
     const weight = containing.reduce((sum, count) => sum + Math.log(1 + (this.rows.length - count + 0.5) / (count + 0.5)), 0);
     const scores = new Float64Array(this.rows.length);
     for (const row of candidates) scores[row] = weight;
-    return this.best(candidates, scores, scope, limit);
+    return { candidates, scores };
   }
 
   private best(candidates: readonly number[], scores: Float64Array, scope: CodedScope, limit: number): SegmentHit[] {
