@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect, Index } from '@lancedb/lancedb';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -229,6 +230,54 @@ describe('LanceSearchIndex', () => {
       expect(after.map((hit) => hit.raw_score)).toEqual(before.map((hit) => expect.closeTo(hit.raw_score, 3)));
       expect((await index.optimize()).find((report) => report.table.startsWith('frames_'))?.vectorIndex).toBe('kept');
       expect(await index.nearestFrames({ accountId: 'acc_1' }, EMBEDDER, direction(2, 0.3), 80)).toHaveLength(80);
+    });
+  });
+
+  describe('filter indexes', () => {
+    async function indexKinds(directory: string): Promise<Record<string, Record<string, string>>> {
+      const connection = await connect(directory);
+      const kinds: Record<string, Record<string, string>> = {};
+      for (const name of await connection.tableNames()) {
+        const table = await connection.openTable(name);
+        kinds[name.startsWith('frames_') ? 'frames' : name] = Object.fromEntries((await table.listIndices()).map((index) => [index.name, index.indexType]));
+      }
+      return kinds;
+    }
+
+    it('keeps account and collection filters in bitmap indexes and video ids in a B-tree, on every table', async () => {
+      const directory = temporaryDirectory('frameseek-lance-kinds-');
+      const index = LanceSearchIndex.open(directory);
+
+      await index.replaceVideo('acc_1', 'vid_1', [frame(0, direction(0)), spoken(0, 'hello there')]);
+
+      const kinds = await indexKinds(directory);
+      for (const table of ['frames', 'segments_text']) {
+        expect(kinds[table]).toMatchObject({ account_id_idx: 'Bitmap', collection_id_idx: 'Bitmap', video_id_idx: 'BTree' });
+      }
+      expect(kinds.segments_text).toMatchObject({ text_idx: 'FTS', words_idx: 'FTS', grams_idx: 'FTS' });
+    });
+
+    it('replaces the B-tree filters of an index written by an earlier release at its next write, and still answers inside the account', async () => {
+      const earlier = temporaryDirectory('frameseek-lance-earlier-');
+      await LanceSearchIndex.open(earlier).replaceVideo('acc_1', 'vid_1', [frame(0, direction(0)), spoken(0, 'first account')]);
+      await LanceSearchIndex.open(earlier).replaceVideo('acc_2', 'vid_2', [frame(0, direction(0), { account: 'acc_2', video: 'vid_2' })]);
+      // A copy is opened by a store of its own, as a new process (a new release) would open it.
+      const upgraded = temporaryDirectory('frameseek-lance-upgraded-');
+      cpSync(earlier, upgraded, { recursive: true });
+      const connection = await connect(upgraded);
+      for (const name of await connection.tableNames()) {
+        const table = await connection.openTable(name);
+        for (const column of ['account_id', 'collection_id']) await table.createIndex(column, { config: Index.btree(), name: `${column}_idx`, replace: true });
+      }
+      expect((await indexKinds(upgraded)).frames).toMatchObject({ account_id_idx: 'BTree', collection_id_idx: 'BTree' });
+      const index = LanceSearchIndex.open(upgraded);
+
+      await index.replaceVideo('acc_1', 'vid_3', [frame(0, direction(0, 0.1), { video: 'vid_3' }), spoken(0, 'third video', { video: 'vid_3' })]);
+
+      const kinds = await indexKinds(upgraded);
+      for (const table of ['frames', 'segments_text']) expect(kinds[table]).toMatchObject({ account_id_idx: 'Bitmap', collection_id_idx: 'Bitmap' });
+      expect(ids(await index.nearestFrames({ accountId: 'acc_1' }, EMBEDDER, direction(0), 5))).toEqual(['vid_1:frame:0', 'vid_3:frame:0']);
+      expect(ids(await index.nearestFrames({ accountId: 'acc_2' }, EMBEDDER, direction(0), 5))).toEqual(['vid_2:frame:0']);
     });
   });
 
