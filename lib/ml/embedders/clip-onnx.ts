@@ -220,10 +220,13 @@ export class ClipOnnxEmbedder implements Embedder {
       .toBuffer({ resolveWithObject: true });
     const plane = imageSize * imageSize;
     const pixels = new Float32Array(3 * plane);
-    for (let index = 0; index < plane; index++) {
-      for (let channel = 0; channel < 3; channel++) {
-        pixels[channel * plane + index] = ((data[index * 3 + channel] ?? 0) / 255 - (mean[channel] ?? 0)) / (std[channel] ?? 1);
-      }
+    // (value / 255 − mean) / std as one multiply-add per sample.
+    for (let channel = 0; channel < 3; channel++) {
+      const deviation = std[channel] ?? 1;
+      const scale = 1 / (255 * deviation);
+      const offset = -(mean[channel] ?? 0) / deviation;
+      const start = channel * plane;
+      for (let index = 0, source = channel; index < plane; index++, source += 3) pixels[start + index] = (data[source] ?? 0) * scale + offset;
     }
     return pixels;
   }
@@ -269,6 +272,10 @@ export class ClipOnnxEmbedder implements Embedder {
         interOpNumThreads: 1,
         executionMode: 'sequential',
         graphOptimizationLevel: 'all',
+        // onnxruntime's pool spins after each run waiting for more work; a query embedding is one
+        // run, followed at once by the k-NN on the same few cores, which the spinning slowed down
+        // (tiny model, 2 cores: 0.93 → 0.38 ms of CPU per image embedding, the run itself unchanged).
+        extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
       }).catch((error: unknown) => {
         // Not kept: a later call may find the file repaired.
         this.sessions.delete(path);
