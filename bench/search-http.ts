@@ -866,20 +866,22 @@ async function seedWorker(job: SeedJob): Promise<SeedReport> {
   for (const name of await connection.tableNames()) {
     const table = await connection.openTable(name);
     const rows = await table.countRows();
-    for (const config of await table.listIndices()) {
+    const configs = await table.listIndices();
+    const filters = configs
+      .filter((config) => !config.columns.includes('vector'))
+      .map((config) => `${config.name} (${config.indexType})`)
+      .join(', ');
+    for (const config of configs) {
       if (config.columns.includes('vector')) {
         const figures = await table.indexStats(config.name);
         indexes.push(
           `${name}: ${rows} rows; vector index ${config.name} ${figures?.indexType ?? '?'} (${figures?.distanceType ?? '?'}), ` +
             `${figures?.numIndices ?? '?'} part(s), partitions ${Math.max(1, Math.ceil(rows / 1_000_000))}, efConstruction 150, ` +
-            `indexed ${figures?.numIndexedRows ?? '?'} / unindexed ${figures?.numUnindexedRows ?? '?'}; query: ef ${DEFAULT_VECTOR_INDEX.ef} (≥ limit × refine), refineFactor ${DEFAULT_VECTOR_INDEX.refineFactor}, nprobes ${DEFAULT_VECTOR_INDEX.nprobes}`,
+            `indexed ${figures?.numIndexedRows ?? '?'} / unindexed ${figures?.numUnindexedRows ?? '?'}; query: ef ${DEFAULT_VECTOR_INDEX.ef} (≥ limit × refine), refineFactor ${DEFAULT_VECTOR_INDEX.refineFactor}, nprobes ${DEFAULT_VECTOR_INDEX.nprobes}; filters ${filters}`,
         );
       }
     }
-    if (!name.startsWith('frames_')) {
-      const text = (await table.listIndices()).map((config) => `${config.name} (${config.indexType})`).join(', ');
-      indexes.push(`${name}: ${rows} rows; indexes ${text}`);
-    }
+    if (!name.startsWith('frames_')) indexes.push(`${name}: ${rows} rows; indexes ${filters}`);
   }
 
   const describe = (who: string, accountId: string) => {
