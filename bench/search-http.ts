@@ -360,6 +360,10 @@ async function timeCase(url: string, key: string, plan: readonly PlannedQuery[],
 export async function searchHttpBench(options: SearchHttpOptions): Promise<void> {
   const queries = options.queries ?? 200;
   const samples = options.stageSamples ?? 30;
+  // Checked before anything starts: the runtime would create an empty data directory there.
+  if (options.library && !existsSync(join(options.library, 'seed-out.json'))) {
+    throw new Error(`--search-library ${options.library}: not a library kept by --search-keep (it has no seed-out.json)`);
+  }
   const dataDir = options.library ?? mkdtempSync(join(tmpdir(), 'frameseek-bench-search-'));
   const indexDir = join(dataDir, 'index');
   const modelDir = join(dataDir, 'models');
