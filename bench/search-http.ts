@@ -871,7 +871,8 @@ async function seedWorker(job: SeedJob): Promise<SeedReport> {
     const table = await connection.openTable(name);
     const rows = await table.countRows();
     const configs = await table.listIndices();
-    const filters = configs
+    // The filters (scalar indexes), and the full-text indexes on the text table.
+    const otherIndexes = configs
       .filter((config) => !config.columns.includes('vector'))
       .map((config) => `${config.name} (${config.indexType})`)
       .join(', ');
@@ -881,11 +882,11 @@ async function seedWorker(job: SeedJob): Promise<SeedReport> {
         indexes.push(
           `${name}: ${rows} rows; vector index ${config.name} ${figures?.indexType ?? '?'} (${figures?.distanceType ?? '?'}), ` +
             `${figures?.numIndices ?? '?'} part(s), partitions ${Math.max(1, Math.ceil(rows / 1_000_000))}, efConstruction 150, ` +
-            `indexed ${figures?.numIndexedRows ?? '?'} / unindexed ${figures?.numUnindexedRows ?? '?'}; query: ef ${DEFAULT_VECTOR_INDEX.ef} (≥ limit × refine), refineFactor ${DEFAULT_VECTOR_INDEX.refineFactor}, nprobes ${DEFAULT_VECTOR_INDEX.nprobes}; filters ${filters}`,
+            `indexed ${figures?.numIndexedRows ?? '?'} / unindexed ${figures?.numUnindexedRows ?? '?'}; query: ef ${DEFAULT_VECTOR_INDEX.ef} (≥ limit × refine), refineFactor ${DEFAULT_VECTOR_INDEX.refineFactor}, nprobes ${DEFAULT_VECTOR_INDEX.nprobes}; filters ${otherIndexes}`,
         );
       }
     }
-    if (!name.startsWith('frames_')) indexes.push(`${name}: ${rows} rows; indexes ${filters}`);
+    if (!name.startsWith('frames_')) indexes.push(`${name}: ${rows} rows; indexes ${otherIndexes}`);
   }
 
   const describe = (who: string, accountId: string) => {
