@@ -13,12 +13,16 @@ describe('daily maintenance (the local scheduler runs the same handler as EventB
     const { token } = await signUp(api);
     const { key } = await createKey(api, token);
     const collection = await api.post('/v1/collections', { token: key, body: { name: 'fresh' } });
+    // The scheduler runs at the first tick of a new UTC day: start the upload an hour before the next
+    // midnight and tick an hour after it, whatever the time of day the suite runs at.
+    const nextUtcMidnight = new Date().setUTCHours(24, 0, 0, 0);
+    useClock({ now: () => new Date(nextUtcMidnight - HOUR) });
     const ticket = await api.post('/v1/uploads', {
       token: key,
       body: { collection_id: collection.body.data.id, filename: 'a.mp4', size_bytes: 1000, content_type: 'video/mp4' },
     });
 
-    useClock({ now: () => new Date(Date.now() + 23 * HOUR) });
+    useClock({ now: () => new Date(nextUtcMidnight + HOUR) });
     const tick = await api.runtime().scheduler.tick();
 
     expect(tick).toBe('ran');
