@@ -61,7 +61,7 @@ export interface VectorIndexSettings {
 }
 
 export interface LanceSearchIndexOptions {
-  /** LanceDB object-store options (S3 endpoint, region, credentials…); see the class comment. */
+  /** LanceDB object-store options (S3 endpoint, region, credentials…), over DEFAULT_STORAGE_OPTIONS; see the class comment. */
   storageOptions?: Record<string, string>;
   /** Reads slower than this answer IndexUnavailable. Default 2000 ms. */
   timeoutMs?: number;
@@ -91,6 +91,14 @@ export const DEFAULT_VECTOR_INDEX: VectorIndexSettings = {
 };
 
 const DEFAULT_TIMEOUT_MS = 2_000;
+
+/**
+ * Object-store client settings under the caller's storage options. object_store waits 30 s for a
+ * request by default, so one stalled PUT held a write for 30 s before its retry; a request that
+ * has not answered in 5 s (a small S3 request takes milliseconds, a 5 MB part well under a
+ * second from Lambda) is abandoned and retried with object_store's back-off instead.
+ */
+export const DEFAULT_STORAGE_OPTIONS: Readonly<Record<string, string>> = { connect_timeout: '2s', timeout: '5s' };
 const DEFAULT_KEEP_VERSIONS_MS = 60 * 60 * 1000;
 const VECTOR_INDEX_PREFIX = 'vector_idx_';
 
@@ -107,7 +115,7 @@ interface Store {
 const stores = new Map<string, Promise<Store>>();
 
 function storeFor(uri: string, options: LanceSearchIndexOptions): Promise<Store> {
-  const storageOptions = Object.entries(options.storageOptions ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  const storageOptions = Object.entries({ ...DEFAULT_STORAGE_OPTIONS, ...options.storageOptions }).sort(([a], [b]) => a.localeCompare(b));
   const key = JSON.stringify([uri, storageOptions, options.readConsistencySeconds ?? 0]);
   const existing = stores.get(key);
   if (existing !== undefined) return existing;

@@ -9,6 +9,7 @@ import { armFault, disarmFault } from '#lib/faults';
 import { LanceSearchIndex, type LanceSearchIndexOptions } from '#lib/search/lance-index';
 import { IndexUnavailable } from '#lib/search/types';
 import { frame, spoken, TEST_EMBEDDER } from '#test/support/segment-rows';
+import { startStallingProxy } from '#test/support/stalling-proxy';
 
 const EMBEDDER = TEST_EMBEDDER;
 const DIMENSION = 8;
@@ -520,6 +521,31 @@ describe('LanceSearchIndex', () => {
       await index.deleteAccount('acc_1');
       expect(await index.countSegments('acc_1', 'vid_1')).toBe(0);
     } finally {
+      await s3.stop();
+    }
+  });
+
+  it('abandons a storage request that never answers and retries it, so the write still lands', async () => {
+    const s3 = await startS3Local({ port: await freePort(), directory: temporaryDirectory('frameseek-s3-'), bucket: 'index-bucket' });
+    const proxy = await startStallingProxy(s3.endpoint, (request) => request.method === 'PUT');
+    try {
+      const index = LanceSearchIndex.open('s3://index-bucket/stalled', {
+        storageOptions: {
+          aws_endpoint: proxy.endpoint,
+          aws_region: 'us-east-1',
+          aws_access_key_id: 'S3RVER',
+          aws_secret_access_key: 'S3RVER',
+          allow_http: 'true',
+        },
+      });
+
+      await index.replaceVideo('acc_1', 'vid_1', [frame(0, direction(0)), spoken(0, 'stored after a stall')]);
+
+      expect(proxy.stalled).toHaveLength(1);
+      expect(proxy.seen.filter((line) => line === proxy.stalled[0])).toHaveLength(2);
+      expect(await index.countSegments('acc_1', 'vid_1')).toBe(2);
+    } finally {
+      await proxy.stop();
       await s3.stop();
     }
   });
