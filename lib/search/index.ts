@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { config } from '#lib/config';
-import { LanceSearchIndex } from '#lib/search/lance-index';
+import { isStoreUri, LanceSearchIndex } from '#lib/search/lance-index';
 import type { SearchIndex } from '#lib/search/types';
 
 /** The deployment's search index, opened once per process from FRAMESEEK_INDEX_URI (a directory, or an S3 URI in AWS). */
@@ -9,7 +9,7 @@ let opened: SearchIndex | undefined;
 export function searchIndex(): SearchIndex {
   const uri = config.FRAMESEEK_INDEX_URI;
   // `s3://…` and `s3+ddb://…` (AWS, with the DynamoDB commit store) pass through; a plain path is a local directory.
-  opened ??= LanceSearchIndex.open(/^[a-z][a-z0-9+.-]*:\/\//.test(uri) ? uri : resolve(uri));
+  opened ??= LanceSearchIndex.open(isStoreUri(uri) ? uri : resolve(uri));
   return opened;
 }
 

@@ -93,14 +93,20 @@ export const DEFAULT_VECTOR_INDEX: VectorIndexSettings = {
 const DEFAULT_TIMEOUT_MS = 2_000;
 
 /**
- * Object-store client settings under the caller's storage options. object_store waits 30 s for a
- * request by default, so one stalled PUT held a write for 30 s before its retry; a request that
- * has not answered in 5 s (a small S3 request takes milliseconds, a 5 MB part well under a
- * second from Lambda) is abandoned and retried with object_store's back-off instead.
+ * Object-store client settings for a remote store (S3), under the caller's storage options.
+ * object_store waits 30 s for a request by default, so one stalled PUT held a write for 30 s
+ * before its retry; a request that has not answered in 5 s (a small S3 request takes
+ * milliseconds, a 5 MB part well under a second from Lambda) is abandoned and retried with
+ * object_store's back-off instead.
  */
 export const DEFAULT_STORAGE_OPTIONS: Readonly<Record<string, string>> = { connect_timeout: '2s', timeout: '5s' };
 const DEFAULT_KEEP_VERSIONS_MS = 60 * 60 * 1000;
 const VECTOR_INDEX_PREFIX = 'vector_idx_';
+
+/** Whether `location` names a store by URI (`s3://…`, `s3+ddb://…`, `file://…`) rather than a local path. */
+export function isStoreUri(location: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//.test(location);
+}
 
 /** One connection per (uri, options) in a process, with its open tables and per-table write queues. */
 interface Store {
@@ -115,7 +121,9 @@ interface Store {
 const stores = new Map<string, Promise<Store>>();
 
 function storeFor(uri: string, options: LanceSearchIndexOptions): Promise<Store> {
-  const storageOptions = Object.entries({ ...DEFAULT_STORAGE_OPTIONS, ...options.storageOptions }).sort(([a], [b]) => a.localeCompare(b));
+  // A local directory has no HTTP client to configure.
+  const defaults = isStoreUri(uri) && !uri.startsWith('file://') ? DEFAULT_STORAGE_OPTIONS : {};
+  const storageOptions = Object.entries({ ...defaults, ...options.storageOptions }).sort(([a], [b]) => a.localeCompare(b));
   const key = JSON.stringify([uri, storageOptions, options.readConsistencySeconds ?? 0]);
   const existing = stores.get(key);
   if (existing !== undefined) return existing;
