@@ -21,6 +21,11 @@ function temporaryDirectory(prefix: string): string {
   return directory;
 }
 
+/** LanceDB storage options for the s3rver stand-in (or a proxy in front of it) at `endpoint`. */
+function s3rverStorage(endpoint: string): Record<string, string> {
+  return { aws_endpoint: endpoint, aws_region: 'us-east-1', aws_access_key_id: 'S3RVER', aws_secret_access_key: 'S3RVER', allow_http: 'true' };
+}
+
 function openIndex(options: LanceSearchIndexOptions = {}): LanceSearchIndex {
   return LanceSearchIndex.open(temporaryDirectory('frameseek-lance-'), options);
 }
@@ -503,15 +508,7 @@ describe('LanceSearchIndex', () => {
   it('works on an S3-compatible store (s3rver) through LanceDB storage options', async () => {
     const s3 = await startS3Local({ port: await freePort(), directory: temporaryDirectory('frameseek-s3-'), bucket: 'index-bucket' });
     try {
-      const index = LanceSearchIndex.open('s3://index-bucket/search', {
-        storageOptions: {
-          aws_endpoint: s3.endpoint,
-          aws_region: 'us-east-1',
-          aws_access_key_id: 'S3RVER',
-          aws_secret_access_key: 'S3RVER',
-          allow_http: 'true',
-        },
-      });
+      const index = LanceSearchIndex.open('s3://index-bucket/search', { storageOptions: s3rverStorage(s3.endpoint) });
 
       await index.replaceVideo('acc_1', 'vid_1', [frame(0, direction(0)), frame(2, direction(1)), spoken(0, 'stored in a bucket')]);
       await index.replaceVideo('acc_1', 'vid_1', [frame(2, direction(1)), spoken(0, 'stored in a bucket')]);
@@ -529,15 +526,7 @@ describe('LanceSearchIndex', () => {
     const s3 = await startS3Local({ port: await freePort(), directory: temporaryDirectory('frameseek-s3-'), bucket: 'index-bucket' });
     const proxy = await startStallingProxy(s3.endpoint, (request) => request.method === 'PUT');
     try {
-      const index = LanceSearchIndex.open('s3://index-bucket/stalled', {
-        storageOptions: {
-          aws_endpoint: proxy.endpoint,
-          aws_region: 'us-east-1',
-          aws_access_key_id: 'S3RVER',
-          aws_secret_access_key: 'S3RVER',
-          allow_http: 'true',
-        },
-      });
+      const index = LanceSearchIndex.open('s3://index-bucket/stalled', { storageOptions: s3rverStorage(proxy.endpoint) });
 
       await index.replaceVideo('acc_1', 'vid_1', [frame(0, direction(0)), spoken(0, 'stored after a stall')]);
 
