@@ -1,13 +1,13 @@
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { Server } from 'node:http';
 import { routes, fallbackRoute, backgroundFunctions } from '#functions/routes';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent, S3Event, SQSEvent } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createApiServer } from '#infra/local/http-adapter';
+import { close, listen } from '#infra/local/http-server';
 import { ensureTable, startDynamoDbLocal, type RunningDynamoDb } from '#infra/local/dynamodb';
 import { adaptClientToStandIn, startS3Local, type RunningS3 } from '#infra/local/s3';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#infra/local/credentials';
@@ -111,9 +111,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
     started.push({ stop: async () => scheduler.stop() });
     const server = createApiServer({ routes: Object.values(routes), fallback: fallbackRoute, load });
-    await listen(server, options.port, options.host);
+    const port = await listen(server, options.port, options.host);
     started.push({ stop: () => close(server) });
-    const { port } = server.address() as AddressInfo;
 
     return {
       url: `http://${options.host}:${port}`,
@@ -215,14 +214,3 @@ async function stopAll(started: Array<{ stop(): Promise<void> }>): Promise<void>
   for (const part of [...started].reverse()) await part.stop().catch(() => undefined);
 }
 
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((done, fail) => {
-    server.once('error', fail);
-    server.listen(port, host, () => done());
-  });
-}
-
-function close(server: Server): Promise<void> {
-  server.closeAllConnections();
-  return new Promise((done) => server.close(() => done()));
-}

@@ -1,5 +1,5 @@
 import { createServer, request, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { close, listen } from '#infra/local/http-server';
 
 /**
  * An HTTP proxy in front of a stand-in that never answers the first request `stalls` picks (it
@@ -35,15 +35,11 @@ export async function startStallingProxy(upstreamEndpoint: string, stalls: (requ
     forwarded.on('error', () => answer.destroy());
     incoming.pipe(forwarded);
   });
-  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server, 0, '127.0.0.1');
   return {
     endpoint: `http://127.0.0.1:${port}`,
     seen,
     stalled,
-    stop: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((closed) => server.close(() => closed()));
-    },
+    stop: () => close(server),
   };
 }
