@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DEFAULT_PLANS } from '#lib/billing/plans';
+import { DEFAULT_PLANS } from '#lib/plans';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#infra/local/credentials';
 import { PROJECT_ROOT } from '#infra/local/runtime';
 

@@ -915,6 +915,7 @@ async function stagesWorker(job: StagesJob): Promise<StagesReport> {
   const { authenticate } = await import('#lib/auth/authenticate');
   const { consumeRateLimit } = await import('#lib/http/rate-limit');
   const { routes } = await import('#functions/routes');
+  const { accessOf } = await import('#lib/http/route');
   const { getCollectionRecord } = await import('#lib/db/collections');
   const { takeSearch } = await import('#lib/billing/search-metering');
   const { checkedQueryImage } = await import('#lib/search/query-image');
@@ -952,7 +953,7 @@ async function stagesWorker(job: StagesJob): Promise<StagesReport> {
   };
 
   await measure('auth: API key + account ‖ rate-limit count', () =>
-    authenticate(`Bearer ${job.tenant.key}`, routes.search, (id) => consumeRateLimit({ kind: 'account', accountId: id }, 'search')),
+    authenticate(`Bearer ${job.tenant.key}`, accessOf(routes.search), (id) => consumeRateLimit({ kind: 'account', accountId: id }, 'search')),
   );
   await measure('collection check (scoped searches only)', (position) => getCollectionRecord(accountId, at(plan, position).collectionId));
   await measure('search unit: account read + quota count', () => takeSearch(accountId));

@@ -1,6 +1,6 @@
 import { AppError } from '#lib/errors';
 import { dynamoClient } from '#lib/db/client';
-import { PLAN_IDS } from '#lib/billing/plans';
+import { PLAN_IDS } from '#lib/plans';
 import { grantCreditsByEmail, isPlanId, setPlanByEmail } from '#lib/billing/admin';
 import { CliError } from './errors.ts';
 

@@ -1,5 +1,5 @@
 import { apiHandler } from '#lib/http/api-handler';
-import { pageMeta } from '#lib/http/pagination';
+import { pageMeta } from '#lib/pagination';
 import { listTransactions } from '#lib/billing/billing';
 import { routes } from '#functions/routes';
 

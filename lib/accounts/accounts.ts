@@ -3,11 +3,12 @@ import { now, utcDay } from '#lib/clock';
 import { searchesOn } from '#lib/db/search-quota';
 import { config } from '#lib/config';
 import { AppError } from '#lib/errors';
-import { planLimits, type PlanId } from '#lib/billing/plans';
+import { planLimits, type PlanId } from '#lib/plans';
 import { trialCreditFor } from '#lib/billing/trial';
 import { hashPassword, verifyAgainstDecoy, verifyPassword } from '#lib/auth/secrets';
 import { startSession, type IssuedSession } from '#lib/auth/sessions';
-import { findAccountIdByEmail, getAccount, insertAccount, type AccountRecord } from '#lib/db/accounts';
+import { findAccountIdByEmail, getAccount, insertAccount, requireAccount, type AccountRecord } from '#lib/db/accounts';
+import { normalizeEmail } from '#lib/text';
 
 export interface AccountView {
   id: string;
@@ -28,10 +29,6 @@ export interface SignedIn {
   session: IssuedSession;
 }
 
-export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
-}
-
 function toView(account: AccountRecord, searchesToday = 0): AccountView {
   const limits = planLimits(account.plan);
   return {
@@ -47,13 +44,6 @@ function toView(account: AccountRecord, searchesToday = 0): AccountView {
     },
     created_at: account.created_at,
   };
-}
-
-export async function requireAccount(accountId: string): Promise<AccountRecord> {
-  const account = await getAccount(accountId);
-  // A credential whose account is gone is as good as revoked.
-  if (!account) throw new AppError('UNAUTHORIZED', 'The account behind this credential no longer exists');
-  return account;
 }
 
 export async function signUp(email: string, password: string): Promise<SignedIn> {

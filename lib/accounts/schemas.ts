@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { PLAN_IDS } from '#lib/plans';
 
 export const credentialsBody = z.strictObject({
   email: z.email().max(254),
@@ -13,7 +14,7 @@ export const loginBody = z.strictObject({
 const accountView = z.object({
   id: z.string(),
   email: z.string(),
-  plan: z.enum(['free', 'payg', 'enterprise']),
+  plan: z.enum(PLAN_IDS),
   credits_micros: z.number().int(),
   usage: z.object({
     searches_today: z.number().int(),

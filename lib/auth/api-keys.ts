@@ -2,9 +2,8 @@ import { newId, newSecret } from '#lib/ids';
 import { hashToken } from '#lib/auth/secrets';
 import { now } from '#lib/clock';
 import { AppError } from '#lib/errors';
-import { planLimits } from '#lib/billing/plans';
-import { requireAccount } from '#lib/accounts/accounts';
-import type { AccountRecord } from '#lib/db/accounts';
+import { planLimits } from '#lib/plans';
+import { requireAccount, type AccountRecord } from '#lib/db/accounts';
 import {
   getApiKey,
   getApiKeyLookup,

@@ -3,8 +3,7 @@ import { getAccount, isActive, type AccountRecord } from '#lib/db/accounts';
 import { resolveApiKey } from '#lib/auth/api-keys';
 import { resolveSession } from '#lib/auth/sessions';
 import { hashToken } from '#lib/auth/secrets';
-import type { AccountSnapshot, Principal } from '#lib/auth/principal';
-import { isWriteRoute, type AuthKind, type HttpMethod } from '#lib/http/route';
+import type { AccountSnapshot, AuthKind, Principal } from '#lib/auth/principal';
 
 /** A credential of an account being deleted (or gone) is refused at once, whatever index lags behind. */
 async function requireActiveAccount(accountId: string, refusal: 'SESSION_EXPIRED' | 'INVALID_API_KEY'): Promise<AccountRecord> {
@@ -42,7 +41,7 @@ const TOKEN_SHAPE = /^(fsk|fss)_[A-Za-z0-9_-]{20,200}$/;
  */
 export async function authenticate<T>(
   authorization: string | undefined,
-  route: { auth: AuthKind; method: HttpMethod },
+  route: { auth: AuthKind; writes: boolean },
   whileCheckingAccount: (accountId: string) => Promise<T>,
 ): Promise<{ principal: Principal; alongside: T }> {
   const token = authorization?.match(BEARER)?.[1];
@@ -64,7 +63,7 @@ export async function authenticate<T>(
   if (route.auth === 'session') {
     throw new AppError('FORBIDDEN', 'This route needs a signed-in session; API keys cannot manage keys, billing or the account');
   }
-  if (key.permissions === 'read_only' && isWriteRoute(route)) {
+  if (key.permissions === 'read_only' && route.writes) {
     throw new AppError('FORBIDDEN', 'This API key is read-only; use a key with "all" permissions to make changes');
   }
   return {

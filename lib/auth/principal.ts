@@ -1,5 +1,5 @@
 import type { KeyPermissions } from '#lib/db/api-keys';
-import type { PlanId } from '#lib/billing/plans';
+import type { PlanId } from '#lib/plans';
 
 /**
  * Who is calling: resolved once per request by the auth step of the HTTP chain. `account` is what
@@ -14,6 +14,9 @@ export interface AccountSnapshot {
   /** AccountRecord.feedback_epoch (0 when never set). */
   feedbackEpoch: number;
 }
+
+/** Who may call a route: `key`: an API key or a session; `session`: a signed-in person only; `none`: public. */
+export type AuthKind = 'none' | 'key' | 'session';
 
 export type Principal =
   | { kind: 'session'; accountId: string; account: AccountSnapshot; sessionTokenHash: string; permissions: 'all' }

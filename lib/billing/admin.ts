@@ -1,9 +1,9 @@
 import { AppError } from '#lib/errors';
 import { now } from '#lib/clock';
-import { PLAN_IDS, type PlanId } from '#lib/billing/plans';
+import { PLAN_IDS, type PlanId } from '#lib/plans';
 import { credit } from '#lib/billing/ledger';
 import type { LedgerEntryRecord } from '#lib/db/ledger';
-import { normalizeEmail } from '#lib/accounts/accounts';
+import { normalizeEmail } from '#lib/text';
 import { findAccountIdByEmail, updateAccountPlan } from '#lib/db/accounts';
 
 /**

@@ -1,8 +1,7 @@
-import type { PlanId } from '#lib/billing/plans';
-import type { Page } from '#lib/http/pagination';
-import { requireAccount } from '#lib/accounts/accounts';
+import type { PlanId } from '#lib/plans';
+import type { Page } from '#lib/pagination';
 import { countLedgerEntries, newestLedgerEntries, type LedgerEntryRecord } from '#lib/db/ledger';
-import type { AutoTopUpFailure } from '#lib/db/accounts';
+import { requireAccount, type AutoTopUpFailure } from '#lib/db/accounts';
 
 export interface BillingView {
   plan: PlanId;

@@ -1,6 +1,6 @@
 import { newId } from '#lib/ids';
 import { now } from '#lib/clock';
-import { plansTable } from '#lib/billing/plans';
+import { plansTable } from '#lib/plans';
 import { tableName } from '#lib/db/client';
 import { keys } from '#lib/db/keys';
 import type { TransactionItem } from '#lib/db/ledger';

@@ -2,7 +2,6 @@ import { newId } from '#lib/ids';
 import { now } from '#lib/clock';
 import { AppError } from '#lib/errors';
 import { getAccount, type AccountRecord } from '#lib/db/accounts';
-import type { LedgerEntryType } from '#lib/billing/schemas';
 import { creditEventPuts } from '#lib/billing/credit-events';
 import { autoTopUpRequestFor, dispatchAutoTopUp } from '#lib/billing/auto-topup-trigger';
 import { backOff, oneAtATime } from '#lib/billing/account-queue';
@@ -12,6 +11,7 @@ import {
   type AccountSideChange,
   type BalanceSnapshot,
   type LedgerEntryRecord,
+  type LedgerEntryType,
   type TransactionItem,
   type TrialChange,
 } from '#lib/db/ledger';

@@ -1,4 +1,4 @@
-import { plansTable } from '#lib/billing/plans';
+import { plansTable } from '#lib/plans';
 import { changeBalance, plannedDebit, plannedRefund } from '#lib/billing/ledger';
 import { AppError } from '#lib/errors';
 import { holdChange, readHold, trialPartOf } from '#lib/db/holds';

@@ -1,11 +1,11 @@
 import { now } from '#lib/clock';
 import { AppError, validationError } from '#lib/errors';
-import { plansTable } from '#lib/billing/plans';
+import { plansTable } from '#lib/plans';
 import { balanceOf, newLedgerEntry } from '#lib/billing/ledger';
 import { backOff, oneAtATime } from '#lib/billing/account-queue';
 import { creditEventPuts } from '#lib/billing/credit-events';
-import { requireAccount } from '#lib/accounts/accounts';
 import {
+  requireAccount,
   getAccount,
   recordStripeCustomer,
   saveAutoTopUp,

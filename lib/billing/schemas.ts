@@ -1,18 +1,12 @@
 import * as z from 'zod';
-import { paginationQuery } from '#lib/http/pagination';
-import { accountResponse } from '#lib/accounts/schemas';
-
-/**
- * What moves a balance. `topup`, `indexing`, `search`, `storage` and `refund` are written by the
- * metering and Stripe work that builds on the ledger.
- */
-export const LEDGER_ENTRY_TYPES = ['trial_credit', 'trial_expiry', 'grant', 'topup', 'indexing', 'search', 'storage', 'refund'] as const;
-export type LedgerEntryType = (typeof LEDGER_ENTRY_TYPES)[number];
+import { paginationQuery } from '#lib/pagination';
+import { PLAN_IDS } from '#lib/plans';
+import { LEDGER_ENTRY_TYPES } from '#lib/db/ledger';
 
 const autoTopUpSettingsView = z.object({ enabled: z.boolean(), threshold_micros: z.number().int(), amount_micros: z.number().int() });
 
 export const billingView = z.object({
-  plan: accountResponse.shape.plan,
+  plan: z.enum(PLAN_IDS),
   credits_micros: z.number().int(),
   /** The card saved by a completed Checkout; null until then. */
   payment_method: z.object({ brand: z.string(), last4: z.string() }).nullable(),
@@ -67,7 +61,7 @@ export const autoTopUpBody = z.strictObject({
 export const autoTopUpView = autoTopUpSettingsView;
 
 export const changePlanBody = z.strictObject({ plan: z.literal('payg') });
-export const planView = z.object({ plan: accountResponse.shape.plan });
+export const planView = z.object({ plan: z.enum(PLAN_IDS) });
 
 /** What the Stripe webhook answers (Stripe only looks at the status; the outcome helps reading its delivery log). */
 export const stripeWebhookReceipt = z.object({ received: z.literal(true), outcome: z.enum(['applied', 'duplicate', 'ignored']) });

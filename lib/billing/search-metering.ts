@@ -1,9 +1,9 @@
 import { now, utcDay } from '#lib/clock';
 import { AppError } from '#lib/errors';
-import { planLimits, plansTable, type PlanId } from '#lib/billing/plans';
+import { planLimits, plansTable, type PlanId } from '#lib/plans';
 import { charge, refund } from '#lib/billing/ledger';
-import { requireAccount } from '#lib/accounts/accounts';
 import { giveBackDailySearch, searchesOn, takeDailySearch } from '#lib/db/search-quota';
+import { requireAccount } from '#lib/db/accounts';
 
 /**
  * The one gate every search passes (POST /v1/search and the agent's search_videos): Free takes one

@@ -1,6 +1,6 @@
 import { now, utcDay } from '#lib/clock';
 import { logError } from '#lib/log';
-import { plansTable } from '#lib/billing/plans';
+import { plansTable } from '#lib/plans';
 import { changeBalance, plannedDebitUpTo } from '#lib/billing/ledger';
 import { AppError } from '#lib/errors';
 import { dropStorageBilledAccount, isActive, listStorageBilledAccounts } from '#lib/db/accounts';

@@ -1,6 +1,6 @@
 import { now } from '#lib/clock';
 import { logError } from '#lib/log';
-import { planLimits, type PlanId } from '#lib/billing/plans';
+import { planLimits, type PlanId } from '#lib/plans';
 import { balanceOf, changeBalance, newLedgerEntry } from '#lib/billing/ledger';
 import { accountsWithTrialExpiringOn, type LedgerEntryRecord } from '#lib/db/ledger';
 

@@ -2,7 +2,7 @@ import { newId } from '#lib/ids';
 import { now } from '#lib/clock';
 import { AppError } from '#lib/errors';
 import { throwIfArmed } from '#lib/faults';
-import { paginate, type Page } from '#lib/http/pagination';
+import { paginate, type Page } from '#lib/pagination';
 import { keys } from '#lib/db/keys';
 import { deleteItems } from '#lib/db/batch';
 import { purgeVideoById } from '#lib/videos/videos';

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { paginationQuery } from '#lib/http/pagination';
+import { paginationQuery } from '#lib/pagination';
 
 export const collectionName = z.string().trim().min(1, 'must not be empty').max(255);
 

@@ -5,7 +5,7 @@ import { gsi1Page } from '#lib/db/query';
 import { failedConditionIndexes, isConditionFailure, transactConditionally } from '#lib/db/conditions';
 import { ledgerEntryPut, type LedgerEntryRecord } from '#lib/db/ledger';
 import { AppError } from '#lib/errors';
-import type { PlanId } from '#lib/billing/plans';
+import type { PlanId } from '#lib/plans';
 
 export interface AccountRecord {
   account_id: string;
@@ -197,6 +197,13 @@ export async function findAccountIdByEmail(email: string): Promise<string | unde
 export async function getAccount(accountId: string): Promise<AccountRecord | undefined> {
   const result = await db.send(new GetCommand({ TableName: tableName, Key: keys.account(accountId), ConsistentRead: true }));
   return result.Item as AccountRecord | undefined;
+}
+
+/** The account behind a credential, which must still exist: one that is gone is as good as revoked. */
+export async function requireAccount(accountId: string): Promise<AccountRecord> {
+  const account = await getAccount(accountId);
+  if (!account) throw new AppError('UNAUTHORIZED', 'The account behind this credential no longer exists');
+  return account;
 }
 
 /**

@@ -16,7 +16,7 @@ import { runIdempotently } from '#lib/http/idempotency';
 import { consumeRateLimit, rateLimitExceeded, rateLimitHeaders, type RateDecision } from '#lib/http/rate-limit';
 import { logError } from '#lib/log';
 import { parseJsonBody, parseQueryString, validatePart } from '#lib/http/validation';
-import type { AuthKind, RequestSchemas, RouteDefinition } from '#lib/http/route';
+import { accessOf, type AuthKind, type RequestSchemas, type RouteDefinition } from '#lib/http/route';
 
 /**
  * The one middy chain every API handler is built with. Its steps run in the order of
@@ -151,7 +151,7 @@ const authentication = (
     if (route.auth === 'none') return;
     const state = stateOf(request);
     const group = route.rateLimit;
-    const { principal, alongside: counting } = await authenticate(header(request.event, 'authorization'), route, async (accountId) => {
+    const { principal, alongside: counting } = await authenticate(header(request.event, 'authorization'), accessOf(route), async (accountId) => {
       // Handed back unsettled: a refused credential (or permission) must not wait for the count.
       const count = group ? consumeRateLimit({ kind: 'account', accountId }, group) : undefined;
       count?.catch(() => undefined);

@@ -1,14 +1,8 @@
 import busboy from 'busboy';
 import { AppError } from '#lib/errors';
+import type { UploadedFile } from '#lib/uploaded-file';
 
-/** A file part of a multipart/form-data body, held in memory (routes cap it at a few MB). */
-export interface UploadedFile {
-  filename: string;
-  contentType: string;
-  bytes: Buffer;
-  /** True when the part was longer than the route's cap: `bytes` holds only the cap. */
-  truncated: boolean;
-}
+export type { UploadedFile } from '#lib/uploaded-file';
 
 export interface MultipartBody {
   /** A field sent more than once (e.g. `modes`) becomes a list, in the order sent. */

@@ -1,6 +1,6 @@
 import { nowMs } from '#lib/clock';
 import { AppError } from '#lib/errors';
-import { plansTable, type RateLimitGroup } from '#lib/billing/plans';
+import { plansTable, type RateLimitGroup } from '#lib/plans';
 import { takeFromWindow } from '#lib/db/rate-limits';
 
 /**

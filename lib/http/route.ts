@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import type { RateLimitGroup } from '#lib/billing/plans';
+import type { AuthKind } from '#lib/auth/principal';
+import type { RateLimitGroup } from '#lib/plans';
 
 /**
  * How one route is declared in functions/routes.ts. The local runtime, the CDK stack, the
@@ -7,8 +8,7 @@ import type { RateLimitGroup } from '#lib/billing/plans';
  */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-/** `key`: an API key or a session; `session`: a signed-in person only; `none`: public. */
-export type AuthKind = 'none' | 'key' | 'session';
+export type { AuthKind };
 
 export interface RequestSchemas {
   params?: z.ZodType;
@@ -77,4 +77,9 @@ export function defineRoute<const TAuth extends AuthKind, const TSchemas extends
 /** Write routes: every method but GET. A read_only key is refused on all of them. */
 export function isWriteRoute(route: Pick<RouteDefinition, 'method'>): boolean {
   return route.method !== 'GET';
+}
+
+/** What the credential check (lib/auth/authenticate.ts) needs to know of a route. */
+export function accessOf(route: Pick<RouteDefinition, 'auth' | 'method'>): { auth: AuthKind; writes: boolean } {
+  return { auth: route.auth, writes: isWriteRoute(route) };
 }

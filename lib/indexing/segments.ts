@@ -1,5 +1,6 @@
 import type { TimedWord } from '#lib/ml/types';
 import type { SegmentRow } from '#lib/search/types';
+import { normalise } from '#lib/text';
 
 /**
  * Turns what the chunks of a job found into the video's index rows. Pure: the same staged
@@ -171,13 +172,6 @@ function nearestThumbnail(frames: readonly StagedFrame[]): (secs: number) => str
     }
     return best;
   };
-}
-
-export function normalise(text: string): string {
-  return text
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, ' ')
-    .trim();
 }
 
 /** 1 − edit distance / longer length: 1 for equal strings, 0 for nothing in common. */

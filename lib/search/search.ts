@@ -16,7 +16,7 @@ import type { AccountSnapshot } from '#lib/auth/principal';
 import { rememberQuery } from '#lib/db/search-feedback';
 import { hiddenFor } from '#lib/search/hidden';
 import { giveBackSearch, takeSearch } from '#lib/billing/search-metering';
-import { normalise } from '#lib/indexing/segments';
+import { normalise } from '#lib/text';
 import { checkedQueryImage, fetchQueryImage } from '#lib/search/query-image';
 
 /**

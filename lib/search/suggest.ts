@@ -1,7 +1,7 @@
 import { AppError } from '#lib/errors';
 import { getCollectionRecord } from '#lib/db/collections';
 import { pastQueriesStartingWith } from '#lib/db/search-feedback';
-import { normalise } from '#lib/indexing/segments';
+import { normalise } from '#lib/text';
 import { searchIndex } from '#lib/search/index';
 import { IndexUnavailable } from '#lib/search/types';
 

@@ -2,8 +2,7 @@ import { config } from '#lib/config';
 import { now, nowMs } from '#lib/clock';
 import { newId } from '#lib/ids';
 import { AppError } from '#lib/errors';
-import { planLimits } from '#lib/billing/plans';
-import { requireAccount } from '#lib/accounts/accounts';
+import { planLimits } from '#lib/plans';
 import { requireCollection } from '#lib/collections/collections';
 import { checkDeclaredVideo, MAX_VIDEO_BYTES } from '#lib/media/formats';
 import { sourceKey, videoPrefix } from '#lib/storage/layout';
@@ -18,7 +17,7 @@ import {
   startMultipart,
   storedSize,
 } from '#lib/storage/objects';
-import type { UploadedFile } from '#lib/http/multipart';
+import type { UploadedFile } from '#lib/uploaded-file';
 import { DIRECT_UPLOAD_MAX_BYTES } from '#lib/uploads/schemas';
 import { createUploadWithHold, indexingEstimateMicros, releaseIndexingReservation } from '#lib/billing/metering';
 import { throwIfArmed } from '#lib/faults';
@@ -32,6 +31,7 @@ import {
   type UploadStatus,
 } from '#lib/db/uploads';
 import { getVideoRecord, newQueuedJob, newUploadingVideo, removeVideoRows } from '#lib/db/videos';
+import { requireAccount } from '#lib/db/accounts';
 
 export interface DeclaredUpload {
   collectionId: string;

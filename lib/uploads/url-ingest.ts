@@ -7,8 +7,7 @@ import { now } from '#lib/clock';
 import { newId } from '#lib/ids';
 import { AppError } from '#lib/errors';
 import { logInfo } from '#lib/log';
-import { planLimits } from '#lib/billing/plans';
-import { requireAccount } from '#lib/accounts/accounts';
+import { planLimits } from '#lib/plans';
 import { requireCollection } from '#lib/collections/collections';
 import { MAX_VIDEO_BYTES, VIDEO_FORMATS, type VideoFormat } from '#lib/media/formats';
 import { guardedGet, UrlRefused, vetUrl } from '#lib/net/url-guard';
@@ -20,6 +19,7 @@ import { sourceKey, videoPrefix } from '#lib/storage/layout';
 import { deletePrefix } from '#lib/storage/objects';
 import { endUpload, getUploadRecord, type UploadRecord } from '#lib/db/uploads';
 import { getVideoRecord, newQueuedJob, newUploadingVideo, recordFetched, recordIngestFailure, setJobStage, type JobFailureCode } from '#lib/db/videos';
+import { requireAccount } from '#lib/db/accounts';
 
 /** api.md: a server-side fetch is capped at 5 GB and 30 minutes. */
 const FETCH_DEADLINE_MS = 30 * 60 * 1000;

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { paginationQuery } from '#lib/http/pagination';
+import { paginationQuery } from '#lib/pagination';
 
 /** `status=a,b` (or the parameter repeated): a list of allowed values. */
 function statusList<const T extends readonly [string, ...string[]]>(values: T) {

@@ -1,6 +1,6 @@
 import { now } from '#lib/clock';
 import { AppError } from '#lib/errors';
-import { paginate, type Page } from '#lib/http/pagination';
+import { paginate, type Page } from '#lib/pagination';
 import { videoPrefix } from '#lib/storage/layout';
 import { abortMultipart, deletePrefix, presignGet } from '#lib/storage/objects';
 import { endUpload, getUploadRecord } from '#lib/db/uploads';

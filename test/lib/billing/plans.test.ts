@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildPlansTable, DEFAULT_PLANS } from '#lib/billing/plans';
+import { buildPlansTable, DEFAULT_PLANS } from '#lib/plans';
 
 describe('plans table', () => {
   it('holds the numbers of plans.md', () => {
