@@ -27,19 +27,8 @@ import {
   uploadState,
   uploadTicket,
 } from '#lib/uploads/schemas';
-import {
-  jobParams,
-  jobView,
-  listJobsQuery,
-  listVideosQuery,
-  momentQuery,
-  momentView,
-  transcriptItems,
-  transcriptQuery,
-  videoDetail,
-  videoList,
-  videoParams,
-} from '#lib/videos/schemas';
+import { listVideosQuery, momentQuery, momentView, transcriptItems, transcriptQuery, videoDetail, videoList, videoParams } from '#lib/videos/schemas';
+import { jobParams, jobView, listJobsQuery } from '#lib/jobs/schemas';
 import { feedbackBody, feedbackQuery, feedbackView, MAX_QUERY_IMAGE_BYTES, searchBody, searchResults, suggestBody, suggestions } from '#lib/search/schemas';
 import { collectionBody, collectionDetail, collectionListItem, collectionParams, listCollectionsQuery } from '#lib/collections/schemas';
 

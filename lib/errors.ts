@@ -38,8 +38,11 @@ export const ERROR_CATALOGUE = {
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 
-/** Codes that only ever appear on a failed job, never as an HTTP answer of their own. */
-export const JOB_ERROR_CODES = ['UNSUPPORTED_FORMAT', 'UPLOAD_TOO_LARGE', 'INSUFFICIENT_CREDITS', 'INDEXING_FAILED'] as const;
+/**
+ * Codes a failed job carries (errors.md, Job error codes), and the plan limit when a file fetched
+ * from a URL turns out not to fit. INDEXING_FAILED never comes back as an HTTP answer of its own.
+ */
+export const JOB_ERROR_CODES = ['UNSUPPORTED_FORMAT', 'UPLOAD_TOO_LARGE', 'INSUFFICIENT_CREDITS', 'INDEXING_FAILED', 'PLAN_LIMIT_EXCEEDED'] as const;
 export type JobErrorCode = (typeof JOB_ERROR_CODES)[number];
 
 export interface FieldError {
@@ -66,6 +69,20 @@ export class AppError extends Error {
     this.code = code;
     this.status = ERROR_CATALOGUE[code].status;
     this.extras = extras;
+  }
+}
+
+/**
+ * A background step's refusal or give-up (ingest, a URL fetch, indexing): it fails the job with this
+ * code and message, and never becomes an HTTP answer of its own.
+ */
+export class JobFailedError extends Error {
+  constructor(
+    readonly code: JobErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'JobFailedError';
   }
 }
 

@@ -29,13 +29,13 @@ export function disarmFault(name: FaultName): void {
 }
 
 /** Thrown by an armed fault; reads like an internal failure on purpose, to prove nothing leaks. */
-export class InjectedFault extends Error {
+export class InjectedFaultError extends Error {
   constructor(name: FaultName) {
     super(`Injected fault ${name}: ConditionalCheckFailedException arn:aws:dynamodb:us-east-1:123456789012:table/internal`);
-    this.name = 'InjectedFault';
+    this.name = 'InjectedFaultError';
   }
 }
 
 export function throwIfArmed(name: FaultName, target?: string): void {
-  if (isFaultArmed(name, target)) throw new InjectedFault(name);
+  if (isFaultArmed(name, target)) throw new InjectedFaultError(name);
 }

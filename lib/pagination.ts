@@ -24,3 +24,16 @@ export function paginate<T>(all: readonly T[], page: number, perPage: number): P
 export function pageMeta(result: Page<unknown>): { total: number; page: number; per_page: number } {
   return { total: result.total, page: result.page, per_page: result.per_page };
 }
+
+/** `status=a,b` (or the parameter repeated): a list of allowed values. */
+export function statusList<const T extends readonly [string, ...string[]]>(values: T) {
+  return z
+    .union([z.string(), z.array(z.string())])
+    .transform((value) =>
+      (Array.isArray(value) ? value : [value])
+        .flatMap((item) => item.split(','))
+        .map((item) => item.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.enum(values)));
+}

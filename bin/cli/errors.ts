@@ -25,9 +25,9 @@ export class ApiError extends CliError {
 }
 
 /** Stops the run with exit code 130 as Ctrl-C would, leaving the resume state for the next run. */
-export class Interrupted extends Error {
+export class InterruptedError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = 'Interrupted';
+    this.name = 'InterruptedError';
   }
 }

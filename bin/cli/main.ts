@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { MODEL_EXPORTS, ModelPullError, pullModel, pullReporter } from '#lib/ml/models-pull';
 import { ApiClient } from './api-client.ts';
-import { CliError, Interrupted } from './errors.ts';
+import { CliError, InterruptedError } from './errors.ts';
 import { uploadFile } from './upload.ts';
 import type { GrantCreditsFlags, SetPlanFlags } from './admin.ts';
 
@@ -45,7 +45,7 @@ async function run(command: () => Promise<number>): Promise<number> {
   try {
     return await command();
   } catch (error) {
-    if (error instanceof Interrupted) exitInterrupted(error.message);
+    if (error instanceof InterruptedError) exitInterrupted(error.message);
     if (!(error instanceof CliError)) throw error;
     process.stderr.write(`error: ${error.code}: ${error.message}\n`);
     return 1;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApiError, CliError, Interrupted } from './errors.ts';
+import { ApiError, CliError, InterruptedError } from './errors.ts';
 import type { ApiClient, Job, PartEtag, PartUrl, UploadIds, UploadState } from './api-client.ts';
 import { contentTypeFor, SUPPORTED_EXTENSIONS } from './media-types.ts';
 import { forEachLimited } from './pool.ts';
@@ -167,7 +167,7 @@ async function sendParts(options: UploadOptions, file: LocalVideo, session: Extr
       const etag = await putFileRange({ url: part.url, headers, label: `part ${part.part_number}` }, range, progress.add);
       if (etag) etags.push({ part_number: part.part_number, etag });
       storedNow += 1;
-      if (storedNow === options.stopAfterParts) throw new Interrupted(`FRAMESEEK_CLI_STOP_AFTER_PARTS: ${storedNow} parts stored`);
+      if (storedNow === options.stopAfterParts) throw new InterruptedError(`FRAMESEEK_CLI_STOP_AFTER_PARTS: ${storedNow} parts stored`);
     });
   } catch (error) {
     progress.stop();

@@ -1,5 +1,5 @@
 import { apiHandler } from '#lib/http/api-handler';
-import { getJob } from '#lib/videos/videos';
+import { getJob } from '#lib/jobs/jobs';
 import { routes } from '#functions/routes';
 
 export const handler = apiHandler(routes.getJob, async ({ principal, params }) => ({

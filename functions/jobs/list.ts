@@ -1,6 +1,6 @@
 import { apiHandler } from '#lib/http/api-handler';
 import { pageMeta } from '#lib/pagination';
-import { listJobs } from '#lib/videos/videos';
+import { listJobs } from '#lib/jobs/jobs';
 import { routes } from '#functions/routes';
 
 export const handler = apiHandler(routes.listJobs, async ({ principal, query }) => {

@@ -4,7 +4,8 @@ import { AppError } from '#lib/errors';
 import { holdChange, readHold, trialPartOf } from '#lib/db/holds';
 import { storageLimitError, type UploadRecord } from '#lib/db/uploads';
 import { uploadCreationItems } from '#lib/db/upload-creation';
-import type { JobRecord, VideoRecord } from '#lib/db/videos';
+import type { VideoRecord } from '#lib/db/videos';
+import type { JobRecord } from '#lib/db/jobs';
 
 /**
  * What indexing costs and how it is held (plans.md, Prices): an estimate is reserved when an upload

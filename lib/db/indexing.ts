@@ -2,7 +2,9 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '#lib/db/client';
 import { keys } from '#lib/db/keys';
 import { isConditionFailure, transactConditionally } from '#lib/db/conditions';
-import { type JobFailureCode, type JobRecord, type VideoRecord } from '#lib/db/videos';
+import type { VideoRecord } from '#lib/db/videos';
+import type { JobErrorCode } from '#lib/errors';
+import { type JobRecord } from '#lib/db/jobs';
 import type { TransactionItem } from '#lib/db/ledger';
 
 /**
@@ -155,7 +157,7 @@ export async function recordJobDone(video: VideoRecord, job: JobRecord, facts: I
 export async function recordJobFailed(
   video: VideoRecord,
   job: JobRecord,
-  error: { code: JobFailureCode; message: string },
+  error: { code: JobErrorCode; message: string },
   eventId: string,
   at: string,
 ): Promise<boolean> {

@@ -2,7 +2,8 @@ import { tableName } from '#lib/db/client';
 import { keys } from '#lib/db/keys';
 import type { TransactionItem } from '#lib/db/ledger';
 import type { UploadRecord } from '#lib/db/uploads';
-import type { JobRecord, VideoRecord } from '#lib/db/videos';
+import type { VideoRecord } from '#lib/db/videos';
+import type { JobRecord } from '#lib/db/jobs';
 
 /**
  * The items that create an upload, for the transaction that also holds its indexing estimate and

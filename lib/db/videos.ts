@@ -1,4 +1,4 @@
-import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '#lib/db/client';
 import { keys } from '#lib/db/keys';
 import { queryPrefixNewestFirst } from '#lib/db/query';
@@ -7,11 +7,7 @@ import { storageChange, videoHidden } from '#lib/db/accounts';
 import { getItems } from '#lib/db/batch';
 import type { JobErrorCode } from '#lib/errors';
 
-/** What a failed job may carry: the job codes, and the plan limit when a fetched file does not fit. */
-export type JobFailureCode = JobErrorCode | 'PLAN_LIMIT_EXCEEDED';
-
 export type VideoStatus = 'uploading' | 'processing' | 'ready' | 'failed' | 'deleting';
-export type JobStatus = 'queued' | 'pending' | 'processing' | 'done' | 'failed';
 
 export interface VideoRecord {
   video_id: string;
@@ -51,26 +47,6 @@ export interface VideoRecord {
   updated_at: string;
 }
 
-export interface JobRecord {
-  job_id: string;
-  account_id: string;
-  video_id: string;
-  collection_id: string;
-  status: JobStatus;
-  stage: string;
-  progress_pct: number;
-  error: { code: JobFailureCode; message: string } | null;
-  chunks_total: number;
-  chunks_done: number;
-  chunks_enqueued: boolean;
-  /** Chunk indexes finished (a set, so a redelivered chunk counts once). */
-  chunks_done_set?: Set<number>;
-  /** `chunk:stage` steps finished, for progress. */
-  steps_done?: Set<string>;
-  created_at: string;
-  updated_at: string;
-}
-
 /** A video whose bytes have not arrived yet: what is known now, nulls for what ingest will learn. */
 export function newUploadingVideo(
   fields: Pick<
@@ -106,33 +82,9 @@ export function newUploadingVideo(
   };
 }
 
-/** The job of a video that was just declared: queued until its bytes are stored and checked. */
-export function newQueuedJob(video: Pick<VideoRecord, 'account_id' | 'video_id' | 'collection_id' | 'job_id' | 'created_at'>, stage: string): JobRecord {
-  return {
-    job_id: video.job_id,
-    account_id: video.account_id,
-    video_id: video.video_id,
-    collection_id: video.collection_id,
-    status: 'queued',
-    stage,
-    progress_pct: 0,
-    error: null,
-    chunks_total: 0,
-    chunks_done: 0,
-    chunks_enqueued: false,
-    created_at: video.created_at,
-    updated_at: video.created_at,
-  };
-}
-
 export async function getVideoRecord(accountId: string, videoId: string): Promise<VideoRecord | undefined> {
   const result = await db.send(new GetCommand({ TableName: tableName, Key: keys.video(accountId, videoId), ConsistentRead: true }));
   return result.Item as VideoRecord | undefined;
-}
-
-export async function getJobRecord(accountId: string, jobId: string): Promise<JobRecord | undefined> {
-  const result = await db.send(new GetCommand({ TableName: tableName, Key: keys.job(accountId, jobId), ConsistentRead: true }));
-  return result.Item as JobRecord | undefined;
 }
 
 /** Several videos of one account at once (search results); missing ones are left out. */
@@ -143,11 +95,6 @@ export function batchGetVideos(accountId: string, videoIds: readonly string[]): 
 export function listVideoRecords(accountId: string): Promise<VideoRecord[]> {
   const { PK, SKPrefix } = keys.videosOf(accountId);
   return queryPrefixNewestFirst<VideoRecord>(tableName, PK, SKPrefix);
-}
-
-export function listJobRecords(accountId: string): Promise<JobRecord[]> {
-  const { PK, SKPrefix } = keys.jobsOf(accountId);
-  return queryPrefixNewestFirst<JobRecord>(tableName, PK, SKPrefix);
 }
 
 /** Ingest's claim on a stored object: uploading → processing, once. False when already claimed. */
@@ -244,24 +191,13 @@ export async function recordIngested(video: VideoRecord, facts: ProbedFacts, at:
   ]);
 }
 
-export async function markChunksEnqueued(accountId: string, jobId: string, at: string): Promise<void> {
-  await db.send(
-    new UpdateCommand({
-      TableName: tableName,
-      Key: keys.job(accountId, jobId),
-      UpdateExpression: 'SET chunks_enqueued = :yes, updated_at = :at',
-      ExpressionAttributeValues: { ':yes': true, ':at': at },
-    }),
-  );
-}
-
 /**
  * Ingest refused the bytes: video failed, job failed with its code, the account's storage
  * given back. Conditional on the video still being in ingest, so a repeat changes nothing.
  */
 export async function recordIngestFailure(
   video: VideoRecord,
-  error: { code: JobFailureCode; message: string },
+  error: { code: JobErrorCode; message: string },
   at: string,
   expectedStatus: 'processing' | 'uploading' = 'processing',
 ): Promise<void> {
@@ -288,18 +224,6 @@ export async function recordIngestFailure(
     },
     storageChange(video.account_id, -video.counted_account_bytes),
   ]);
-}
-
-export async function setJobStage(accountId: string, jobId: string, stage: string, at: string): Promise<void> {
-  await db.send(
-    new UpdateCommand({
-      TableName: tableName,
-      Key: keys.job(accountId, jobId),
-      UpdateExpression: 'SET stage = :stage, updated_at = :at',
-      ConditionExpression: 'attribute_exists(PK)',
-      ExpressionAttributeValues: { ':stage': stage, ':at': at },
-    }),
-  );
 }
 
 /**

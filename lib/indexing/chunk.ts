@@ -17,13 +17,13 @@ export type IndexStage = 'frames' | 'speech' | 'text' | 'embedding' | 'indexing'
 /** The steps a chunk reports (progress is the share of these done across the job's chunks). */
 export const CHUNK_STEPS: readonly IndexStage[] = ['frames', 'speech', 'text', 'embedding'];
 
-export class StageFailed extends Error {
+export class StageFailedError extends Error {
   constructor(
     readonly stage: IndexStage,
     cause: unknown,
   ) {
     super(`${stage} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-    this.name = 'StageFailed';
+    this.name = 'StageFailedError';
   }
 }
 
@@ -32,7 +32,7 @@ export async function inStage<T>(stage: IndexStage, work: () => Promise<T>): Pro
     throwIfArmed('indexing_stage', stage);
     return await work();
   } catch (error) {
-    throw error instanceof StageFailed ? error : new StageFailed(stage, error);
+    throw error instanceof StageFailedError ? error : new StageFailedError(stage, error);
   }
 }
 

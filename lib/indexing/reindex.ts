@@ -1,7 +1,8 @@
 import { now } from '#lib/clock';
 import { AppError } from '#lib/errors';
 import { newId } from '#lib/ids';
-import { getVideoRecord, markChunksEnqueued, newQueuedJob, type VideoRecord } from '#lib/db/videos';
+import { getVideoRecord, type VideoRecord } from '#lib/db/videos';
+import { markChunksEnqueued, newQueuedJob } from '#lib/db/jobs';
 import { recordReindexStarted } from '#lib/db/indexing';
 import { indexingPriceMicros, moveIndexingReservation, releaseIndexingReservation } from '#lib/billing/metering';
 import { chunkCount, enqueueChunks } from '#lib/queue/index-queue';

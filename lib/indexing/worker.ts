@@ -5,11 +5,12 @@ import { configuredEngines, type Engines } from '#lib/ml/engines';
 import { searchIndex } from '#lib/search/index';
 import { deletePrefix, presignGet, readObject, putObject } from '#lib/storage/objects';
 import { stagedChunkKey, stagingPrefix, thumbnailKey, videoPrefix } from '#lib/storage/layout';
-import { getJobRecord, getVideoRecord, type JobRecord, type VideoRecord } from '#lib/db/videos';
+import { getVideoRecord, type VideoRecord } from '#lib/db/videos';
+import { getJobRecord, type JobRecord } from '#lib/db/jobs';
 import { markIndexChanged } from '#lib/db/accounts';
 import { chunkIsDone, recordChunkDone, recordJobDone, recordJobFailed, recordStepDone, type IndexModels } from '#lib/db/indexing';
 import { releaseIndexingReservation } from '#lib/billing/metering';
-import { CHUNK_STEPS, inStage, processChunk, StageFailed, type ChunkIo, type IndexStage } from '#lib/indexing/chunk';
+import { CHUNK_STEPS, inStage, processChunk, StageFailedError, type ChunkIo, type IndexStage } from '#lib/indexing/chunk';
 import { segmentRows, type StagedChunk } from '#lib/indexing/segments';
 import type { IndexChunkMessage, IndexQueueMessage } from '#lib/queue/index-queue';
 
@@ -87,7 +88,7 @@ async function runChunk(message: IndexChunkMessage, video: VideoRecord, job: Job
 }
 
 /** A counted chunk whose staged rows are gone: a twin delivery finalised the job and cleaned up first. */
-class StagingGone extends Error {
+class StagingGoneError extends Error {
   constructor(chunkIndex: number) {
     super(`chunk ${chunkIndex} is counted but its staged rows are gone`);
   }
@@ -99,7 +100,7 @@ async function finalise(video: VideoRecord, job: JobRecord): Promise<void> {
     await finaliseOnce(video, job);
   } catch (error) {
     const latest = await getJobRecord(job.account_id, job.job_id);
-    if (error instanceof StageFailed && error.cause instanceof StagingGone && latest?.status === 'done') return;
+    if (error instanceof StageFailedError && error.cause instanceof StagingGoneError && latest?.status === 'done') return;
     throw error;
   }
 }
@@ -110,7 +111,7 @@ async function finaliseOnce(video: VideoRecord, job: JobRecord): Promise<void> {
     const chunks = await Promise.all(
       Array.from({ length: job.chunks_total }, async (_, index) => {
         const bytes = await readObject(stagedChunkKey(video.account_id, video.video_id, job.job_id, index));
-        if (!bytes) throw new StagingGone(index);
+        if (!bytes) throw new StagingGoneError(index);
         return JSON.parse(Buffer.from(bytes).toString('utf8')) as StagedChunk;
       }),
     );
@@ -143,7 +144,7 @@ async function finaliseOnce(video: VideoRecord, job: JobRecord): Promise<void> {
 }
 
 async function failJob(video: VideoRecord, job: JobRecord, error: unknown): Promise<void> {
-  const stage: IndexStage = error instanceof StageFailed ? error.stage : 'indexing';
+  const stage: IndexStage = error instanceof StageFailedError ? error.stage : 'indexing';
   // The cause goes to the log, not to the customer: it may name binaries, hosts or internal resources.
   const message = `Indexing failed at the ${stage} stage after repeated attempts; nothing was charged and the video can be uploaded or reindexed again`;
   logWarn('index: job failed', { job_id: job.job_id, video_id: video.video_id, stage, error: String(error) });

@@ -38,7 +38,7 @@ const EXTRACT_TIMEOUT_MS = 10 * 60 * 1000;
 const JPEG_START = Buffer.from([0xff, 0xd8]);
 const JPEG_END = Buffer.from([0xff, 0xd9]);
 
-export class ExtractFailed extends Error {}
+export class ExtractFailedError extends Error {}
 
 export async function extractRange(request: RangeRequest): Promise<ExtractedRange> {
   const every = request.everySecs ?? 2;
@@ -92,7 +92,7 @@ export async function extractRange(request: RangeRequest): Promise<ExtractedRang
       child.once('close', (code) => done(code));
     }),
   ]).finally(() => clearTimeout(timer));
-  if (exitCode !== 0) throw new ExtractFailed(`ffmpeg could not read ${request.startSecs}–${request.endSecs} s: ${lastLines(stderr)}`);
+  if (exitCode !== 0) throw new ExtractFailedError(`ffmpeg could not read ${request.startSecs}–${request.endSecs} s: ${lastLines(stderr)}`);
 
   const jpegs = splitJpegs(jpegStream);
   const times = frameTimes(stderr);

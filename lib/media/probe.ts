@@ -39,7 +39,7 @@ function frameRate(ratio: string | undefined): number | null {
   return Math.round((numerator / denominator) * 1000) / 1000;
 }
 
-export class ProbeFailed extends Error {}
+export class ProbeFailedError extends Error {}
 
 export async function probeMedia(location: string): Promise<ProbeResult> {
   let stdout: string;
@@ -55,10 +55,10 @@ export async function probeMedia(location: string): Promise<ProbeResult> {
     }
     if (error instanceof Error && 'killed' in error && error.killed) throw new Error('ffprobe timed out', { cause: error });
     const detail = error instanceof Error && 'stderr' in error ? String(error.stderr).trim().split('\n')[0] : String(error);
-    throw new ProbeFailed(`ffprobe could not read the file: ${detail}`);
+    throw new ProbeFailedError(`ffprobe could not read the file: ${detail}`);
   }
   const parsed = probeOutput.safeParse(JSON.parse(stdout));
-  if (!parsed.success) throw new ProbeFailed('ffprobe gave an unexpected answer');
+  if (!parsed.success) throw new ProbeFailedError('ffprobe gave an unexpected answer');
   const video = parsed.data.streams.find((stream) => stream.codec_type === 'video' && stream.codec_name !== 'mjpeg' && stream.codec_name !== 'png');
   const duration = Number(parsed.data.format.duration ?? video?.duration ?? NaN);
   return {

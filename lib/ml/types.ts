@@ -34,17 +34,17 @@ export interface Embedder {
   readonly understandsText: boolean;
   /** Encoded images (JPEG/PNG/WebP) → one vector each, in order. */
   embedImages(images: readonly Buffer[]): Promise<Float32Array[]>;
-  /** Texts → one vector each; throws EngineUnavailable when `understandsText` is false. */
+  /** Texts → one vector each; throws EngineUnavailableError when `understandsText` is false. */
   embedText(texts: readonly string[]): Promise<Float32Array[]>;
 }
 
 /** An engine that cannot answer now (binary missing, model not found, remote service down). */
-export class EngineUnavailable extends Error {
+export class EngineUnavailableError extends Error {
   constructor(
     readonly engine: string,
     message: string,
   ) {
     super(message);
-    this.name = 'EngineUnavailable';
+    this.name = 'EngineUnavailableError';
   }
 }

@@ -37,7 +37,7 @@ for (const [network, prefix] of [
   blocked.addSubnet(network, prefix, 'ipv6');
 }
 
-export class UrlRefused extends Error {}
+export class UrlRefusedError extends Error {}
 
 const MAX_REDIRECTS = 5;
 
@@ -54,27 +54,27 @@ function isAllowListed(url: URL): boolean {
   return config.FRAMESEEK_URL_GUARD_ALLOW.includes(`${url.hostname}:${port}`);
 }
 
-/** Checks a URL and returns the address to connect to; throws UrlRefused with a reason a customer can act on. */
+/** Checks a URL and returns the address to connect to; throws UrlRefusedError with a reason a customer can act on. */
 export async function vetUrl(raw: string | URL): Promise<{ url: URL; address: string; family: 4 | 6 }> {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new UrlRefused('is not a valid URL');
+    throw new UrlRefusedError('is not a valid URL');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UrlRefused('must use http or https');
-  if (url.username || url.password) throw new UrlRefused('must not carry credentials');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UrlRefusedError('must use http or https');
+  if (url.username || url.password) throw new UrlRefusedError('must not carry credentials');
   const host = url.hostname.replace(/^\[|\]$/g, '');
   let addresses: Array<{ address: string; family: number }>;
   try {
     addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await lookup(host, { all: true });
   } catch {
-    throw new UrlRefused(`host ${host} could not be resolved`);
+    throw new UrlRefusedError(`host ${host} could not be resolved`);
   }
   const [first] = addresses;
-  if (!first) throw new UrlRefused(`host ${host} has no address`);
+  if (!first) throw new UrlRefusedError(`host ${host} has no address`);
   if (!isAllowListed(url) && addresses.some((entry) => isBlockedAddress(entry.address))) {
-    throw new UrlRefused('points to a private, loopback, link-local or metadata address; only public hosts can be fetched');
+    throw new UrlRefusedError('points to a private, loopback, link-local or metadata address; only public hosts can be fetched');
   }
   return { url, address: first.address, family: first.family === 6 ? 6 : 4 };
 }
@@ -112,7 +112,7 @@ export async function guardedGet(raw: string, options: { timeoutMs: number }): P
         },
         resolve,
       );
-      outgoing.on('timeout', () => outgoing.destroy(new UrlRefused('did not answer in time')));
+      outgoing.on('timeout', () => outgoing.destroy(new UrlRefusedError('did not answer in time')));
       outgoing.on('error', reject);
       outgoing.end();
     });
@@ -124,5 +124,5 @@ export async function guardedGet(raw: string, options: { timeoutMs: number }): P
     }
     return { url, status: response.statusCode ?? 0, headers: response.headers, body: response };
   }
-  throw new UrlRefused(`redirected more than ${MAX_REDIRECTS} times`);
+  throw new UrlRefusedError(`redirected more than ${MAX_REDIRECTS} times`);
 }

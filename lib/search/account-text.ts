@@ -2,7 +2,7 @@ import { isFaultArmed } from '#lib/faults';
 import { searchIndex } from '#lib/search/index';
 import { EpochCache } from '#lib/search/epoch-cache';
 import { TextMatcher } from '#lib/search/text-match';
-import { IndexUnavailable } from '#lib/search/types';
+import { IndexUnavailableError } from '#lib/search/types';
 
 /**
  * One TextMatcher per account, per process, built from the account's text rows in the index and
@@ -15,8 +15,8 @@ import { IndexUnavailable } from '#lib/search/types';
  */
 const matchers = new EpochCache<TextMatcher>({ maxWeight: 1_000_000, weigh: (matcher) => matcher.rows.length });
 
-/** The account's text matcher as of `indexEpoch`; IndexUnavailable when the index cannot be read. */
+/** The account's text matcher as of `indexEpoch`; IndexUnavailableError when the index cannot be read. */
 export async function accountText(accountId: string, indexEpoch: number): Promise<TextMatcher> {
-  if (isFaultArmed('search_index_unavailable')) throw new IndexUnavailable('textRows: search index unavailable (fault switch)');
+  if (isFaultArmed('search_index_unavailable')) throw new IndexUnavailableError('textRows: search index unavailable (fault switch)');
   return matchers.get(accountId, indexEpoch, async () => new TextMatcher(await searchIndex().textRows(accountId)));
 }

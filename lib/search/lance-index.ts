@@ -25,7 +25,7 @@ import {
   videoFilter,
 } from '#lib/search/lance-tables';
 import {
-  IndexUnavailable,
+  IndexUnavailableError,
   type Scope,
   type SearchIndex,
   type SegmentHit,
@@ -63,7 +63,7 @@ export interface VectorIndexSettings {
 export interface LanceSearchIndexOptions {
   /** LanceDB object-store options (S3 endpoint, region, credentials…), over DEFAULT_STORAGE_OPTIONS; see the class comment. */
   storageOptions?: Record<string, string>;
-  /** Reads slower than this answer IndexUnavailable. Default 2000 ms. */
+  /** Reads slower than this answer IndexUnavailableError. Default 2000 ms. */
   timeoutMs?: number;
   /**
    * How stale a reader's view of a table may be, in seconds, before it checks storage for newer
@@ -286,7 +286,7 @@ export class LanceSearchIndex implements SearchIndex {
   }
 
   async nearestFrames(scope: Scope, embedder: string, vector: Float32Array, limit: number, refineWith?: Float32Array): Promise<SegmentHit[]> {
-    // A programming error, not an index that cannot answer: thrown as it is, not as IndexUnavailable.
+    // A programming error, not an index that cannot answer: thrown as it is, not as IndexUnavailableError.
     if (refineWith && refineWith.length !== vector.length) {
       throw new RangeError(`nearestFrames: the refining vector has ${refineWith.length} dimensions, the query ${vector.length}`);
     }
@@ -560,23 +560,23 @@ export class LanceSearchIndex implements SearchIndex {
     try {
       return await work(await this.store());
     } catch (error) {
-      if (error instanceof IndexUnavailable) throw error;
-      throw new IndexUnavailable(`search index write failed: ${messageOf(error)}`);
+      if (error instanceof IndexUnavailableError) throw error;
+      throw new IndexUnavailableError(`search index write failed: ${messageOf(error)}`);
     }
   }
 
-  /** The fault switch, engine errors and the deadline all answer IndexUnavailable. */
+  /** The fault switch, engine errors and the deadline all answer IndexUnavailableError. */
   private async reading<T>(operation: string, work: (store: Store) => Promise<T>): Promise<T> {
-    if (isFaultArmed('search_index_unavailable')) throw new IndexUnavailable(`${operation}: search index unavailable (fault switch)`);
+    if (isFaultArmed('search_index_unavailable')) throw new IndexUnavailableError(`${operation}: search index unavailable (fault switch)`);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new IndexUnavailable(`${operation}: no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+      timer = setTimeout(() => reject(new IndexUnavailableError(`${operation}: no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
     });
     try {
       return await Promise.race([this.store().then(work), deadline]);
     } catch (error) {
-      if (error instanceof IndexUnavailable) throw error;
-      throw new IndexUnavailable(`${operation}: ${messageOf(error)}`);
+      if (error instanceof IndexUnavailableError) throw error;
+      throw new IndexUnavailableError(`${operation}: ${messageOf(error)}`);
     } finally {
       clearTimeout(timer);
     }

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { AppError } from '#lib/errors';
-import { guardedGet, UrlRefused } from '#lib/net/url-guard';
+import { guardedGet, UrlRefusedError } from '#lib/net/url-guard';
 import { MAX_QUERY_IMAGE_BYTES } from '#lib/search/schemas';
 
 /**
@@ -50,7 +50,7 @@ export async function fetchQueryImage(url: string): Promise<Buffer> {
   try {
     response = await guardedGet(url, { timeoutMs: FETCH_TIMEOUT_MS });
   } catch (error) {
-    if (error instanceof UrlRefused) throw unusableUrl(error.message);
+    if (error instanceof UrlRefusedError) throw unusableUrl(error.message);
     throw unusableUrl('the host could not be reached');
   }
   if (response.status < 200 || response.status >= 300) {

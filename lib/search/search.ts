@@ -3,11 +3,11 @@ import { newId } from '#lib/ids';
 import { nowMs } from '#lib/clock';
 import { logWarn } from '#lib/log';
 import { configuredEngines } from '#lib/ml/engines';
-import { EngineUnavailable } from '#lib/ml/types';
+import { EngineUnavailableError } from '#lib/ml/types';
 import { warmSearchIndex } from '#lib/search/index';
 import { accountText } from '#lib/search/account-text';
 import { fuse, type FusedSegment, type RankedList } from '#lib/search/fusion';
-import { IndexUnavailable, type Scope, type SegmentHit } from '#lib/search/types';
+import { IndexUnavailableError, type Scope, type SegmentHit } from '#lib/search/types';
 import { presignGet, readObject } from '#lib/storage/objects';
 import { getCollectionRecord } from '#lib/db/collections';
 import { getVideoRecord } from '#lib/db/videos';
@@ -96,7 +96,7 @@ export async function runSearch(searcher: Searcher, input: SearchInput, admitted
       return await answer(searcher, input, await retrieval);
     } catch (error) {
       await giveBackSearch(charge);
-      if (error instanceof IndexUnavailable || error instanceof EngineUnavailable) {
+      if (error instanceof IndexUnavailableError || error instanceof EngineUnavailableError) {
         logWarn('search: unavailable', { error: String(error) });
         throw new AppError('SEARCH_UNAVAILABLE', 'Search is unavailable right now; retry in a few seconds', { retry_after: 5 });
       }
@@ -240,16 +240,16 @@ async function embedQuery(embed: () => Promise<Float32Array[]>): Promise<Float32
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, fail) => {
     timer = setTimeout(
-      () => fail(new EngineUnavailable('query-embedder', `the query embedder did not answer within ${EMBED_TIMEOUT_MS} ms`)),
+      () => fail(new EngineUnavailableError('query-embedder', `the query embedder did not answer within ${EMBED_TIMEOUT_MS} ms`)),
       EMBED_TIMEOUT_MS,
     );
   });
   try {
     const [vector] = await Promise.race([embed(), deadline]);
-    if (!vector) throw new EngineUnavailable('query-embedder', 'the query embedder returned nothing');
+    if (!vector) throw new EngineUnavailableError('query-embedder', 'the query embedder returned nothing');
     return vector;
   } catch (error) {
-    throw error instanceof EngineUnavailable ? error : new EngineUnavailable('query-embedder', String(error));
+    throw error instanceof EngineUnavailableError ? error : new EngineUnavailableError('query-embedder', String(error));
   } finally {
     clearTimeout(timer);
   }

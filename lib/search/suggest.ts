@@ -3,7 +3,7 @@ import { getCollectionRecord } from '#lib/db/collections';
 import { pastQueriesStartingWith } from '#lib/db/search-feedback';
 import { normalise } from '#lib/text';
 import { searchIndex } from '#lib/search/index';
-import { IndexUnavailable } from '#lib/search/types';
+import { IndexUnavailableError } from '#lib/search/types';
 
 /**
  * POST /v1/search/suggest: completions of what someone is typing, from the account's own past
@@ -52,7 +52,7 @@ async function completionsFrom(type: 'transcript' | 'ocr', scope: { accountId: s
     texts = (await searchIndex().matchText(scope, [type], typed, 50)).map((hit) => hit.row.text);
   } catch (error) {
     // Suggestions are a convenience: without the index, history alone answers.
-    if (error instanceof IndexUnavailable) return [];
+    if (error instanceof IndexUnavailableError) return [];
     throw error;
   }
   const typedWords = typed.split(' ');

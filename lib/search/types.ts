@@ -80,9 +80,9 @@ export interface TableMaintenance {
 }
 
 /** The index cannot answer now (engine error, timeout): search answers SEARCH_UNAVAILABLE. */
-export class IndexUnavailable extends Error {
+export class IndexUnavailableError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = 'IndexUnavailable';
+    this.name = 'IndexUnavailableError';
   }
 }

@@ -1,25 +1,16 @@
 import { now } from '#lib/clock';
 import { logInfo, logWarn } from '#lib/log';
-import type { JobErrorCode } from '#lib/errors';
+import { JobFailedError } from '#lib/errors';
 import { MAX_VIDEO_BYTES, type Container } from '#lib/media/formats';
 import { familyOf, sniffContainer, SNIFF_BYTES } from '#lib/media/sniff';
-import { probeMedia, ProbeFailed } from '#lib/media/probe';
+import { probeMedia, ProbeFailedError } from '#lib/media/probe';
 import { parseSourceKey, videoPrefix } from '#lib/storage/layout';
 import { deletePrefix, presignGet, readHead, storedSize } from '#lib/storage/objects';
 import { endUpload, getUploadRecord } from '#lib/db/uploads';
-import { claimVideoForIngest, getJobRecord, getVideoRecord, markChunksEnqueued, recordIngestFailure, recordIngested, type VideoRecord } from '#lib/db/videos';
+import { claimVideoForIngest, getVideoRecord, recordIngestFailure, recordIngested, type VideoRecord } from '#lib/db/videos';
+import { getJobRecord, markChunksEnqueued } from '#lib/db/jobs';
 import { chunkCount, enqueueChunks } from '#lib/queue/index-queue';
 import { indexingPriceMicros, insufficientForIndexing, moveIndexingReservation, releaseIndexingReservation } from '#lib/billing/metering';
-
-/** A stored file that is not what it must be; becomes the job's error, never an HTTP answer. */
-class Refused extends Error {
-  constructor(
-    readonly code: JobErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 const PROBE_URL_SECS = 15 * 60;
 
@@ -71,7 +62,7 @@ export async function ingestStoredObject(key: string): Promise<void> {
     await markChunksEnqueued(video.account_id, video.job_id, now().toISOString());
     logInfo('ingest: accepted', { video_id: video.video_id, job_id: video.job_id, chunks: chunksTotal });
   } catch (error) {
-    if (!(error instanceof Refused)) throw error;
+    if (!(error instanceof JobFailedError)) throw error;
     await deletePrefix(videoPrefix(video.account_id, video.video_id));
     await releaseIndexingReservation(video);
     await recordIngestFailure({ ...video, status: 'processing' }, { code: error.code, message: error.message }, now().toISOString());
@@ -91,10 +82,10 @@ interface Inspected {
 
 async function inspect(video: VideoRecord): Promise<Inspected> {
   const sizeBytes = await storedSize(video.source_key);
-  if (sizeBytes === undefined) throw new Refused('UNSUPPORTED_FORMAT', 'The uploaded file disappeared before it could be checked');
-  if (sizeBytes === 0) throw new Refused('UNSUPPORTED_FORMAT', 'The uploaded file is empty');
+  if (sizeBytes === undefined) throw new JobFailedError('UNSUPPORTED_FORMAT', 'The uploaded file disappeared before it could be checked');
+  if (sizeBytes === 0) throw new JobFailedError('UNSUPPORTED_FORMAT', 'The uploaded file is empty');
   if (sizeBytes > video.declared_size_bytes || sizeBytes > MAX_VIDEO_BYTES) {
-    throw new Refused(
+    throw new JobFailedError(
       'UPLOAD_TOO_LARGE',
       `The stored file is ${sizeBytes} bytes, more than the ${Math.min(video.declared_size_bytes, MAX_VIDEO_BYTES)} declared or allowed`,
     );
@@ -103,19 +94,20 @@ async function inspect(video: VideoRecord): Promise<Inspected> {
   const family = sniffContainer(await readHead(video.source_key, SNIFF_BYTES));
   const declared = familyOf(video.container as Container);
   if (family === 'unknown')
-    throw new Refused('UNSUPPORTED_FORMAT', `The file's bytes are not a ${video.container.toUpperCase()} video (or any format we support)`);
+    throw new JobFailedError('UNSUPPORTED_FORMAT', `The file's bytes are not a ${video.container.toUpperCase()} video (or any format we support)`);
   if (family !== declared)
-    throw new Refused('UNSUPPORTED_FORMAT', `The file's bytes are a different format than its declared ${video.container.toUpperCase()}`);
+    throw new JobFailedError('UNSUPPORTED_FORMAT', `The file's bytes are a different format than its declared ${video.container.toUpperCase()}`);
 
   let probe;
   try {
     probe = await probeMedia(await presignGet(video.source_key, PROBE_URL_SECS));
   } catch (error) {
-    if (error instanceof ProbeFailed) throw new Refused('UNSUPPORTED_FORMAT', 'The file could not be read as a video: it may be truncated or damaged');
+    if (error instanceof ProbeFailedError)
+      throw new JobFailedError('UNSUPPORTED_FORMAT', 'The file could not be read as a video: it may be truncated or damaged');
     throw error;
   }
-  if (!probe.hasVideo) throw new Refused('UNSUPPORTED_FORMAT', 'The file has no video stream');
-  if (probe.durationSecs <= 0) throw new Refused('UNSUPPORTED_FORMAT', 'The video has no duration: it may be truncated or damaged');
+  if (!probe.hasVideo) throw new JobFailedError('UNSUPPORTED_FORMAT', 'The file has no video stream');
+  if (probe.durationSecs <= 0) throw new JobFailedError('UNSUPPORTED_FORMAT', 'The video has no duration: it may be truncated or damaged');
   return {
     sizeBytes,
     durationSecs: probe.durationSecs,
@@ -132,7 +124,7 @@ async function remakeReservation(video: VideoRecord, durationSecs: number): Prom
   try {
     await moveIndexingReservation(video, indexingPriceMicros(durationSecs));
   } catch (error) {
-    if (insufficientForIndexing(error)) throw new Refused('INSUFFICIENT_CREDITS', `${error.message} (indexing this ${Math.ceil(durationSecs)} s video)`);
+    if (insufficientForIndexing(error)) throw new JobFailedError('INSUFFICIENT_CREDITS', `${error.message} (indexing this ${Math.ceil(durationSecs)} s video)`);
     throw error;
   }
 }

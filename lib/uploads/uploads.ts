@@ -30,7 +30,8 @@ import {
   type UploadRecord,
   type UploadStatus,
 } from '#lib/db/uploads';
-import { getVideoRecord, newQueuedJob, newUploadingVideo, removeVideoRows } from '#lib/db/videos';
+import { getVideoRecord, newUploadingVideo, removeVideoRows } from '#lib/db/videos';
+import { newQueuedJob } from '#lib/db/jobs';
 import { requireAccount } from '#lib/db/accounts';
 
 export interface DeclaredUpload {

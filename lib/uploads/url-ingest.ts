@@ -5,12 +5,12 @@ import { CopyObjectCommand } from '@aws-sdk/client-s3';
 import { config } from '#lib/config';
 import { now } from '#lib/clock';
 import { newId } from '#lib/ids';
-import { AppError } from '#lib/errors';
+import { AppError, JobFailedError } from '#lib/errors';
 import { logInfo } from '#lib/log';
 import { planLimits } from '#lib/plans';
 import { requireCollection } from '#lib/collections/collections';
 import { MAX_VIDEO_BYTES, VIDEO_FORMATS, type VideoFormat } from '#lib/media/formats';
-import { guardedGet, UrlRefused, vetUrl } from '#lib/net/url-guard';
+import { guardedGet, UrlRefusedError, vetUrl } from '#lib/net/url-guard';
 import { runInBackground } from '#lib/background/run';
 import { createUploadWithHold, indexingEstimateMicros, releaseIndexingReservation } from '#lib/billing/metering';
 import { throwIfArmed } from '#lib/faults';
@@ -18,7 +18,8 @@ import { s3, mediaBucket } from '#lib/storage/client';
 import { sourceKey, videoPrefix } from '#lib/storage/layout';
 import { deletePrefix } from '#lib/storage/objects';
 import { endUpload, getUploadRecord, type UploadRecord } from '#lib/db/uploads';
-import { getVideoRecord, newQueuedJob, newUploadingVideo, recordFetched, recordIngestFailure, setJobStage, type JobFailureCode } from '#lib/db/videos';
+import { getVideoRecord, newUploadingVideo, recordFetched, recordIngestFailure } from '#lib/db/videos';
+import { newQueuedJob, setJobStage } from '#lib/db/jobs';
 import { requireAccount } from '#lib/db/accounts';
 
 /** api.md: a server-side fetch is capped at 5 GB and 30 minutes. */
@@ -30,15 +31,6 @@ export interface UrlUploadRequest {
   sourceUrl: string;
   filename?: string | undefined;
   webhookUrl?: string | undefined;
-}
-
-class FetchRefused extends Error {
-  constructor(
-    readonly code: JobFailureCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 function filenameFrom(url: URL): string {
@@ -60,7 +52,7 @@ export async function createUrlUpload(
   try {
     vetted = await vetUrl(request.sourceUrl);
   } catch (error) {
-    if (!(error instanceof UrlRefused)) throw error;
+    if (!(error instanceof UrlRefusedError)) throw error;
     throw new AppError('VALIDATION_ERROR', `source_url ${error.message}`, { fields: [{ path: 'source_url', message: error.message }] });
   }
   const account = await requireAccount(accountId);
@@ -140,7 +132,7 @@ export async function fetchSourceIntoStorage(accountId: string, uploadId: string
       planLimits(account.plan).storage_limit_bytes,
       now().toISOString(),
     );
-    if (!reserved) throw new FetchRefused('PLAN_LIMIT_EXCEEDED', "The fetched video would take your storage past the plan's limit");
+    if (!reserved) throw new JobFailedError('PLAN_LIMIT_EXCEEDED', "The fetched video would take your storage past the plan's limit");
     await s3.send(
       new CopyObjectCommand({
         Bucket: mediaBucket,
@@ -153,7 +145,7 @@ export async function fetchSourceIntoStorage(accountId: string, uploadId: string
     await deletePrefix(stagingKey);
     logInfo('url ingest: fetched', { upload_id: uploadId, bytes: sizeBytes });
   } catch (error) {
-    if (!(error instanceof FetchRefused)) throw error;
+    if (!(error instanceof JobFailedError)) throw error;
     await deletePrefix(videoPrefix(accountId, video.video_id));
     await endUpload(upload, 'aborted');
     await releaseIndexingReservation(video);
@@ -167,23 +159,23 @@ async function streamToStaging(sourceUrl: string, filename: string, stagingKey: 
   try {
     response = await guardedGet(sourceUrl, { timeoutMs: CONNECT_TIMEOUT_MS });
   } catch (error) {
-    if (error instanceof UrlRefused) throw new FetchRefused('INDEXING_FAILED', `Fetching the source URL failed: it ${error.message}`);
-    throw new FetchRefused('INDEXING_FAILED', 'Fetching the source URL failed: the host could not be reached');
+    if (error instanceof UrlRefusedError) throw new JobFailedError('INDEXING_FAILED', `Fetching the source URL failed: it ${error.message}`);
+    throw new JobFailedError('INDEXING_FAILED', 'Fetching the source URL failed: the host could not be reached');
   }
   const { body } = response;
   if (response.status !== 200) {
     body.resume();
-    throw new FetchRefused('INDEXING_FAILED', `Fetching the source URL failed: it answered HTTP ${response.status}`);
+    throw new JobFailedError('INDEXING_FAILED', `Fetching the source URL failed: it answered HTTP ${response.status}`);
   }
   const declaredLength = Number(response.headers['content-length'] ?? NaN);
   if (declaredLength > MAX_VIDEO_BYTES) {
     body.destroy();
-    throw new FetchRefused('UPLOAD_TOO_LARGE', `The source is ${declaredLength} bytes, over the 5 GB maximum`);
+    throw new JobFailedError('UPLOAD_TOO_LARGE', `The source is ${declaredLength} bytes, over the 5 GB maximum`);
   }
   const format = formatOf(response.headers['content-type'], filename || filenameFrom(response.url));
   if (!format) {
     body.destroy();
-    throw new FetchRefused(
+    throw new JobFailedError(
       'UNSUPPORTED_FORMAT',
       `The source is ${response.headers['content-type'] ?? 'of unknown type'}, not MP4, MOV, AVI, WebM, MPEG or MKV`,
     );
@@ -193,22 +185,22 @@ async function streamToStaging(sourceUrl: string, filename: string, stagingKey: 
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       received += chunk.length;
-      if (received > MAX_VIDEO_BYTES) done(new FetchRefused('UPLOAD_TOO_LARGE', 'The source grew past the 5 GB maximum while it was fetched'));
+      if (received > MAX_VIDEO_BYTES) done(new JobFailedError('UPLOAD_TOO_LARGE', 'The source grew past the 5 GB maximum while it was fetched'));
       else done(null, chunk);
     },
   });
   const staged = new PassThrough();
   const upload = new Upload({ client: s3, params: { Bucket: mediaBucket, Key: stagingKey, Body: staged, ContentType: format.contentType } });
   const deadline = setTimeout(
-    () => body.destroy(new FetchRefused('INDEXING_FAILED', 'Fetching the source URL took longer than 30 minutes')),
+    () => body.destroy(new JobFailedError('INDEXING_FAILED', 'Fetching the source URL took longer than 30 minutes')),
     FETCH_DEADLINE_MS,
   );
   try {
     await Promise.all([pipeline(body, counter, staged), upload.done()]);
   } catch (error) {
     await upload.abort().catch(() => undefined);
-    if (error instanceof FetchRefused) throw error;
-    throw new FetchRefused('INDEXING_FAILED', 'Fetching the source URL failed: the connection broke off');
+    if (error instanceof JobFailedError) throw error;
+    throw new JobFailedError('INDEXING_FAILED', 'Fetching the source URL failed: the connection broke off');
   } finally {
     clearTimeout(deadline);
   }

@@ -1,21 +1,7 @@
 import * as z from 'zod';
-import { paginationQuery } from '#lib/pagination';
-
-/** `status=a,b` (or the parameter repeated): a list of allowed values. */
-function statusList<const T extends readonly [string, ...string[]]>(values: T) {
-  return z
-    .union([z.string(), z.array(z.string())])
-    .transform((value) =>
-      (Array.isArray(value) ? value : [value])
-        .flatMap((item) => item.split(','))
-        .map((item) => item.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.enum(values)));
-}
+import { paginationQuery, statusList } from '#lib/pagination';
 
 export const VIDEO_STATUSES = ['uploading', 'processing', 'ready', 'failed'] as const;
-export const JOB_STATUSES = ['queued', 'pending', 'processing', 'done', 'failed'] as const;
 
 export const listVideosQuery = z.strictObject({
   collection_id: z.string().min(1).max(64).optional(),
@@ -24,14 +10,6 @@ export const listVideosQuery = z.strictObject({
 });
 
 export const videoParams = z.strictObject({ video_id: z.string().min(1).max(64) });
-
-export const listJobsQuery = z.strictObject({
-  collection_id: z.string().min(1).max(64).optional(),
-  status: statusList(JOB_STATUSES).optional(),
-  ...paginationQuery(),
-});
-
-export const jobParams = z.strictObject({ job_id: z.string().min(1).max(64) });
 
 const videoListItem = z.object({
   id: z.string(),
@@ -55,19 +33,6 @@ export const videoDetail = videoListItem.extend({
   playback_url: z.string().nullable(),
   segments_count: z.number().int(),
   models: z.object({ embedder: z.string().nullable(), transcriber: z.string().nullable(), text_reader: z.string().nullable() }),
-});
-
-export const jobView = z.object({
-  id: z.string(),
-  job_id: z.string(),
-  video_id: z.string(),
-  collection_id: z.string(),
-  status: z.enum(JOB_STATUSES),
-  stage: z.string(),
-  progress_pct: z.number().int(),
-  error: z.object({ code: z.string(), message: z.string() }).nullable(),
-  created_at: z.string(),
-  updated_at: z.string(),
 });
 
 export const transcriptQuery = z.strictObject({

@@ -6,18 +6,8 @@ import { abortMultipart, deletePrefix, presignGet } from '#lib/storage/objects';
 import { endUpload, getUploadRecord } from '#lib/db/uploads';
 import { releaseIndexingReservation } from '#lib/billing/metering';
 import { enqueuePurge } from '#lib/queue/index-queue';
-import {
-  getJobRecord,
-  getVideoRecord,
-  listJobRecords,
-  listVideoRecords,
-  markVideoDeleting,
-  removeVideoRows,
-  type JobRecord,
-  type JobStatus,
-  type VideoRecord,
-  type VideoStatus,
-} from '#lib/db/videos';
+import { getVideoRecord, listVideoRecords, markVideoDeleting, removeVideoRows, type VideoRecord, type VideoStatus } from '#lib/db/videos';
+import { getJobRecord, listJobRecords, type JobRecord } from '#lib/db/jobs';
 
 const PLAYBACK_URL_SECS = 60 * 60;
 
@@ -44,19 +34,6 @@ export interface VideoDetail extends VideoListItem {
   models: { embedder: string | null; transcriber: string | null; text_reader: string | null };
 }
 
-export interface JobView {
-  id: string;
-  job_id: string;
-  video_id: string;
-  collection_id: string;
-  status: JobStatus;
-  stage: string;
-  progress_pct: number;
-  error: JobRecord['error'];
-  created_at: string;
-  updated_at: string;
-}
-
 const THUMBNAIL_URL_SECS = 60 * 60;
 
 async function toListItem(video: VideoRecord, job: JobRecord | undefined): Promise<VideoListItem> {
@@ -75,21 +52,6 @@ async function toListItem(video: VideoRecord, job: JobRecord | undefined): Promi
     progress_pct: job?.progress_pct ?? 0,
     ...(video.thumbnail_key ? { thumbnail_url: await presignGet(video.thumbnail_key, THUMBNAIL_URL_SECS) } : {}),
     created_at: video.created_at,
-  };
-}
-
-function toJobView(job: JobRecord): JobView {
-  return {
-    id: job.job_id,
-    job_id: job.job_id,
-    video_id: job.video_id,
-    collection_id: job.collection_id,
-    status: job.status,
-    stage: job.stage,
-    progress_pct: job.progress_pct,
-    error: job.error,
-    created_at: job.created_at,
-    updated_at: job.updated_at,
   };
 }
 
@@ -150,25 +112,6 @@ export async function deleteVideo(accountId: string, videoId: string): Promise<v
   const video = await requireVideo(accountId, videoId);
   await markVideoDeleting(video, now().toISOString());
   await purgeVideo(video);
-}
-
-export async function getJob(accountId: string, jobId: string): Promise<JobView> {
-  const job = await getJobRecord(accountId, jobId);
-  if (!job) throw new AppError('JOB_NOT_FOUND');
-  return toJobView(job);
-}
-
-export async function listJobs(
-  accountId: string,
-  filters: { status?: readonly JobStatus[] | undefined; collectionId?: string | undefined },
-  page: number,
-  perPage: number,
-): Promise<Page<JobView>> {
-  const jobs = (await listJobRecords(accountId)).filter(
-    (job) => (!filters.collectionId || job.collection_id === filters.collectionId) && (!filters.status?.length || filters.status.includes(job.status)),
-  );
-  const result = paginate(jobs, page, perPage);
-  return { ...result, items: result.items.map(toJobView) };
 }
 
 /** For a collection's cascade: purge a video row found under the collection. */

@@ -2,12 +2,12 @@ import { BedrockRuntimeClient, InvokeModelCommand } from '@aws-sdk/client-bedroc
 import pLimit from 'p-limit';
 import sharp from 'sharp';
 import * as z from 'zod';
-import { EngineUnavailable, type Embedder } from '#lib/ml/types';
+import { EngineUnavailableError, type Embedder } from '#lib/ml/types';
 
 /**
  * `bedrock`: Amazon Bedrock's multimodal embeddings (Titan Multimodal Embeddings G1,
  * `amazon.titan-embed-image-v1`), one InvokeModel call per image or text, text and pictures in one
- * space. The SDK retries throttling and 5xx itself; what still fails is EngineUnavailable.
+ * space. The SDK retries throttling and 5xx itself; what still fails is EngineUnavailableError.
  */
 export type TitanEmbeddingLength = 256 | 384 | 1024;
 
@@ -88,11 +88,11 @@ export class BedrockEmbedder implements Embedder {
       text = response.body.transformToString();
     } catch (error) {
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      throw new EngineUnavailable(this.id, `Bedrock InvokeModel ${this.modelId} failed: ${reason}`);
+      throw new EngineUnavailableError(this.id, `Bedrock InvokeModel ${this.modelId} failed: ${reason}`);
     }
     const parsed = titanResponse.safeParse(parseJson(text));
     if (!parsed.success || parsed.data.embedding.length !== this.dimension) {
-      throw new EngineUnavailable(this.id, `Bedrock ${this.modelId} answered without a ${this.dimension}-value embedding`);
+      throw new EngineUnavailableError(this.id, `Bedrock ${this.modelId} answered without a ${this.dimension}-value embedding`);
     }
     return l2Normalise(parsed.data.embedding);
   }

@@ -6,7 +6,7 @@ import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import * as z from 'zod';
 import { ClipTokenizer, CLIP_CONTEXT_LENGTH } from '#lib/ml/embedders/clip-tokenizer';
-import { EngineUnavailable, type Embedder } from '#lib/ml/types';
+import { EngineUnavailableError, type Embedder } from '#lib/ml/types';
 
 /**
  * `clip-onnx`: a CLIP-style dual encoder exported to ONNX, read from `<model dir>/<name>/`:
@@ -294,8 +294,8 @@ export class ClipOnnxEmbedder implements Embedder {
     return this.tokenizer;
   }
 
-  private unavailable(message: string): EngineUnavailable {
-    return new EngineUnavailable(`clip-onnx:${this.name}`, `clip-onnx model ${this.name}: ${message}`);
+  private unavailable(message: string): EngineUnavailableError {
+    return new EngineUnavailableError(`clip-onnx:${this.name}`, `clip-onnx model ${this.name}: ${message}`);
   }
 }
 

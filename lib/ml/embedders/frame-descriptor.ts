@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { EngineUnavailable, type Embedder } from '#lib/ml/types';
+import { EngineUnavailableError, type Embedder } from '#lib/ml/types';
 
 /**
  * `frame-descriptor`: the built-in embedder that needs no weights. It describes a picture by what
@@ -272,6 +272,6 @@ export class FrameDescriptorEmbedder implements Embedder {
   }
 
   async embedText(_texts: readonly string[]): Promise<Float32Array[]> {
-    throw new EngineUnavailable(this.id, 'frame-descriptor compares pictures only; it cannot embed text (use clip-onnx or bedrock for text queries)');
+    throw new EngineUnavailableError(this.id, 'frame-descriptor compares pictures only; it cannot embed text (use clip-onnx or bedrock for text queries)');
   }
 }

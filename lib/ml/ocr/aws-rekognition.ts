@@ -1,13 +1,13 @@
 import { DetectTextCommand, RekognitionClient, type TextDetection } from '@aws-sdk/client-rekognition';
 import pLimit from 'p-limit';
 import sharp from 'sharp';
-import { EngineUnavailable, type TextReader } from '#lib/ml/types';
+import { EngineUnavailableError, type TextReader } from '#lib/ml/types';
 
 /**
  * `aws-rekognition`: on-screen text with Amazon Rekognition's DetectText, one call per frame with
  * the image inline. Rekognition answers lines and words; only lines it is sure of are kept, read
  * top to bottom as a caption is. The SDK retries throttling and 5xx itself; what still fails is
- * EngineUnavailable.
+ * EngineUnavailableError.
  */
 export interface RekognitionTextReaderOptions {
   region: string;
@@ -49,7 +49,7 @@ export class RekognitionTextReader implements TextReader {
       detections = response.TextDetections ?? [];
     } catch (error) {
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      throw new EngineUnavailable(this.id, `Rekognition DetectText failed: ${reason}`);
+      throw new EngineUnavailableError(this.id, `Rekognition DetectText failed: ${reason}`);
     }
     return linesOf(detections, this.minConfidence);
   }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
-import { EngineUnavailable, type TextReader } from '#lib/ml/types';
+import { EngineUnavailableError, type TextReader } from '#lib/ml/types';
 
 /**
  * On-screen text with Tesseract (Debian `tesseract-ocr` + `tesseract-ocr-eng`). A batch of frames
@@ -100,11 +100,11 @@ export class TesseractReader implements TextReader {
       execFile(this.binary, args, { encoding: 'utf8', env, maxBuffer: 64 * 1024 * 1024, timeout }, (error, stdout, stderr) => {
         if (!error) return resolve(stdout);
         if ('code' in error && (error.code === 'ENOENT' || error.code === 'EACCES')) {
-          return reject(new EngineUnavailable('tesseract', `${this.binary} not found: ${INSTALL_HINT}`));
+          return reject(new EngineUnavailableError('tesseract', `${this.binary} not found: ${INSTALL_HINT}`));
         }
         if (error.killed) return reject(new Error(`tesseract timed out after ${Math.round(timeout / 1000)} s`, { cause: error }));
         if (/Failed loading language|Error opening data file/.test(stderr)) {
-          return reject(new EngineUnavailable('tesseract', `Tesseract has no '${this.language}' language data: ${INSTALL_HINT}`));
+          return reject(new EngineUnavailableError('tesseract', `Tesseract has no '${this.language}' language data: ${INSTALL_HINT}`));
         }
         reject(new Error(`tesseract failed: ${stderr.trim().split('\n').slice(-2).join(' ') || error.message}`, { cause: error }));
       });

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { GetTranscriptionJobCommand, StartTranscriptionJobCommand, TranscribeClient } from '@aws-sdk/client-transcribe';
 import * as z from 'zod';
 import { logWarn } from '#lib/log';
-import { EngineUnavailable, type TimedWord, type Transcriber } from '#lib/ml/types';
+import { EngineUnavailableError, type TimedWord, type Transcriber } from '#lib/ml/types';
 import { deletePrefix, putObject, readObject } from '#lib/storage/objects';
 
 /**
@@ -11,7 +11,7 @@ import { deletePrefix, putObject, readObject } from '#lib/storage/objects';
  * S3, so the PCM goes to the media bucket as a WAV under `transcribe/`, the job writes its JSON
  * next to it, and both are deleted once read. The job is polled with a growing interval up to an
  * overall timeout. A FAILED job throws (the worker's retry may succeed); the service not answering
- * (after the SDK's own retries) or the timeout is EngineUnavailable.
+ * (after the SDK's own retries) or the timeout is EngineUnavailableError.
  */
 export interface AwsTranscribeOptions {
   region: string;
@@ -113,7 +113,7 @@ export class AwsTranscribeTranscriber implements Transcriber {
       if (status === 'FAILED') throw new Error(`Transcribe job ${jobName} failed: ${job?.FailureReason ?? 'no reason given'}`);
       const left = deadline - Date.now();
       if (left <= 0)
-        throw new EngineUnavailable(this.id, `Transcribe job ${jobName} was still ${status ?? 'unknown'} after ${Math.round(this.timeoutMs / 1000)} s`);
+        throw new EngineUnavailableError(this.id, `Transcribe job ${jobName} was still ${status ?? 'unknown'} after ${Math.round(this.timeoutMs / 1000)} s`);
       await sleep(Math.min(wait, left));
       wait = Math.min(wait * POLL_GROWTH, this.maxPollIntervalMs);
     }
@@ -125,7 +125,7 @@ export class AwsTranscribeTranscriber implements Transcriber {
       return await call();
     } catch (error) {
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      throw new EngineUnavailable(this.id, `Transcribe failed ${step}: ${reason}`);
+      throw new EngineUnavailableError(this.id, `Transcribe failed ${step}: ${reason}`);
     }
   }
 }

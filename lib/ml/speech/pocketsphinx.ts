@@ -3,7 +3,7 @@ import { constants } from 'node:fs';
 import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { EngineUnavailable, type TimedWord, type Transcriber } from '#lib/ml/types';
+import { EngineUnavailableError, type TimedWord, type Transcriber } from '#lib/ml/types';
 
 /**
  * Speech → timed words with CMU PocketSphinx (Debian `pocketsphinx` + `pocketsphinx-en-us`), one
@@ -76,7 +76,7 @@ export class PocketSphinxTranscriber implements Transcriber {
     const samples = pcm.subarray(0, pcm.length - (pcm.length % 2));
     if (samples.length === 0) return [];
     const missing = await missingModelFiles(this.modelDir);
-    if (missing) throw new EngineUnavailable('pocketsphinx', `PocketSphinx model not found (${missing}): ${INSTALL_HINT}`);
+    if (missing) throw new EngineUnavailableError('pocketsphinx', `PocketSphinx model not found (${missing}): ${INSTALL_HINT}`);
     const durationSecs = samples.length / BYTES_PER_SECOND;
     // No `.wav` extension: the decoder then reads the file as raw 16 kHz samples, with no header to check.
     const folder = await mkdtemp(join(tmpdir(), 'frameseek-pocketsphinx-'));
@@ -97,7 +97,7 @@ export class PocketSphinxTranscriber implements Transcriber {
       execFile(this.binary, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: timeoutMs }, (error, stdout, stderr) => {
         if (!error) return resolve(stdout);
         if ('code' in error && (error.code === 'ENOENT' || error.code === 'EACCES')) {
-          return reject(new EngineUnavailable('pocketsphinx', `${this.binary} not found: ${INSTALL_HINT}`));
+          return reject(new EngineUnavailableError('pocketsphinx', `${this.binary} not found: ${INSTALL_HINT}`));
         }
         if (error.killed) return reject(new Error(`pocketsphinx timed out after ${Math.round(timeoutMs / 1000)} s`, { cause: error }));
         reject(new Error(`pocketsphinx failed: ${lastErrors(stderr) || `exit code ${String(error.code)}`}`, { cause: error }));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UrlRefused, vetUrl } from '#lib/net/url-guard';
+import { UrlRefusedError, vetUrl } from '#lib/net/url-guard';
 
 describe('the URL guard', () => {
   it.each([
@@ -20,7 +20,7 @@ describe('the URL guard', () => {
     'http://[::ffff:10.0.0.1]/',
     'http://localhost/',
   ])('refuses %s', async (url) => {
-    await expect(vetUrl(url)).rejects.toBeInstanceOf(UrlRefused);
+    await expect(vetUrl(url)).rejects.toBeInstanceOf(UrlRefusedError);
   });
 
   it.each(['https://93.184.215.14/video.mp4', 'http://172.32.0.1/', 'http://100.128.0.1/', 'http://[2606:4700::1111]/'])('lets %s through', async (url) => {
@@ -28,6 +28,6 @@ describe('the URL guard', () => {
   });
 
   it.each(['ftp://example.com/a.mp4', 'http://user:pass@93.184.215.14/', 'not a url'])('refuses %s by its shape', async (url) => {
-    await expect(vetUrl(url)).rejects.toBeInstanceOf(UrlRefused);
+    await expect(vetUrl(url)).rejects.toBeInstanceOf(UrlRefusedError);
   });
 });

@@ -7,7 +7,7 @@ import { startS3Local } from '#infra/local/s3';
 import { freePort } from '#infra/local/runtime';
 import { armFault, disarmFault } from '#lib/faults';
 import { LanceSearchIndex, type LanceSearchIndexOptions } from '#lib/search/lance-index';
-import { IndexUnavailable } from '#lib/search/types';
+import { IndexUnavailableError } from '#lib/search/types';
 import { frame, spoken, TEST_EMBEDDER } from '#test/support/segment-rows';
 import { startStallingProxy } from '#test/support/stalling-proxy';
 
@@ -453,20 +453,20 @@ describe('LanceSearchIndex', () => {
   });
 
   describe('when the index cannot answer', () => {
-    it('answers IndexUnavailable to every query while the fault switch is on', async () => {
+    it('answers IndexUnavailableError to every query while the fault switch is on', async () => {
       const index = openIndex();
       await index.replaceVideo('acc_1', 'vid_1', [frame(0, direction(0)), spoken(0, 'words')]);
       armFault('search_index_unavailable');
 
-      await expect(index.nearestFrames({ accountId: 'acc_1' }, EMBEDDER, direction(0), 5)).rejects.toBeInstanceOf(IndexUnavailable);
-      await expect(index.matchText({ accountId: 'acc_1' }, ['transcript'], 'words', 5)).rejects.toBeInstanceOf(IndexUnavailable);
-      await expect(index.videoSegments('acc_1', 'vid_1', ['frame'])).rejects.toBeInstanceOf(IndexUnavailable);
-      await expect(index.countSegments('acc_1', 'vid_1')).rejects.toBeInstanceOf(IndexUnavailable);
+      await expect(index.nearestFrames({ accountId: 'acc_1' }, EMBEDDER, direction(0), 5)).rejects.toBeInstanceOf(IndexUnavailableError);
+      await expect(index.matchText({ accountId: 'acc_1' }, ['transcript'], 'words', 5)).rejects.toBeInstanceOf(IndexUnavailableError);
+      await expect(index.videoSegments('acc_1', 'vid_1', ['frame'])).rejects.toBeInstanceOf(IndexUnavailableError);
+      await expect(index.countSegments('acc_1', 'vid_1')).rejects.toBeInstanceOf(IndexUnavailableError);
       disarmFault('search_index_unavailable');
       expect(await index.countSegments('acc_1', 'vid_1')).toBe(2);
     });
 
-    it('answers IndexUnavailable when storage cannot be reached, within the timeout', async () => {
+    it('answers IndexUnavailableError when storage cannot be reached, within the timeout', async () => {
       const index = LanceSearchIndex.open('s3://nowhere/index', {
         timeoutMs: 300,
         storageOptions: {
@@ -479,7 +479,7 @@ describe('LanceSearchIndex', () => {
       });
       const started = performance.now();
 
-      await expect(index.matchText({ accountId: 'acc_1' }, ['transcript'], 'words', 5)).rejects.toBeInstanceOf(IndexUnavailable);
+      await expect(index.matchText({ accountId: 'acc_1' }, ['transcript'], 'words', 5)).rejects.toBeInstanceOf(IndexUnavailableError);
       expect(performance.now() - started).toBeLessThan(1500);
     });
   });

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BedrockEmbedder } from '#lib/ml/embedders/bedrock';
-import { EngineUnavailable } from '#lib/ml/types';
+import { EngineUnavailableError } from '#lib/ml/types';
 import { startBedrockStandIn, TITAN_MODEL_ID, type RunningBedrockStandIn } from '#test/support/bedrock-standin';
 import { cosine } from '#lib/ml/vectors';
 
@@ -85,7 +85,7 @@ describe('BedrockEmbedder', () => {
       .embedText(['hello'])
       .catch((error: unknown) => error);
 
-    expect(failure).toBeInstanceOf(EngineUnavailable);
+    expect(failure).toBeInstanceOf(EngineUnavailableError);
     expect((failure as Error).message).toContain('ServiceUnavailableException');
     expect(requestsSince(start).length).toBeGreaterThan(1);
     standIn.heal();
@@ -96,7 +96,7 @@ describe('BedrockEmbedder', () => {
       .embedImages([await picture('#ffffff')])
       .catch((error: unknown) => error);
 
-    expect(failure).toBeInstanceOf(EngineUnavailable);
+    expect(failure).toBeInstanceOf(EngineUnavailableError);
     expect((failure as Error).message).toContain('ValidationException');
   });
 });

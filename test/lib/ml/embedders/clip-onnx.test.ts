@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ClipOnnxEmbedder } from '#lib/ml/embedders/clip-onnx';
-import { EngineUnavailable } from '#lib/ml/types';
+import { EngineUnavailableError } from '#lib/ml/types';
 import { TINY_CLIP_DIMENSION, writeTinyClip } from '#test/support/tiny-clip';
 import { cosine } from '#lib/ml/vectors';
 
@@ -122,7 +122,7 @@ describe('ClipOnnxEmbedder', () => {
     await writeTinyClip(join(modelDir, 'no-config'), { withConfig: false });
     const embedder = new ClipOnnxEmbedder({ modelDir, name: 'no-config' });
 
-    expect(() => embedder.dimension).toThrow(EngineUnavailable);
+    expect(() => embedder.dimension).toThrow(EngineUnavailableError);
     const [vector] = await embedder.embedImages([await solid('#ff0000')]);
 
     expect(embedder.dimension).toBe(TINY_CLIP_DIMENSION);
@@ -148,10 +148,10 @@ describe('ClipOnnxEmbedder', () => {
 
     const failure = await embedder.embedText(['red']).catch((error: unknown) => error);
 
-    expect(failure).toBeInstanceOf(EngineUnavailable);
+    expect(failure).toBeInstanceOf(EngineUnavailableError);
     expect((failure as Error).message).toContain(join(modelDir, 'clip-vit-base-patch32'));
     expect((failure as Error).message).toContain('frameseek models pull clip-vit-base-patch32');
-    expect(() => embedder.id).toThrow(EngineUnavailable);
+    expect(() => embedder.id).toThrow(EngineUnavailableError);
   });
 
   it('is unavailable when the model file is not a model', async () => {
@@ -160,7 +160,7 @@ describe('ClipOnnxEmbedder', () => {
     await writeFile(join(folder, 'vision_model.onnx'), 'not a model');
     const embedder = new ClipOnnxEmbedder({ modelDir, name: 'broken' });
 
-    await expect(embedder.embedImages([await solid('#ff0000')])).rejects.toBeInstanceOf(EngineUnavailable);
+    await expect(embedder.embedImages([await solid('#ff0000')])).rejects.toBeInstanceOf(EngineUnavailableError);
     await rm(folder, { recursive: true });
   });
 });

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FRAME_DESCRIPTOR_DIMENSION, FrameDescriptorEmbedder } from '#lib/ml/embedders/frame-descriptor';
-import { EngineUnavailable } from '#lib/ml/types';
+import { EngineUnavailableError } from '#lib/ml/types';
 import { cosine } from '#lib/ml/vectors';
 
 const run = promisify(execFile);
@@ -161,7 +161,7 @@ describe('FrameDescriptorEmbedder', () => {
   });
 
   it('refuses text, which it cannot place', async () => {
-    await expect(embedder.embedText(['a red car'])).rejects.toBeInstanceOf(EngineUnavailable);
+    await expect(embedder.embedText(['a red car'])).rejects.toBeInstanceOf(EngineUnavailableError);
     expect(embedder.understandsText).toBe(false);
   });
 });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RekognitionTextReader } from '#lib/ml/ocr/aws-rekognition';
-import { EngineUnavailable } from '#lib/ml/types';
+import { EngineUnavailableError } from '#lib/ml/types';
 import { startAwsEngineStandIn, DEFAULT_TEXT_DETECTIONS, type RunningAwsEngineStandIn } from '#test/support/aws-engine-standins';
 
 /** The real Rekognition SDK, signing with the test's fake credentials, against the local awsJson1_1 stand-in. */
@@ -70,7 +70,7 @@ describe('RekognitionTextReader', () => {
     expect(standIn.requests.length - start).toBe(2);
   });
 
-  it('throws EngineUnavailable once throttling outlasts the SDK retries', async () => {
+  it('throws EngineUnavailableError once throttling outlasts the SDK retries', async () => {
     standIn.failNext(10, 'throttling');
     const start = standIn.requests.length;
 
@@ -78,15 +78,18 @@ describe('RekognitionTextReader', () => {
       .read(await frame())
       .catch((thrown: unknown) => thrown);
 
-    expect(error).toBeInstanceOf(EngineUnavailable);
+    expect(error).toBeInstanceOf(EngineUnavailableError);
     expect(error).toMatchObject({ engine: 'aws-rekognition@detect-text', message: expect.stringContaining('ThrottlingException') });
     expect(standIn.requests.length - start).toBe(3);
   });
 
-  it('throws EngineUnavailable on a lasting 5xx', async () => {
+  it('throws EngineUnavailableError on a lasting 5xx', async () => {
     standIn.failNext(10, 'unavailable');
 
-    await expect(reader().read(await frame())).rejects.toMatchObject({ name: 'EngineUnavailable', message: expect.stringContaining('InternalServerError') });
+    await expect(reader().read(await frame())).rejects.toMatchObject({
+      name: 'EngineUnavailableError',
+      message: expect.stringContaining('InternalServerError'),
+    });
   });
 
   it('re-encodes an image over Rekognition’s 5 MB limit before sending it', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkTesseract, TesseractReader } from '#lib/ml/ocr/tesseract';
-import { EngineUnavailable } from '#lib/ml/types';
+import { EngineUnavailableError } from '#lib/ml/types';
 import { captionFrame } from '#test/support/engine-media';
 
 /** Real tesseract and its English data, on frames ffmpeg draws captions on (cached in the temp folder). */
@@ -58,7 +58,7 @@ describe('TesseractReader', () => {
 
   it('refuses bytes that are not a picture', async () => {
     await expect(reader.read(Buffer.from('not an image'))).rejects.toThrow();
-    await expect(reader.read(Buffer.from('not an image'))).rejects.not.toBeInstanceOf(EngineUnavailable);
+    await expect(reader.read(Buffer.from('not an image'))).rejects.not.toBeInstanceOf(EngineUnavailableError);
   });
 
   it('names itself with the version of the binary', () => {
@@ -71,14 +71,14 @@ describe('TesseractReader', () => {
 
     const failure = missing.read(frame);
 
-    await expect(failure).rejects.toBeInstanceOf(EngineUnavailable);
+    await expect(failure).rejects.toBeInstanceOf(EngineUnavailableError);
     await expect(failure).rejects.toThrow(/apt-get install tesseract-ocr tesseract-ocr-eng/);
   });
 
   it('is unavailable when the language data is missing', async () => {
     const frame = await captionFrame({ background: 'color=c=black:s=320x240', captions: [{ text: 'Exit at gate seven', fontSize: 16, colour: 'white' }] });
 
-    await expect(new TesseractReader({ language: 'xyz' }).read(frame)).rejects.toBeInstanceOf(EngineUnavailable);
+    await expect(new TesseractReader({ language: 'xyz' }).read(frame)).rejects.toBeInstanceOf(EngineUnavailableError);
   });
 });
 

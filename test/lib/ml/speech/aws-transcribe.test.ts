@@ -5,7 +5,7 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { adaptClientToStandIn, startS3Local, type RunningS3 } from '#infra/local/s3';
 import { AwsTranscribeTranscriber, parseTranscript } from '#lib/ml/speech/aws-transcribe';
-import { EngineUnavailable } from '#lib/ml/types';
+import { EngineUnavailableError } from '#lib/ml/types';
 import { mediaBucket, s3 } from '#lib/storage/client';
 import { deletePrefix, putObject } from '#lib/storage/objects';
 import { DEFAULT_TRANSCRIPT, startAwsEngineStandIn, type RunningAwsEngineStandIn } from '#test/support/aws-engine-standins';
@@ -103,7 +103,7 @@ describe('AwsTranscribeTranscriber', () => {
       .catch((thrown: unknown) => thrown);
 
     expect(error).toBeInstanceOf(Error);
-    expect(error).not.toBeInstanceOf(EngineUnavailable);
+    expect(error).not.toBeInstanceOf(EngineUnavailableError);
     expect(error).toMatchObject({ message: expect.stringContaining('The media file is corrupt.') });
     expect(await scratchKeys()).toEqual([]);
   });
@@ -118,19 +118,19 @@ describe('AwsTranscribeTranscriber', () => {
     expect(requestsSince(start).filter((request) => request.target === 'Transcribe.StartTranscriptionJob')).toHaveLength(2);
   });
 
-  it('throws EngineUnavailable once throttling outlasts the SDK retries, and leaves nothing behind', async () => {
+  it('throws EngineUnavailableError once throttling outlasts the SDK retries, and leaves nothing behind', async () => {
     standIn.failNext(10, 'throttling');
 
     const error = await transcriber()
       .transcribe(tone(1))
       .catch((thrown: unknown) => thrown);
 
-    expect(error).toBeInstanceOf(EngineUnavailable);
+    expect(error).toBeInstanceOf(EngineUnavailableError);
     expect(error).toMatchObject({ engine: 'aws-transcribe@en-US', message: expect.stringContaining('ThrottlingException') });
     expect(await scratchKeys()).toEqual([]);
   });
 
-  it('throws EngineUnavailable when the job outlasts the timeout, deleting what the job wrote', async () => {
+  it('throws EngineUnavailableError when the job outlasts the timeout, deleting what the job wrote', async () => {
     standIn.holdJobs(true);
     const start = standIn.requests.length;
     const began = Date.now();
@@ -139,7 +139,7 @@ describe('AwsTranscribeTranscriber', () => {
       .transcribe(tone(1))
       .catch((thrown: unknown) => thrown);
 
-    expect(error).toBeInstanceOf(EngineUnavailable);
+    expect(error).toBeInstanceOf(EngineUnavailableError);
     expect(error).toMatchObject({ message: expect.stringContaining('still IN_PROGRESS') });
     expect(Date.now() - began).toBeLessThan(3_000);
     // Backoff: 10, 15, 22.5, 33.75, then 40 ms waits → a handful of polls, not hundreds.

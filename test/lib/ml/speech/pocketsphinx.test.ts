@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkPocketSphinx, parseWordTimes, PocketSphinxTranscriber } from '#lib/ml/speech/pocketsphinx';
-import { EngineUnavailable } from '#lib/ml/types';
+import { EngineUnavailableError } from '#lib/ml/types';
 import { silentPcm, spokenPcm } from '#test/support/engine-media';
 import { wordErrorRate } from '#test/support/wer';
 
@@ -58,14 +58,14 @@ describe('PocketSphinxTranscriber', () => {
 
     const failure = transcriber.transcribe(await spokenPcm(SENTENCE));
 
-    await expect(failure).rejects.toBeInstanceOf(EngineUnavailable);
+    await expect(failure).rejects.toBeInstanceOf(EngineUnavailableError);
     await expect(failure).rejects.toThrow(/apt-get install pocketsphinx pocketsphinx-en-us/);
   });
 
   it('is unavailable when the model is missing', async () => {
     const transcriber = new PocketSphinxTranscriber({ preset: 'fast', modelDir: '/nonexistent/model/en-us' });
 
-    await expect(transcriber.transcribe(await spokenPcm(SENTENCE))).rejects.toBeInstanceOf(EngineUnavailable);
+    await expect(transcriber.transcribe(await spokenPcm(SENTENCE))).rejects.toBeInstanceOf(EngineUnavailableError);
   });
 });
 

@@ -1,0 +1,93 @@
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { db, tableName } from '#lib/db/client';
+import { keys } from '#lib/db/keys';
+import { queryPrefixNewestFirst } from '#lib/db/query';
+import type { JobErrorCode } from '#lib/errors';
+
+/**
+ * Jobs: one per indexing run of a video (an upload's first, every reindex). Their status and
+ * progress are written by ingest and the index worker together with the video (lib/db/videos.ts,
+ * lib/db/indexing.ts); what is here touches the job alone.
+ */
+export type JobStatus = 'queued' | 'pending' | 'processing' | 'done' | 'failed';
+
+export interface JobRecord {
+  job_id: string;
+  account_id: string;
+  video_id: string;
+  collection_id: string;
+  status: JobStatus;
+  stage: string;
+  progress_pct: number;
+  error: { code: JobErrorCode; message: string } | null;
+  chunks_total: number;
+  chunks_done: number;
+  chunks_enqueued: boolean;
+  /** Chunk indexes finished (a set, so a redelivered chunk counts once). */
+  chunks_done_set?: Set<number>;
+  /** `chunk:stage` steps finished, for progress. */
+  steps_done?: Set<string>;
+  created_at: string;
+  updated_at: string;
+}
+
+/** What a new job is made from: the video it indexes. */
+export interface QueuedJobSource {
+  account_id: string;
+  video_id: string;
+  collection_id: string;
+  job_id: string;
+  created_at: string;
+}
+
+/** The job of a video that was just declared: queued until its bytes are stored and checked. */
+export function newQueuedJob(video: QueuedJobSource, stage: string): JobRecord {
+  return {
+    job_id: video.job_id,
+    account_id: video.account_id,
+    video_id: video.video_id,
+    collection_id: video.collection_id,
+    status: 'queued',
+    stage,
+    progress_pct: 0,
+    error: null,
+    chunks_total: 0,
+    chunks_done: 0,
+    chunks_enqueued: false,
+    created_at: video.created_at,
+    updated_at: video.created_at,
+  };
+}
+
+export async function getJobRecord(accountId: string, jobId: string): Promise<JobRecord | undefined> {
+  const result = await db.send(new GetCommand({ TableName: tableName, Key: keys.job(accountId, jobId), ConsistentRead: true }));
+  return result.Item as JobRecord | undefined;
+}
+
+export function listJobRecords(accountId: string): Promise<JobRecord[]> {
+  const { PK, SKPrefix } = keys.jobsOf(accountId);
+  return queryPrefixNewestFirst<JobRecord>(tableName, PK, SKPrefix);
+}
+
+export async function markChunksEnqueued(accountId: string, jobId: string, at: string): Promise<void> {
+  await db.send(
+    new UpdateCommand({
+      TableName: tableName,
+      Key: keys.job(accountId, jobId),
+      UpdateExpression: 'SET chunks_enqueued = :yes, updated_at = :at',
+      ExpressionAttributeValues: { ':yes': true, ':at': at },
+    }),
+  );
+}
+
+export async function setJobStage(accountId: string, jobId: string, stage: string, at: string): Promise<void> {
+  await db.send(
+    new UpdateCommand({
+      TableName: tableName,
+      Key: keys.job(accountId, jobId),
+      UpdateExpression: 'SET stage = :stage, updated_at = :at',
+      ConditionExpression: 'attribute_exists(PK)',
+      ExpressionAttributeValues: { ':stage': stage, ':at': at },
+    }),
+  );
+}
