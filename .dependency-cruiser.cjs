@@ -3,7 +3,7 @@
  * (`npm run depcruise`); a violation fails with the rule's name.
  *
  *   base     lib/*.ts            config, errors, log, clock, ids, faults, plans, text, pagination, keyed-queue, hosts
- *   adapters lib/db, storage, net, media, ml     talk to DynamoDB, S3, the network, ffmpeg, the engines
+ *   adapters lib/db, storage, net, media, ml, hosts   DynamoDB, S3, the network, ffmpeg, the engines, AWS's host
  *   domains  lib/auth, billing, search, indexing, videos, jobs, collections, accounts, uploads, schedules
  *            (in that order: each imports only those before it)
  *   http     lib/http            the middy chain, its middlewares, the route definition
@@ -11,7 +11,7 @@
  * Each layer imports only the layers before it; nothing in lib/ imports functions/, infra/, bench/ or test/.
  */
 const BASE = '^lib/[^/]+[.]ts$';
-const ADAPTERS = '^lib/(db|storage|net|media|ml)/';
+const ADAPTERS = '^lib/(db|storage|net|media|ml|hosts)/';
 const HTTP = '^lib/http/';
 const NOT_DOMAIN = `(${BASE})|(${ADAPTERS})|(${HTTP})`;
 

@@ -4,7 +4,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { processChunk, type ChunkIo, type ChunkPart } from '#lib/indexing/chunk';
-import { chunkRanges, type ChunkRange } from '#lib/queue/index-queue';
+import { chunkRanges, type ChunkRange } from '#lib/indexing/queue';
 import type { Engines } from '#lib/ml/engines';
 import { PocketSphinxTranscriber, type SpeechPreset } from '#lib/ml/speech/pocketsphinx';
 import { TesseractReader } from '#lib/ml/ocr/tesseract';

@@ -155,7 +155,43 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
   return parsed.data;
 }
 
-export const config: Config = parseConfig(process.env);
+/** What a host gave with configure(): added to the process's environment, never written into it. */
+const given: Record<string, string> = {};
+let parsed: { config: Config; source: Readonly<Record<string, string | undefined>> } | undefined;
+
+function current(): Config {
+  if (!parsed) {
+    const source = { ...process.env, ...given };
+    parsed = { config: parseConfig(source), source };
+  }
+  return parsed.config;
+}
+
+/**
+ * The local host hands its settings (the stand-ins' addresses, the data folder) here before any handler
+ * loads, instead of rewriting process.env. Settings are read once, at the first use of `config`: a
+ * setting given after that which differs from what was read is a start-up bug, and fails loudly.
+ */
+export function configure(settings: Readonly<Record<string, string>>): void {
+  if (parsed) {
+    const { source } = parsed;
+    const late = Object.keys(settings).filter((name) => source[name] !== settings[name]);
+    if (late.length > 0) throw new Error(`Frameseek configuration already read; too late to set ${late.join(', ')}`);
+    return;
+  }
+  Object.assign(given, settings);
+}
+
+/**
+ * Every setting, parsed on first use (a Lambda's cold start, or the local host once it configured) and
+ * then kept: every module reads `config.X` as from a plain object.
+ */
+export const config: Config = new Proxy({} as Config, {
+  get: (_target, name) => Reflect.get(current(), name),
+  has: (_target, name) => Reflect.has(current(), name),
+  ownKeys: () => Reflect.ownKeys(current()),
+  getOwnPropertyDescriptor: (_target, name) => Reflect.getOwnPropertyDescriptor(current(), name),
+});
 
 export function isProduction(): boolean {
   return config.FRAMESEEK_STAGE === 'prod';

@@ -1,21 +1,19 @@
 import * as z from 'zod';
 import { config } from '#lib/config';
+import { RATE_LIMIT_GROUPS, type PlanId } from '#lib/plan-names';
 
 /**
  * Every number of shared/contract/plans.md, in one typed table. A deployment overrides any of
  * them with FRAMESEEK_PLAN_OVERRIDES (a JSON object deep-merged over these defaults), e.g.
  * benchmarks raising limits. Nothing else in the code writes these numbers as literals.
  */
-export const PLAN_IDS = ['free', 'payg', 'enterprise'] as const;
-export type PlanId = (typeof PLAN_IDS)[number];
 
 const GB = 1_000_000_000;
 const MB = 1_000_000;
 const TB = 1_000_000_000_000;
 const UNLIMITED = Number.MAX_SAFE_INTEGER;
 
-export const RATE_LIMIT_GROUPS = ['search', 'upload', 'jobs', 'videos', 'collections_read', 'collections_write', 'agent', 'account', 'auth'] as const;
-export type RateLimitGroup = (typeof RATE_LIMIT_GROUPS)[number];
+export { PLAN_IDS, RATE_LIMIT_GROUPS, type PlanId, type RateLimitGroup } from '#lib/plan-names';
 
 const planLimitsSchema = z.strictObject({
   storage_limit_bytes: z.number().int().positive(),

@@ -1,4 +1,4 @@
-import type { FetchSourceTask } from '#lib/background/run';
+import type { FetchSourceTask } from '#lib/uploads/url-ingest';
 import { fetchSourceIntoStorage } from '#lib/uploads/url-ingest';
 
 /** Invoked asynchronously by POST /v1/uploads with a source_url; idempotent, so Lambda's retries are safe. */

@@ -1,6 +1,6 @@
 import type { SQSEvent } from 'aws-lambda';
 import { handleIndexMessage } from '#lib/indexing/worker';
-import { INDEX_MAX_ATTEMPTS, type IndexQueueMessage } from '#lib/queue/index-queue';
+import { INDEX_MAX_ATTEMPTS, type IndexQueueMessage } from '#lib/indexing/queue';
 
 /**
  * SQS → one index chunk (or purge) per message (batch size 1). A throw leaves the message for SQS to deliver

@@ -2,8 +2,7 @@ import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { routes, fallbackRoute, backgroundFunctions } from '#functions/routes';
-import type { DynamoDBBatchResponse, DynamoDBStreamEvent, S3Event, SQSEvent } from 'aws-lambda';
-import { randomUUID } from 'node:crypto';
+import type { S3Event, SQSEvent } from 'aws-lambda';
 import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createApiServer } from '#infra/local/http-adapter';
@@ -12,6 +11,10 @@ import { ensureTable, startDynamoDbLocal, type RunningDynamoDb } from '#infra/lo
 import { adaptClientToStandIn, startS3Local, type RunningS3 } from '#infra/local/s3';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#infra/local/credentials';
 import { startScheduler, type LocalScheduler } from '#infra/local/scheduler';
+import { localHost, localIndexQueue, sqsEventOf } from '#infra/local/host';
+import { configure } from '#lib/config';
+import { registerHost } from '#lib/hosts/host';
+import { INDEX_MAX_ATTEMPTS } from '#lib/indexing/queue';
 
 /**
  * The whole product on one machine: DynamoDB Local and an S3-compatible server as stand-ins that
@@ -71,10 +74,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const dynamoDbEndpoint = options.dynamoDbEndpoint ?? dynamo?.endpoint ?? '';
     const s3Endpoint = s3.endpoint;
 
-    Object.assign(process.env, {
-      AWS_REGION: LOCAL_REGION,
-      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    // The AWS SDK's own inputs (the stand-ins accept any signature made with these); Frameseek's
+    // settings go to configure(), read once when the first handler loads.
+    process.env.AWS_REGION ??= LOCAL_REGION;
+    process.env.AWS_ACCESS_KEY_ID ??= LOCAL_CREDENTIALS.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY ??= LOCAL_CREDENTIALS.secretAccessKey;
+    configure({
+      AWS_REGION: process.env.AWS_REGION,
       FRAMESEEK_DYNAMODB_ENDPOINT: dynamoDbEndpoint,
       FRAMESEEK_S3_ENDPOINT: s3Endpoint,
       FRAMESEEK_TABLE_NAME: options.tableName,
@@ -89,17 +95,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     const load = (entry: string) => import(pathToFileURL(resolve(PROJECT_ROOT, entry)).href);
     deliverStorageEvents(s3, () => load(backgroundFunctions.ingest.entry));
-    const { registerLocalBackgroundRunner } = await import('#lib/background/run');
-    registerLocalBackgroundRunner(async (task) =>
-      ((await load(backgroundFunctions.fetchSource.entry)) as { handler: (input: typeof task) => Promise<void> }).handler(task),
-    );
-    // In AWS the table's stream hands each new auto top-up request to this handler; here the debit that made it does.
-    const { registerLocalAutoTopUpRunner } = await import('#lib/billing/auto-topup-trigger');
-    registerLocalAutoTopUpRunner(async (request) => {
-      const { handler } = (await load(backgroundFunctions.autoTopUp.entry)) as { handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse> };
-      const { batchItemFailures } = await handler(streamEventOf(request));
-      if (batchItemFailures.length > 0) throw new Error(`auto top-up ${request.request_id} failed; the daily run retries it`);
-    });
+    registerHost(localHost(load));
     const indexQueue = await consumeIndexQueue(options, () => load(backgroundFunctions.indexChunk.entry));
     started.push({ stop: () => indexQueue.stop() });
     const { now } = await import('#lib/clock');
@@ -153,7 +149,6 @@ function deliverStorageEvents(s3: RunningS3, loadIngest: () => Promise<{ handler
 
 /** The in-process queue drives the same SQS handler AWS runs, one synthetic SQS record per delivery. */
 async function consumeIndexQueue(options: LocalRuntimeOptions, loadWorker: () => Promise<{ handler: (event: SQSEvent) => Promise<void> }>) {
-  const { localIndexQueue, INDEX_MAX_ATTEMPTS } = await import('#lib/queue/index-queue');
   await localIndexQueue.consume(
     async (message, delivery) => {
       const { handler } = await loadWorker();
@@ -169,48 +164,6 @@ async function consumeIndexQueue(options: LocalRuntimeOptions, loadWorker: () =>
   return localIndexQueue;
 }
 
-function sqsEventOf(message: unknown, attempt: number): SQSEvent {
-  return {
-    Records: [
-      {
-        messageId: randomUUID(),
-        receiptHandle: '',
-        body: JSON.stringify(message),
-        attributes: {
-          ApproximateReceiveCount: String(attempt),
-          SentTimestamp: String(Date.now()),
-          SenderId: 'local',
-          ApproximateFirstReceiveTimestamp: String(Date.now()),
-        },
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:local:000000000000:frameseek-index',
-        awsRegion: LOCAL_REGION,
-      },
-    ],
-  };
-}
-
-/** The stream record AWS delivers for a new auto top-up request row (only what the handler reads). */
-function streamEventOf(request: { account_id: string; request_id: string }): DynamoDBStreamEvent {
-  return {
-    Records: [
-      {
-        eventName: 'INSERT',
-        eventSource: 'aws:dynamodb',
-        awsRegion: LOCAL_REGION,
-        dynamodb: {
-          NewImage: { account_id: { S: request.account_id }, request_id: { S: request.request_id } },
-          SequenceNumber: randomUUID(),
-          StreamViewType: 'NEW_IMAGE',
-        },
-      },
-    ],
-  };
-}
-
 async function stopAll(started: Array<{ stop(): Promise<void> }>): Promise<void> {
   for (const part of [...started].reverse()) await part.stop().catch(() => undefined);
 }
-

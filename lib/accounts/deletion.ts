@@ -11,7 +11,7 @@ import { listCollectionRecords } from '#lib/db/collections';
 import { listSessionKeysOf } from '#lib/db/sessions';
 import { deleteItems } from '#lib/db/batch';
 import { keys } from '#lib/db/keys';
-import { enqueuePurge } from '#lib/queue/index-queue';
+import { enqueuePurge } from '#lib/indexing/queue';
 import Stripe from 'stripe';
 import { billingConfigured, stripeClient } from '#lib/billing/stripe-client';
 

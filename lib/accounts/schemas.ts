@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { PLAN_IDS } from '#lib/plans';
+import { PLAN_IDS } from '#lib/plan-names';
 
 export const credentialsBody = z.strictObject({
   email: z.email().max(254),

@@ -1,5 +1,5 @@
 import { newId } from '#lib/ids';
-import { logError } from '#lib/log';
+import { host } from '#lib/hosts/host';
 import { isFaultArmed } from '#lib/faults';
 import { isActive, type AccountRecord } from '#lib/db/accounts';
 import type { AutoTopUpRequestRecord } from '#lib/db/auto-topups';
@@ -34,23 +34,12 @@ export function autoTopUpRequestFor(account: AccountRecord, beforeMicros: number
 
 export type AutoTopUpRef = Pick<AutoTopUpRequestRecord, 'account_id' | 'request_id'>;
 
-let localRunner: ((request: AutoTopUpRef) => Promise<void>) | undefined;
-
-/** The local runtime hands requests to the same handler the table's stream invokes in AWS. */
-export function registerLocalAutoTopUpRunner(runner: (request: AutoTopUpRef) => Promise<void>): void {
-  localRunner = runner;
-}
-
 /**
- * Called once the crossing's transaction is written. In AWS there is nothing to do: the new row
- * reaches the charger through the table's stream. Locally the charge starts in this process
- * without the request waiting for it. Either way a request that is never picked up (the process
- * died here) is found by the daily run, so the row, not this call, is what makes it happen.
+ * Called once the crossing's transaction is written: the host hands the new row to the charger (in
+ * AWS the table's stream does it by itself). Either way a request that is never picked up (the
+ * process died here) is found by the daily run, so the row, not this call, is what makes it happen.
  */
 export function dispatchAutoTopUp(request: AutoTopUpRef): void {
-  const runner = localRunner;
-  if (!runner || isFaultArmed('auto_topup_dispatch_lost')) return;
-  setImmediate(() => {
-    runner(request).catch((error: unknown) => logError('auto top-up failed; the daily run retries it', { ...request, error }));
-  });
+  if (isFaultArmed('auto_topup_dispatch_lost')) return;
+  host().rowWritten('autoTopUpRequests', { account_id: request.account_id, request_id: request.request_id });
 }

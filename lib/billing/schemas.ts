@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { paginationQuery } from '#lib/pagination';
-import { PLAN_IDS } from '#lib/plans';
-import { LEDGER_ENTRY_TYPES } from '#lib/db/ledger';
+import { PLAN_IDS } from '#lib/plan-names';
+import { LEDGER_ENTRY_TYPES } from '#lib/db/ledger-types';
 
 const autoTopUpSettingsView = z.object({ enabled: z.boolean(), threshold_micros: z.number().int(), amount_micros: z.number().int() });
 

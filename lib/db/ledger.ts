@@ -4,13 +4,9 @@ import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '#lib/db/client';
 import { keys } from '#lib/db/keys';
 import { gsi1All } from '#lib/db/query';
+import type { LedgerEntryType } from '#lib/db/ledger-types';
 
-/**
- * What moves a balance. `topup`, `indexing`, `search`, `storage` and `refund` are written by the
- * metering and Stripe work that builds on the ledger.
- */
-export const LEDGER_ENTRY_TYPES = ['trial_credit', 'trial_expiry', 'grant', 'topup', 'indexing', 'search', 'storage', 'refund'] as const;
-export type LedgerEntryType = (typeof LEDGER_ENTRY_TYPES)[number];
+export { LEDGER_ENTRY_TYPES, type LedgerEntryType } from '#lib/db/ledger-types';
 
 /** One ledger row: exactly what GET /v1/billing/transactions shows. */
 export interface LedgerEntryRecord {

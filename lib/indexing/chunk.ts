@@ -5,7 +5,7 @@ import { extractRange, type ExtractedFrame } from '#lib/media/extract';
 import type { Engines } from '#lib/ml/engines';
 import type { TimedWord } from '#lib/ml/types';
 import { encodeVector, type StagedChunk } from '#lib/indexing/segments';
-import type { ChunkRange } from '#lib/queue/index-queue';
+import type { ChunkRange } from '#lib/indexing/queue';
 
 /**
  * One time chunk of a video, end to end: its frames and audio read straight from storage, then

@@ -5,7 +5,7 @@ import { getVideoRecord, type VideoRecord } from '#lib/db/videos';
 import { markChunksEnqueued, newQueuedJob } from '#lib/db/jobs';
 import { recordReindexStarted } from '#lib/db/indexing';
 import { indexingPriceMicros, moveIndexingReservation, releaseIndexingReservation } from '#lib/billing/metering';
-import { chunkCount, enqueueChunks } from '#lib/queue/index-queue';
+import { chunkCount, enqueueChunks } from '#lib/indexing/queue';
 
 /**
  * api.md: indexes a video again with the engines configured now, metered like indexing. The video

@@ -12,7 +12,7 @@ import { chunkIsDone, recordChunkDone, recordJobDone, recordJobFailed, recordSte
 import { releaseIndexingReservation } from '#lib/billing/metering';
 import { CHUNK_STEPS, inStage, processChunk, StageFailedError, type ChunkIo, type IndexStage } from '#lib/indexing/chunk';
 import { segmentRows, type StagedChunk } from '#lib/indexing/segments';
-import type { IndexChunkMessage, IndexQueueMessage } from '#lib/queue/index-queue';
+import type { IndexChunkMessage, IndexQueueMessage } from '#lib/indexing/queue';
 
 /**
  * The index worker's one entry: a chunk message, delivered at least once, maybe out of order.

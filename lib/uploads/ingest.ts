@@ -9,7 +9,7 @@ import { deletePrefix, presignGet, readHead, storedSize } from '#lib/storage/obj
 import { endUpload, getUploadRecord } from '#lib/db/uploads';
 import { claimVideoForIngest, getVideoRecord, recordIngestFailure, recordIngested, type VideoRecord } from '#lib/db/videos';
 import { getJobRecord, markChunksEnqueued } from '#lib/db/jobs';
-import { chunkCount, enqueueChunks } from '#lib/queue/index-queue';
+import { chunkCount, enqueueChunks } from '#lib/indexing/queue';
 import { indexingPriceMicros, insufficientForIndexing, moveIndexingReservation, releaseIndexingReservation } from '#lib/billing/metering';
 
 const PROBE_URL_SECS = 15 * 60;

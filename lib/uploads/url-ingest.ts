@@ -11,7 +11,7 @@ import { planLimits } from '#lib/plans';
 import { requireCollection } from '#lib/collections/collections';
 import { MAX_VIDEO_BYTES, VIDEO_FORMATS, type VideoFormat } from '#lib/media/formats';
 import { guardedGet, UrlRefusedError, vetUrl } from '#lib/net/url-guard';
-import { runInBackground } from '#lib/background/run';
+import { host } from '#lib/hosts/host';
 import { createUploadWithHold, indexingEstimateMicros, releaseIndexingReservation } from '#lib/billing/metering';
 import { throwIfArmed } from '#lib/faults';
 import { s3, mediaBucket } from '#lib/storage/client';
@@ -25,6 +25,13 @@ import { requireAccount } from '#lib/db/accounts';
 /** api.md: a server-side fetch is capped at 5 GB and 30 minutes. */
 const FETCH_DEADLINE_MS = 30 * 60 * 1000;
 const CONNECT_TIMEOUT_MS = 30 * 1000;
+
+/** What the background fetch of a source URL is started with (functions/events/fetch-source.ts). */
+export interface FetchSourceTask {
+  kind: 'fetchSource';
+  account_id: string;
+  upload_id: string;
+}
 
 export interface UrlUploadRequest {
   collectionId: string;
@@ -99,7 +106,8 @@ export async function createUrlUpload(
   // the daily sweep expires the session and gives the hold back.
   await createUploadWithHold({ upload, video, job, storageLimitBytes: planLimits(account.plan).storage_limit_bytes }, reservedMicros);
   throwIfArmed('upload_interrupted');
-  await runInBackground({ kind: 'fetchSource', account_id: accountId, upload_id: upload.upload_id });
+  const task: FetchSourceTask = { kind: 'fetchSource', account_id: accountId, upload_id: upload.upload_id };
+  await host().invoke('fetchSource', task);
   return { upload_id: upload.upload_id, video_id: videoId, job_id: upload.job_id, status: 'queued' };
 }
 

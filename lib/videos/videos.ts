@@ -5,7 +5,7 @@ import { videoPrefix } from '#lib/storage/layout';
 import { abortMultipart, deletePrefix, presignGet } from '#lib/storage/objects';
 import { endUpload, getUploadRecord } from '#lib/db/uploads';
 import { releaseIndexingReservation } from '#lib/billing/metering';
-import { enqueuePurge } from '#lib/queue/index-queue';
+import { enqueuePurge } from '#lib/indexing/queue';
 import { getVideoRecord, listVideoRecords, markVideoDeleting, removeVideoRows, type VideoRecord, type VideoStatus } from '#lib/db/videos';
 import { getJobRecord, listJobRecords, type JobRecord } from '#lib/db/jobs';
 

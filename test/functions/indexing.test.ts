@@ -10,7 +10,8 @@ import { errorOf, finishedJob, list, signUp, uploadAndIndex, useTestApi, type Js
 import { longTalkingVideo, talkingClip, talkingClipMkv, talkingClipWebm, type MediaManifest } from '#test/support/talking-media';
 import { wordErrorRate } from '#test/support/wer';
 import { armFault, disarmFault } from '#lib/faults';
-import { isChunkMessage, localIndexQueue, type IndexChunkMessage } from '#lib/queue/index-queue';
+import { isChunkMessage, type IndexChunkMessage } from '#lib/indexing/queue';
+import { localIndexQueue } from '#infra/local/host';
 import { searchIndex } from '#lib/search/index';
 
 const api = useTestApi();

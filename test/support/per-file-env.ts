@@ -5,12 +5,11 @@ import { join } from 'node:path';
 import { inject } from 'vitest';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#infra/local/credentials';
 import { freePort } from '#infra/local/runtime';
+import { RATE_LIMIT_GROUPS } from '#lib/plan-names';
 
 export const RAISED_RATE_LIMITS = {
   rate_limits: {
-    per_minute: Object.fromEntries(
-      ['search', 'upload', 'jobs', 'videos', 'collections_read', 'collections_write', 'agent', 'account', 'auth'].map((group) => [group, 100_000]),
-    ),
+    per_minute: Object.fromEntries(RATE_LIMIT_GROUPS.map((group) => [group, 100_000])),
     auth_per_email: 100_000,
     auth_per_ip: 100_000,
   },
@@ -21,6 +20,8 @@ export const RAISED_RATE_LIMITS = {
  * this file's own, and at this file's own S3 stand-in (started by the runtime on the port chosen here),
  * so files never see each other's data. Small upload sizes keep multipart tests fast.
  */
+const dataDir = mkdtempSync(join(tmpdir(), 'frameseek-file-'));
+
 Object.assign(process.env, {
   FRAMESEEK_STAGE: 'test',
   AWS_REGION: LOCAL_REGION,
@@ -30,7 +31,9 @@ Object.assign(process.env, {
   FRAMESEEK_S3_ENDPOINT: `http://127.0.0.1:${await freePort()}`,
   FRAMESEEK_MEDIA_BUCKET: 'frameseek-test-media',
   FRAMESEEK_TABLE_NAME: `frameseek-test-${randomBytes(4).toString('hex')}`,
-  FRAMESEEK_TEST_DATA_DIR: mkdtempSync(join(tmpdir(), 'frameseek-file-')),
+  FRAMESEEK_TEST_DATA_DIR: dataDir,
+  // The runtime's own choice too; set here so that code a test calls before the runtime starts agrees (and nothing lands in the work tree).
+  FRAMESEEK_INDEX_URI: join(dataDir, 'index'),
   FRAMESEEK_SINGLE_PUT_MAX_BYTES: String(1024 * 1024),
   FRAMESEEK_MULTIPART_PART_BYTES: String(256 * 1024),
   // Test files make many requests (and sign-ups) from one address; the rate-limit tests restore the defaults.

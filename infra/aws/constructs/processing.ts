@@ -8,7 +8,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Config } from '#lib/config';
-import { INDEX_MAINTENANCE_MESSAGE, INDEX_MAX_ATTEMPTS } from '#lib/queue/index-queue';
+import { INDEX_MAINTENANCE_MESSAGE, INDEX_MAX_ATTEMPTS } from '#lib/indexing/queue';
 import { BundledFunction, type BackgroundFunctionEntry } from '#infra/aws/constructs/bundled-function';
 import { ContainerFunction } from '#infra/aws/constructs/container-function';
 import type { SearchIndex } from '#infra/aws/constructs/search-index';

@@ -7,7 +7,7 @@ import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FrameseekStack, INDEX_QUEUE_SENDING_ROUTES } from '#infra/aws/stack';
 import { PROJECT_ROOT } from '#infra/local/runtime';
-import { INDEX_MAX_ATTEMPTS } from '#lib/queue/index-queue';
+import { INDEX_MAX_ATTEMPTS } from '#lib/indexing/queue';
 import type { RouteDefinition } from '#lib/http/route';
 import { backgroundFunctions, fallbackRoute, routes } from '#functions/routes';
 

@@ -9,7 +9,7 @@ const indexDirectory = vi.hoisted(() => {
 });
 
 import { handleIndexMessage } from '#lib/indexing/worker';
-import { INDEX_MAINTENANCE_MESSAGE } from '#lib/queue/index-queue';
+import { INDEX_MAINTENANCE_MESSAGE } from '#lib/indexing/queue';
 import { searchIndex } from '#lib/search/index';
 import { spoken } from '#test/support/segment-rows';
 

@@ -1,90 +1,7 @@
-import { SQSClient, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { config } from '#lib/config';
-
-/**
- * The queue of index work: one message per time chunk of a video. In AWS an SQS queue (with a
- * DLQ); locally an in-process queue that the local runtime drains with the same worker handler.
- */
-export interface IndexChunkMessage {
-  kind?: 'chunk';
-  account_id: string;
-  video_id: string;
-  job_id: string;
-  chunk_index: number;
-  chunks_total: number;
-  start_secs: number;
-  end_secs: number;
-}
-
-/** The part of a chunk message that says which range of how many. */
-export type ChunkRange = Pick<IndexChunkMessage, 'chunk_index' | 'chunks_total' | 'start_secs' | 'end_secs'>;
-
-/** How a video is cut: one chunk per `chunkSecs`, the last one shorter. */
-export function chunkRanges(durationSecs: number, chunkSecs: number): ChunkRange[] {
-  const total = Math.max(1, Math.ceil(durationSecs / chunkSecs));
-  return Array.from({ length: total }, (_, index) => ({
-    chunk_index: index,
-    chunks_total: total,
-    start_secs: index * chunkSecs,
-    end_secs: Math.min(durationSecs, (index + 1) * chunkSecs),
-  }));
-}
-
-/**
- * Index rows to remove: one video's, or (without video_id) a whole account's. Sent by deletes,
- * which run in small API functions; the worker, which carries the index engine, does the removal.
- */
-export interface IndexPurgeMessage {
-  kind: 'purge';
-  account_id: string;
-  video_id?: string;
-}
-
-/**
- * Index upkeep (compaction, index refresh, old versions removed), sent every hour by a schedule:
- * the worker carries the index engine. Idempotent, so a twin delivery only costs time.
- */
-export interface IndexMaintenanceMessage {
-  kind: 'maintain';
-}
-
-export const INDEX_MAINTENANCE_MESSAGE: IndexMaintenanceMessage = { kind: 'maintain' };
-
-export type IndexQueueMessage = IndexChunkMessage | IndexPurgeMessage | IndexMaintenanceMessage;
-
-export function isChunkMessage(message: IndexQueueMessage): message is IndexChunkMessage {
-  return message.kind === undefined || message.kind === 'chunk';
-}
-
-/** Deliveries of one chunk message before its job fails (SQS: the redrive policy's maxReceiveCount). */
-export const INDEX_MAX_ATTEMPTS = 3;
-
-export interface IndexQueue {
-  send(messages: readonly IndexQueueMessage[]): Promise<void>;
-}
-
-const SQS_BATCH = 10;
-
-class SqsIndexQueue implements IndexQueue {
-  private readonly client = new SQSClient({ region: config.AWS_REGION });
-  constructor(private readonly queueUrl: string) {}
-
-  async send(messages: readonly IndexQueueMessage[]): Promise<void> {
-    for (let start = 0; start < messages.length; start += SQS_BATCH) {
-      const batch = messages.slice(start, start + SQS_BATCH);
-      const result = await this.client.send(
-        new SendMessageBatchCommand({
-          QueueUrl: this.queueUrl,
-          Entries: batch.map((message, index) => ({ Id: String(index), MessageBody: JSON.stringify(message) })),
-        }),
-      );
-      if (result.Failed?.length) throw new Error(`SQS refused ${result.Failed.length} index messages`);
-    }
-  }
-}
+import type { IndexQueueMessage } from '#lib/indexing/queue';
 
 export interface QueueDelivery {
   /** 1 for the first delivery (SQS: ApproximateReceiveCount). */
@@ -114,7 +31,7 @@ export interface LocalQueueOptions {
  * The local stand-in for SQS: at-least-once delivery from a directory of message files, a fixed
  * number of deliveries at a time, a message redelivered after a throw until its last attempt.
  */
-export class InProcessIndexQueue implements IndexQueue {
+export class InProcessIndexQueue {
   private readonly sentLog: IndexQueueMessage[] = [];
   private readonly ready: StoredMessage[] = [];
   private options: LocalQueueOptions | undefined;
@@ -193,24 +110,4 @@ export class InProcessIndexQueue implements IndexQueue {
     }
     this.pump();
   }
-}
-
-export const localIndexQueue = new InProcessIndexQueue();
-
-export const indexQueue: IndexQueue = config.FRAMESEEK_INDEX_QUEUE_URL ? new SqsIndexQueue(config.FRAMESEEK_INDEX_QUEUE_URL) : localIndexQueue;
-
-/** How many chunk messages a video of this length becomes. */
-export function chunkCount(durationSecs: number): number {
-  return chunkRanges(durationSecs, config.FRAMESEEK_CHUNK_SECS).length;
-}
-
-/** Queues every chunk of a job's video: one message per FRAMESEEK_CHUNK_SECS of it. */
-export async function enqueueChunks(job: { account_id: string; video_id: string; job_id: string }, durationSecs: number): Promise<void> {
-  const ranges = chunkRanges(durationSecs, config.FRAMESEEK_CHUNK_SECS);
-  await indexQueue.send(ranges.map((range) => ({ account_id: job.account_id, video_id: job.video_id, job_id: job.job_id, ...range })));
-}
-
-/** Asks the worker to remove a video's index rows (or an account's, without a video id). */
-export async function enqueuePurge(accountId: string, videoId?: string): Promise<void> {
-  await indexQueue.send([{ kind: 'purge', account_id: accountId, ...(videoId ? { video_id: videoId } : {}) }]);
 }

@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent, SQSEvent } from 'aws-lambda';
+import { backgroundFunctions } from '#functions/routes';
+import type { Host } from '#lib/hosts/host';
+import type { IndexQueueMessage } from '#lib/indexing/queue';
+import { logError } from '#lib/log';
+import { LOCAL_REGION } from '#infra/local/credentials';
+import { InProcessIndexQueue } from '#infra/local/index-queue';
+
+/**
+ * The local side of lib/hosts: the same background handlers AWS runs, called in this process with
+ * the events AWS would send them. Work started here is not awaited by the request that started it.
+ */
+export type LoadHandler = (entry: string) => Promise<unknown>;
+
+/** The index queue of this process (tests read what was sent through it). */
+export const localIndexQueue = new InProcessIndexQueue();
+
+export function localHost(load: LoadHandler): Host {
+  const handlerOf = async <TEvent, TResult>(entry: string) => ((await load(entry)) as { handler: (event: TEvent) => Promise<TResult> }).handler;
+  return {
+    async invoke(functionName, input) {
+      const { entry } = backgroundFunctions[functionName];
+      setImmediate(() => {
+        void (async () => (await handlerOf<object, void>(entry))(input))().catch((error: unknown) =>
+          logError('background task failed', { function: functionName, input, error }),
+        );
+      });
+    },
+    enqueue: async (_queue, messages) => localIndexQueue.send(messages as readonly IndexQueueMessage[]),
+    rowWritten(_stream, row) {
+      // As the table's stream does in AWS: the new auto top-up request goes to its charger.
+      setImmediate(() => {
+        void (async () => {
+          const handle = await handlerOf<DynamoDBStreamEvent, DynamoDBBatchResponse>(backgroundFunctions.autoTopUp.entry);
+          const { batchItemFailures } = await handle(streamEventOf(row));
+          if (batchItemFailures.length > 0) throw new Error('auto top-up failed; the daily run retries it');
+        })().catch((error: unknown) => logError('auto top-up failed; the daily run retries it', { ...row, error }));
+      });
+    },
+  };
+}
+
+/** One synthetic SQS record per delivery, as the index worker receives them from SQS. */
+export function sqsEventOf(message: unknown, attempt: number): SQSEvent {
+  return {
+    Records: [
+      {
+        messageId: randomUUID(),
+        receiptHandle: '',
+        body: JSON.stringify(message),
+        attributes: {
+          ApproximateReceiveCount: String(attempt),
+          SentTimestamp: String(Date.now()),
+          SenderId: 'local',
+          ApproximateFirstReceiveTimestamp: String(Date.now()),
+        },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:local:000000000000:frameseek-index',
+        awsRegion: LOCAL_REGION,
+      },
+    ],
+  };
+}
+
+/** The stream record AWS delivers for a new row (only what the handler reads). */
+function streamEventOf(row: Readonly<Record<string, string>>): DynamoDBStreamEvent {
+  return {
+    Records: [
+      {
+        eventName: 'INSERT',
+        eventSource: 'aws:dynamodb',
+        awsRegion: LOCAL_REGION,
+        dynamodb: {
+          NewImage: Object.fromEntries(Object.entries(row).map(([name, value]) => [name, { S: value }])),
+          SequenceNumber: randomUUID(),
+          StreamViewType: 'NEW_IMAGE',
+        },
+      },
+    ],
+  };
+}

@@ -1,0 +1,8 @@
+/* Apart from lib/db/ledger.ts so that the route table's schemas can name them without loading the table client. */
+
+/**
+ * What moves a balance. `topup`, `indexing`, `search`, `storage` and `refund` are written by the
+ * metering and Stripe work that builds on the ledger.
+ */
+export const LEDGER_ENTRY_TYPES = ['trial_credit', 'trial_expiry', 'grant', 'topup', 'indexing', 'search', 'storage', 'refund'] as const;
+export type LedgerEntryType = (typeof LEDGER_ENTRY_TYPES)[number];
