@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, inject } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { createApiServer } from '#infra/local/http-adapter';
 import { close, listen } from '#infra/local/http-server';
-import { ensureTable } from '#infra/local/dynamodb';
 import type { RouteDefinition } from '#lib/http/route';
 import { client, type ApiResponse, type Client } from '#test/support/api';
+import { useTestTable } from '#test/support/table';
 
 /** A handler as API Gateway calls it: apiHandler(...) or a smaller middy chain under test. */
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -23,12 +23,8 @@ export interface ServedRoute {
 export function useRouteServer(served: ServedRoute[], options: { fallback?: Handler; table?: boolean } = {}): Client {
   let url: string | undefined;
   let stop: (() => Promise<void>) | undefined;
+  if (options.table) useTestTable();
   beforeAll(async () => {
-    if (options.table) {
-      const tableName = process.env.FRAMESEEK_TABLE_NAME;
-      if (!tableName) throw new Error('per-file-env did not run');
-      await ensureTable(inject('dynamoDbEndpoint'), tableName);
-    }
     const handlers = new Map(served.map(({ route, handler }) => [route.entry, handler]));
     const fallback = options.fallback ?? (async () => ({ statusCode: 404, body: 'no such test route' }));
     const server = createApiServer({
