@@ -26,7 +26,14 @@ let accounts = 0;
 function accountRecord(overrides: Partial<AccountRecord> = {}): AccountRecord {
   accounts += 1;
   const accountId = `acc_accounts${accounts}`;
-  return { account_id: accountId, email: `${accountId}@example.com`, password_hash: 'hash', plan: 'free', created_at: '2026-03-01T08:00:00.000Z', ...overrides };
+  return {
+    account_id: accountId,
+    email: `${accountId}@example.com`,
+    password_hash: 'hash',
+    plan: 'free',
+    created_at: '2026-03-01T08:00:00.000Z',
+    ...overrides,
+  };
 }
 
 const TRIAL_CREDIT: LedgerEntryRecord = {

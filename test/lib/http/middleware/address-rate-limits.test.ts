@@ -22,7 +22,16 @@ const signIn = defineRoute({
   summary: 'sign in',
   request: { body: z.strictObject({ email: z.string().email() }) },
 });
-const unlimited = defineRoute({ name: 'unlimited', method: 'GET', path: '/unlimited', entry: 'unlimited', auth: 'none', successStatus: 200, summary: 'x', request: {} });
+const unlimited = defineRoute({
+  name: 'unlimited',
+  method: 'GET',
+  path: '/unlimited',
+  entry: 'unlimited',
+  auth: 'none',
+  successStatus: 200,
+  summary: 'x',
+  request: {},
+});
 
 const api = useRouteServer(
   [

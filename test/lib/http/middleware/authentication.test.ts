@@ -34,7 +34,16 @@ const write = defineRoute({
   summary: 'write',
   request: { body: z.strictObject({ name: z.string() }) },
 });
-const manage = defineRoute({ name: 'manage', method: 'GET', path: '/manage', entry: 'manage', auth: 'session', successStatus: 200, summary: 'manage', request: {} });
+const manage = defineRoute({
+  name: 'manage',
+  method: 'GET',
+  path: '/manage',
+  entry: 'manage',
+  auth: 'session',
+  successStatus: 200,
+  summary: 'manage',
+  request: {},
+});
 /** Starts while its count is in flight and finds nothing: a refusal by the count must answer instead. */
 const lookup = defineRoute({
   name: 'lookup',
@@ -119,7 +128,11 @@ describe('authentication', () => {
       data: { kind: 'session', account_id: account.accountId, permissions: 'all' },
       meta: { request_id: expect.stringMatching(REQUEST_ID), took_ms: expect.any(Number) },
     });
-    expect(headersOf(bySession)).toEqual({ 'content-type': 'application/json; charset=utf-8', 'x-request-id': bySession.body.meta.request_id, ...CORS_HEADERS });
+    expect(headersOf(bySession)).toEqual({
+      'content-type': 'application/json; charset=utf-8',
+      'x-request-id': bySession.body.meta.request_id,
+      ...CORS_HEADERS,
+    });
     expect(byKey.status).toBe(201);
     expect(byKey.body.data).toEqual({ kind: 'api_key', account_id: account.accountId, permissions: 'all' });
   });

@@ -6,7 +6,16 @@ import { defineRoute } from '#lib/http/route';
 import { headersOf, REQUEST_ID, useRouteServer } from '#test/support/route-server';
 
 const probe = defineRoute({ name: 'probe', method: 'GET', path: '/v1/probe', entry: 'probe', auth: 'none', successStatus: 200, summary: 'probe', request: {} });
-const notFound = defineRoute({ name: 'notFound', method: 'GET', path: '/{proxy+}', entry: 'notFound', auth: 'none', successStatus: 200, summary: 'catch-all', request: {} });
+const notFound = defineRoute({
+  name: 'notFound',
+  method: 'GET',
+  path: '/{proxy+}',
+  entry: 'notFound',
+  auth: 'none',
+  successStatus: 200,
+  summary: 'catch-all',
+  request: {},
+});
 
 const api = useRouteServer([{ route: probe, handler: apiHandler(probe, async () => ({ data: { probed: true } })) }], {
   // As in both hosts, a preflight lands on the catch-all route, whose chain answers it.

@@ -86,8 +86,16 @@ describe('requestValidation', () => {
     const badBody = await api.patch('/things/thg_1', { body: { name: 'far too long a name', colour: 'red' } });
 
     // Assert
-    expectRefusal(badPath, 422, { code: 'VALIDATION_ERROR', message: expect.stringMatching(/^Invalid request: thing_id: /), fields: [{ path: 'thing_id', message: expect.any(String) }] });
-    expectRefusal(badQuery, 422, { code: 'VALIDATION_ERROR', message: expect.stringMatching(/^Invalid request: dry_run: /), fields: [{ path: 'dry_run', message: expect.any(String) }] });
+    expectRefusal(badPath, 422, {
+      code: 'VALIDATION_ERROR',
+      message: expect.stringMatching(/^Invalid request: thing_id: /),
+      fields: [{ path: 'thing_id', message: expect.any(String) }],
+    });
+    expectRefusal(badQuery, 422, {
+      code: 'VALIDATION_ERROR',
+      message: expect.stringMatching(/^Invalid request: dry_run: /),
+      fields: [{ path: 'dry_run', message: expect.any(String) }],
+    });
     expectRefusal(badBody, 422, {
       code: 'VALIDATION_ERROR',
       message: expect.stringMatching(/^Invalid request: name: .*; colour: unknown field$/),

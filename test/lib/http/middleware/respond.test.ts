@@ -58,7 +58,10 @@ describe('respondWith', () => {
 
     // Assert
     expect(response.status).toBe(200);
-    expect(response.body).toEqual({ data: { id: 'thg_1' }, meta: { request_id: expect.stringMatching(REQUEST_ID), took_ms: expect.any(Number), next_cursor: 'abc' } });
+    expect(response.body).toEqual({
+      data: { id: 'thg_1' },
+      meta: { request_id: expect.stringMatching(REQUEST_ID), took_ms: expect.any(Number), next_cursor: 'abc' },
+    });
     expect(headersOf(response)).toEqual({ 'content-type': 'application/json; charset=utf-8', 'x-request-id': response.body.meta.request_id, ...CORS_HEADERS });
   });
 
