@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#infra/local/credentials';
-import { freePort } from '#infra/local/runtime';
+import { createServer } from 'node:http';
+import { close, listen } from '#infra/local/http-server';
 
 export const RAISED_RATE_LIMITS = {
   rate_limits: {
@@ -17,6 +18,17 @@ export const RAISED_RATE_LIMITS = {
 };
 
 /**
+ * A port nobody listens on. Not runtime.ts's freePort: importing the runtime loads the route table,
+ * and through its schemas lib/config, which would parse the environment before it is set below.
+ */
+async function unusedPort(): Promise<number> {
+  const server = createServer();
+  const port = await listen(server, 0, '127.0.0.1');
+  await close(server);
+  return port;
+}
+
+/**
  * Runs before each test file's imports: points config at the shared DynamoDB Local with a table of
  * this file's own, and at this file's own S3 stand-in (started by the runtime on the port chosen here),
  * so files never see each other's data. Small upload sizes keep multipart tests fast.
@@ -27,7 +39,7 @@ Object.assign(process.env, {
   AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
   AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
   FRAMESEEK_DYNAMODB_ENDPOINT: inject('dynamoDbEndpoint'),
-  FRAMESEEK_S3_ENDPOINT: `http://127.0.0.1:${await freePort()}`,
+  FRAMESEEK_S3_ENDPOINT: `http://127.0.0.1:${await unusedPort()}`,
   FRAMESEEK_MEDIA_BUCKET: 'frameseek-test-media',
   FRAMESEEK_TABLE_NAME: `frameseek-test-${randomBytes(4).toString('hex')}`,
   FRAMESEEK_TEST_DATA_DIR: mkdtempSync(join(tmpdir(), 'frameseek-file-')),
