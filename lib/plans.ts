@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { config } from '#lib/config';
 
 /**
- * Every number of shared/contract/plans.md, in one typed table. A deployment overrides any of
+ * Every number of the plans (quotas, limits, prices), in one typed table. A deployment overrides any of
  * them with FRAMESEEK_PLAN_OVERRIDES (a JSON object deep-merged over these defaults), e.g.
  * benchmarks raising limits. Nothing else in the code writes these numbers as literals.
  */
