@@ -5,6 +5,7 @@ import { AppError } from '#lib/errors';
 import { planLimits } from '#lib/plans';
 import { requireCollection } from '#lib/collections/collections';
 import { checkDeclaredVideo, MAX_VIDEO_BYTES } from '#lib/media/formats';
+import { contentTypeOfFile, SNIFF_BYTES } from '#lib/media/sniff';
 import { sourceKey, videoPrefix } from '#lib/storage/layout';
 import {
   abortMultipart,
@@ -182,11 +183,8 @@ export async function createDirectUpload(
       limit: DIRECT_UPLOAD_MAX_BYTES,
     });
   }
-  const upload = await openUpload(
-    accountId,
-    { collectionId, filename: file.filename, sizeBytes: file.bytes.length, contentType: file.contentType, webhookUrl },
-    false,
-  );
+  const contentType = contentTypeOfFile({ filename: file.filename, contentType: file.contentType, head: file.bytes.subarray(0, SNIFF_BYTES) });
+  const upload = await openUpload(accountId, { collectionId, filename: file.filename, sizeBytes: file.bytes.length, contentType, webhookUrl }, false);
   await putObject(upload.source_key, file.bytes, upload.content_type);
   return { job_id: upload.job_id, video_id: upload.video_id, status: 'queued' };
 }

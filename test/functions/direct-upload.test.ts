@@ -89,6 +89,27 @@ describe('POST /v1/upload (compatibility route)', () => {
     expect(broken.status).toBe(400);
   });
 
+  it('decides a generically typed file (curl -F file=@clip.mp4) from its name and bytes; only a real mismatch is 415', async () => {
+    const { token, collectionId } = await setUp();
+    const mp4Bytes = await media('clip.mp4');
+    const octet = (bytes: Buffer, filename: string) =>
+      api.post('/v1/upload', { token, form: form({ collection_id: collectionId }, { bytes, filename, type: 'application/octet-stream' }) });
+
+    const asCurlSendsIt = await octet(mp4Bytes, 'clip.mp4');
+    const textNamedMp4 = await octet(await media('text.mp4'), 'notes.mp4');
+    const mp4NamedAvi = await octet(mp4Bytes, 'clip.avi');
+    const noVideoExtension = await octet(mp4Bytes, 'clip.bin');
+    const job = await finishedJob(api, token, String(asCurlSendsIt.body.data.job_id));
+
+    expect(asCurlSendsIt.status).toBe(202);
+    expect(job.status).toBe('done');
+    expect([textNamedMp4.status, errorOf(textNamedMp4).code]).toEqual([415, 'UNSUPPORTED_FORMAT']);
+    expect(String(errorOf(textNamedMp4).message)).toContain('notes.mp4');
+    expect([mp4NamedAvi.status, errorOf(mp4NamedAvi).code]).toEqual([415, 'UNSUPPORTED_FORMAT']);
+    expect([noVideoExtension.status, errorOf(noVideoExtension).code]).toEqual([415, 'UNSUPPORTED_FORMAT']);
+    expect((await api.get('/v1/videos', { token })).body.meta.total).toBe(1);
+  });
+
   it('replays a repeated Idempotency-Key instead of storing the file twice', async () => {
     const { token, collectionId } = await setUp();
     const headers = { 'idempotency-key': 'direct-1' };
