@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errorOf, finishedJob, settledJob, signUp, useTestApi } from '#test/support/api';
+import { errorOf, finishedJob, list, settledJob, signUp, useTestApi } from '#test/support/api';
 import { media, type MediaName } from '#test/support/media';
 
 const api = useTestApi();
@@ -61,6 +61,23 @@ describe('POST /v1/upload (compatibility route)', () => {
     expect(await settledJob(api, token, String(empty.body.data.job_id))).toMatchObject({ status: 'failed', error: { code: 'UNSUPPORTED_FORMAT' } });
     expect(await settledJob(api, token, String(text.body.data.job_id))).toMatchObject({ status: 'failed', error: { code: 'UNSUPPORTED_FORMAT' } });
     expect((await api.get('/v1/account', { token })).body.data.usage.storage_bytes).toBe(0);
+  });
+
+  it('says on a failed video why it failed and which job to look at', async () => {
+    const { token, collectionId } = await setUp();
+    const text = await sendFile(token, collectionId, 'text.mp4');
+    await settledJob(api, token, String(text.body.data.job_id));
+
+    const video = await api.get(`/v1/videos/${text.body.data.video_id}`, { token });
+    const listed = list((await api.get('/v1/videos', { token })).body.data)[0];
+
+    expect(video.body.data).toMatchObject({
+      status: 'failed',
+      job_id: text.body.data.job_id,
+      error_code: 'UNSUPPORTED_FORMAT',
+      error: expect.stringMatching(/\w/),
+    });
+    expect(listed).toMatchObject({ status: 'failed', job_id: text.body.data.job_id, error_code: 'UNSUPPORTED_FORMAT' });
   });
 
   it('checks in the order of errors.md', async () => {
