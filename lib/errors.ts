@@ -202,6 +202,7 @@ export const JOB_ERROR_WHEN: Record<JobErrorCode, string> = {
   UPLOAD_TOO_LARGE: 'The stored object is larger than declared or than 5 GB',
   INSUFFICIENT_CREDITS: 'The indexing charge could not be reserved or settled',
   INDEXING_FAILED: 'A step kept failing after its retries (the message names the stage; nothing internal)',
+  PLAN_LIMIT_EXCEEDED: "A file fetched from a URL turns out larger than the plan's storage limit leaves room for",
 };
 
 export interface FieldError {

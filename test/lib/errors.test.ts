@@ -34,6 +34,6 @@ describe('error catalogue', () => {
   });
 
   it('knows the job error codes', () => {
-    expect(JOB_ERROR_CODES).toEqual(['UNSUPPORTED_FORMAT', 'UPLOAD_TOO_LARGE', 'INSUFFICIENT_CREDITS', 'INDEXING_FAILED']);
+    expect(JOB_ERROR_CODES).toEqual(['UNSUPPORTED_FORMAT', 'UPLOAD_TOO_LARGE', 'INSUFFICIENT_CREDITS', 'INDEXING_FAILED', 'PLAN_LIMIT_EXCEEDED']);
   });
 });
