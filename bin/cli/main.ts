@@ -97,9 +97,7 @@ program
   .argument('<file>', 'the video (.mp4, .mov, .avi, .webm, .mpeg, .mpg or .mkv)')
   // Checked in the action rather than by commander, which would complain about it before a missing <file>.
   .option('--collection <id>', 'the collection to upload into (col_…; required)')
-  .addOption(
-    new Option('--api-url <url>', 'API base URL (default: where a local npm start listens, else http://127.0.0.1:8787)').env('FRAMESEEK_API_URL'),
-  )
+  .addOption(new Option('--api-url <url>', 'API base URL (default: where a local npm start listens, else http://127.0.0.1:8787)').env('FRAMESEEK_API_URL'))
   .addOption(new Option('--api-key <key>', 'API key (fsk_…)').env('FRAMESEEK_API_KEY'))
   .option('--concurrency <n>', 'parts uploaded at once', integerAtLeast(1), 4)
   .option('--wait-secs <n>', 'how long to wait for the job to leave "queued"', integerAtLeast(0), 60)

@@ -69,7 +69,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       dynamo = await startDynamoDbLocal({ port, ...(directory ? { directory } : {}) });
       started.push(dynamo);
     }
-    const s3 = await startS3Local({ port: options.s3Port ?? (await keptPort(options.dataDir, 's3')), directory: resolve(options.dataDir, 's3'), bucket: options.bucket });
+    const s3 = await startS3Local({
+      port: options.s3Port ?? (await keptPort(options.dataDir, 's3')),
+      directory: resolve(options.dataDir, 's3'),
+      bucket: options.bucket,
+    });
     started.push(s3);
     const dynamoDbEndpoint = options.dynamoDbEndpoint ?? dynamo?.endpoint ?? '';
     const s3Endpoint = s3.endpoint;
@@ -216,4 +220,3 @@ function streamEventOf(request: { account_id: string; request_id: string }): Dyn
 async function stopAll(started: Array<{ stop(): Promise<void> }>): Promise<void> {
   for (const part of [...started].reverse()) await part.stop().catch(() => undefined);
 }
-
