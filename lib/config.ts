@@ -1,3 +1,4 @@
+import '#lib/aws-sdk-quiet';
 import * as z from 'zod';
 
 /**

@@ -3,7 +3,7 @@ import { config } from '#lib/config';
 import { RATE_LIMIT_GROUPS, type PlanId } from '#lib/plan-names';
 
 /**
- * Every number of shared/contract/plans.md, in one typed table. A deployment overrides any of
+ * Every number of the plans (quotas, limits, prices), in one typed table. A deployment overrides any of
  * them with FRAMESEEK_PLAN_OVERRIDES (a JSON object deep-merged over these defaults), e.g.
  * benchmarks raising limits. Nothing else in the code writes these numbers as literals.
  */

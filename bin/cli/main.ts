@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { MODEL_EXPORTS, ModelPullError, pullModel, pullReporter } from '#lib/ml/models-pull';
+import { DEFAULT_DATA_DIR, readListenFile, type ListenRecord } from '#infra/local/listen-file';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#infra/local/credentials';
 import { ApiClient } from './api-client.ts';
 import { CliError, InterruptedError } from './errors.ts';
 import { uploadFile } from './upload.ts';
@@ -11,11 +14,23 @@ import type { GrantCreditsFlags, SetPlanFlags } from './admin.ts';
  * `frameseek`: a command-line client of the Frameseek API. It speaks only HTTP to the API (and to
  * the storage URLs the API hands out), so it runs against any deployment, local or in the cloud.
  */
-const DEFAULT_API_URL = 'http://127.0.0.1:8787';
+const FALLBACK_API_URL = 'http://127.0.0.1:8787';
+
+/** The `npm start` running on this folder's data dir (FRAMESEEK_DATA_DIR, default ./.frameseek), if any. */
+function localServer(): ListenRecord | undefined {
+  return readListenFile(process.env.FRAMESEEK_DATA_DIR || DEFAULT_DATA_DIR);
+}
+
+/** FRAMESEEK_API_URL / --api-url win; else where a local `npm start` says it listens; else its default address. */
+function defaultApiUrl(): string {
+  return localServer()?.api_url ?? FALLBACK_API_URL;
+}
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 interface UploadFlags {
-  collection: string;
-  apiUrl: string;
+  collection?: string;
+  apiUrl?: string;
   apiKey?: string;
   concurrency: number;
   waitSecs: number;
@@ -46,16 +61,23 @@ async function run(command: () => Promise<number>): Promise<number> {
     return await command();
   } catch (error) {
     if (error instanceof InterruptedError) exitInterrupted(error.message);
-    if (!(error instanceof CliError)) throw error;
-    process.stderr.write(`error: ${error.code}: ${error.message}\n`);
+    if (error instanceof CliError) {
+      process.stderr.write(`error: ${error.code}: ${error.message}\n`);
+    } else {
+      // Anything else (the data store unreachable, no AWS credentials, …) is still one line, never a stack trace.
+      const name = error instanceof Error ? error.name : 'Error';
+      const message = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+      process.stderr.write(`error: ${name}: ${message}\n`);
+    }
     return 1;
   }
 }
 
 function apiClient(flags: UploadFlags): ApiClient {
   if (!flags.apiKey) throw new CliError('MISSING_API_KEY', 'no API key: set FRAMESEEK_API_KEY or pass --api-key (create a key with POST /v1/api_keys)');
-  if (!URL.canParse(flags.apiUrl)) throw new CliError('BAD_API_URL', `--api-url / FRAMESEEK_API_URL is not a URL: ${flags.apiUrl}`);
-  return new ApiClient(flags.apiUrl, flags.apiKey);
+  const apiUrl = flags.apiUrl ?? defaultApiUrl();
+  if (!URL.canParse(apiUrl)) throw new CliError('BAD_API_URL', `--api-url / FRAMESEEK_API_URL is not a URL: ${apiUrl}`);
+  return new ApiClient(apiUrl, flags.apiKey);
 }
 
 /** FRAMESEEK_CLI_STOP_AFTER_PARTS: a test switch that simulates Ctrl-C once N parts are stored. */
@@ -64,23 +86,29 @@ function stopAfterParts(): number | undefined {
   return value && /^\d+$/.test(value) && Number(value) > 0 ? Number(value) : undefined;
 }
 
-const program = new Command('frameseek').description('Command-line client of the Frameseek video search API').showHelpAfterError();
+const program = new Command('frameseek')
+  .description('Command-line client of the Frameseek video search API')
+  .version(VERSION, '-V, --version', 'print the version')
+  .showHelpAfterError();
 
 program
   .command('upload')
   .description('Upload a video into a collection; run it again after an interruption to resume')
   .argument('<file>', 'the video (.mp4, .mov, .avi, .webm, .mpeg, .mpg or .mkv)')
-  .requiredOption('--collection <id>', 'the collection to upload into (col_…)')
-  .addOption(new Option('--api-url <url>', 'API base URL').env('FRAMESEEK_API_URL').default(DEFAULT_API_URL))
+  // Checked in the action rather than by commander, which would complain about it before a missing <file>.
+  .option('--collection <id>', 'the collection to upload into (col_…; required)')
+  .addOption(new Option('--api-url <url>', 'API base URL (default: where a local npm start listens, else http://127.0.0.1:8787)').env('FRAMESEEK_API_URL'))
   .addOption(new Option('--api-key <key>', 'API key (fsk_…)').env('FRAMESEEK_API_KEY'))
   .option('--concurrency <n>', 'parts uploaded at once', integerAtLeast(1), 4)
   .option('--wait-secs <n>', 'how long to wait for the job to leave "queued"', integerAtLeast(0), 60)
   .option('--no-wait', 'do not wait for the job; print its id and exit')
   .action(async (file: string, flags: UploadFlags) => {
-    process.exitCode = await run(() =>
-      uploadFile({
+    process.exitCode = await run(() => {
+      const collectionId = flags.collection;
+      if (!collectionId) throw new CliError('MISSING_COLLECTION', 'no collection: pass --collection col_… (create one with POST /v1/collections)');
+      return uploadFile({
         file,
-        collectionId: flags.collection,
+        collectionId,
         api: apiClient(flags),
         stateDir: process.env.FRAMESEEK_STATE_DIR || join(homedir(), '.frameseek', 'uploads'),
         concurrency: flags.concurrency,
@@ -91,15 +119,35 @@ program
         },
         stdout: process.stdout,
         stderr: process.stderr,
-      }),
-    );
+      });
+    });
   });
+
+/**
+ * With no data-store endpoint set, the admin commands act on the local `npm start` of this folder, if one
+ * runs: its DynamoDB Local endpoint and table, with the stand-ins' dummy credentials (never real ones).
+ */
+function useLocalServerUnlessConfigured(): void {
+  if (process.env.FRAMESEEK_DYNAMODB_ENDPOINT) return;
+  const server = localServer();
+  if (!server) return;
+  Object.assign(process.env, {
+    FRAMESEEK_DYNAMODB_ENDPOINT: server.dynamodb_endpoint,
+    FRAMESEEK_S3_ENDPOINT: server.s3_endpoint,
+    FRAMESEEK_TABLE_NAME: server.table_name,
+    FRAMESEEK_MEDIA_BUCKET: server.bucket,
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+  });
+}
 
 /**
  * The admin commands need the server's settings and data-store client; they are loaded only when
  * one runs. A bad setting stops the command with its name rather than a stack trace.
  */
 async function loadAdmin(): Promise<typeof import('./admin.ts')> {
+  useLocalServerUnlessConfigured();
   try {
     return await import('./admin.ts');
   } catch (error) {

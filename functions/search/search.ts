@@ -27,6 +27,7 @@ export const handler = apiHandler(routes.search, async ({ principal, body, files
       perPage: body.per_page,
       maxSegments: body.max_segments,
       includeHidden: body.include_hidden,
+      collapseDuplicates: body.collapse_duplicates,
       thumbnails: body.thumbnails,
     },
     admitted,

@@ -8,7 +8,12 @@ export const handler = apiHandler(routes.createUpload, async ({ principal, body 
   if ('source_url' in body) {
     return { data: await createUrlUpload(principal.accountId, { ...common, sourceUrl: body.source_url, filename: body.filename }), accepted: true };
   }
-  return {
-    data: await createPresignedUpload(principal.accountId, { ...common, filename: body.filename, sizeBytes: body.size_bytes, contentType: body.content_type }),
-  };
+  const { ticket, duplicateOf } = await createPresignedUpload(principal.accountId, {
+    ...common,
+    filename: body.filename,
+    sizeBytes: body.size_bytes,
+    contentType: body.content_type,
+    sha256: body.sha256,
+  });
+  return { data: ticket, meta: { duplicate_of: duplicateOf } };
 });

@@ -15,6 +15,7 @@ import { localHost, localIndexQueue, sqsEventOf } from '#infra/local/host';
 import { configure } from '#lib/config';
 import { registerHost } from '#lib/hosts/host';
 import { INDEX_MAX_ATTEMPTS } from '#lib/indexing/queue';
+import { keptPort } from '#infra/local/ports';
 
 /**
  * The whole product on one machine: DynamoDB Local and an S3-compatible server as stand-ins that
@@ -66,10 +67,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     let dynamo: RunningDynamoDb | undefined;
     if (!options.dynamoDbEndpoint) {
       const directory = options.inMemoryDynamoDb ? undefined : resolve(options.dataDir, 'dynamodb');
-      dynamo = await startDynamoDbLocal({ port: await freePort(), ...(directory ? { directory } : {}) });
+      // On disk its port is kept across restarts like the S3 stand-in's (infra/local/ports.ts); in memory nothing outlives the run.
+      const port = directory ? await keptPort(options.dataDir, 'dynamodb') : await freePort();
+      dynamo = await startDynamoDbLocal({ port, ...(directory ? { directory } : {}) });
       started.push(dynamo);
     }
-    const s3 = await startS3Local({ port: options.s3Port ?? (await freePort()), directory: resolve(options.dataDir, 's3'), bucket: options.bucket });
+    const s3 = await startS3Local({
+      port: options.s3Port ?? (await keptPort(options.dataDir, 's3')),
+      directory: resolve(options.dataDir, 's3'),
+      bucket: options.bucket,
+    });
     started.push(s3);
     const dynamoDbEndpoint = options.dynamoDbEndpoint ?? dynamo?.endpoint ?? '';
     const s3Endpoint = s3.endpoint;

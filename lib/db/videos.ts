@@ -29,6 +29,8 @@ export interface VideoRecord {
   codec: string | null;
   /** Whether the stored file has sound (absent on videos ingested before this was recorded: treated as yes). */
   has_audio?: boolean;
+  /** The file's SHA-256 (hex) when known: sent with the upload, or computed on the compatibility route. Absent on older videos. */
+  sha256?: string | null;
   webhook_url: string | null;
   /** Bytes this video adds to the account's storage counter now (reserved, then actual, then 0). */
   counted_account_bytes: number;
@@ -64,6 +66,7 @@ export function newUploadingVideo(
     | 'webhook_url'
     | 'created_at'
     | 'reserved_indexing_micros'
+    | 'sha256'
   >,
 ): VideoRecord {
   return {

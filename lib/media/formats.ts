@@ -16,7 +16,7 @@ export type Container = VideoFormat['container'];
 /** The per-file maximum, 5 × 1024³ bytes (errors.md UPLOAD_TOO_LARGE). */
 export const MAX_VIDEO_BYTES = 5 * 1024 ** 3;
 
-const SUPPORTED = 'MP4, MOV, AVI, WebM, MPEG or MKV';
+export const SUPPORTED_FORMATS_TEXT = 'MP4, MOV, AVI, WebM, MPEG or MKV';
 
 function extensionOf(filename: string): string {
   const dot = filename.lastIndexOf('.');
@@ -42,13 +42,19 @@ export function checkDeclaredVideo(declared: { filename: string; sizeBytes: numb
   const extension = extensionOf(declared.filename);
   const contentType = declared.contentType.split(';')[0]?.trim().toLowerCase() ?? '';
   const byType = VIDEO_FORMATS.find((format) => format.contentType === contentType);
-  const byExtension = VIDEO_FORMATS.find((format) => (format.extensions as readonly string[]).includes(extension));
-  if (!byType) throw new AppError('UNSUPPORTED_FORMAT', `Content type "${contentType}" is not supported; upload ${SUPPORTED}`);
-  if (!byExtension) throw new AppError('UNSUPPORTED_FORMAT', `Extension ".${extension}" is not supported; upload ${SUPPORTED}`);
+  const byExtension = formatOfExtension(declared.filename);
+  if (!byType) throw new AppError('UNSUPPORTED_FORMAT', `Content type "${contentType}" is not supported; upload ${SUPPORTED_FORMATS_TEXT}`);
+  if (!byExtension) throw new AppError('UNSUPPORTED_FORMAT', `Extension ".${extension}" is not supported; upload ${SUPPORTED_FORMATS_TEXT}`);
   if (byType !== byExtension) {
     throw new AppError('UNSUPPORTED_FORMAT', `The extension ".${extension}" does not match the content type "${contentType}"`);
   }
   return byType;
+}
+
+/** The supported format a filename's extension names, if any. */
+export function formatOfExtension(filename: string): VideoFormat | undefined {
+  const extension = extensionOf(filename);
+  return VIDEO_FORMATS.find((format) => (format.extensions as readonly string[]).includes(extension));
 }
 
 export function formatOfContainer(container: Container): VideoFormat {

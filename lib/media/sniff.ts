@@ -1,4 +1,5 @@
-import type { Container } from '#lib/media/formats';
+import { AppError } from '#lib/errors';
+import { formatOfExtension, SUPPORTED_FORMATS_TEXT, type Container } from '#lib/media/formats';
 
 /** Bytes to read from the start of a file to recognise its container. */
 export const SNIFF_BYTES = 4096;
@@ -36,4 +37,30 @@ export function familyOf(container: Container): ContainerFamily {
     case 'mpeg':
       return 'mpeg';
   }
+}
+
+/** Content types that say nothing about the file: what curl -F and most form libraries send by default. */
+const GENERIC_CONTENT_TYPES = new Set(['', 'application/octet-stream', 'binary/octet-stream', 'application/binary', 'application/x-binary']);
+
+export function isGenericContentType(contentType: string): boolean {
+  return GENERIC_CONTENT_TYPES.has(contentType.split(';')[0]?.trim().toLowerCase() ?? '');
+}
+
+/**
+ * The content type of a file whose bytes are in hand (the multipart route). A specific type is kept as
+ * declared (checked against the extension, and the bytes again at ingest). A generic one is decided as
+ * ingest would: from the extension, confirmed by the file's own first bytes; only a real mismatch is refused.
+ */
+export function contentTypeOfFile(file: { filename: string; contentType: string; head: Uint8Array }): string {
+  if (!isGenericContentType(file.contentType)) return file.contentType;
+  const format = formatOfExtension(file.filename);
+  if (!format) throw new AppError('UNSUPPORTED_FORMAT', `"${file.filename}" does not have a video extension; upload ${SUPPORTED_FORMATS_TEXT}`);
+  const family = sniffContainer(file.head);
+  if (family !== familyOf(format.container)) {
+    throw new AppError(
+      'UNSUPPORTED_FORMAT',
+      `"${file.filename}" is named .${format.extensions[0]} but its bytes are not ${format.container.toUpperCase()}; upload ${SUPPORTED_FORMATS_TEXT}`,
+    );
+  }
+  return format.contentType;
 }

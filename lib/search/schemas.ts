@@ -39,6 +39,8 @@ export const searchBody = z
     per_page: intField(1, 50, 10),
     max_segments: intField(1, 20, 5),
     include_hidden: booleanField,
+    /** Identical files (same SHA-256) answer as one video, the first uploaded, unless this is false. */
+    collapse_duplicates: z.preprocess((value) => (value === 'true' ? true : value === 'false' ? false : value), z.boolean().default(true)),
     thumbnails: z.enum(['url', 'base64', 'none']).default('url'),
   })
   .superRefine((body, context) => {

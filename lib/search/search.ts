@@ -11,7 +11,7 @@ import { IndexUnavailableError, type Scope, type SegmentHit } from '#lib/search/
 import { presignGet, readObject } from '#lib/storage/objects';
 import { getCollectionRecord } from '#lib/db/collections';
 import { getVideoRecord } from '#lib/db/videos';
-import { visibleVideos } from '#lib/search/visible-videos';
+import { visibleVideos, type VisibleVideo } from '#lib/search/visible-videos';
 import type { AccountSnapshot } from '#lib/auth/principal';
 import { rememberQuery } from '#lib/db/search-feedback';
 import { hiddenFor } from '#lib/search/hidden';
@@ -40,6 +40,7 @@ export interface SearchInput {
   perPage: number;
   maxSegments: number;
   includeHidden: boolean;
+  collapseDuplicates: boolean;
   thumbnails: 'url' | 'base64' | 'none';
 }
 
@@ -200,7 +201,8 @@ async function answer(searcher: Searcher, input: SearchInput, retrieved: Retriev
   const { accountId } = searcher;
   const { lists, hidden, warnings } = retrieved;
   const videoIds = lists.flatMap((ranked) => ranked.hits.map((hit) => hit.row.video_id));
-  const videos = await visibleVideos(accountId, searcher.account.videosEpoch, videoIds);
+  const visible = await visibleVideos(accountId, searcher.account.videosEpoch, videoIds);
+  const videos = input.collapseDuplicates ? withoutCopies(visible) : visible;
   const fused = fuse(
     lists.map((ranked) => ({ ...ranked, hits: ranked.hits.filter((hit) => videos.has(hit.row.video_id)) })),
     { embedder: retrieved.embedderId, hidden, includeHidden: input.includeHidden, maxSegments: input.maxSegments, page: input.page, perPage: input.perPage },
@@ -221,6 +223,20 @@ async function answer(searcher: Searcher, input: SearchInput, retrieved: Retriev
     }),
   );
   return { data, meta: { total: fused.total, page: input.page, per_page: input.perPage, search_id: newId('search'), warnings } };
+}
+
+/**
+ * One video per content hash: the first uploaded (ids sort by creation time) stands for its copies, so
+ * the same file uploaded three times is one hit, not three equal ones. Videos without a hash stay.
+ */
+function withoutCopies(videos: ReadonlyMap<string, VisibleVideo>): Map<string, VisibleVideo> {
+  const firstByHash = new Map<string, string>();
+  for (const video of videos.values()) {
+    if (!video.sha256) continue;
+    const first = firstByHash.get(video.sha256);
+    if (first === undefined || video.video_id < first) firstByHash.set(video.sha256, video.video_id);
+  }
+  return new Map([...videos].filter(([videoId, video]) => !video.sha256 || firstByHash.get(video.sha256) === videoId));
 }
 
 /** The image's frames as the words see them: by their cosine to the text's vector, best first. */

@@ -6,6 +6,8 @@ export interface VisibleVideo {
   collection_id: string;
   filename: string;
   source_key: string;
+  /** The file's content hash when known: identical videos share it. */
+  sha256: string | null;
 }
 
 /**
@@ -55,6 +57,7 @@ export async function visibleVideos(accountId: string, videosEpoch: number, vide
         collection_id: video.collection_id,
         filename: video.filename,
         source_key: video.source_key,
+        sha256: video.sha256 ?? null,
       });
       if (current) cachedVideos += 1;
     }

@@ -11,6 +11,12 @@ const presignedUploadBody = z.strictObject({
   /** Any positive integer validates here; the 5 GB maximum is a media limit (errors.md step 8). */
   size_bytes: z.number().int().positive(),
   content_type: z.string().min(1).max(255),
+  /** The file's SHA-256 in hex: a video of the account with the same one is named in meta.duplicate_of. */
+  sha256: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits (the SHA-256 of the file)')
+    .transform((hex) => hex.toLowerCase())
+    .optional(),
   webhook_url: webhookUrl,
 });
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { config } from '#lib/config';
 import { now, nowMs } from '#lib/clock';
 import { newId } from '#lib/ids';
@@ -5,6 +6,7 @@ import { AppError } from '#lib/errors';
 import { planLimits } from '#lib/plans';
 import { requireCollection } from '#lib/collections/collections';
 import { checkDeclaredVideo, MAX_VIDEO_BYTES } from '#lib/media/formats';
+import { contentTypeOfFile, SNIFF_BYTES } from '#lib/media/sniff';
 import { sourceKey, videoPrefix } from '#lib/storage/layout';
 import {
   abortMultipart,
@@ -30,7 +32,7 @@ import {
   type UploadRecord,
   type UploadStatus,
 } from '#lib/db/uploads';
-import { getVideoRecord, newUploadingVideo, removeVideoRows } from '#lib/db/videos';
+import { getVideoRecord, listVideoRecords, newUploadingVideo, removeVideoRows } from '#lib/db/videos';
 import { newQueuedJob } from '#lib/db/jobs';
 import { requireAccount } from '#lib/db/accounts';
 
@@ -40,6 +42,20 @@ export interface DeclaredUpload {
   sizeBytes: number;
   contentType: string;
   webhookUrl?: string | undefined;
+  sha256?: string | undefined;
+}
+
+/** A video of the account with the same content as an upload (api: meta.duplicate_of). */
+export interface DuplicateOf {
+  video_id: string;
+  collection_id: string;
+  filename: string;
+  status: string;
+}
+
+interface OpenedUpload {
+  upload: UploadRecord;
+  duplicateOf: DuplicateOf | null;
 }
 
 interface PartUrl {
@@ -94,7 +110,20 @@ async function partUrls(upload: UploadRecord, partNumbers: readonly number[]): P
  * upload session are one transaction. A crash after it leaves an open upload whose hold the daily
  * sweep gives back when the session expires; before it, nothing at all.
  */
-async function openUpload(accountId: string, declared: DeclaredUpload, allowMultipart: boolean): Promise<UploadRecord> {
+/**
+ * The account's video with this content, if it has one that is stored or on its way to being indexed.
+ * The upload still goes ahead (the caller may want a second copy, e.g. in another collection); the
+ * answer names the first so a client can abort instead.
+ */
+async function findDuplicate(accountId: string, sha256: string | undefined): Promise<DuplicateOf | null> {
+  if (!sha256) return null;
+  const same = (await listVideoRecords(accountId))
+    .filter((video) => video.sha256 === sha256 && (video.status === 'processing' || video.status === 'ready'))
+    .sort((a, b) => a.created_at.localeCompare(b.created_at))[0];
+  return same ? { video_id: same.video_id, collection_id: same.collection_id, filename: same.filename, status: same.status } : null;
+}
+
+async function openUpload(accountId: string, declared: DeclaredUpload, allowMultipart: boolean): Promise<OpenedUpload> {
   await requireCollection(accountId, declared.collectionId);
   const format = checkDeclaredVideo(declared, MAX_VIDEO_BYTES);
   const account = await requireAccount(accountId);
@@ -103,6 +132,8 @@ async function openUpload(accountId: string, declared: DeclaredUpload, allowMult
   if ((account.storage_bytes ?? 0) + declared.sizeBytes > limits.storage_limit_bytes) {
     throw storageLimitError(limits.storage_limit_bytes, account.storage_bytes ?? 0);
   }
+
+  const duplicateOf = await findDuplicate(accountId, declared.sha256);
 
   const createdAt = now();
   const videoId = newId('video');
@@ -142,6 +173,7 @@ async function openUpload(accountId: string, declared: DeclaredUpload, allowMult
     webhook_url: declared.webhookUrl ?? null,
     created_at: upload.created_at,
     reserved_indexing_micros: reservedMicros,
+    sha256: declared.sha256 ?? null,
   });
   const job = newQueuedJob(video, 'awaiting_bytes');
   try {
@@ -151,12 +183,16 @@ async function openUpload(accountId: string, declared: DeclaredUpload, allowMult
     throw error;
   }
   throwIfArmed('upload_interrupted');
-  return upload;
+  return { upload, duplicateOf };
 }
 
 /** POST /v1/uploads: a presigned PUT bound to the declared length and type, or presigned parts above the single-PUT size. */
-export async function createPresignedUpload(accountId: string, declared: DeclaredUpload): Promise<UploadTicket> {
-  const upload = await openUpload(accountId, declared, true);
+export async function createPresignedUpload(accountId: string, declared: DeclaredUpload): Promise<{ ticket: UploadTicket; duplicateOf: DuplicateOf | null }> {
+  const { upload, duplicateOf } = await openUpload(accountId, declared, true);
+  return { ticket: await ticketOf(upload), duplicateOf };
+}
+
+async function ticketOf(upload: UploadRecord): Promise<UploadTicket> {
   const ticket = { upload_id: upload.upload_id, video_id: upload.video_id, job_id: upload.job_id, expires_at: upload.expires_at_iso, method: 'PUT' as const };
   if (upload.method === 'PUT') {
     return {
@@ -175,20 +211,23 @@ export async function createDirectUpload(
   collectionId: string,
   file: UploadedFile,
   webhookUrl: string | undefined,
-): Promise<{ job_id: string; video_id: string; status: 'queued' }> {
+): Promise<{ queued: { job_id: string; video_id: string; status: 'queued' }; duplicateOf: DuplicateOf | null }> {
   await requireCollection(accountId, collectionId);
   if (file.truncated) {
     throw new AppError('UPLOAD_TOO_LARGE', 'This route takes files up to 4 MB; upload larger files with POST /v1/uploads (presigned, up to 5 GB)', {
       limit: DIRECT_UPLOAD_MAX_BYTES,
     });
   }
-  const upload = await openUpload(
+  const contentType = contentTypeOfFile({ filename: file.filename, contentType: file.contentType, head: file.bytes.subarray(0, SNIFF_BYTES) });
+  // The bytes are here, so the content hash is ours to compute rather than the client's to declare.
+  const sha256 = createHash('sha256').update(file.bytes).digest('hex');
+  const { upload, duplicateOf } = await openUpload(
     accountId,
-    { collectionId, filename: file.filename, sizeBytes: file.bytes.length, contentType: file.contentType, webhookUrl },
+    { collectionId, filename: file.filename, sizeBytes: file.bytes.length, contentType, webhookUrl, sha256 },
     false,
   );
   await putObject(upload.source_key, file.bytes, upload.content_type);
-  return { job_id: upload.job_id, video_id: upload.video_id, status: 'queued' };
+  return { queued: { job_id: upload.job_id, video_id: upload.video_id, status: 'queued' }, duplicateOf };
 }
 
 async function requireUpload(accountId: string, uploadId: string): Promise<UploadRecord> {

@@ -25,6 +25,9 @@ const videoListItem = z.object({
   file_size_bytes: z.number().int().nullable(),
   progress_pct: z.number().int(),
   thumbnail_url: z.string().optional(),
+  job_id: z.string(),
+  error: z.string().nullable(),
+  error_code: z.string().nullable(),
   created_at: z.string(),
 });
 

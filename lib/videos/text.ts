@@ -1,4 +1,4 @@
-import { AppError } from '#lib/errors';
+import { AppError, validationError } from '#lib/errors';
 import { searchIndex } from '#lib/search/index';
 import { presignGet } from '#lib/storage/objects';
 import { getVideoRecord, type VideoRecord } from '#lib/db/videos';
@@ -57,9 +57,18 @@ function clock(secs: number, fractionSeparator: '.' | ','): string {
   return `${pad(hours)}:${pad(minutes)}:${pad(seconds)}${fractionSeparator}${pad(totalMs % 1000, 3)}`;
 }
 
-/** What is seen, said and written at one instant; empty fields (never 404) where nothing is. */
+/**
+ * What is seen, said and written at one instant; empty fields (never 404) where nothing is. An instant
+ * past the end of a video whose length is known is a mistake worth saying (422), not an empty moment.
+ */
 export async function momentAt(accountId: string, videoId: string, timestamp: number): Promise<Moment> {
-  await requireVideo(accountId, videoId);
+  const video = await requireVideo(accountId, videoId);
+  if (video.duration_secs !== null && timestamp > video.duration_secs) {
+    throw validationError(
+      [{ path: 'timestamp', message: `must be at most the video's duration, ${video.duration_secs} s` }],
+      `timestamp ${timestamp} is past the end of this video (its duration is ${video.duration_secs} s)`,
+    );
+  }
   const rows = await searchIndex().videoSegments(accountId, videoId, ['frame', 'transcript', 'ocr']);
   const covering = (type: SegmentRow['type']) =>
     rows.filter((row) => row.type === type && row.start_secs <= timestamp && timestamp < Math.max(row.end_secs, row.start_secs + 0.001));

@@ -25,6 +25,10 @@ export interface VideoListItem {
   file_size_bytes: number | null;
   progress_pct: number;
   thumbnail_url?: string;
+  /** The video's latest job; with `error` / `error_code` (the job's shape) saying why, when it failed. */
+  job_id: string;
+  error: string | null;
+  error_code: string | null;
   created_at: string;
 }
 
@@ -51,6 +55,9 @@ async function toListItem(video: VideoRecord, job: JobRecord | undefined): Promi
     file_size_bytes: video.file_size_bytes,
     progress_pct: job?.progress_pct ?? 0,
     ...(video.thumbnail_key ? { thumbnail_url: await presignGet(video.thumbnail_key, THUMBNAIL_URL_SECS) } : {}),
+    job_id: video.job_id,
+    error: job?.status === 'failed' ? (job.error?.message ?? null) : null,
+    error_code: job?.status === 'failed' ? (job.error?.code ?? null) : null,
     created_at: video.created_at,
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errorOf, finishedJob, settledJob, signUp, useTestApi } from '#test/support/api';
+import { errorOf, finishedJob, list, settledJob, signUp, useTestApi } from '#test/support/api';
 import { media, type MediaName } from '#test/support/media';
 
 const api = useTestApi();
@@ -63,6 +63,23 @@ describe('POST /v1/upload (compatibility route)', () => {
     expect((await api.get('/v1/account', { token })).body.data.usage.storage_bytes).toBe(0);
   });
 
+  it('says on a failed video why it failed and which job to look at', async () => {
+    const { token, collectionId } = await setUp();
+    const text = await sendFile(token, collectionId, 'text.mp4');
+    await settledJob(api, token, String(text.body.data.job_id));
+
+    const video = await api.get(`/v1/videos/${text.body.data.video_id}`, { token });
+    const listed = list((await api.get('/v1/videos', { token })).body.data)[0];
+
+    expect(video.body.data).toMatchObject({
+      status: 'failed',
+      job_id: text.body.data.job_id,
+      error_code: 'UNSUPPORTED_FORMAT',
+      error: expect.stringMatching(/\w/),
+    });
+    expect(listed).toMatchObject({ status: 'failed', job_id: text.body.data.job_id, error_code: 'UNSUPPORTED_FORMAT' });
+  });
+
   it('checks in the order of errors.md', async () => {
     const { token, collectionId } = await setUp();
     const bytes = await media('clip.mp4');
@@ -87,6 +104,27 @@ describe('POST /v1/upload (compatibility route)', () => {
     expect([wrongType.status, errorOf(wrongType).code]).toEqual([415, 'UNSUPPORTED_FORMAT']);
     expect([json.status, errorOf(json).code]).toEqual([400, 'BAD_REQUEST']);
     expect(broken.status).toBe(400);
+  });
+
+  it('decides a generically typed file (curl -F file=@clip.mp4) from its name and bytes; only a real mismatch is 415', async () => {
+    const { token, collectionId } = await setUp();
+    const mp4Bytes = await media('clip.mp4');
+    const octet = (bytes: Buffer, filename: string) =>
+      api.post('/v1/upload', { token, form: form({ collection_id: collectionId }, { bytes, filename, type: 'application/octet-stream' }) });
+
+    const asCurlSendsIt = await octet(mp4Bytes, 'clip.mp4');
+    const textNamedMp4 = await octet(await media('text.mp4'), 'notes.mp4');
+    const mp4NamedAvi = await octet(mp4Bytes, 'clip.avi');
+    const noVideoExtension = await octet(mp4Bytes, 'clip.bin');
+    const job = await finishedJob(api, token, String(asCurlSendsIt.body.data.job_id));
+
+    expect(asCurlSendsIt.status).toBe(202);
+    expect(job.status).toBe('done');
+    expect([textNamedMp4.status, errorOf(textNamedMp4).code]).toEqual([415, 'UNSUPPORTED_FORMAT']);
+    expect(String(errorOf(textNamedMp4).message)).toContain('notes.mp4');
+    expect([mp4NamedAvi.status, errorOf(mp4NamedAvi).code]).toEqual([415, 'UNSUPPORTED_FORMAT']);
+    expect([noVideoExtension.status, errorOf(noVideoExtension).code]).toEqual([415, 'UNSUPPORTED_FORMAT']);
+    expect((await api.get('/v1/videos', { token })).body.meta.total).toBe(1);
   });
 
   it('replays a repeated Idempotency-Key instead of storing the file twice', async () => {

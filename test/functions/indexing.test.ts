@@ -114,7 +114,7 @@ describe('indexing a talking video', () => {
     expect(srt.text).toMatch(/^1\n00:00:\d\d,\d{3} --> 00:00:\d\d,\d{3}\n\w+/);
   });
 
-  it('gives a moment with what is said and shown, and empty fields where nothing is', async () => {
+  it('gives a moment with what is said and shown; an instant past the end is a 422 naming the duration', async () => {
     const caption = clip.captions[0];
     const sentence = clip.speech[0];
     const atCaption = await api.get(`/v1/videos/${video.videoId}/moment?timestamp=${((caption?.start ?? 0) + (caption?.end ?? 0)) / 2}`, {
@@ -127,8 +127,10 @@ describe('indexing a talking video', () => {
 
     expect(String(atCaption.body.data.ocr_text).toUpperCase()).toContain(caption?.text.toUpperCase());
     expect(String(atSpeech.body.data.transcript)).not.toBe('null');
-    expect(pastTheEnd.status).toBe(200);
-    expect(pastTheEnd.body.data).toMatchObject({ transcript: null, ocr_text: null, labels: [] });
+    const duration = Number((await api.get(`/v1/videos/${video.videoId}`, { token: account.token })).body.data.duration_secs);
+    expect([pastTheEnd.status, errorOf(pastTheEnd).code]).toEqual([422, 'VALIDATION_ERROR']);
+    expect(errorOf(pastTheEnd).fields).toEqual([{ path: 'timestamp', message: expect.stringContaining(String(duration)) }]);
+    expect(String(errorOf(pastTheEnd).message)).toContain(`${duration} s`);
   });
 
   it('shows nothing of it to another account', async () => {

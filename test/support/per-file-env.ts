@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inject } from 'vitest';
+import { afterAll, inject } from 'vitest';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#infra/local/credentials';
 import { freePort } from '#infra/local/runtime';
 import { RATE_LIMIT_GROUPS } from '#lib/plan-names';
@@ -21,6 +21,8 @@ export const RAISED_RATE_LIMITS = {
  * so files never see each other's data. Small upload sizes keep multipart tests fast.
  */
 const dataDir = mkdtempSync(join(tmpdir(), 'frameseek-file-'));
+// Registered before the file's own hooks, so it runs after them (vitest runs after-hooks in reverse): the runtime has stopped.
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 Object.assign(process.env, {
   FRAMESEEK_STAGE: 'test',
@@ -32,7 +34,7 @@ Object.assign(process.env, {
   FRAMESEEK_MEDIA_BUCKET: 'frameseek-test-media',
   FRAMESEEK_TABLE_NAME: `frameseek-test-${randomBytes(4).toString('hex')}`,
   FRAMESEEK_TEST_DATA_DIR: dataDir,
-  // The runtime's own choice too; set here so that code a test calls before the runtime starts agrees (and nothing lands in the work tree).
+  // Set here, not left to the default (./.frameseek/index): a file that reads config without starting the runtime wrote into the clone.
   FRAMESEEK_INDEX_URI: join(dataDir, 'index'),
   FRAMESEEK_SINGLE_PUT_MAX_BYTES: String(1024 * 1024),
   FRAMESEEK_MULTIPART_PART_BYTES: String(256 * 1024),
