@@ -34,8 +34,14 @@ export interface UrlUploadRequest {
 }
 
 function filenameFrom(url: URL): string {
-  const last = decodeURIComponent(url.pathname.split('/').pop() ?? '');
-  return last.trim() || 'video';
+  const last = url.pathname.split('/').pop() ?? '';
+  let decoded = last;
+  try {
+    decoded = decodeURIComponent(last);
+  } catch {
+    // A redirect target may carry a malformed escape: keep the name as it was written.
+  }
+  return decoded.trim() || 'video';
 }
 
 /**
