@@ -5,6 +5,7 @@ import { AppError } from '#lib/errors';
 import { planLimits } from '#lib/plans';
 import { requireCollection } from '#lib/collections/collections';
 import { checkDeclaredVideo, MAX_VIDEO_BYTES } from '#lib/media/formats';
+import { requirePublicUrl } from '#lib/net/url-guard';
 import { sourceKey, videoPrefix } from '#lib/storage/layout';
 import {
   abortMultipart,
@@ -96,6 +97,8 @@ async function partUrls(upload: UploadRecord, partNumbers: readonly number[]): P
  */
 async function openUpload(accountId: string, declared: DeclaredUpload, allowMultipart: boolean): Promise<UploadRecord> {
   await requireCollection(accountId, declared.collectionId);
+  // Vetted before anything is stored: the outcome is later posted there, through the same guard.
+  if (declared.webhookUrl) await requirePublicUrl(declared.webhookUrl, 'webhook_url');
   const format = checkDeclaredVideo(declared, MAX_VIDEO_BYTES);
   const account = await requireAccount(accountId);
   const limits = planLimits(account.plan);

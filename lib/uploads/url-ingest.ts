@@ -5,12 +5,12 @@ import { CopyObjectCommand } from '@aws-sdk/client-s3';
 import { config } from '#lib/config';
 import { now } from '#lib/clock';
 import { newId } from '#lib/ids';
-import { AppError, JobFailedError } from '#lib/errors';
+import { JobFailedError } from '#lib/errors';
 import { logInfo } from '#lib/log';
 import { planLimits } from '#lib/plans';
 import { requireCollection } from '#lib/collections/collections';
 import { MAX_VIDEO_BYTES, VIDEO_FORMATS, type VideoFormat } from '#lib/media/formats';
-import { guardedGet, UrlRefusedError, vetUrl } from '#lib/net/url-guard';
+import { guardedGet, requirePublicUrl, UrlRefusedError } from '#lib/net/url-guard';
 import { runInBackground } from '#lib/background/run';
 import { createUploadWithHold, indexingEstimateMicros, releaseIndexingReservation } from '#lib/billing/metering';
 import { throwIfArmed } from '#lib/faults';
@@ -54,13 +54,8 @@ export async function createUrlUpload(
   request: UrlUploadRequest,
 ): Promise<{ upload_id: string; video_id: string; job_id: string; status: 'queued' }> {
   await requireCollection(accountId, request.collectionId);
-  let vetted;
-  try {
-    vetted = await vetUrl(request.sourceUrl);
-  } catch (error) {
-    if (!(error instanceof UrlRefusedError)) throw error;
-    throw new AppError('VALIDATION_ERROR', `source_url ${error.message}`, { fields: [{ path: 'source_url', message: error.message }] });
-  }
+  const sourceUrl = await requirePublicUrl(request.sourceUrl, 'source_url');
+  if (request.webhookUrl) await requirePublicUrl(request.webhookUrl, 'webhook_url');
   const account = await requireAccount(accountId);
   const createdAt = now().toISOString();
   const videoId = newId('video');
@@ -73,7 +68,7 @@ export async function createUrlUpload(
     video_id: videoId,
     job_id: newId('job'),
     method: 'url',
-    source_url: vetted.url.toString(),
+    source_url: sourceUrl.toString(),
     source_key: '',
     content_type: '',
     size_bytes: 0,
@@ -91,7 +86,7 @@ export async function createUrlUpload(
     collection_id: request.collectionId,
     job_id: upload.job_id,
     upload_id: upload.upload_id,
-    filename: request.filename ?? filenameFrom(vetted.url),
+    filename: request.filename ?? filenameFrom(sourceUrl),
     mime_type: '',
     container: '',
     source_key: '',
