@@ -14,7 +14,13 @@ export interface FetchSourceTask {
 }
 
 let localRunner: ((task: FetchSourceTask) => Promise<void>) | undefined;
-const lambda = config.FRAMESEEK_FETCH_FUNCTION_NAME ? new LambdaClient({ region: config.AWS_REGION }) : undefined;
+const lambda = config.FRAMESEEK_FETCH_FUNCTION_NAME
+  ? new LambdaClient({
+      region: config.AWS_REGION,
+      // An asynchronous invoke only queues the event: it answers at once or not at all.
+      requestHandler: { connectionTimeout: 2000, requestTimeout: 5000, throwOnRequestTimeout: true },
+    })
+  : undefined;
 
 export function registerLocalBackgroundRunner(runner: (task: FetchSourceTask) => Promise<void>): void {
   localRunner = runner;

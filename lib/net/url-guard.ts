@@ -83,6 +83,16 @@ function embeddedIpv4(address: string): string[] {
 export class UrlRefusedError extends Error {}
 
 const MAX_REDIRECTS = 5;
+/** getaddrinfo cannot be cancelled, but nobody waits on it longer than this. */
+const DNS_TIMEOUT_MS = 3000;
+
+function withinDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+}
 
 function isBlockedAddress(address: string): boolean {
   const family = isIP(address);
@@ -109,7 +119,7 @@ export async function vetUrl(raw: string | URL): Promise<{ url: URL; address: st
   const host = url.hostname.replace(/^\[|\]$/g, '');
   let addresses: Array<{ address: string; family: number }>;
   try {
-    addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await lookup(host, { all: true });
+    addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await withinDeadline(lookup(host, { all: true }), DNS_TIMEOUT_MS);
   } catch {
     throw new UrlRefusedError(`host ${host} could not be resolved`);
   }
@@ -150,18 +160,40 @@ export interface GuardedResponse {
   body: IncomingMessage;
 }
 
-/** GET through the guard, following redirects (each hop vetted again). The caller consumes or destroys `body`. */
-export async function guardedGet(raw: string, options: { timeoutMs: number }): Promise<GuardedResponse> {
+/**
+ * GET through the guard, following redirects (each hop vetted again). The caller consumes or
+ * destroys `body`. `timeoutMs` bounds each silence; `deadlineMs` bounds the whole exchange, body
+ * included — a server dripping a byte a second never falls silent, so only a total deadline ends it
+ * (the body then fails with a UrlRefusedError).
+ */
+export async function guardedGet(raw: string, options: { timeoutMs: number; deadlineMs: number }): Promise<GuardedResponse> {
+  const deadline = new AbortController();
+  const refusal = new UrlRefusedError(`did not finish within ${Math.round(options.deadlineMs / 1000)} s`);
+  const timer = setTimeout(() => deadline.abort(refusal), options.deadlineMs);
+  try {
+    const response = await follow(raw, options.timeoutMs, deadline.signal);
+    deadline.signal.addEventListener('abort', () => response.body.destroy(refusal), { once: true });
+    response.body.once('close', () => clearTimeout(timer));
+    return response;
+  } catch (error) {
+    clearTimeout(timer);
+    throw deadline.signal.aborted ? refusal : error;
+  }
+}
+
+async function follow(raw: string, timeoutMs: number, signal: AbortSignal): Promise<GuardedResponse> {
   let target = raw;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop += 1) {
     const { url, address, family } = await vetUrl(target);
+    signal.throwIfAborted();
     const response = await new Promise<IncomingMessage>((resolve, reject) => {
       const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
       const outgoing = send(
         url,
         {
           method: 'GET',
-          timeout: options.timeoutMs,
+          timeout: timeoutMs,
+          signal,
           headers: { 'user-agent': 'Frameseek-Fetcher/1.0' },
           lookup: pinnedLookup(address, family),
         },

@@ -69,7 +69,10 @@ export interface IndexQueue {
 const SQS_BATCH = 10;
 
 class SqsIndexQueue implements IndexQueue {
-  private readonly client = new SQSClient({ region: config.AWS_REGION });
+  private readonly client = new SQSClient({
+    region: config.AWS_REGION,
+    requestHandler: { connectionTimeout: 2000, requestTimeout: 5000, throwOnRequestTimeout: true },
+  });
   constructor(private readonly queueUrl: string) {}
 
   async send(messages: readonly IndexQueueMessage[]): Promise<void> {

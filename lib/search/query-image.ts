@@ -16,6 +16,8 @@ const MIN_SIDE_PX = 64;
  */
 export const MAX_QUERY_IMAGE_PIXELS = 4096 * 4096;
 const FETCH_TIMEOUT_MS = 5000;
+/** The whole download, however the server paces it: well inside the search route's timeout. */
+const FETCH_DEADLINE_MS = 8000;
 
 type ImageKind = 'jpeg' | 'png' | 'webp';
 
@@ -62,7 +64,7 @@ function unusableUrl(reason: string): AppError {
 export async function fetchQueryImage(url: string): Promise<Buffer> {
   let response;
   try {
-    response = await guardedGet(url, { timeoutMs: FETCH_TIMEOUT_MS });
+    response = await guardedGet(url, { timeoutMs: FETCH_TIMEOUT_MS, deadlineMs: FETCH_DEADLINE_MS });
   } catch (error) {
     if (error instanceof UrlRefusedError) throw unusableUrl(error.message);
     throw unusableUrl('the host could not be reached');
@@ -84,6 +86,7 @@ export async function fetchQueryImage(url: string): Promise<Buffer> {
     }
   } catch (error) {
     if (error instanceof AppError) throw error;
+    if (error instanceof UrlRefusedError) throw unusableUrl(error.message);
     throw unusableUrl('the download broke off');
   }
   return checkedQueryImage(Buffer.concat(parts), 'image_url');

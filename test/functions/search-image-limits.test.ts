@@ -1,8 +1,33 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
-import { errorOf, signUp, useTestApi } from '#test/support/api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorOf, list, signUp, useTestApi } from '#test/support/api';
 import { searchForm } from '#test/support/search-requests';
+
+/**
+ * A host that sends a picture a few bytes at a time and never falls silent for long: allow-listed
+ * (test-only) so the guard lets the search reach it.
+ */
+let dripping: Server;
+let dripOrigin = '';
+beforeAll(async () => {
+  dripping = createServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'image/png' });
+    const drip = setInterval(() => response.write(Buffer.from([0x89])), 250);
+    const stop = () => clearInterval(drip);
+    setTimeout(() => (stop(), response.end()), 60_000).unref();
+    response.on('close', stop);
+  });
+  await new Promise<void>((resolve) => dripping.listen(0, '127.0.0.1', resolve));
+  dripOrigin = `http://127.0.0.1:${(dripping.address() as AddressInfo).port}`;
+  process.env.FRAMESEEK_URL_GUARD_ALLOW = new URL(dripOrigin).host;
+});
+afterAll(() => {
+  dripping.closeAllConnections();
+  return new Promise<void>((resolve) => dripping.close(() => resolve()));
+});
 
 const api = useTestApi();
 
@@ -55,4 +80,16 @@ describe('POST /v1/search: the picture is measured before it is decoded', () => 
     expect(response.status).not.toBe(413);
     expect(response.status).toBeLessThan(500);
   });
+
+  it('gives up on an image_url that drips its bytes, within the deadline, as a 422 on image_url at no cost', async () => {
+    const { token } = await signUp(api);
+    const started = Date.now();
+
+    const response = await api.post('/v1/search', { token, body: { image_url: `${dripOrigin}/slow.png` } });
+
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(response.status).toBe(422);
+    expect(list(errorOf(response).fields)).toEqual([{ path: 'image_url', message: expect.stringContaining('did not finish within') }]);
+    expect(await searchesToday(token)).toBe(0);
+  }, 70_000);
 });
