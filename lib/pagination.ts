@@ -1,11 +1,28 @@
 import * as z from 'zod';
 
+/** api.md Transport: `page` reaches the first 10 000 rows; deeper lists are read by cursor. */
+export const MAX_PAGED_ROWS = 10_000;
+
 /** page ≥ 1, per_page 1–100 (default 20) unless a route says otherwise (api.md Transport). */
 export function paginationQuery(maxPerPage = 100, defaultPerPage = 20) {
   return {
     page: z.coerce.number().int().min(1).default(1),
     per_page: z.coerce.number().int().min(1).max(maxPerPage).default(defaultPerPage),
   };
+}
+
+/**
+ * Refuses a page past the first 10 000 rows: `page × per_page` becomes a read limit, and an
+ * unbounded one would make one request read a whole partition.
+ */
+export function refusePageDepth(query: { page: number; per_page: number }, context: z.RefinementCtx): void {
+  if (query.page * query.per_page > MAX_PAGED_ROWS) {
+    context.addIssue({
+      code: 'custom',
+      path: ['page'],
+      message: `page × per_page must be ≤ ${MAX_PAGED_ROWS}; read deeper with cursor`,
+    });
+  }
 }
 
 export interface Page<T> {

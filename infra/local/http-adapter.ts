@@ -88,13 +88,25 @@ export function createApiServer(options: HttpAdapterOptions): Server {
     }
     const routeKey = match ? `${match.compiled.route.method} ${match.compiled.route.path}` : '$default';
     const pathParameters = match
-      ? Object.fromEntries(match.compiled.paramNames.map((name, index) => [name, decodeURIComponent(match.values[index] ?? '')]))
+      ? Object.fromEntries(match.compiled.paramNames.map((name, index) => [name, decodePathSegment(match.values[index] ?? '')]))
       : undefined;
     const event = toEvent(request, url, method, routeKey, pathParameters, body);
     const entry = match ? match.compiled.route.entry : options.fallback.entry;
     const name = match ? match.compiled.route.name : options.fallback.name;
     const result = await (await handlerFor(entry))(event, lambdaContext(name, match?.compiled.route.timeoutSecs ?? 30));
     writeResult(response, result);
+  }
+}
+
+/**
+ * API Gateway hands a segment it cannot decode to the function as written; so does this host, and
+ * the handler answers it like any unknown id (a thrown URIError here was a bare 502).
+ */
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
   }
 }
 

@@ -26,6 +26,9 @@ const client =
         // Pinned to the version this SDK's types describe, so responses match what the code reads.
         apiVersion: Stripe.API_VERSION,
         typescript: true,
+        // Stripe's default (80 s, 2 retries) outlasts the billing routes' 10 s: two tries of 4 s fit inside it.
+        timeout: 4000,
+        maxNetworkRetries: 1,
         ...apiAddress(config.FRAMESEEK_STRIPE_API_URL),
       });
 

@@ -7,6 +7,8 @@ export const dynamoClient = new DynamoDBClient({
   region: config.AWS_REGION,
   ...(config.FRAMESEEK_DYNAMODB_ENDPOINT ? { endpoint: config.FRAMESEEK_DYNAMODB_ENDPOINT } : {}),
   maxAttempts: 3,
+  // A table call answers in milliseconds: a wedged one is cut off and retried, never left to hold a route to its timeout.
+  requestHandler: { connectionTimeout: 1000, requestTimeout: 3000, throwOnRequestTimeout: true },
 });
 
 export const db = DynamoDBDocumentClient.from(dynamoClient, {

@@ -19,8 +19,10 @@ export function awsHost(): Host {
 }
 
 function createAwsHost(): Host {
-  const lambda = new LambdaClient({ region: config.AWS_REGION });
-  const sqs = new SQSClient({ region: config.AWS_REGION });
+  // An asynchronous invoke and a queue send answer at once or not at all: cut off and retried, never held.
+  const requestHandler = { connectionTimeout: 2000, requestTimeout: 5000, throwOnRequestTimeout: true };
+  const lambda = new LambdaClient({ region: config.AWS_REGION, requestHandler });
+  const sqs = new SQSClient({ region: config.AWS_REGION, requestHandler });
 
   const functionNames: Record<BackgroundFunctionName, string | undefined> = { fetchSource: config.FRAMESEEK_FETCH_FUNCTION_NAME };
   const queueUrls: Record<QueueName, string | undefined> = { index: config.FRAMESEEK_INDEX_QUEUE_URL };

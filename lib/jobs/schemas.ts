@@ -1,13 +1,15 @@
 import * as z from 'zod';
-import { paginationQuery, statusList } from '#lib/pagination';
+import { paginationQuery, refusePageDepth, statusList } from '#lib/pagination';
 
 export const JOB_STATUSES = ['queued', 'pending', 'processing', 'done', 'failed'] as const;
 
-export const listJobsQuery = z.strictObject({
-  collection_id: z.string().min(1).max(64).optional(),
-  status: statusList(JOB_STATUSES).optional(),
-  ...paginationQuery(),
-});
+export const listJobsQuery = z
+  .strictObject({
+    collection_id: z.string().min(1).max(64).optional(),
+    status: statusList(JOB_STATUSES).optional(),
+    ...paginationQuery(),
+  })
+  .superRefine(refusePageDepth);
 
 export const jobParams = z.strictObject({ job_id: z.string().min(1).max(64) });
 

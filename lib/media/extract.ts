@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { config } from '#lib/config';
+import { redactUrls, untrustedInputOptions } from '#lib/media/untrusted-input';
 
 /**
  * One time range of a stored video, read by ffmpeg straight from a (presigned) URL in a single
@@ -55,6 +56,7 @@ export async function extractRange(request: RangeRequest): Promise<ExtractedRang
     String(request.startSecs),
     '-t',
     String(duration),
+    ...untrustedInputOptions(),
     '-i',
     request.url,
     '-map',
@@ -75,7 +77,15 @@ export async function extractRange(request: RangeRequest): Promise<ExtractedRang
   if (request.hasAudio) {
     // Speech is read with some context either side of the range, so a sentence cut by a chunk boundary is still heard whole.
     const audioStart = Math.max(0, request.startSecs - (request.audioPaddingSecs ?? 0));
-    args.push('-ss', String(audioStart), '-t', String(request.endSecs + (request.audioPaddingSecs ?? 0) - audioStart), '-i', request.url);
+    args.push(
+      '-ss',
+      String(audioStart),
+      '-t',
+      String(request.endSecs + (request.audioPaddingSecs ?? 0) - audioStart),
+      ...untrustedInputOptions(),
+      '-i',
+      request.url,
+    );
     args.push('-map', '1:a:0', '-vn', '-ac', '1', '-ar', '16000', '-f', 's16le', 'pipe:3');
   }
 
@@ -136,7 +146,7 @@ function frameTimes(stderr: string): number[] {
 }
 
 function lastLines(text: string): string {
-  return text.trim().split('\n').slice(-3).join(' | ').slice(0, 500);
+  return redactUrls(text.trim().split('\n').slice(-3).join(' | ')).slice(0, 500);
 }
 
 function roundMs(secs: number): number {

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as z from 'zod';
 import { config } from '#lib/config';
+import { redactUrls, untrustedInputOptions } from '#lib/media/untrusted-input';
 
 const run = promisify(execFile);
 const PROBE_TIMEOUT_MS = 120_000;
@@ -44,17 +45,21 @@ export class ProbeFailedError extends Error {}
 export async function probeMedia(location: string): Promise<ProbeResult> {
   let stdout: string;
   try {
-    ({ stdout } = await run(config.FRAMESEEK_FFPROBE, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', location], {
-      timeout: PROBE_TIMEOUT_MS,
-      maxBuffer: 8 * 1024 * 1024,
-    }));
+    ({ stdout } = await run(
+      config.FRAMESEEK_FFPROBE,
+      ['-v', 'error', ...untrustedInputOptions(), '-print_format', 'json', '-show_format', '-show_streams', location],
+      {
+        timeout: PROBE_TIMEOUT_MS,
+        maxBuffer: 8 * 1024 * 1024,
+      },
+    ));
   } catch (error) {
     // A missing or broken tool is our failure, not the file's: it must be retried, never blamed on the upload.
     if (error instanceof Error && 'code' in error && (error.code === 'ENOENT' || error.code === 'EACCES')) {
-      throw new Error(`ffprobe is not available (${config.FRAMESEEK_FFPROBE}): ${error.message}`);
+      throw new Error(`ffprobe is not available (${config.FRAMESEEK_FFPROBE}): ${redactUrls(error.message)}`);
     }
     if (error instanceof Error && 'killed' in error && error.killed) throw new Error('ffprobe timed out', { cause: error });
-    const detail = error instanceof Error && 'stderr' in error ? String(error.stderr).trim().split('\n')[0] : String(error);
+    const detail = redactUrls(error instanceof Error && 'stderr' in error ? (String(error.stderr).trim().split('\n')[0] ?? '') : String(error));
     throw new ProbeFailedError(`ffprobe could not read the file: ${detail}`);
   }
   const parsed = probeOutput.safeParse(JSON.parse(stdout));

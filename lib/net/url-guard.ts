@@ -3,6 +3,7 @@ import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { config } from '#lib/config';
+import { validationError } from '#lib/errors';
 
 /**
  * The one gate for every outgoing fetch of a URL a customer gave us (source_url, image_url,
@@ -27,26 +28,77 @@ for (const [network, prefix] of [
   blocked.addSubnet(network, prefix, 'ipv4');
 }
 for (const [network, prefix] of [
-  ['::', 128],
-  ['::1', 128],
+  // Unspecified, loopback and the deprecated IPv4-compatible block (::a.b.c.d, e.g. [::7f00:1]).
+  ['::', 96],
   ['fc00::', 7],
   ['fe80::', 10],
+  ['fec0::', 10],
   ['ff00::', 8],
+  // NAT64 (well-known and local-use prefixes): a gateway would forward to any IPv4, private ones too.
   ['64:ff9b::', 96],
+  ['64:ff9b:1::', 48],
+  ['100::', 64],
+  ['2001:db8::', 32],
 ] as const) {
   blocked.addSubnet(network, prefix, 'ipv6');
+}
+
+/** The 16 bytes of an IPv6 address (any textual form Node accepts, a trailing dotted quad too). */
+function ipv6Bytes(address: string): Uint8Array {
+  let text = address.toLowerCase();
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', tail] = text.split('::');
+  const headGroups = head ? head.split(':') : [];
+  const tailGroups = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? headGroups : [...headGroups, ...Array<string>(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups];
+  const bytes = new Uint8Array(16);
+  groups.forEach((group, index) => {
+    const value = parseInt(group, 16);
+    bytes[index * 2] = value >> 8;
+    bytes[index * 2 + 1] = value & 0xff;
+  });
+  return bytes;
+}
+
+const ipv4At = (bytes: Uint8Array, offset: number, mask = 0) => [0, 1, 2, 3].map((index) => ((bytes[offset + index] ?? 0) ^ mask) & 0xff).join('.');
+
+/**
+ * IPv4 addresses an IPv6 address carries and that a relay or gateway would reach on its behalf:
+ * IPv4-mapped (::ffff:a.b.c.d), 6to4 (2002:AABB:CCDD::/16) and Teredo (2001:0::/32, the server
+ * in bits 32–63 and the client, inverted, in the last 32).
+ */
+function embeddedIpv4(address: string): string[] {
+  const bytes = ipv6Bytes(address);
+  const zeros = (from: number, to: number) => bytes.slice(from, to).every((byte) => byte === 0);
+  if (zeros(0, 10) && bytes[10] === 0xff && bytes[11] === 0xff) return [ipv4At(bytes, 12)];
+  if (bytes[0] === 0x20 && bytes[1] === 0x02) return [ipv4At(bytes, 2)];
+  if (bytes[0] === 0x20 && bytes[1] === 0x01 && bytes[2] === 0 && bytes[3] === 0) return [ipv4At(bytes, 4), ipv4At(bytes, 12, 0xff)];
+  return [];
 }
 
 export class UrlRefusedError extends Error {}
 
 const MAX_REDIRECTS = 5;
+/** getaddrinfo cannot be cancelled, but nobody waits on it longer than this. */
+const DNS_TIMEOUT_MS = 3000;
+
+function withinDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+}
 
 function isBlockedAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 4) return blocked.check(address, 'ipv4');
   if (family !== 6) return true;
-  const mappedIpv4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  return mappedIpv4 ? blocked.check(mappedIpv4, 'ipv4') : blocked.check(address, 'ipv6');
+  return blocked.check(address, 'ipv6') || embeddedIpv4(address).some((ipv4) => blocked.check(ipv4, 'ipv4'));
 }
 
 function isAllowListed(url: URL): boolean {
@@ -67,7 +119,7 @@ export async function vetUrl(raw: string | URL): Promise<{ url: URL; address: st
   const host = url.hostname.replace(/^\[|\]$/g, '');
   let addresses: Array<{ address: string; family: number }>;
   try {
-    addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await lookup(host, { all: true });
+    addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await withinDeadline(lookup(host, { all: true }), DNS_TIMEOUT_MS);
   } catch {
     throw new UrlRefusedError(`host ${host} could not be resolved`);
   }
@@ -77,6 +129,19 @@ export async function vetUrl(raw: string | URL): Promise<{ url: URL; address: st
     throw new UrlRefusedError('points to a private, loopback, link-local or metadata address; only public hosts can be fetched');
   }
   return { url, address: first.address, family: first.family === 6 ? 6 : 4 };
+}
+
+/**
+ * A URL a customer hands us to call later (source_url, webhook_url): refused at once as a
+ * VALIDATION_ERROR on its field, so nothing is stored that the guard would refuse to call.
+ */
+export async function requirePublicUrl(raw: string, field: string): Promise<URL> {
+  try {
+    return (await vetUrl(raw)).url;
+  } catch (error) {
+    if (!(error instanceof UrlRefusedError)) throw error;
+    throw validationError([{ path: field, message: error.message }], `${field} ${error.message}`);
+  }
 }
 
 /** Connects to the address that was vetted, whatever DNS says now (both lookup call shapes Node uses). */
@@ -95,18 +160,40 @@ export interface GuardedResponse {
   body: IncomingMessage;
 }
 
-/** GET through the guard, following redirects (each hop vetted again). The caller consumes or destroys `body`. */
-export async function guardedGet(raw: string, options: { timeoutMs: number }): Promise<GuardedResponse> {
+/**
+ * GET through the guard, following redirects (each hop vetted again). The caller consumes or
+ * destroys `body`. `timeoutMs` bounds each silence; `deadlineMs` bounds the whole exchange, body
+ * included — a server dripping a byte a second never falls silent, so only a total deadline ends it
+ * (the body then fails with a UrlRefusedError).
+ */
+export async function guardedGet(raw: string, options: { timeoutMs: number; deadlineMs: number }): Promise<GuardedResponse> {
+  const deadline = new AbortController();
+  const refusal = new UrlRefusedError(`did not finish within ${Math.round(options.deadlineMs / 1000)} s`);
+  const timer = setTimeout(() => deadline.abort(refusal), options.deadlineMs);
+  try {
+    const response = await follow(raw, options.timeoutMs, deadline.signal);
+    deadline.signal.addEventListener('abort', () => response.body.destroy(refusal), { once: true });
+    response.body.once('close', () => clearTimeout(timer));
+    return response;
+  } catch (error) {
+    clearTimeout(timer);
+    throw deadline.signal.aborted ? refusal : error;
+  }
+}
+
+async function follow(raw: string, timeoutMs: number, signal: AbortSignal): Promise<GuardedResponse> {
   let target = raw;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop += 1) {
     const { url, address, family } = await vetUrl(target);
+    signal.throwIfAborted();
     const response = await new Promise<IncomingMessage>((resolve, reject) => {
       const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
       const outgoing = send(
         url,
         {
           method: 'GET',
-          timeout: options.timeoutMs,
+          timeout: timeoutMs,
+          signal,
           headers: { 'user-agent': 'Frameseek-Fetcher/1.0' },
           lookup: pinnedLookup(address, family),
         },

@@ -9,7 +9,15 @@ import { MAX_QUERY_IMAGE_BYTES } from '#lib/search/schemas';
  * (413) and type (415) are media limits; a too-small picture or an unusable URL is a 422.
  */
 const MIN_SIDE_PX = 64;
+/**
+ * 4096 × 4096: a search picture is shrunk to the embedder's 224 px anyway, and a small file can
+ * declare a huge canvas (a 4 MB PNG of one colour can say 30 000 × 30 000) that decoding would
+ * have to hold in memory. Read from the header, before anything is decoded.
+ */
+export const MAX_QUERY_IMAGE_PIXELS = 4096 * 4096;
 const FETCH_TIMEOUT_MS = 5000;
+/** The whole download, however the server paces it: well inside the search route's timeout. */
+const FETCH_DEADLINE_MS = 8000;
 
 type ImageKind = 'jpeg' | 'png' | 'webp';
 
@@ -28,9 +36,17 @@ export async function checkedQueryImage(bytes: Buffer, field: 'image' | 'image_u
   let width = 0;
   let height = 0;
   try {
-    ({ width, height } = await sharp(bytes).metadata());
+    // metadata() reads the header only; the pixel cap below is checked before any decode.
+    ({ width, height } = await sharp(bytes, { limitInputPixels: false }).metadata());
   } catch {
     throw new AppError('UNSUPPORTED_FORMAT', 'The search image could not be decoded; it may be damaged');
+  }
+  if (width * height > MAX_QUERY_IMAGE_PIXELS) {
+    throw new AppError(
+      'UPLOAD_TOO_LARGE',
+      `The search image is ${width}×${height} px, over the ${MAX_QUERY_IMAGE_PIXELS.toLocaleString('en')}-pixel maximum (4096×4096); send a smaller picture`,
+      { limit: MAX_QUERY_IMAGE_PIXELS },
+    );
   }
   if (width < MIN_SIDE_PX || height < MIN_SIDE_PX) {
     throw new AppError('VALIDATION_ERROR', `The search image is ${width}×${height} px; it must be at least ${MIN_SIDE_PX}×${MIN_SIDE_PX}`, {
@@ -48,7 +64,7 @@ function unusableUrl(reason: string): AppError {
 export async function fetchQueryImage(url: string): Promise<Buffer> {
   let response;
   try {
-    response = await guardedGet(url, { timeoutMs: FETCH_TIMEOUT_MS });
+    response = await guardedGet(url, { timeoutMs: FETCH_TIMEOUT_MS, deadlineMs: FETCH_DEADLINE_MS });
   } catch (error) {
     if (error instanceof UrlRefusedError) throw unusableUrl(error.message);
     throw unusableUrl('the host could not be reached');
@@ -70,6 +86,7 @@ export async function fetchQueryImage(url: string): Promise<Buffer> {
     }
   } catch (error) {
     if (error instanceof AppError) throw error;
+    if (error instanceof UrlRefusedError) throw unusableUrl(error.message);
     throw unusableUrl('the download broke off');
   }
   return checkedQueryImage(Buffer.concat(parts), 'image_url');

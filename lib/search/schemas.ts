@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { refusePageDepth } from '#lib/pagination';
 
 /**
  * POST /v1/search fields (api.md). Multipart sends every field as text, JSON sends typed values:
@@ -47,6 +48,7 @@ export const searchBody = z
     if (body.thumbnails === 'base64' && body.per_page > 10) {
       context.addIssue({ code: 'custom', path: ['per_page'], message: 'at most 10 with thumbnails=base64' });
     }
+    refusePageDepth(body, context);
   });
 
 const segment = z.object({

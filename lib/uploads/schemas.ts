@@ -1,9 +1,16 @@
 import * as z from 'zod';
 
-const webhookUrl = z
-  .url({ protocol: /^https?$/ })
-  .max(2048)
-  .optional();
+/** A `%` not followed by two hex digits: the URL cannot be decoded (RFC 3986 §2.1). */
+const MALFORMED_ESCAPE = /%(?![0-9a-f]{2})/i;
+
+/** An http(s) URL a customer gives us, whole enough that its path decodes. */
+const httpUrl = (message?: string) =>
+  z
+    .url({ protocol: /^https?$/, ...(message ? { error: message } : {}) })
+    .max(2048)
+    .refine((url) => !MALFORMED_ESCAPE.test(url), { message: 'has a malformed %-escape (a % must be followed by two hex digits)' });
+
+const webhookUrl = httpUrl().optional();
 
 const presignedUploadBody = z.strictObject({
   collection_id: z.string().min(1).max(64),
@@ -22,7 +29,7 @@ const presignedUploadBody = z.strictObject({
 
 const urlUploadBody = z.strictObject({
   collection_id: z.string().min(1).max(64),
-  source_url: z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }).max(2048),
+  source_url: httpUrl('must be an http or https URL'),
   filename: z.string().trim().min(1).max(255).optional(),
   webhook_url: webhookUrl,
 });
@@ -72,8 +79,5 @@ export const DIRECT_UPLOAD_MAX_BYTES = 4 * 1024 * 1024;
 /** POST /v1/upload form fields (the file itself is the `file` part). */
 export const directUploadFields = z.strictObject({
   collection_id: z.string().min(1).max(64),
-  webhook_url: z
-    .url({ protocol: /^https?$/ })
-    .max(2048)
-    .optional(),
+  webhook_url: webhookUrl,
 });

@@ -7,6 +7,7 @@ import { planLimits } from '#lib/plans';
 import { requireCollection } from '#lib/collections/collections';
 import { checkDeclaredVideo, MAX_VIDEO_BYTES } from '#lib/media/formats';
 import { contentTypeOfFile, SNIFF_BYTES } from '#lib/media/sniff';
+import { requirePublicUrl } from '#lib/net/url-guard';
 import { sourceKey, videoPrefix } from '#lib/storage/layout';
 import {
   abortMultipart,
@@ -125,6 +126,8 @@ async function findDuplicate(accountId: string, sha256: string | undefined): Pro
 
 async function openUpload(accountId: string, declared: DeclaredUpload, allowMultipart: boolean): Promise<OpenedUpload> {
   await requireCollection(accountId, declared.collectionId);
+  // Vetted before anything is stored: the outcome is later posted there, through the same guard.
+  if (declared.webhookUrl) await requirePublicUrl(declared.webhookUrl, 'webhook_url');
   const format = checkDeclaredVideo(declared, MAX_VIDEO_BYTES);
   const account = await requireAccount(accountId);
   const limits = planLimits(account.plan);

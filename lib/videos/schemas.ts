@@ -1,13 +1,15 @@
 import * as z from 'zod';
-import { paginationQuery, statusList } from '#lib/pagination';
+import { paginationQuery, refusePageDepth, statusList } from '#lib/pagination';
 
 export const VIDEO_STATUSES = ['uploading', 'processing', 'ready', 'failed'] as const;
 
-export const listVideosQuery = z.strictObject({
-  collection_id: z.string().min(1).max(64).optional(),
-  status: statusList(VIDEO_STATUSES).optional(),
-  ...paginationQuery(),
-});
+export const listVideosQuery = z
+  .strictObject({
+    collection_id: z.string().min(1).max(64).optional(),
+    status: statusList(VIDEO_STATUSES).optional(),
+    ...paginationQuery(),
+  })
+  .superRefine(refusePageDepth);
 
 export const videoParams = z.strictObject({ video_id: z.string().min(1).max(64) });
 

@@ -166,9 +166,32 @@ describe('GET /v1/collections', () => {
     expect(errorOf(response).code).toBe('VALIDATION_ERROR');
     expect(list(errorOf(response).fields)).toHaveLength(1);
   });
+
+  it('accepts page up to the first 10 000 rows and points deeper reads to cursor', async () => {
+    const { token } = await signUp(api);
+
+    const deepest = await api.get('/v1/collections?page=100&per_page=100', { token });
+    const beyond = await api.get('/v1/collections?page=101&per_page=100', { token });
+    const huge = await api.get('/v1/collections?page=999999999999', { token });
+
+    expect(deepest.status).toBe(200);
+    expect(beyond.status).toBe(422);
+    expect(errorOf(beyond).code).toBe('VALIDATION_ERROR');
+    expect(list(errorOf(beyond).fields)).toEqual([{ path: 'page', message: expect.stringContaining('cursor') }]);
+    expect(huge.status).toBe(422);
+  });
 });
 
 describe('GET / PATCH /v1/collections/{id}', () => {
+  it('answers an id with a malformed %-escape like any unknown id, in the envelope', async () => {
+    const { token } = await signUp(api);
+
+    const response = await api.get('/v1/collections/col_%zz', { token });
+
+    expect(response.status).toBe(404);
+    expect(errorOf(response)).toMatchObject({ code: 'COLLECTION_NOT_FOUND', request_id: expect.stringMatching(/^req_/) });
+  });
+
   it('reads and renames', async () => {
     const { token } = await signUp(api);
     const id = await createCollection(token, 'Draft');

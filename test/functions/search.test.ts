@@ -413,6 +413,7 @@ describe('POST /v1/search over indexed videos', () => {
       ['per_page 51', { query: 'piano', per_page: 51 }, 'per_page'],
       ['per_page 0', { query: 'piano', per_page: 0 }, 'per_page'],
       ['per_page 11 with base64 thumbnails', { query: 'piano', per_page: 11, thumbnails: 'base64' }, 'per_page'],
+      ['page × per_page past 10 000 rows', { query: 'piano', page: 1001, per_page: 10 }, 'page'],
       ['max_segments 21', { query: 'piano', max_segments: 21 }, 'max_segments'],
       ['an unknown field', { query: 'piano', limit: 5 }, ''],
       ['an unknown mode', { query: 'piano', modes: ['audio'] }, 'modes'],

@@ -158,6 +158,23 @@ describe('declared checks, in the order of errors.md', () => {
     expect(errorOf(foreign).code).toBe('COLLECTION_NOT_FOUND');
   });
 
+  it.each(['http://169.254.169.254/latest/meta-data/', 'http://[::7f00:1]/hook', 'http://[2002:a00:1::]/hook'])(
+    'refuses webhook_url %s (a private address) at creation with a 422 on webhook_url, storing nothing',
+    async (webhookUrl) => {
+      const { token, collectionId } = await setUp();
+
+      const response = await api.post('/v1/uploads', {
+        token,
+        body: { collection_id: collectionId, filename: 'a.mp4', size_bytes: 1000, content_type: 'video/mp4', webhook_url: webhookUrl },
+      });
+
+      expect(response.status).toBe(422);
+      expect(errorOf(response)).toMatchObject({ code: 'VALIDATION_ERROR', fields: [{ path: 'webhook_url', message: expect.stringContaining('private') }] });
+      expect((await api.get('/v1/videos', { token })).body.meta.total).toBe(0);
+      expect((await api.get('/v1/account', { token })).body.data.usage.storage_bytes).toBe(0);
+    },
+  );
+
   it('answers PLAN_LIMIT_EXCEEDED past the storage limit (Free: 500 MB), reserving at creation', async () => {
     const { token, collectionId } = await setUp();
     const first = await startUpload(token, collectionId, 'big.mp4', 400_000_000, 'video/mp4');

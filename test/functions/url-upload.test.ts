@@ -92,6 +92,16 @@ describe('POST /v1/uploads with source_url', () => {
     expect(errorOf(response).fields).toEqual([expect.objectContaining({ path: 'source_url' })]);
   });
 
+  it('refuses a source_url with a malformed %-escape as a validation error, not a 500', async () => {
+    const { token, collectionId } = await setUp();
+
+    const response = await api.post('/v1/uploads', { token, body: { collection_id: collectionId, source_url: `${origin}/%zz.mp4` } });
+
+    expect(response.status).toBe(422);
+    expect(errorOf(response).fields).toEqual([{ path: 'source_url', message: expect.stringContaining('%-escape') }]);
+    expect((await api.get('/v1/videos', { token })).body.meta.total).toBe(0);
+  });
+
   it('checks every redirect: one to the metadata address fails the job and stores nothing', async () => {
     const { token, collectionId } = await setUp();
 

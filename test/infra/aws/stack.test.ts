@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { FrameseekStack, INDEX_QUEUE_SENDING_ROUTES } from '#infra/aws/stack';
 import { PROJECT_ROOT } from '#infra/local/runtime';
 import { INDEX_MAX_ATTEMPTS } from '#lib/indexing/queue';
+import { FETCH_DEADLINE_MS } from '#lib/uploads/url-ingest';
 import type { RouteDefinition } from '#lib/http/route';
 import { backgroundFunctions, fallbackRoute, routes } from '#functions/routes';
 
@@ -240,6 +241,12 @@ describe('the CDK stack', () => {
       MemorySize: autoTopUp.memoryMb,
       Timeout: autoTopUp.timeoutSecs,
     });
+  });
+
+  it('gives the source fetcher a deadline that ends inside its function timeout, with time left to record the outcome', () => {
+    const timeoutSecs = Number(functionProperties(functionIdStartingWith('ProcessingfetchSourceFunction')).Timeout);
+
+    expect(FETCH_DEADLINE_MS / 1000 + 60).toBeLessThanOrEqual(timeoutSecs);
   });
 
   it('routes every method and path of the table, and sends the rest to the catch-all', () => {
