@@ -145,7 +145,7 @@ const errorEnvelope = (route: Pick<RouteDefinition, 'name'>): MiddlewareObj<Even
  * as step 4 comes before everything that follows it.
  */
 const authentication = (
-  route: Pick<RouteDefinition, 'auth' | 'method' | 'rateLimit' | 'startsBeforeRateDecision'>,
+  route: Pick<RouteDefinition, 'auth' | 'writes' | 'rateLimit' | 'startsBeforeRateDecision'>,
 ): MiddlewareObj<Event, Result, Error, ApiContext> => ({
   before: async (request) => {
     if (route.auth === 'none') return;
