@@ -62,10 +62,15 @@ const RECIPES = {
 export type MediaName = keyof typeof RECIPES | 'text.mp4' | 'truncated.mp4' | 'empty.mp4';
 
 export async function media(name: MediaName): Promise<Buffer> {
+  return readFileSync(await mediaPath(name));
+}
+
+/** Where a generated media file lives (generated on first use), for helpers that upload from a path. */
+export async function mediaPath(name: MediaName): Promise<string> {
   mkdirSync(MEDIA_DIR, { recursive: true });
   const path = join(MEDIA_DIR, name);
   if (!existsSync(path)) await generate(name, path);
-  return readFileSync(path);
+  return path;
 }
 
 async function generate(name: MediaName, path: string): Promise<void> {
