@@ -4,7 +4,8 @@ import { throwIfArmed } from '#lib/faults';
 import { extractFrameAt, extractRange, type ExtractedFrame } from '#lib/media/extract';
 import type { Engines } from '#lib/ml/engines';
 import type { TextReader, TimedWord } from '#lib/ml/types';
-import { encodeVector, normalise, SAME_TEXT_SIMILARITY, similarity, type StagedChunk } from '#lib/indexing/segments';
+import { encodeVector, SAME_TEXT_SIMILARITY, similarity, type StagedChunk } from '#lib/indexing/segments';
+import { normalise } from '#lib/text';
 import { signatureDistance, textSignature } from '#lib/indexing/text-signature';
 import type { ChunkRange } from '#lib/queue/index-queue';
 

@@ -124,7 +124,7 @@ export async function extractFrameAt(url: string, secs: number, maxWidth = 960):
       child.once('close', (code) => done(code));
     }),
   ]).finally(() => clearTimeout(timer));
-  if (exitCode !== 0) throw new ExtractFailed(`ffmpeg could not read the frame at ${secs} s: ${lastLines(stderr)}`);
+  if (exitCode !== 0) throw new ExtractFailedError(`ffmpeg could not read the frame at ${secs} s: ${lastLines(stderr)}`);
   const [image] = splitJpegs(jpeg);
   return image ? { time: roundMs(secs), jpeg: image } : undefined;
 }
