@@ -166,7 +166,7 @@ function countingReads(reader: TextReader): TextReader & { imagesRead: number } 
 }
 
 /** processChunk itself, reading the video from a local path and writing thumbnails to a local folder instead of S3. */
-async function indexChunk(path: string, chunk: ChunkRange, engines: Engines, thumbnailDir: string, busy: Record<Stage, number>): Promise<StagedChunk> {
+export async function indexChunk(path: string, chunk: ChunkRange, engines: Engines, thumbnailDir: string, busy: Record<Stage, number>): Promise<StagedChunk> {
   await mkdir(thumbnailDir, { recursive: true });
   const io: ChunkIo = {
     sourceUrl: async () => path,

@@ -13,6 +13,7 @@ import { API_BUNDLE } from '#infra/aws/bundling';
 import { indexingBench, type IndexingMatrix } from './indexing';
 import { searchHttpBench } from './search-http';
 import { billingBench } from './billing';
+import { qualityBench } from './quality';
 import { stats, type Stats } from './support';
 
 /**
@@ -20,13 +21,14 @@ import { stats, type Stats } from './support';
  * in its own process), a 1 GB multipart upload with that process's memory, and the size of every
  * bundled API function, then indexing of a generated ten-minute 720p video (bench/indexing.ts).
  * `--indexing quick|full|off` picks how many indexing settings run (quick, the default, keeps the
- * whole run within about ten minutes); `--only api|search|billing|indexing` runs one part. Search through HTTP over a
+ * whole run within about ten minutes); `--only api|search|billing|indexing|quality` runs one part. Search through HTTP over a
  * synthetic library (bench/search-http.ts) follows the API part; `--search-hours` sizes it (5 for a quick look),
  * `--search-queries` sets the timed searches per case, `--search-keep` keeps the library and `--search-library <dir>`
  * searches a kept one again without seeding; `--search-embedders a` (or `b`, `a,b`) picks the configurations
  * and `--search-stages 0` leaves out the in-process breakdown (samples per stage, 30 by default); `--search-media disk`
  * (or `ram`) searches the library only where it was seeded (or only a copy on tmpfs) instead of both side by side.
- * Billing under a burst of concurrent searches (bench/billing.ts) comes next.
+ * Billing under a burst of concurrent searches (bench/billing.ts) comes next; quality on held-out data (bench/quality.ts,
+ * `--quality-seed`) last.
  * Prints figures; asserts nothing.
  */
 const { values: options } = parseArgs({
@@ -42,6 +44,7 @@ const { values: options } = parseArgs({
     'search-embedders': { type: 'string' },
     'search-stages': { type: 'string', default: '30' },
     'search-media': { type: 'string', default: 'both' },
+    'quality-seed': { type: 'string', default: '18' },
   },
 });
 const requests = Number(options.requests);
@@ -214,7 +217,7 @@ async function bundleSizes(): Promise<void> {
   console.log(`  largest: ${(largest / 1024).toFixed(1)} KB (${(largest / API_BUNDLE.maxBytes).toFixed(2)}× of cap)`);
 }
 
-const runs = (part: 'api' | 'search' | 'billing' | 'indexing') => options.only === undefined || options.only === part;
+const runs = (part: 'api' | 'search' | 'billing' | 'indexing' | 'quality') => options.only === undefined || options.only === part;
 if (runs('api')) {
   await apiBench();
   await bundleSizes();
@@ -231,6 +234,7 @@ if (runs('search'))
   });
 if (runs('billing')) await billingBench();
 if (runs('indexing') && options.indexing !== 'off') await indexingBench(indexingMatrix(options.indexing));
+if (runs('quality')) await qualityBench(Number(options['quality-seed']));
 
 function searchMedia(value: string | undefined): 'disk' | 'ram' | 'both' {
   if (value === 'disk' || value === 'ram' || value === 'both') return value;

@@ -41,6 +41,7 @@ export const routes = {
   health: defineRoute({
     name: 'health',
     method: 'GET',
+    writes: false,
     path: '/v1/health',
     entry: 'functions/system/health.ts',
     auth: 'none',
@@ -52,6 +53,7 @@ export const routes = {
   openApi: defineRoute({
     name: 'openApi',
     method: 'GET',
+    writes: false,
     path: '/v1/openapi.json',
     entry: 'functions/system/openapi.ts',
     auth: 'none',
@@ -64,6 +66,7 @@ export const routes = {
   signUp: defineRoute({
     name: 'signUp',
     method: 'POST',
+    writes: true,
     path: '/v1/auth/signup',
     entry: 'functions/auth/signup.ts',
     auth: 'none',
@@ -76,6 +79,7 @@ export const routes = {
   logIn: defineRoute({
     name: 'logIn',
     method: 'POST',
+    writes: true,
     path: '/v1/auth/login',
     entry: 'functions/auth/login.ts',
     auth: 'none',
@@ -88,6 +92,7 @@ export const routes = {
   logOut: defineRoute({
     name: 'logOut',
     method: 'POST',
+    writes: true,
     path: '/v1/auth/logout',
     entry: 'functions/auth/logout.ts',
     auth: 'session',
@@ -99,6 +104,7 @@ export const routes = {
   getAccount: defineRoute({
     name: 'getAccount',
     method: 'GET',
+    writes: false,
     path: '/v1/account',
     entry: 'functions/account/get.ts',
     auth: 'key',
@@ -113,6 +119,7 @@ export const routes = {
     name: 'deleteAccount',
     usesStripe: true,
     method: 'DELETE',
+    writes: true,
     path: '/v1/account',
     entry: 'functions/account/delete.ts',
     auth: 'session',
@@ -127,6 +134,7 @@ export const routes = {
   createApiKey: defineRoute({
     name: 'createApiKey',
     method: 'POST',
+    writes: true,
     path: '/v1/api_keys',
     entry: 'functions/api-keys/create.ts',
     auth: 'session',
@@ -139,6 +147,7 @@ export const routes = {
   listApiKeys: defineRoute({
     name: 'listApiKeys',
     method: 'GET',
+    writes: false,
     path: '/v1/api_keys',
     entry: 'functions/api-keys/list.ts',
     auth: 'session',
@@ -151,6 +160,7 @@ export const routes = {
   revokeApiKey: defineRoute({
     name: 'revokeApiKey',
     method: 'DELETE',
+    writes: true,
     path: '/v1/api_keys/{key_id}',
     entry: 'functions/api-keys/revoke.ts',
     auth: 'session',
@@ -163,6 +173,7 @@ export const routes = {
   getBilling: defineRoute({
     name: 'getBilling',
     method: 'GET',
+    writes: false,
     path: '/v1/billing',
     entry: 'functions/billing/get.ts',
     auth: 'session',
@@ -175,6 +186,7 @@ export const routes = {
   listTransactions: defineRoute({
     name: 'listTransactions',
     method: 'GET',
+    writes: false,
     path: '/v1/billing/transactions',
     entry: 'functions/billing/transactions.ts',
     auth: 'session',
@@ -188,6 +200,7 @@ export const routes = {
     name: 'startCheckout',
     usesStripe: true,
     method: 'POST',
+    writes: true,
     path: '/v1/billing/checkout',
     entry: 'functions/billing/checkout.ts',
     auth: 'session',
@@ -202,6 +215,7 @@ export const routes = {
     name: 'topUp',
     usesStripe: true,
     method: 'POST',
+    writes: true,
     path: '/v1/billing/topup',
     entry: 'functions/billing/topup.ts',
     auth: 'session',
@@ -216,6 +230,7 @@ export const routes = {
     name: 'configureAutoTopUp',
     usesStripe: true,
     method: 'PUT',
+    writes: true,
     path: '/v1/billing/auto_topup',
     entry: 'functions/billing/auto-topup.ts',
     auth: 'session',
@@ -229,6 +244,7 @@ export const routes = {
     name: 'changePlan',
     usesStripe: true,
     method: 'POST',
+    writes: true,
     path: '/v1/billing/plan',
     entry: 'functions/billing/plan.ts',
     auth: 'session',
@@ -242,6 +258,7 @@ export const routes = {
     name: 'stripeWebhook',
     usesStripe: true,
     method: 'POST',
+    writes: true,
     path: '/v1/billing/stripe-webhook',
     entry: 'functions/billing/stripe-webhook.ts',
     // Stripe authenticates by signing the raw body: the handler checks that signature itself.
@@ -257,6 +274,7 @@ export const routes = {
   listCollections: defineRoute({
     name: 'listCollections',
     method: 'GET',
+    writes: false,
     path: '/v1/collections',
     entry: 'functions/collections/list.ts',
     auth: 'key',
@@ -269,6 +287,7 @@ export const routes = {
   createCollection: defineRoute({
     name: 'createCollection',
     method: 'POST',
+    writes: true,
     path: '/v1/collections',
     entry: 'functions/collections/create.ts',
     auth: 'key',
@@ -282,6 +301,7 @@ export const routes = {
   getCollection: defineRoute({
     name: 'getCollection',
     method: 'GET',
+    writes: false,
     path: '/v1/collections/{collection_id}',
     entry: 'functions/collections/get.ts',
     auth: 'key',
@@ -294,6 +314,7 @@ export const routes = {
   renameCollection: defineRoute({
     name: 'renameCollection',
     method: 'PATCH',
+    writes: true,
     path: '/v1/collections/{collection_id}',
     entry: 'functions/collections/rename.ts',
     auth: 'key',
@@ -306,6 +327,7 @@ export const routes = {
   deleteCollection: defineRoute({
     name: 'deleteCollection',
     method: 'DELETE',
+    writes: true,
     path: '/v1/collections/{collection_id}',
     entry: 'functions/collections/delete.ts',
     auth: 'key',
@@ -318,6 +340,7 @@ export const routes = {
   createUpload: defineRoute({
     name: 'createUpload',
     method: 'POST',
+    writes: true,
     path: '/v1/uploads',
     entry: 'functions/uploads/create.ts',
     auth: 'key',
@@ -333,6 +356,7 @@ export const routes = {
   directUpload: defineRoute({
     name: 'directUpload',
     method: 'POST',
+    writes: true,
     path: '/v1/upload',
     entry: 'functions/uploads/direct.ts',
     auth: 'key',
@@ -347,6 +371,7 @@ export const routes = {
   getUpload: defineRoute({
     name: 'getUpload',
     method: 'GET',
+    writes: false,
     path: '/v1/uploads/{upload_id}',
     entry: 'functions/uploads/get.ts',
     auth: 'key',
@@ -359,6 +384,7 @@ export const routes = {
   completeUpload: defineRoute({
     name: 'completeUpload',
     method: 'POST',
+    writes: true,
     path: '/v1/uploads/{upload_id}/complete',
     entry: 'functions/uploads/complete.ts',
     auth: 'key',
@@ -371,6 +397,7 @@ export const routes = {
   abortUpload: defineRoute({
     name: 'abortUpload',
     method: 'DELETE',
+    writes: true,
     path: '/v1/uploads/{upload_id}',
     entry: 'functions/uploads/abort.ts',
     auth: 'key',
@@ -383,6 +410,7 @@ export const routes = {
   listVideos: defineRoute({
     name: 'listVideos',
     method: 'GET',
+    writes: false,
     path: '/v1/videos',
     entry: 'functions/videos/list.ts',
     auth: 'key',
@@ -395,6 +423,7 @@ export const routes = {
   getVideo: defineRoute({
     name: 'getVideo',
     method: 'GET',
+    writes: false,
     path: '/v1/videos/{video_id}',
     entry: 'functions/videos/get.ts',
     auth: 'key',
@@ -407,6 +436,7 @@ export const routes = {
   deleteVideo: defineRoute({
     name: 'deleteVideo',
     method: 'DELETE',
+    writes: true,
     path: '/v1/videos/{video_id}',
     entry: 'functions/videos/delete.ts',
     auth: 'key',
@@ -418,6 +448,7 @@ export const routes = {
   reindexVideo: defineRoute({
     name: 'reindexVideo',
     method: 'POST',
+    writes: true,
     path: '/v1/videos/{video_id}/reindex',
     entry: 'functions/videos/reindex.ts',
     auth: 'key',
@@ -430,6 +461,7 @@ export const routes = {
   videoTranscript: defineRoute({
     name: 'videoTranscript',
     method: 'GET',
+    writes: false,
     path: '/v1/videos/{video_id}/transcript',
     entry: 'functions/videos/transcript.ts',
     auth: 'key',
@@ -444,6 +476,7 @@ export const routes = {
   videoMoment: defineRoute({
     name: 'videoMoment',
     method: 'GET',
+    writes: false,
     path: '/v1/videos/{video_id}/moment',
     entry: 'functions/videos/moment.ts',
     auth: 'key',
@@ -459,6 +492,7 @@ export const routes = {
   search: defineRoute({
     name: 'search',
     method: 'POST',
+    writes: false,
     path: '/v1/search',
     entry: 'functions/search/search.ts',
     auth: 'key',
@@ -476,6 +510,7 @@ export const routes = {
   searchFeedback: defineRoute({
     name: 'searchFeedback',
     method: 'POST',
+    writes: true,
     path: '/v1/search/feedback',
     entry: 'functions/search/feedback.ts',
     auth: 'key',
@@ -488,6 +523,7 @@ export const routes = {
   withdrawSearchFeedback: defineRoute({
     name: 'withdrawSearchFeedback',
     method: 'DELETE',
+    writes: true,
     path: '/v1/search/feedback',
     entry: 'functions/search/withdraw-feedback.ts',
     auth: 'key',
@@ -499,6 +535,7 @@ export const routes = {
   suggest: defineRoute({
     name: 'suggest',
     method: 'POST',
+    writes: false,
     path: '/v1/search/suggest',
     entry: 'functions/search/suggest.ts',
     auth: 'key',
@@ -514,6 +551,7 @@ export const routes = {
   listJobs: defineRoute({
     name: 'listJobs',
     method: 'GET',
+    writes: false,
     path: '/v1/jobs',
     entry: 'functions/jobs/list.ts',
     auth: 'key',
@@ -526,6 +564,7 @@ export const routes = {
   getJob: defineRoute({
     name: 'getJob',
     method: 'GET',
+    writes: false,
     path: '/v1/jobs/{job_id}',
     entry: 'functions/jobs/get.ts',
     auth: 'key',

@@ -84,7 +84,8 @@ const configSchema = z
     /** Engines (lib/ml): what turns speech, on-screen text and pictures into searchable rows. */
     FRAMESEEK_TRANSCRIBER: z.enum(['pocketsphinx', 'aws-transcribe', 'none']).default('pocketsphinx'),
     /** PocketSphinx settings: `accurate` (its defaults) or `fast` (narrower beams; bench/ prints WER and time for both). */
-    FRAMESEEK_SPEECH_PRESET: z.enum(['accurate', 'fast']).default('fast'),
+    // Chosen on held-out and real speech (bench/quality.ts): `fast` dropped a real utterance and doubled WER there.
+    FRAMESEEK_SPEECH_PRESET: z.enum(['accurate', 'fast']).default('accurate'),
     FRAMESEEK_TEXT_READER: z.enum(['tesseract', 'aws-rekognition', 'none']).default('tesseract'),
     FRAMESEEK_EMBEDDER: z.enum(['frame-descriptor', 'clip-onnx', 'bedrock']).default('frame-descriptor'),
     /** Where `clip-onnx` finds its exports (one folder per model, filled by `frameseek models pull`). */

@@ -7,6 +7,7 @@ export const handler = apiHandler(
   {
     name: 'notFound',
     method: 'GET',
+    writes: false,
     path: '$default',
     entry: 'functions/system/not-found.ts',
     auth: 'none',

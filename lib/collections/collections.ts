@@ -5,7 +5,7 @@ import { throwIfArmed } from '#lib/faults';
 import { paginate, type Page } from '#lib/pagination';
 import { keys } from '#lib/db/keys';
 import { deleteItems } from '#lib/db/batch';
-import { purgeVideoById } from '#lib/videos/videos';
+import { collectionThumbnailUrls, purgeVideoById } from '#lib/videos/videos';
 import {
   deleteCollectionRecord,
   getCollectionRecord,
@@ -51,8 +51,8 @@ function toDetail(record: CollectionRecord): CollectionDetail {
   };
 }
 
-function toListItem(record: CollectionRecord): CollectionListItem {
-  return { id: record.collection_id, name: record.name, created_at: record.created_at, video_count: record.video_count, thumbnail_urls: [] };
+function toListItem(record: CollectionRecord, thumbnailUrls: string[]): CollectionListItem {
+  return { id: record.collection_id, name: record.name, created_at: record.created_at, video_count: record.video_count, thumbnail_urls: thumbnailUrls };
 }
 
 /** A collection the caller may see: missing, another account's and being-deleted all look the same. */
@@ -87,7 +87,11 @@ export async function getCollection(accountId: string, collectionId: string): Pr
 export async function listCollections(accountId: string, page: number, perPage: number): Promise<Page<CollectionListItem>> {
   const visible = (await listCollectionRecords(accountId)).filter((record) => record.status === 'active');
   const result = paginate(visible, page, perPage);
-  return { ...result, items: result.items.map(toListItem) };
+  const thumbnails = await collectionThumbnailUrls(
+    accountId,
+    result.items.map((record) => record.collection_id),
+  );
+  return { ...result, items: result.items.map((record) => toListItem(record, thumbnails.get(record.collection_id) ?? [])) };
 }
 
 export async function renameCollection(accountId: string, collectionId: string, name: string): Promise<CollectionDetail> {

@@ -20,6 +20,12 @@ export interface RouteDefinition<TAuth extends AuthKind = AuthKind, TSchemas ext
   /** Stable name: the CDK construct id, the OpenAPI operationId, the fault-switch target. */
   name: string;
   method: HttpMethod;
+  /**
+   * Whether the route changes anything the account owns (records, files, keys, billing). A
+   * read_only key is refused on every route that writes and allowed on the rest, whatever the
+   * method: search and suggest are POSTs that only read (api.md: read_only may search, list and get).
+   */
+  writes: boolean;
   /** API Gateway path template, e.g. /v1/collections/{collection_id}. */
   path: string;
   /** The handler module, relative to the project root; it exports `handler`. */
@@ -74,12 +80,12 @@ export function defineRoute<const TAuth extends AuthKind, const TSchemas extends
   return route;
 }
 
-/** Write routes: every method but GET. A read_only key is refused on all of them. */
-export function isWriteRoute(route: Pick<RouteDefinition, 'method'>): boolean {
-  return route.method !== 'GET';
+/** Routes that write, as the route table declares them. A read_only key is refused on all of them. */
+export function isWriteRoute(route: Pick<RouteDefinition, 'writes'>): boolean {
+  return route.writes;
 }
 
 /** What the credential check (lib/auth/authenticate.ts) needs to know of a route. */
-export function accessOf(route: Pick<RouteDefinition, 'auth' | 'method'>): { auth: AuthKind; writes: boolean } {
+export function accessOf(route: Pick<RouteDefinition, 'auth' | 'writes'>): { auth: AuthKind; writes: boolean } {
   return { auth: route.auth, writes: isWriteRoute(route) };
 }

@@ -1,10 +1,12 @@
 import sharp from 'sharp';
 import pLimit from 'p-limit';
 import { throwIfArmed } from '#lib/faults';
-import { extractRange, type ExtractedFrame } from '#lib/media/extract';
+import { extractFrameAt, extractRange, type ExtractedFrame } from '#lib/media/extract';
 import type { Engines } from '#lib/ml/engines';
-import type { TimedWord } from '#lib/ml/types';
-import { encodeVector, type StagedChunk } from '#lib/indexing/segments';
+import type { TextReader, TimedWord } from '#lib/ml/types';
+import { encodeVector, SAME_TEXT_SIMILARITY, similarity, type StagedChunk } from '#lib/indexing/segments';
+import { normalise } from '#lib/text';
+import { signatureDistance, textSignature } from '#lib/indexing/text-signature';
 import type { ChunkRange } from '#lib/indexing/queue';
 
 /**
@@ -58,8 +60,15 @@ const THUMBNAIL_WIDTH = 320;
 const EMBED_BATCH = 16;
 /** Seconds of audio read beyond each side of a chunk, so speech cut by its boundary is recognised whole. */
 const AUDIO_PADDING_SECS = 3;
-/** Mean grey-level change (0–255) on a 32×18 thumbnail above which a frame may show new text. */
-const CHANGED_FRAME_DIFF = 4;
+/**
+ * Text-signature change (largest per-cell change of edge share) above which a frame may show other
+ * text than the last frame read. Measured on 1280×720 frames: a caption appearing on a flat
+ * background moves a cell by 0.06 (grey on darker grey) to 0.43 (a large title); one letter added
+ * 0.09; the same frame twice 0.
+ */
+const TEXT_SIGNATURE_CHANGE = 0.04;
+/** Sampled frames further apart than this get a frame read between them when their text differs, so a caption is timed to within half the gap. */
+const LOOK_BETWEEN_SECS = 1;
 
 export async function processChunk(chunk: ChunkRange, io: ChunkIo, engines: Engines, hooks: ChunkHooks): Promise<StagedChunk> {
   const timed = async <T>(part: ChunkPart, work: () => Promise<T>): Promise<T> => {
@@ -97,11 +106,20 @@ export async function processChunk(chunk: ChunkRange, io: ChunkIo, engines: Engi
         .filter((word) => word.start >= chunk.start_secs && (isLastChunk || word.start < chunk.end_secs));
     }),
     (async () => {
-      const texts = await inStage('text', () => timed('text', () => readChangedFrames(range.frames, engines)));
+      const read = await inStage('text', () =>
+        timed('text', async () => {
+          const url = await io.sourceUrl();
+          return readOnScreenText(range.frames, engines.textReader, (secs) => extractFrameAt(url, secs));
+        }),
+      );
+      // Frames read between two samples are frames like the others: a thumbnail, a picture vector, a row.
+      const extra = read.frames.filter((frame) => !range.frames.includes(frame));
+      const extraThumbnails = await inStage('text', () => timed('thumbnails', () => storeThumbnails(io, extra)));
       await hooks.reportStep('text');
-      const vectors = await inStage('embedding', () => timed('embedding', () => embedFrames(range.frames, engines)));
+      const vectors = await inStage('embedding', () => timed('embedding', () => embedFrames(read.frames, engines)));
       await hooks.reportStep('embedding');
-      return { texts, vectors };
+      const thumbnailOf = new Map([...range.frames.map((frame, index) => [frame, thumbnails[index] ?? ''] as const), ...extra.map((frame, index) => [frame, extraThumbnails[index] ?? ''] as const)]);
+      return { frames: read.frames, texts: read.texts, vectors, thumbnailOf };
     })(),
   ]);
 
@@ -110,9 +128,9 @@ export async function processChunk(chunk: ChunkRange, io: ChunkIo, engines: Engi
     start_secs: chunk.start_secs,
     end_secs: chunk.end_secs,
     words,
-    frames: range.frames.map((frame, index) => ({
+    frames: pictures.frames.map((frame, index) => ({
       time: frame.time,
-      thumbnail_key: thumbnails[index] ?? '',
+      thumbnail_key: pictures.thumbnailOf.get(frame) ?? '',
       vector_b64: encodeVector(pictures.vectors[index] ?? new Float32Array()),
       text: pictures.texts[index] ?? '',
     })),
@@ -131,31 +149,56 @@ async function storeThumbnails(io: ChunkIo, frames: readonly ExtractedFrame[]): 
   );
 }
 
-/** OCR only where the picture changed (in one batch); an unchanged frame shows what the previous one showed. */
-async function readChangedFrames(frames: readonly ExtractedFrame[], engines: Engines): Promise<string[]> {
-  const reader = engines.textReader;
-  if (!reader) return frames.map(() => '');
-  const changed = await changedFrames(frames);
-  const read = await reader.readAll(frames.filter((_, index) => changed[index]).map((frame) => frame.jpeg));
+export interface ReadFrames {
+  /** The sampled frames and any read between them, in time order. */
+  frames: ExtractedFrame[];
+  /** What each shows ('' when nothing or no reader). */
+  texts: string[];
+}
+
+/**
+ * On-screen text of a chunk's frames. A frame is read only when its text signature moved since the
+ * last frame read (an unread frame shows what that one showed), all in one batch. Where two
+ * neighbouring samples show different text, the frame half-way between them is read too, so the
+ * text is timed to within half the sampling gap of where it appears, changes or leaves.
+ */
+export async function readOnScreenText(
+  frames: readonly ExtractedFrame[],
+  reader: TextReader | undefined,
+  frameAt: (secs: number) => Promise<ExtractedFrame | undefined>,
+): Promise<ReadFrames> {
+  if (!reader) return { frames: [...frames], texts: frames.map(() => '') };
+  const texts = await readWhereTextMayChange(frames, reader);
+  const gaps = frames.flatMap((frame, index) => {
+    const before = frames[index - 1];
+    const changed = before !== undefined && !sameText(texts[index - 1] ?? '', texts[index] ?? '');
+    return changed && frame.time - before.time > LOOK_BETWEEN_SECS ? [(before.time + frame.time) / 2] : [];
+  });
+  const limit = pLimit(2);
+  const between = (await Promise.all(gaps.map((secs) => limit(() => frameAt(secs))))).filter((frame) => frame !== undefined);
+  const betweenTexts = await reader.readAll(between.map((frame) => frame.jpeg));
+  const all = [...frames.map((frame, index) => ({ frame, text: texts[index] ?? '' })), ...between.map((frame, index) => ({ frame, text: betweenTexts[index] ?? '' }))];
+  all.sort((a, b) => a.frame.time - b.frame.time);
+  return { frames: all.map((entry) => entry.frame), texts: all.map((entry) => entry.text) };
+}
+
+function sameText(a: string, b: string): boolean {
+  return similarity(normalise(a), normalise(b)) >= SAME_TEXT_SIMILARITY;
+}
+
+async function readWhereTextMayChange(frames: readonly ExtractedFrame[], reader: TextReader): Promise<string[]> {
+  const signatures = await Promise.all(frames.map((frame) => textSignature(frame.jpeg)));
+  let lastRead: Float32Array | undefined;
+  const toRead = signatures.map((signature) => {
+    const differs = !lastRead || signatureDistance(lastRead, signature) > TEXT_SIGNATURE_CHANGE;
+    if (differs) lastRead = signature;
+    return differs;
+  });
+  const read = await reader.readAll(frames.filter((_, index) => toRead[index]).map((frame) => frame.jpeg));
   let next = 0;
   const texts: string[] = [];
-  for (const isChanged of changed) texts.push(isChanged ? (read[next++] ?? '') : (texts.at(-1) ?? ''));
+  for (const isRead of toRead) texts.push(isRead ? (read[next++] ?? '') : (texts.at(-1) ?? ''));
   return texts;
-}
-
-/** Whether each frame differs from the one before it (the first always does). */
-async function changedFrames(frames: readonly ExtractedFrame[]): Promise<boolean[]> {
-  const smalls = await Promise.all(frames.map((frame) => sharp(frame.jpeg).greyscale().resize(32, 18, { fit: 'fill' }).raw().toBuffer()));
-  return smalls.map((small, index) => {
-    const previous = smalls[index - 1];
-    return !previous || meanDifference(previous, small) > CHANGED_FRAME_DIFF;
-  });
-}
-
-function meanDifference(a: Buffer, b: Buffer): number {
-  let total = 0;
-  for (let index = 0; index < a.length; index += 1) total += Math.abs((a[index] ?? 0) - (b[index] ?? 0));
-  return total / Math.max(1, a.length);
 }
 
 async function embedFrames(frames: readonly ExtractedFrame[], engines: Engines): Promise<Float32Array[]> {

@@ -39,7 +39,7 @@ const SENTENCE_PAUSE_SECS = 0.8;
 const SENTENCE_MAX_WORDS = 16;
 const SENTENCE_MAX_SECS = 10;
 /** Two readings of the same caption differ by a few characters of OCR noise at most. */
-const SAME_TEXT_SIMILARITY = 0.8;
+export const SAME_TEXT_SIMILARITY = 0.8;
 
 export function segmentRows(video: VideoIdentity, chunks: readonly StagedChunk[]): SegmentRow[] {
   const frames = chunks.flatMap((chunk) => chunk.frames).sort((a, b) => a.time - b.time);

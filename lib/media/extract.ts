@@ -36,6 +36,7 @@ export interface RangeRequest {
 }
 
 const EXTRACT_TIMEOUT_MS = 10 * 60 * 1000;
+const FRAME_TIMEOUT_MS = 60 * 1000;
 const JPEG_START = Buffer.from([0xff, 0xd8]);
 const JPEG_END = Buffer.from([0xff, 0xd9]);
 
@@ -113,6 +114,29 @@ export async function extractRange(request: RangeRequest): Promise<ExtractedRang
     pcm,
     audioStartSecs: Math.max(0, request.startSecs - (request.audioPaddingSecs ?? 0)),
   };
+}
+
+/**
+ * The one frame shown at `secs`, scaled like a range's frames; undefined past the end of the video.
+ * For looking between two sampled frames (when on-screen text changed between them).
+ */
+export async function extractFrameAt(url: string, secs: number, maxWidth = 960): Promise<ExtractedFrame | undefined> {
+  const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-ss', String(secs), '-i', url, '-map', '0:v:0', '-frames:v', '1'];
+  args.push('-vf', `scale='min(${maxWidth},iw)':-2`, '-c:v', 'mjpeg', '-q:v', '2', '-f', 'image2pipe', 'pipe:1');
+  const child = spawn(config.FRAMESEEK_FFMPEG, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  if (!child.stdout || !child.stderr) throw new Error('ffmpeg started without its pipes');
+  const timer = setTimeout(() => child.kill('SIGKILL'), FRAME_TIMEOUT_MS);
+  const [jpeg, stderr, exitCode] = await Promise.all([
+    collect(child.stdout),
+    collectText(child.stderr),
+    new Promise<number | null>((done, fail) => {
+      child.once('error', fail);
+      child.once('close', (code) => done(code));
+    }),
+  ]).finally(() => clearTimeout(timer));
+  if (exitCode !== 0) throw new ExtractFailedError(`ffmpeg could not read the frame at ${secs} s: ${lastLines(stderr)}`);
+  const [image] = splitJpegs(jpeg);
+  return image ? { time: roundMs(secs), jpeg: image } : undefined;
 }
 
 function collect(stream: Readable): Promise<Buffer> {

@@ -62,6 +62,28 @@ async function toListItem(video: VideoRecord, job: JobRecord | undefined): Promi
   };
 }
 
+/**
+ * Presigned thumbnails of up to `perCollection` of each collection's videos, newest first
+ * (api.md: collection list items carry up to 4). Videos being deleted or without a thumbnail yet
+ * are skipped; one read of the account's videos serves the whole page.
+ */
+export async function collectionThumbnailUrls(accountId: string, collectionIds: readonly string[], perCollection = 4): Promise<Map<string, string[]>> {
+  const keysByCollection = new Map<string, string[]>(collectionIds.map((id) => [id, []]));
+  if (collectionIds.length === 0) return keysByCollection;
+  for (const video of await listVideoRecords(accountId)) {
+    const chosen = keysByCollection.get(video.collection_id);
+    if (!chosen || chosen.length >= perCollection || video.status === 'deleting' || !video.thumbnail_key) continue;
+    chosen.push(video.thumbnail_key);
+  }
+  const urls = new Map<string, string[]>();
+  await Promise.all(
+    [...keysByCollection].map(async ([collectionId, thumbnailKeys]) => {
+      urls.set(collectionId, await Promise.all(thumbnailKeys.map((key) => presignGet(key, THUMBNAIL_URL_SECS))));
+    }),
+  );
+  return urls;
+}
+
 /** A video the caller may see: missing, another account's and being-deleted all look the same. */
 async function requireVideo(accountId: string, videoId: string): Promise<VideoRecord> {
   const video = await getVideoRecord(accountId, videoId);

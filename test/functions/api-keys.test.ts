@@ -1,7 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { routes } from '#functions/routes';
 import { createKey, errorOf, list, signUp, useTestApi } from '#test/support/api';
 
 const api = useTestApi();
+
+/** A route's path with each `{param}` filled by an id of the right kind that no account owns. */
+function pathOf(template: string): string {
+  return template.replace(/\{(\w+)\}/g, (_whole, param: string) => `${param.split('_')[0]}_01HZZZZZZZZZZZZZZZZZZZZZZZ`);
+}
+
+const keyRoutes = Object.values(routes).filter((route) => route.auth === 'key');
 
 describe('POST /v1/api_keys', () => {
   it('shows the secret once, and only its prefix afterwards', async () => {
@@ -99,6 +107,57 @@ describe('using a key', () => {
     expect(writes.map((response) => response.status)).toEqual([403, 403, 403]);
     expect(writes.map((response) => errorOf(response).code)).toEqual(['FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN']);
     expect((await api.get(`/v1/collections/${id}`, { token })).body.data.name).toBe('shared');
+  });
+});
+
+describe('read_only keys over the whole route table', () => {
+  let readOnlyKey: string;
+  let fullKey: string;
+  beforeAll(async () => {
+    // Two accounts (the Free plan allows one key each); the ids asked for belong to neither.
+    const [reader, writer] = await Promise.all([signUp(api), signUp(api)]);
+    [{ key: readOnlyKey }, { key: fullKey }] = await Promise.all([createKey(api, reader.token, 'read_only'), createKey(api, writer.token, 'all')]);
+  });
+
+  const writes = keyRoutes.filter((route) => route.writes).map((route) => [route.name, route] as const);
+  const reads = keyRoutes.filter((route) => !route.writes).map((route) => [route.name, route] as const);
+
+  it('covers search and suggest as reads, and feedback as a write', () => {
+    expect(reads.map(([name]) => name)).toEqual(expect.arrayContaining(['search', 'suggest', 'videoTranscript', 'videoMoment', 'listVideos']));
+    expect(writes.map(([name]) => name)).toEqual(expect.arrayContaining(['searchFeedback', 'createCollection', 'deleteVideo', 'reindexVideo']));
+  });
+
+  it.each(writes)('refuses a read_only key on %s with FORBIDDEN, where an all key gets past the permission check', async (_name, route) => {
+    const path = pathOf(route.path);
+
+    const [readOnly, full] = await Promise.all([api.call(route.method, path, { token: readOnlyKey }), api.call(route.method, path, { token: fullKey })]);
+
+    expect(readOnly.status).toBe(403);
+    expect(errorOf(readOnly).code).toBe('FORBIDDEN');
+    expect(full.status).not.toBe(403);
+  });
+
+  const sessionOnly = Object.values(routes)
+    .filter((route) => route.auth === 'session')
+    .map((route) => [route.name, route] as const);
+  it.each(sessionOnly)('refuses every API key on the session-only route %s, read_only or not', async (_name, route) => {
+    const path = pathOf(route.path);
+
+    const answers = await Promise.all([api.call(route.method, path, { token: readOnlyKey }), api.call(route.method, path, { token: fullKey })]);
+
+    expect(answers.map((answer) => errorOf(answer).code)).toEqual(['FORBIDDEN', 'FORBIDDEN']);
+  });
+
+  it.each(reads)('answers a read_only key on %s exactly as an all key', async (_name, route) => {
+    const path = pathOf(route.path);
+    const body = route.method === 'GET' ? undefined : { query: 'harbor' };
+
+    const readOnly = await api.call(route.method, path, { token: readOnlyKey, body });
+    const full = await api.call(route.method, path, { token: fullKey, body });
+
+    expect(readOnly.status).not.toBe(403);
+    expect(readOnly.status).toBe(full.status);
+    expect(errorOf(readOnly)?.code).toBe(errorOf(full)?.code);
   });
 });
 

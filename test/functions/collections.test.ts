@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { createKey, errorOf, list, signUp, useTestApi } from '#test/support/api';
+import { createKey, errorOf, list, signUp, uploadAndIndex, useTestApi } from '#test/support/api';
+import { mediaPath } from '#test/support/media';
 import { armFault, disarmFault } from '#lib/faults';
 import { db, tableName } from '#lib/db/client';
 import { keys } from '#lib/db/keys';
@@ -156,6 +157,28 @@ describe('GET /v1/collections', () => {
       thumbnail_urls: [],
     });
   });
+
+  it('shows up to 4 of a collection\'s video thumbnails, newest first, as fetchable JPEGs', async () => {
+    // Arrange: five indexed videos in one collection, none in another
+    const { token } = await signUp(api);
+    const [crowded, empty] = [await createCollection(token, 'crowded'), await createCollection(token, 'empty')];
+    const clip = await mediaPath('clip.mkv');
+    const indexed = await Promise.all(Array.from({ length: 5 }, () => uploadAndIndex(api, token, crowded, clip, 400_000)));
+    // Ids sort by creation time: the newest four, newest first.
+    const newest = indexed.map((video) => video.videoId).sort().reverse().slice(0, 4);
+
+    // Act
+    const listed = list((await api.get('/v1/collections', { token })).body.data);
+
+    // Assert
+    const urlsOf = (id: string) => list(listed.find((item) => String(item.id) === id)?.thumbnail_urls).map(String);
+    expect(indexed.map((video) => video.job.status)).toEqual(Array(5).fill('done'));
+    expect(urlsOf(crowded).map((url, at) => new URL(url).pathname.includes(newest[at] ?? 'none'))).toEqual([true, true, true, true]);
+    expect(urlsOf(empty)).toEqual([]);
+    const picture = await fetch(urlsOf(crowded)[0] ?? '');
+    expect(picture.status).toBe(200);
+    expect(picture.headers.get('content-type')).toBe('image/jpeg');
+  }, 480_000);
 
   it.each(['page=0', 'per_page=101', 'per_page=abc', 'sort=name'])('VALIDATION_ERROR for ?%s', async (query) => {
     const { token } = await signUp(api);

@@ -6,8 +6,8 @@ vi.hoisted(() => {
   process.env.FRAMESEEK_SINGLE_PUT_MAX_BYTES = String(50 * 1024 * 1024);
 });
 
-import { errorOf, finishedJob, list, signUp, uploadAndIndex, useTestApi, type Json } from '#test/support/api';
-import { longTalkingVideo, talkingClip, talkingClipMkv, talkingClipWebm, type MediaManifest } from '#test/support/talking-media';
+import { errorOf, finishedJob, list, segmentsOf, signUp, uploadAndIndex, useTestApi, videosOf, type Json } from '#test/support/api';
+import { longTalkingVideo, makeTalkingVideo, talkingClip, talkingClipMkv, talkingClipWebm, type MediaManifest, type TalkingScene } from '#test/support/talking-media';
 import { wordErrorRate } from '#test/support/wer';
 import { armFault, disarmFault } from '#lib/faults';
 import { isChunkMessage, type IndexChunkMessage } from '#lib/indexing/queue';
@@ -243,5 +243,50 @@ describe('deleting an indexed video', () => {
 
     expect(deleted.status).toBe(204);
     expect(rows).toEqual([]);
+  }, 240_000);
+});
+
+describe('on-screen text on still pictures', () => {
+  /**
+   * Single-colour scenes whose captions appear mid-scene, between two sampled frames (every 2 s), with no
+   * scene change: dark text without a box on beige, and a small white lower-third title without a box on navy.
+   */
+  const stillScenes: TalkingScene[] = [
+    {
+      text: 'the orchard gate stays closed until spring',
+      caption: 'COPPER LANTERN FESTIVAL',
+      source: 'color=c=beige',
+      captionSecs: [4.2, 10.6],
+      captionStyle: { colour: 'black' },
+    },
+    {
+      text: 'a tired sailor counted every wave',
+      caption: 'HARBOR SCHEDULE',
+      source: 'color=c=navy',
+      captionSecs: [2.2, 9.5],
+      captionStyle: { colour: 'white', heightShare: 1 / 14, place: 'lower-third' },
+    },
+  ];
+
+  it('finds a caption that appears on an unchanged single-colour scene, starting within 1 s of its first frame', async () => {
+    // Arrange
+    const manifest = await makeTalkingVideo('still-captions', { scenes: stillScenes, container: 'mp4', width: 640, height: 360, minSceneSecs: 12 });
+    const { token, collectionId } = await setUp();
+    const { videoId, job } = await indexed(token, collectionId, manifest);
+
+    // Act
+    const answers = await Promise.all(
+      manifest.captions.map((caption) => api.post('/v1/search', { token, body: { query: caption.text.toLowerCase(), modes: ['ocr'], video_id: videoId } })),
+    );
+
+    // Assert
+    expect(job).toMatchObject({ status: 'done' });
+    manifest.captions.forEach((caption, index) => {
+      const answer = answers[index];
+      if (!answer) throw new Error('no answer');
+      const [top] = segmentsOf(videosOf(answer)[0]);
+      expect(top, `caption "${caption.text}" not found`).toMatchObject({ type: 'ocr', text_content: expect.stringContaining(caption.text) });
+      expect(Math.abs(Number(top?.timestamp_start) - caption.start)).toBeLessThanOrEqual(1);
+    });
   }, 240_000);
 });

@@ -28,7 +28,7 @@ const pictures = await vi.hoisted(async () => {
 });
 afterAll(() => pictures.close());
 
-import { errorOf, list, segmentsOf, signUp, uploadAndIndex, useTestApi, videosOf, type ApiResponse } from '#test/support/api';
+import { createKey, errorOf, list, segmentsOf, signUp, uploadAndIndex, useTestApi, videosOf, type ApiResponse } from '#test/support/api';
 import { croppedFrame, searchForm as searchFormOf } from '#test/support/search-requests';
 import { benchScenes, makeTalkingVideo, mid, talkingClip, type MediaManifest } from '#test/support/talking-media';
 import { armFault, disarmFault } from '#lib/faults';
@@ -120,6 +120,29 @@ describe('POST /v1/search over indexed videos', () => {
       expect(Number(best?.score)).toBe(Math.max(...segmentsOf(best).map((segment) => Number(segment.score))));
       expect(String(top?.video_url)).toMatch(new RegExp(`#t=${Number(top?.timestamp_start)}$`));
       expect(response.body.meta).toMatchObject({ total: expect.any(Number), page: 1, per_page: 10, search_id: expect.stringMatching(/^srch_/) });
+    });
+
+    it('lets a read_only key search, suggest, and read the transcript and a moment (api.md: read_only may search, list and get)', async () => {
+      const { key } = await createKey(api, owner.token, 'read_only');
+      const sentence = clip.speech[4];
+
+      const found = await search(key, { query: sentence?.text });
+      const suggested = await api.post('/v1/search/suggest', { token: key, body: { prefix: 'grandm' } });
+      const transcript = await api.get(`/v1/videos/${clipVideo}/transcript`, { token: key });
+      const moment = await api.get(`/v1/videos/${clipVideo}/moment?timestamp=${sentence?.start ?? 0}`, { token: key });
+      const top = segmentsOf(videosOf(found)[0])[0];
+      const vote = await api.post('/v1/search/feedback', {
+        token: key,
+        body: { video_id: clipVideo, timestamp_start: Number(top?.timestamp_start), signal: 'down', query: sentence?.text },
+      });
+
+      expect(found.status).toBe(200);
+      expect(top).toMatchObject({ type: 'transcript', text_content: expect.stringContaining('stories') });
+      expect(list(suggested.body.data)).toContainEqual({ text: 'grandmother tells us stories by', source: 'transcript' });
+      expect(list(transcript.body.data).map((item) => String(item.text)).join(' ')).toContain('stories');
+      expect(moment.body.data.transcript).toContain('stories');
+      expect(vote.status).toBe(403);
+      expect(errorOf(vote).code).toBe('FORBIDDEN');
     });
 
     it('finds an on-screen caption at rank 1, as an ocr segment at its time (±3 s)', async () => {

@@ -65,7 +65,7 @@ export async function media(name: MediaName): Promise<Buffer> {
   return readFileSync(await mediaPath(name));
 }
 
-/** Where the generated file lives, for tools that read a path (ffmpeg). */
+/** Where a generated media file lives (generated on first use), for helpers that upload from a path. */
 export async function mediaPath(name: MediaName): Promise<string> {
   mkdirSync(MEDIA_DIR, { recursive: true });
   const path = join(MEDIA_DIR, name);

@@ -34,6 +34,18 @@ export interface TalkingScene {
   caption: string;
   /** ffmpeg lavfi video source that takes size (s) and rate (r) options, e.g. 'color=c=red', 'testsrc2', 'mandelbrot'. */
   source: string;
+  /** When the caption shows, in seconds from the scene's start; default from 0.5 s after it starts to 0.5 s before it ends. */
+  captionSecs?: [number, number];
+  /** How the caption is drawn; default white on a dark box in the middle. */
+  captionStyle?: CaptionStyle;
+}
+
+/** A caption's look: colour (an ffmpeg colour), no box unless given, its height as a share of the frame's, where it sits. */
+export interface CaptionStyle {
+  colour: string;
+  box?: string;
+  heightShare?: number;
+  place?: 'top' | 'middle' | 'lower-third';
 }
 
 export interface MediaManifest {
@@ -175,6 +187,8 @@ function validate(scenes: TalkingScene[]): void {
     if (!/^[a-z][a-z ,.']*$/.test(scene.text)) throw new Error(`sentence must be lower-case words: ${scene.text}`);
     if (!/^[A-Z0-9][A-Z0-9 ]*$/.test(scene.caption)) throw new Error(`caption must be capitals, digits and spaces: ${scene.caption}`);
     if (/[;[\]'\s]/.test(scene.source)) throw new Error(`source must be one lavfi source without spaces or quotes: ${scene.source}`);
+    const { colour = '', box = '' } = scene.captionStyle ?? {};
+    if (!/^[a-z0-9@.#]*$/i.test(colour + box)) throw new Error(`caption colours must be plain ffmpeg colours: ${colour} ${box}`);
   }
 }
 
@@ -379,20 +393,22 @@ function mixSpeech(plan: Plan, voices: Map<string, Voice>): Buffer {
 function videoGraph(plan: Plan, recipe: Recipe): string {
   const { width, height, fps } = recipe;
   const branches = plan.scenes.map(({ scene, start, end }, index) => {
-    const [captionFrom, captionTo] = captionWindow(end - start);
+    const [captionFrom, captionTo] = captionWindow(scene, end - start);
+    const style = scene.captionStyle;
     // DejaVu Sans Bold capitals average about 0.75 em wide: the caption fills at most 90% of the width.
-    const fontSize = Math.floor(Math.min(height / 7, (0.9 * width) / (0.75 * scene.caption.length)));
+    const fontSize = Math.floor(Math.min(height * (style?.heightShare ?? 1 / 7), (0.9 * width) / (0.75 * scene.caption.length)));
     const source = `${scene.source}${scene.source.includes('=') ? ':' : '='}s=${width}x${height}:r=${fps}`;
+    const y = { top: 'h/12', middle: '(h-text_h)/2', 'lower-third': 'h*5/6-text_h' }[style?.place ?? 'middle'];
+    const box = style ? (style.box ? ['box=1', `boxcolor=${style.box}`] : []) : ['box=1', 'boxcolor=black@0.85'];
     const caption = [
       `fontfile=${CAPTION_FONT}`,
       `text='${scene.caption}'`,
       `fontsize=${fontSize}`,
-      'fontcolor=white',
-      'box=1',
-      'boxcolor=black@0.85',
-      `boxborderw=${Math.ceil(fontSize / 3)}`,
+      `fontcolor=${style?.colour ?? 'white'}`,
+      ...box,
+      ...(box.length ? [`boxborderw=${Math.ceil(fontSize / 3)}`] : []),
       'x=(w-text_w)/2',
-      'y=(h-text_h)/2',
+      `y=${y}`,
       `enable='between(t,${captionFrom.toFixed(3)},${captionTo.toFixed(3)})'`,
     ].join(':');
     return `${source},trim=duration=${(end - start).toFixed(6)},setpts=PTS-STARTPTS,scale=${width}:${height},setsar=1,format=yuv420p,drawtext=${caption}[scene${index}];`;
@@ -402,7 +418,8 @@ function videoGraph(plan: Plan, recipe: Recipe): string {
 }
 
 /** Scene-relative seconds during which the caption shows; very short scenes keep the middle half. */
-function captionWindow(sceneSecs: number): [number, number] {
+function captionWindow(scene: TalkingScene, sceneSecs: number): [number, number] {
+  if (scene.captionSecs) return [Math.min(scene.captionSecs[0], sceneSecs), Math.min(scene.captionSecs[1], sceneSecs)];
   const inset = Math.min(CAPTION_INSET_SECS, sceneSecs / 4);
   return [inset, sceneSecs - inset];
 }
@@ -429,7 +446,7 @@ function toManifest(path: string, plan: Plan): MediaManifest {
       end: secs((speechAt + speechSamples) / plan.rate),
     })),
     captions: plan.scenes.map(({ scene, start, end }) => {
-      const [from, to] = captionWindow(end - start);
+      const [from, to] = captionWindow(scene, end - start);
       return { text: scene.caption, start: secs(start + from), end: secs(start + to) };
     }),
     scenes: plan.scenes.map(({ scene, start, end }) => ({ source: scene.source, start: secs(start), end: secs(end) })),

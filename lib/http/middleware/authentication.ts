@@ -10,7 +10,7 @@ import { applyRateDecision, header, stateOf, type ApiMiddleware } from '#lib/htt
  * handler waits for it before any effect); whatever fails after the credential passed, a refusal by
  * the count answers instead, as step 4 comes before everything that follows it.
  */
-export function authentication(route: Pick<RouteDefinition, 'auth' | 'method' | 'rateLimit' | 'startsBeforeRateDecision'>): ApiMiddleware {
+export function authentication(route: Pick<RouteDefinition, 'auth' | 'writes' | 'rateLimit' | 'startsBeforeRateDecision'>): ApiMiddleware {
   return {
     before: async (request) => {
       if (route.auth === 'none') return;

@@ -21,6 +21,8 @@ export interface PocketSphinxOptions {
   modelDir?: string;
   /** Kill the decoder after this long; default: a minute plus twice the audio's duration. */
   timeoutMs?: number;
+  /** Decoder flags instead of the preset's (bench/quality.ts tries candidate settings with these). */
+  decoderArgs?: readonly string[];
 }
 
 export const POCKETSPHINX_BINARY = 'pocketsphinx_continuous';
@@ -37,7 +39,7 @@ const INSTALL_HINT = 'install it with `apt-get install pocketsphinx pocketsphinx
  * every `-ds 1` setting kept. Each call also loads the model first (~0.7 s). `accurate` is
  * PocketSphinx's own defaults.
  */
-const PRESET_ARGS: Record<SpeechPreset, string[]> = {
+export const PRESET_ARGS: Record<SpeechPreset, readonly string[]> = {
   accurate: [],
   fast: ['-ds', '1', '-topn', '2', '-maxwpf', '5', '-maxhmmpf', '1000', '-pl_window', '10', '-fwdflat', 'no'],
 };
@@ -58,9 +60,11 @@ export class PocketSphinxTranscriber implements Transcriber {
   private readonly binary: string;
   private readonly modelDir: string;
   private readonly timeoutMs: number | undefined;
+  private readonly decoderArgs: readonly string[];
 
   constructor(options: PocketSphinxOptions) {
     this.preset = options.preset;
+    this.decoderArgs = options.decoderArgs ?? PRESET_ARGS[options.preset];
     this.binary = options.binary ?? POCKETSPHINX_BINARY;
     this.modelDir = options.modelDir ?? POCKETSPHINX_MODEL_DIR;
     this.timeoutMs = options.timeoutMs;
@@ -92,7 +96,7 @@ export class PocketSphinxTranscriber implements Transcriber {
 
   private decode(audioFile: string, timeoutMs: number): Promise<string> {
     const model = modelFiles(this.modelDir);
-    const args = ['-infile', audioFile, '-hmm', model.hmm, '-lm', model.lm, '-dict', model.dict, '-time', 'yes', ...PRESET_ARGS[this.preset]];
+    const args = ['-infile', audioFile, '-hmm', model.hmm, '-lm', model.lm, '-dict', model.dict, '-time', 'yes', ...this.decoderArgs];
     return new Promise((resolve, reject) => {
       execFile(this.binary, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: timeoutMs }, (error, stdout, stderr) => {
         if (!error) return resolve(stdout);

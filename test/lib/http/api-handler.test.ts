@@ -8,6 +8,7 @@ describe('apiHandler', () => {
     const route = defineRoute({
       name: 'probe',
       method: 'POST',
+      writes: true,
       path: '/v1/probe',
       entry: 'functions/probe.ts',
       auth: 'key',

@@ -14,6 +14,7 @@ vi.hoisted(() => {
 const signIn = defineRoute({
   name: 'signIn',
   method: 'POST',
+  writes: true,
   path: '/sign-in',
   entry: 'signIn',
   auth: 'none',
@@ -25,6 +26,7 @@ const signIn = defineRoute({
 const unlimited = defineRoute({
   name: 'unlimited',
   method: 'GET',
+  writes: false,
   path: '/unlimited',
   entry: 'unlimited',
   auth: 'none',

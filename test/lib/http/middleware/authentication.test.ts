@@ -16,6 +16,7 @@ vi.hoisted(() => {
 const read = defineRoute({
   name: 'read',
   method: 'GET',
+  writes: false,
   path: '/read',
   entry: 'read',
   auth: 'key',
@@ -27,6 +28,7 @@ const read = defineRoute({
 const write = defineRoute({
   name: 'write',
   method: 'POST',
+  writes: true,
   path: '/write',
   entry: 'write',
   auth: 'key',
@@ -37,6 +39,7 @@ const write = defineRoute({
 const manage = defineRoute({
   name: 'manage',
   method: 'GET',
+  writes: false,
   path: '/manage',
   entry: 'manage',
   auth: 'session',
@@ -48,6 +51,7 @@ const manage = defineRoute({
 const lookup = defineRoute({
   name: 'lookup',
   method: 'GET',
+  writes: false,
   path: '/lookup',
   entry: 'lookup',
   auth: 'key',

@@ -5,10 +5,21 @@ import { CORS } from '#lib/http/cors';
 import { defineRoute } from '#lib/http/route';
 import { headersOf, REQUEST_ID, useRouteServer } from '#test/support/route-server';
 
-const probe = defineRoute({ name: 'probe', method: 'GET', path: '/v1/probe', entry: 'probe', auth: 'none', successStatus: 200, summary: 'probe', request: {} });
+const probe = defineRoute({
+  name: 'probe',
+  method: 'GET',
+  writes: false,
+  path: '/v1/probe',
+  entry: 'probe',
+  auth: 'none',
+  successStatus: 200,
+  summary: 'probe',
+  request: {},
+});
 const notFound = defineRoute({
   name: 'notFound',
   method: 'GET',
+  writes: false,
   path: '/{proxy+}',
   entry: 'notFound',
   auth: 'none',

@@ -9,7 +9,7 @@ import { defineRoute } from '#lib/http/route';
 import { CORS_HEADERS, headersOf, REQUEST_ID, useRouteServer } from '#test/support/route-server';
 
 function publicRoute(name: string) {
-  return defineRoute({ name, method: 'GET', path: `/${name}`, entry: name, auth: 'none', successStatus: 200, summary: name, request: {} });
+  return defineRoute({ name, method: 'GET', writes: false, path: `/${name}`, entry: name, auth: 'none', successStatus: 200, summary: name, request: {} });
 }
 
 const LEAKY = 'ConditionalCheckFailedException arn:aws:dynamodb:us-east-1:123456789012:table/internal at lib/db/accounts.ts:42';

@@ -7,6 +7,7 @@ import { CORS_HEADERS, headersOf, REQUEST_ID, useRouteServer } from '#test/suppo
 const rename = defineRoute({
   name: 'rename',
   method: 'PATCH',
+  writes: true,
   path: '/things/{thing_id}',
   entry: 'rename',
   auth: 'none',
@@ -18,10 +19,21 @@ const rename = defineRoute({
     body: z.strictObject({ name: z.string().min(1).max(10) }),
   },
 });
-const plain = defineRoute({ name: 'plain', method: 'GET', path: '/plain', entry: 'plain', auth: 'none', successStatus: 200, summary: 'plain', request: {} });
+const plain = defineRoute({
+  name: 'plain',
+  method: 'GET',
+  writes: false,
+  path: '/plain',
+  entry: 'plain',
+  auth: 'none',
+  successStatus: 200,
+  summary: 'plain',
+  request: {},
+});
 const attach = defineRoute({
   name: 'attach',
   method: 'POST',
+  writes: true,
   path: '/attach',
   entry: 'attach',
   auth: 'none',

@@ -6,7 +6,7 @@ import { accountWithCredentials, type TestAccount } from '#test/support/accounts
 import { CORS_HEADERS, headersOf, REQUEST_ID, useRouteServer } from '#test/support/route-server';
 
 function publicRoute<const TStatus extends 200 | 201 | 204>(name: string, successStatus: TStatus, extra: { bareJson?: boolean } = {}) {
-  return defineRoute({ name, method: 'GET', path: `/${name}`, entry: name, auth: 'none', successStatus, summary: name, request: {}, ...extra });
+  return defineRoute({ name, method: 'GET', writes: false, path: `/${name}`, entry: name, auth: 'none', successStatus, summary: name, request: {}, ...extra });
 }
 const found = publicRoute('found', 200);
 const started = publicRoute('started', 201);
@@ -16,6 +16,7 @@ const document = publicRoute('document', 200, { bareJson: true });
 const create = defineRoute({
   name: 'create',
   method: 'POST',
+  writes: true,
   path: '/create',
   entry: 'create',
   auth: 'key',
