@@ -30,6 +30,7 @@ import {
 import { listVideosQuery, momentQuery, momentView, transcriptItems, transcriptQuery, videoDetail, videoList, videoParams } from '#lib/videos/schemas';
 import { jobParams, jobView, listJobsQuery } from '#lib/jobs/schemas';
 import { feedbackBody, feedbackQuery, feedbackView, MAX_QUERY_IMAGE_BYTES, searchBody, searchResults, suggestBody, suggestions } from '#lib/search/schemas';
+import { agentCallBody, agentCallResult, functionToolView, mcpMessage } from '#lib/agent/definitions';
 import { collectionBody, collectionDetail, collectionListItem, collectionParams, listCollectionsQuery } from '#lib/collections/schemas';
 
 /**
@@ -60,6 +61,30 @@ export const routes = {
     successStatus: 200,
     bareJson: true,
     summary: 'This API as an OpenAPI 3.1 document, generated from the schemas that validate requests',
+    request: {},
+  }),
+  docs: defineRoute({
+    name: 'docs',
+    method: 'GET',
+    writes: false,
+    path: '/docs',
+    entry: 'functions/system/docs.ts',
+    auth: 'none',
+    successStatus: 200,
+    summary: 'This API’s reference as a web page (renders /v1/openapi.json; nothing loads from another host), with “test request” using your key',
+    request: {},
+  }),
+  docsScript: defineRoute({
+    name: 'docsScript',
+    method: 'GET',
+    writes: false,
+    path: '/docs/scalar.js',
+    entry: 'functions/system/docs-script.ts',
+    auth: 'none',
+    successStatus: 200,
+    // Served from the installed npm package (~5 MB, past the bundle cap): deployed with node_modules, like the native routes.
+    nativeModules: true,
+    summary: 'The page’s renderer (Scalar API reference, browser bundle)',
     request: {},
   }),
 
@@ -573,6 +598,56 @@ export const routes = {
     summary: 'One job: status, stage, progress and error',
     request: { params: jobParams },
     response: jobView,
+  }),
+
+  agentSchema: defineRoute({
+    name: 'agentSchema',
+    method: 'GET',
+    writes: false,
+    path: '/v1/agent/schema.json',
+    entry: 'functions/agent/schema.ts',
+    auth: 'key',
+    rateLimit: 'agent',
+    successStatus: 200,
+    bareJson: true,
+    summary: 'The agent tools in OpenAI function-calling format (pass the array as `tools`), generated from the schemas that validate them',
+    request: {},
+    response: z.array(functionToolView),
+  }),
+  agentCall: defineRoute({
+    name: 'agentCall',
+    method: 'POST',
+    path: '/v1/agent/call',
+    entry: 'functions/agent/call.ts',
+    auth: 'key',
+    rateLimit: 'agent',
+    // upload_video writes, every other tool reads: the route lets a read_only key in and the tool refuses its writes.
+    writes: false,
+    successStatus: 200,
+    nativeModules: true,
+    memoryMb: 2048,
+    timeoutSecs: 29,
+    summary: 'Run one agent tool ({tool, input}) as its route would: same auth, read_only refusals, metering (search_videos like POST /v1/search) and errors',
+    request: { body: agentCallBody },
+    response: agentCallResult,
+    startsInBackground: ['fetchSource'],
+  }),
+  mcp: defineRoute({
+    name: 'mcp',
+    method: 'POST',
+    path: '/mcp',
+    entry: 'functions/agent/mcp.ts',
+    auth: 'key',
+    rateLimit: 'agent',
+    writes: false,
+    successStatus: 200,
+    bareJson: true,
+    nativeModules: true,
+    memoryMb: 2048,
+    timeoutSecs: 29,
+    summary: 'MCP over Streamable HTTP, stateless (JSON answers, no session): the agent tools and video transcripts as resources',
+    request: { body: mcpMessage },
+    startsInBackground: ['fetchSource'],
   }),
 } as const;
 

@@ -38,7 +38,12 @@ export interface ApiRequest<TAuth extends AuthKind, TSchemas extends RequestSche
  * `accepted` answers 202 instead of the route's status, for work that continues in the background;
  * `file` answers a non-JSON document as it is (WebVTT, SubRip).
  */
-export type ApiResult = { data: unknown; meta?: Record<string, unknown>; accepted?: boolean } | { file: { body: string; contentType: string } } | void;
+export type ApiResult =
+  | { data: unknown; meta?: Record<string, unknown>; accepted?: boolean }
+  | { file: { body: string; contentType: string } }
+  /** The answer of a protocol that sets its own status and headers (MCP's Streamable HTTP transport). */
+  | { reply: { status: number; headers: Record<string, string>; body: string } }
+  | void;
 
 /**
  * The innermost step: runs the route's handler on what the chain validated (once per
@@ -93,6 +98,7 @@ function fileDigests(files: Record<string, UploadedFile>): Record<string, string
 function respond(route: Pick<RouteDefinition, 'successStatus' | 'bareJson'>, state: RequestState, result: ApiResult): ApiResponse {
   if (route.successStatus === 204 || result === undefined) return { statusCode: 204, headers: {} };
   // A document in another format than JSON (subtitles): the body as it is, no envelope.
+  if ('reply' in result) return { statusCode: result.reply.status, headers: result.reply.headers, body: result.reply.body };
   if ('file' in result) return { statusCode: route.successStatus, headers: { 'Content-Type': result.file.contentType }, body: result.file.body };
   const body = route.bareJson ? result.data : { data: result.data, meta: { request_id: state.requestId, took_ms: nowMs() - state.startedMs, ...result.meta } };
   return { statusCode: result.accepted ? 202 : route.successStatus, headers: { ...JSON_HEADERS }, body: JSON.stringify(body) };

@@ -209,16 +209,18 @@ describe('the CDK stack', () => {
     expect(visibilityTimeout).toBeGreaterThan(backgroundFunctions.indexChunk.timeoutSecs);
   });
 
-  it("lets only the upload route start the source fetcher, and tells it the fetcher's name", () => {
+  it("lets only the routes that start the source fetcher invoke it (uploads, agent tools), and tells them the fetcher's name", () => {
     const fetcherId = functionIdStartingWith('ProcessingfetchSourceFunction');
     const invokers = rolesAllowing('lambda:InvokeFunction');
-    const createUploadId = functionIdStartingWith('ApicreateUploadFunction');
+    const starters = Object.values(routes as Record<string, RouteDefinition>).filter((route) => route.startsInBackground?.includes('fetchSource'));
 
-    expect(invokers).toHaveLength(1);
-    expect(invokers[0]).toMatch(/^ApicreateUploadFunctionServiceRole/);
-    expect(functionProperties(createUploadId)).toMatchObject({
-      Environment: { Variables: expect.objectContaining({ FRAMESEEK_FETCH_FUNCTION_NAME: { Ref: fetcherId } }) },
-    });
+    expect(starters.map((route) => route.name).sort()).toEqual(['agentCall', 'createUpload', 'mcp']);
+    expect(invokers.map((role) => role.replace(/FunctionServiceRole.*$/, '')).sort()).toEqual(starters.map((route) => `Api${route.name}`).sort());
+    for (const route of starters) {
+      expect(functionProperties(functionIdStartingWith(`Api${route.name}Function`))).toMatchObject({
+        Environment: { Variables: expect.objectContaining({ FRAMESEEK_FETCH_FUNCTION_NAME: { Ref: fetcherId } }) },
+      });
+    }
   });
 
   it('sizes the background functions from their entries in the route table', () => {
