@@ -154,11 +154,15 @@ function ocrRows(video: VideoIdentity, frames: readonly StagedFrame[]): SegmentR
 
 /**
  * The reading seen most often across the frames of one caption; on a tie the one with fewer words,
- * since OCR splits a word ("CAN DLE") far more often than it joins two.
+ * since OCR splits a word ("CAN DLE") far more often than it joins two. A run of equal readings
+ * counts once: a frame whose picture did not change is not read again but carries the last
+ * reading, and those copies are no evidence.
  */
 function likeliestReading(readings: readonly string[]): string {
   const counts = new Map<string, number>();
-  for (const reading of readings) counts.set(reading, (counts.get(reading) ?? 0) + 1);
+  readings.forEach((reading, index) => {
+    if (reading !== readings[index - 1]) counts.set(reading, (counts.get(reading) ?? 0) + 1);
+  });
   const wordsIn = (text: string) => text.split(/\s+/).length;
   return [...counts.entries()].sort(([a, countA], [b, countB]) => countB - countA || wordsIn(a) - wordsIn(b) || a.localeCompare(b))[0]?.[0] ?? '';
 }

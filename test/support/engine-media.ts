@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,7 +103,8 @@ async function cached(name: string, make: (path: string) => Promise<unknown>): P
   mkdirSync(MEDIA_DIR, { recursive: true });
   const path = join(MEDIA_DIR, name);
   if (!existsSync(path)) {
-    const partial = join(MEDIA_DIR, `partial-${process.pid}-${name}`);
+    // Unique per call: two tests of one process may make the same file at once.
+    const partial = join(MEDIA_DIR, `partial-${process.pid}-${randomUUID()}-${name}`);
     await make(partial);
     renameSync(partial, path);
   }

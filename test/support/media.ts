@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,7 +83,7 @@ async function generate(name: MediaName, path: string): Promise<void> {
     return writeFileSync(path, whole.subarray(0, Math.floor(whole.length / 2)));
   }
   // Written under a private name first, so a concurrent test file never reads half a file.
-  const partial = join(MEDIA_DIR, `partial-${process.pid}-${name}`);
+  const partial = join(MEDIA_DIR, `partial-${process.pid}-${randomUUID()}-${name}`);
   await run('ffmpeg', ['-y', '-v', 'error', ...RECIPES[name], partial], { timeout: 120_000 });
   renameSync(partial, path);
 }
