@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { defineRoute, type FallbackRoute } from '#lib/http/route';
+import { defineRoute, nameRoutes, type FallbackRoute } from '#lib/http/route';
 import { accountDeletion, accountResponse, credentialsBody, deleteAccountBody, loginBody, signedInResponse } from '#lib/accounts/schemas';
 import { apiKeyParams, apiKeyView, createApiKeyBody, createdApiKey } from '#lib/auth/schemas';
 import {
@@ -38,9 +38,8 @@ import { collectionBody, collectionDetail, collectionListItem, collectionParams,
  * the OpenAPI document is generated from it, and each handler is built from its own entry.
  * Nothing else lists routes.
  */
-export const routes = {
+export const routes = nameRoutes({
   health: defineRoute({
-    name: 'health',
     method: 'GET',
     writes: false,
     path: '/v1/health',
@@ -52,7 +51,6 @@ export const routes = {
     response: z.object({ status: z.literal('ok'), version: z.string() }),
   }),
   openApi: defineRoute({
-    name: 'openApi',
     method: 'GET',
     writes: false,
     path: '/v1/openapi.json',
@@ -64,7 +62,6 @@ export const routes = {
     request: {},
   }),
   docs: defineRoute({
-    name: 'docs',
     method: 'GET',
     writes: false,
     path: '/docs',
@@ -75,7 +72,6 @@ export const routes = {
     request: {},
   }),
   docsScript: defineRoute({
-    name: 'docsScript',
     method: 'GET',
     writes: false,
     path: '/docs/scalar.js',
@@ -89,7 +85,6 @@ export const routes = {
   }),
 
   signUp: defineRoute({
-    name: 'signUp',
     method: 'POST',
     writes: true,
     path: '/v1/auth/signup',
@@ -102,7 +97,6 @@ export const routes = {
     response: signedInResponse,
   }),
   logIn: defineRoute({
-    name: 'logIn',
     method: 'POST',
     writes: true,
     path: '/v1/auth/login',
@@ -115,7 +109,6 @@ export const routes = {
     response: signedInResponse,
   }),
   logOut: defineRoute({
-    name: 'logOut',
     method: 'POST',
     writes: true,
     path: '/v1/auth/logout',
@@ -127,7 +120,6 @@ export const routes = {
     request: {},
   }),
   getAccount: defineRoute({
-    name: 'getAccount',
     method: 'GET',
     writes: false,
     path: '/v1/account',
@@ -141,7 +133,7 @@ export const routes = {
   }),
 
   deleteAccount: defineRoute({
-    name: 'deleteAccount',
+    sendsIndexWork: true,
     usesStripe: true,
     method: 'DELETE',
     writes: true,
@@ -157,7 +149,6 @@ export const routes = {
   }),
 
   createApiKey: defineRoute({
-    name: 'createApiKey',
     method: 'POST',
     writes: true,
     path: '/v1/api_keys',
@@ -170,7 +161,6 @@ export const routes = {
     response: createdApiKey,
   }),
   listApiKeys: defineRoute({
-    name: 'listApiKeys',
     method: 'GET',
     writes: false,
     path: '/v1/api_keys',
@@ -183,7 +173,6 @@ export const routes = {
     response: z.array(apiKeyView),
   }),
   revokeApiKey: defineRoute({
-    name: 'revokeApiKey',
     method: 'DELETE',
     writes: true,
     path: '/v1/api_keys/{key_id}',
@@ -196,7 +185,6 @@ export const routes = {
   }),
 
   getBilling: defineRoute({
-    name: 'getBilling',
     method: 'GET',
     writes: false,
     path: '/v1/billing',
@@ -209,7 +197,6 @@ export const routes = {
     response: billingView,
   }),
   listTransactions: defineRoute({
-    name: 'listTransactions',
     method: 'GET',
     writes: false,
     path: '/v1/billing/transactions',
@@ -222,7 +209,6 @@ export const routes = {
     response: z.array(ledgerEntryView),
   }),
   startCheckout: defineRoute({
-    name: 'startCheckout',
     usesStripe: true,
     method: 'POST',
     writes: true,
@@ -237,7 +223,6 @@ export const routes = {
     response: checkoutSessionView,
   }),
   topUp: defineRoute({
-    name: 'topUp',
     usesStripe: true,
     method: 'POST',
     writes: true,
@@ -252,7 +237,6 @@ export const routes = {
     response: topUpResult,
   }),
   configureAutoTopUp: defineRoute({
-    name: 'configureAutoTopUp',
     usesStripe: true,
     method: 'PUT',
     writes: true,
@@ -266,7 +250,6 @@ export const routes = {
     response: autoTopUpView,
   }),
   changePlan: defineRoute({
-    name: 'changePlan',
     usesStripe: true,
     method: 'POST',
     writes: true,
@@ -280,7 +263,6 @@ export const routes = {
     response: planView,
   }),
   stripeWebhook: defineRoute({
-    name: 'stripeWebhook',
     usesStripe: true,
     method: 'POST',
     writes: true,
@@ -297,7 +279,6 @@ export const routes = {
   }),
 
   listCollections: defineRoute({
-    name: 'listCollections',
     method: 'GET',
     writes: false,
     path: '/v1/collections',
@@ -310,7 +291,6 @@ export const routes = {
     response: z.array(collectionListItem),
   }),
   createCollection: defineRoute({
-    name: 'createCollection',
     method: 'POST',
     writes: true,
     path: '/v1/collections',
@@ -324,7 +304,6 @@ export const routes = {
     response: collectionDetail,
   }),
   getCollection: defineRoute({
-    name: 'getCollection',
     method: 'GET',
     writes: false,
     path: '/v1/collections/{collection_id}',
@@ -337,7 +316,6 @@ export const routes = {
     response: collectionDetail,
   }),
   renameCollection: defineRoute({
-    name: 'renameCollection',
     method: 'PATCH',
     writes: true,
     path: '/v1/collections/{collection_id}',
@@ -350,7 +328,7 @@ export const routes = {
     response: collectionDetail,
   }),
   deleteCollection: defineRoute({
-    name: 'deleteCollection',
+    sendsIndexWork: true,
     method: 'DELETE',
     writes: true,
     path: '/v1/collections/{collection_id}',
@@ -363,7 +341,6 @@ export const routes = {
   }),
 
   createUpload: defineRoute({
-    name: 'createUpload',
     method: 'POST',
     writes: true,
     path: '/v1/uploads',
@@ -379,7 +356,6 @@ export const routes = {
     startsInBackground: ['fetchSource'],
   }),
   directUpload: defineRoute({
-    name: 'directUpload',
     method: 'POST',
     writes: true,
     path: '/v1/upload',
@@ -394,7 +370,6 @@ export const routes = {
     response: queuedJob,
   }),
   getUpload: defineRoute({
-    name: 'getUpload',
     method: 'GET',
     writes: false,
     path: '/v1/uploads/{upload_id}',
@@ -407,7 +382,6 @@ export const routes = {
     response: uploadState,
   }),
   completeUpload: defineRoute({
-    name: 'completeUpload',
     method: 'POST',
     writes: true,
     path: '/v1/uploads/{upload_id}/complete',
@@ -420,7 +394,6 @@ export const routes = {
     response: queuedJob,
   }),
   abortUpload: defineRoute({
-    name: 'abortUpload',
     method: 'DELETE',
     writes: true,
     path: '/v1/uploads/{upload_id}',
@@ -433,7 +406,6 @@ export const routes = {
   }),
 
   listVideos: defineRoute({
-    name: 'listVideos',
     method: 'GET',
     writes: false,
     path: '/v1/videos',
@@ -446,7 +418,6 @@ export const routes = {
     response: videoList,
   }),
   getVideo: defineRoute({
-    name: 'getVideo',
     method: 'GET',
     writes: false,
     path: '/v1/videos/{video_id}',
@@ -459,7 +430,7 @@ export const routes = {
     response: videoDetail,
   }),
   deleteVideo: defineRoute({
-    name: 'deleteVideo',
+    sendsIndexWork: true,
     method: 'DELETE',
     writes: true,
     path: '/v1/videos/{video_id}',
@@ -471,7 +442,7 @@ export const routes = {
     request: { params: videoParams },
   }),
   reindexVideo: defineRoute({
-    name: 'reindexVideo',
+    sendsIndexWork: true,
     method: 'POST',
     writes: true,
     path: '/v1/videos/{video_id}/reindex',
@@ -484,7 +455,6 @@ export const routes = {
     response: queuedJob,
   }),
   videoTranscript: defineRoute({
-    name: 'videoTranscript',
     method: 'GET',
     writes: false,
     path: '/v1/videos/{video_id}/transcript',
@@ -499,7 +469,6 @@ export const routes = {
     response: transcriptItems,
   }),
   videoMoment: defineRoute({
-    name: 'videoMoment',
     method: 'GET',
     writes: false,
     path: '/v1/videos/{video_id}/moment',
@@ -515,7 +484,6 @@ export const routes = {
   }),
 
   search: defineRoute({
-    name: 'search',
     method: 'POST',
     writes: false,
     path: '/v1/search',
@@ -533,7 +501,6 @@ export const routes = {
     response: searchResults,
   }),
   searchFeedback: defineRoute({
-    name: 'searchFeedback',
     method: 'POST',
     writes: true,
     path: '/v1/search/feedback',
@@ -546,7 +513,6 @@ export const routes = {
     response: feedbackView,
   }),
   withdrawSearchFeedback: defineRoute({
-    name: 'withdrawSearchFeedback',
     method: 'DELETE',
     writes: true,
     path: '/v1/search/feedback',
@@ -558,7 +524,6 @@ export const routes = {
     request: { query: feedbackQuery },
   }),
   suggest: defineRoute({
-    name: 'suggest',
     method: 'POST',
     writes: false,
     path: '/v1/search/suggest',
@@ -574,7 +539,6 @@ export const routes = {
   }),
 
   listJobs: defineRoute({
-    name: 'listJobs',
     method: 'GET',
     writes: false,
     path: '/v1/jobs',
@@ -587,7 +551,6 @@ export const routes = {
     response: z.array(jobView),
   }),
   getJob: defineRoute({
-    name: 'getJob',
     method: 'GET',
     writes: false,
     path: '/v1/jobs/{job_id}',
@@ -601,7 +564,6 @@ export const routes = {
   }),
 
   agentSchema: defineRoute({
-    name: 'agentSchema',
     method: 'GET',
     writes: false,
     path: '/v1/agent/schema.json',
@@ -615,7 +577,6 @@ export const routes = {
     response: z.array(functionToolView),
   }),
   agentCall: defineRoute({
-    name: 'agentCall',
     method: 'POST',
     path: '/v1/agent/call',
     entry: 'functions/agent/call.ts',
@@ -633,7 +594,6 @@ export const routes = {
     startsInBackground: ['fetchSource'],
   }),
   mcp: defineRoute({
-    name: 'mcp',
     method: 'POST',
     path: '/mcp',
     entry: 'functions/agent/mcp.ts',
@@ -649,7 +609,7 @@ export const routes = {
     request: { body: mcpMessage },
     startsInBackground: ['fetchSource'],
   }),
-} as const;
+});
 
 export type RouteName = keyof typeof routes;
 

@@ -12,18 +12,6 @@ import { Api } from '#infra/aws/constructs/api';
 import { modelDirBuildArg } from '#infra/aws/constructs/container-function';
 import { DEFAULT_AWS_EMBEDDER, isEmbedderKind, SearchIndex, type EmbedderKind } from '#infra/aws/constructs/search-index';
 
-/**
- * Routes whose code sends work to the index queue: deletes send purges (the worker, which carries the
- * index engine, removes the rows) and re-indexing sends chunks. The route table has no flag for it;
- * test/infra/aws checks this list against what each route's bundle actually calls.
- */
-export const INDEX_QUEUE_SENDING_ROUTES: ReadonlySet<keyof typeof routes> = new Set([
-  'deleteAccount',
-  'deleteCollection',
-  'deleteVideo',
-  'reindexVideo',
-] as const);
-
 export interface FrameseekStackProps extends StackProps {
   readonly stage: string;
   readonly projectRoot: string;
@@ -35,7 +23,8 @@ export interface FrameseekStackProps extends StackProps {
  * Context: `stage`; `publicUrl` (Stripe Checkout's way back); `embedder` (frame-descriptor | clip-onnx |
  * bedrock, default bedrock); `modelDir` (a folder in the project root baked into the container images
  * at /opt/models, e.g. what `frameseek models pull` wrote, for clip-onnx); `transcriber` (pocketsphinx |
- * aws-transcribe, default pocketsphinx) and `textReader` (tesseract | aws-rekognition, default tesseract).
+ * aws-transcribe, default pocketsphinx), `textReader` (tesseract | aws-rekognition, default tesseract) and
+ * `corsOrigins` (comma-separated, default *).
  */
 export class FrameseekStack extends Stack {
   readonly data: Data;
@@ -110,7 +99,9 @@ export class FrameseekStack extends Stack {
     // Finishing an interrupted account or collection delete purges its index rows through the worker.
     this.processing.indexQueue.grantSendMessages(this.schedules.dailyMaintenanceFunction);
     const publicUrl: unknown = this.node.tryGetContext('publicUrl');
+    const corsOrigins = this.corsOriginsFromContext();
     this.api = new Api(this, 'Api', {
+      corsOrigins,
       stripeSecret,
       ...(typeof publicUrl === 'string' ? { publicUrl } : {}),
       projectRoot: props.projectRoot,
@@ -119,14 +110,13 @@ export class FrameseekStack extends Stack {
       table,
       bucket,
       stage: props.stage,
-      environment,
+      environment: { ...environment, FRAMESEEK_CORS_ORIGINS: corsOrigins.join(',') },
       backgroundTargets: new Map([
         [backgroundFunctions.fetchSource.name, { fn: this.processing.fetchSourceFunction, invokeEnvVar: backgroundFunctions.fetchSource.invokeEnvVar }],
       ]),
       searchIndex: this.searchIndex,
       ...(modelDir ? { modelDir } : {}),
       indexQueue: this.processing.indexQueue,
-      indexQueueSenders: INDEX_QUEUE_SENDING_ROUTES,
     });
     new CfnOutput(this, 'MediaBucketName', { value: bucket.bucketName });
     new CfnOutput(this, 'StripeSecretArn', { value: stripeSecret.secretArn });
@@ -137,6 +127,13 @@ export class FrameseekStack extends Stack {
     const choice = choices.find((candidate) => candidate === value);
     if (choice === undefined) throw new Error(`Context ${name} must be ${choices.join(', ')}, not ${String(value)}`);
     return choice;
+  }
+
+  /** Context `corsOrigins`: comma-separated origins allowed to call the API from a browser (default any). */
+  private corsOriginsFromContext(): string[] {
+    const value: unknown = this.node.tryGetContext('corsOrigins') ?? '*';
+    if (typeof value !== 'string' || value.trim() === '') throw new Error(`Context corsOrigins must be a comma-separated list of origins, not ${String(value)}`);
+    return value.split(',').map((origin) => origin.trim());
   }
 
   private embedderFromContext(): EmbedderKind {

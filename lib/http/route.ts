@@ -17,7 +17,7 @@ export interface RequestSchemas {
 }
 
 export interface RouteDefinition<TAuth extends AuthKind = AuthKind, TSchemas extends RequestSchemas = RequestSchemas> {
-  /** Stable name: the CDK construct id, the OpenAPI operationId, the fault-switch target. */
+  /** Stable name, the route's key in the table: the CDK construct id, the OpenAPI operationId, the fault-switch target. */
   name: string;
   method: HttpMethod;
   /**
@@ -57,6 +57,12 @@ export interface RouteDefinition<TAuth extends AuthKind = AuthKind, TSchemas ext
   rawBody?: boolean;
   /** Talks to Stripe: in AWS the function may read the Stripe secret (and only such functions may). */
   usesStripe?: boolean;
+  /**
+   * The route's code sends work to the index queue (deletes send purges, since only the worker carries
+   * the index engine; re-indexing sends chunks). In AWS only such functions may send to it; a CDK test
+   * checks the flag against what each route's bundle calls.
+   */
+  sendsIndexWork?: boolean;
   /** Background functions (functions/routes.ts `backgroundFunctions`) this route invokes asynchronously. */
   startsInBackground?: readonly string[];
   /**
@@ -74,10 +80,23 @@ export interface FallbackRoute {
   entry: string;
 }
 
+/** A route as written in the table, where its key is its name. */
+export type RouteDeclaration<TAuth extends AuthKind = AuthKind, TSchemas extends RequestSchemas = RequestSchemas> = Omit<
+  RouteDefinition<TAuth, TSchemas>,
+  'name'
+>;
+
 export function defineRoute<const TAuth extends AuthKind, const TSchemas extends RequestSchemas>(
-  route: RouteDefinition<TAuth, TSchemas>,
-): RouteDefinition<TAuth, TSchemas> {
+  route: RouteDeclaration<TAuth, TSchemas>,
+): RouteDeclaration<TAuth, TSchemas> {
   return route;
+}
+
+type NamedRoutes<TTable extends Record<string, RouteDeclaration>> = { [TName in keyof TTable & string]: TTable[TName] & { name: TName } };
+
+/** The route table with each route named after its key, so a name is never written twice. */
+export function nameRoutes<const TTable extends Record<string, RouteDeclaration>>(table: TTable): NamedRoutes<TTable> {
+  return Object.fromEntries(Object.entries(table).map(([name, route]) => [name, { ...route, name }])) as NamedRoutes<TTable>;
 }
 
 /** Routes that write, as the route table declares them. A read_only key is refused on all of them. */

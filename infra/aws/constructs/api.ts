@@ -8,6 +8,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { FallbackRoute, RouteDefinition } from '#lib/http/route';
+import { CORS } from '#lib/http/cors';
 import { isBundledRoute } from '#infra/aws/bundling';
 import { BundledFunction, FUNCTION_DEFAULTS } from '#infra/aws/constructs/bundled-function';
 import { ContainerFunction } from '#infra/aws/constructs/container-function';
@@ -31,9 +32,10 @@ export interface ApiProps {
   readonly searchIndex: SearchIndex;
   /** Model files baked into the native routes' images (see ContainerFunction). */
   readonly modelDir?: string;
-  /** Where index work goes, and the names of the routes that send it (deletes' purges, re-indexing). */
+  /** Origins a browser may call the API from: API Gateway's preflight and the functions' own answers (FRAMESEEK_CORS_ORIGINS) agree. */
+  readonly corsOrigins: readonly string[];
+  /** Where index work goes; routes marked sendsIndexWork may send to it (deletes' purges, re-indexing). */
   readonly indexQueue: IQueue;
-  readonly indexQueueSenders: ReadonlySet<string>;
 }
 
 /**
@@ -47,8 +49,6 @@ export class Api extends Construct {
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
-    const routeNames = new Set(props.routes.map((route) => route.name));
-    for (const name of props.indexQueueSenders) if (!routeNames.has(name)) throw new Error(`Index queue sender ${name} is not a route`);
 
     const makeFunction = (route: Pick<RouteDefinition, 'name' | 'entry' | 'memoryMb' | 'timeoutSecs' | 'nativeModules'>): LambdaFunction => {
       const size = { memoryMb: route.memoryMb ?? FUNCTION_DEFAULTS.memoryMb, timeoutSecs: route.timeoutSecs ?? FUNCTION_DEFAULTS.timeoutSecs };
@@ -75,11 +75,11 @@ export class Api extends Construct {
     this.httpApi = new HttpApi(this, 'HttpApi', {
       apiName: `frameseek-${props.stage}`,
       corsPreflight: {
-        allowOrigins: ['*'],
-        allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key'],
-        allowMethods: [CorsHttpMethod.ANY],
-        exposeHeaders: ['X-Request-Id', 'Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'],
-        maxAge: Duration.minutes(10),
+        allowOrigins: [...props.corsOrigins],
+        allowHeaders: [...CORS.allowHeaders],
+        allowMethods: CORS.allowMethods.map((method) => CorsHttpMethod[method]),
+        exposeHeaders: [...CORS.exposeHeaders],
+        maxAge: Duration.seconds(CORS.maxAgeSecs),
       },
       defaultIntegration: new HttpLambdaIntegration('NotFoundIntegration', notFound),
     });
@@ -92,7 +92,7 @@ export class Api extends Construct {
       // Signed-in routes presign uploads and playback and delete media (read/write includes delete);
       // public ones never see the bucket.
       if (route.auth !== 'none') props.bucket.grantReadWrite(fn);
-      if (props.indexQueueSenders.has(route.name)) props.indexQueue.grantSendMessages(fn);
+      if (route.sendsIndexWork) props.indexQueue.grantSendMessages(fn);
       if (route.usesStripe) {
         props.stripeSecret.grantRead(fn);
         fn.addEnvironment('FRAMESEEK_STRIPE_SECRET_ARN', props.stripeSecret.secretArn);

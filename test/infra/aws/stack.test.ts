@@ -5,11 +5,12 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AssetManifestArtifact } from 'aws-cdk-lib/cx-api';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FrameseekStack, INDEX_QUEUE_SENDING_ROUTES } from '#infra/aws/stack';
+import { FrameseekStack } from '#infra/aws/stack';
 import { PROJECT_ROOT } from '#infra/local/runtime';
 import { INDEX_MAX_ATTEMPTS } from '#lib/indexing/queue';
 import { FETCH_DEADLINE_MS } from '#lib/uploads/url-ingest';
 import type { RouteDefinition } from '#lib/http/route';
+import { CORS } from '#lib/http/cors';
 import { backgroundFunctions, fallbackRoute, routes } from '#functions/routes';
 
 interface Resource {
@@ -257,6 +258,21 @@ describe('the CDK stack', () => {
     expect(routeKeys.sort()).toEqual([...routeList.map((route) => `${route.method} ${route.path}`), '$default'].sort());
   });
 
+  it("answers browsers' preflights from the API's one CORS definition, and tells the routes the same origins", () => {
+    const api = Object.values(resourcesOfType('AWS::ApiGatewayV2::Api'))[0];
+
+    expect(api?.Properties.CorsConfiguration).toEqual({
+      AllowOrigins: ['*'],
+      AllowHeaders: [...CORS.allowHeaders],
+      AllowMethods: [...CORS.allowMethods],
+      ExposeHeaders: [...CORS.exposeHeaders],
+      MaxAge: CORS.maxAgeSecs,
+    });
+    expect(functionProperties(functionIdStartingWith('ApisearchFunction'))).toMatchObject({
+      Environment: { Variables: expect.objectContaining({ FRAMESEEK_CORS_ORIGINS: '*' }) },
+    });
+  });
+
   it('creates the single table with its keys, GSI1, TTL and point-in-time recovery', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [
@@ -396,7 +412,8 @@ describe('the CDK stack', () => {
     // The auto top-up charger sends only to its own dead-letter queue (asserted with its stream).
     const sendingRoles = rolesAllowing('sqs:SendMessage').filter((role) => !role.startsWith('AutoTopUpsautoTopUpFunction'));
 
-    expect([...INDEX_QUEUE_SENDING_ROUTES, 'ingest', 'dailyMaintenance'].sort()).toEqual(sendersInCode.sort());
+    const flaggedRoutes = Object.values(routes).filter((route) => route.sendsIndexWork).map((route) => route.name);
+    expect([...flaggedRoutes, 'ingest', 'dailyMaintenance'].sort()).toEqual(sendersInCode.sort());
     expect(sendingRoles.map((role) => role.replace(/^(?:Api|Processing|Schedules)(\w+?)FunctionServiceRole\w*$/, '$1')).sort()).toEqual(sendersInCode.sort());
   });
 
@@ -541,11 +558,23 @@ describe('the CDK stack with other context: the prod stage, the clip-onnx embedd
       modelDir: 'infra/aws/worker/models',
       transcriber: 'aws-transcribe',
       textReader: 'aws-rekognition',
+      corsOrigins: 'https://console.example.com, https://app.example.com',
     });
 
     variantApp = built.node.root as App;
     variant = Template.fromStack(built);
     expect(warningsOf(built)).toEqual([]);
+  });
+
+  it('allows the origins from the context, at API Gateway and in the routes alike', () => {
+    const api = Object.values(variant.findResources('AWS::ApiGatewayV2::Api') as Record<string, Resource>)[0];
+    const origins = ['https://console.example.com', 'https://app.example.com'];
+
+    expect(api?.Properties.CorsConfiguration).toMatchObject({ AllowOrigins: origins });
+    for (const resource of Object.values(variant.findResources('AWS::Lambda::Function') as Record<string, Resource>)) {
+      const variables = (resource.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+      if ('FRAMESEEK_CORS_ORIGINS' in variables) expect(variables.FRAMESEEK_CORS_ORIGINS).toBe(origins.join(','));
+    }
   });
 
   it('retains the bucket and its objects, and the index commit table', () => {
