@@ -74,13 +74,13 @@ export const routes = nameRoutes({
   docsScript: defineRoute({
     method: 'GET',
     writes: false,
-    path: '/docs/scalar.js',
+    path: '/docs/swagger-ui.js',
     entry: 'functions/system/docs-script.ts',
     auth: 'none',
     successStatus: 200,
-    // Served from the installed npm package (~5 MB, past the bundle cap): deployed with node_modules, like the native routes.
+    // Served from the installed npm package (~1.5 MB, past the bundle cap): deployed with node_modules, like the native routes.
     nativeModules: true,
-    summary: 'The page’s renderer (Scalar API reference, browser bundle)',
+    summary: 'The page’s renderer (Swagger UI, browser bundle)',
     request: {},
   }),
 

@@ -3,18 +3,20 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 /**
- * GET /docs: the OpenAPI document rendered by Scalar's API reference, whose standalone browser
- * bundle is served from this API (routes.docsScript, read from the installed npm package), so the
- * page needs nothing from another host: no CDN, no web fonts (withDefaultFonts off), no telemetry.
- * "Test request" sends the visitor's own Bearer token to this origin.
+ * GET /docs: the OpenAPI document rendered by Swagger UI, whose browser bundle is served from this
+ * API (routes.docsScript, read from the installed `swagger-ui-dist` package, which has no runtime
+ * dependencies) and whose stylesheet is inlined, so the page needs nothing from another host: no
+ * CDN, and no spec validator (validatorUrl off). "Try it out" sends the visitor's own Bearer token
+ * (the Authorize button) to this origin.
  */
 export function docsPage(openApiPath: string, rendererScriptPath: string): string {
   const configuration = {
     url: openApiPath,
-    withDefaultFonts: false,
-    telemetry: false,
-    hideClientButton: false,
-    authentication: { preferredSecurityScheme: 'bearer' },
+    dom_id: '#swagger-ui',
+    validatorUrl: null,
+    deepLinking: true,
+    persistAuthorization: true,
+    displayRequestDuration: true,
   };
   return `<!doctype html>
 <html lang="en">
@@ -22,25 +24,24 @@ export function docsPage(openApiPath: string, rendererScriptPath: string): strin
     <meta charset="utf-8" />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <title>Frameseek API reference</title>
+    <style>${packageFile('swagger-ui.css')}</style>
   </head>
   <body>
-    <div id="api-reference"></div>
+    <div id="swagger-ui"></div>
     <script src="${rendererScriptPath}"></script>
-    <script>Scalar.createApiReference('#api-reference', ${JSON.stringify(configuration)});</script>
+    <script>window.ui = SwaggerUIBundle(${JSON.stringify(configuration)});</script>
   </body>
 </html>
 `;
 }
 
-/** The hosted web fonts the bundle's stylesheets name even with withDefaultFonts off. */
-const HOSTED_FONT = /url\(https:\/\/fonts\.scalar\.com\/[^)]+\)/g;
-
-/**
- * The renderer's browser bundle as the package ships it (one file, no chunks to fetch), with its
- * hosted font faces pointed at local fonts so that rendering needs no other host.
- */
+/** The renderer's browser bundle as the package ships it (one file, nothing more to fetch). */
 export function rendererScript(): string {
-  // The package exports no path to its browser bundle: it sits beside the module entry (dist/).
-  const entry = createRequire(import.meta.url).resolve('@scalar/api-reference');
-  return readFileSync(join(dirname(entry), 'browser', 'standalone.js'), 'utf8').replace(HOSTED_FONT, 'local("sans-serif")');
+  return packageFile('swagger-ui-bundle.js');
+}
+
+/** A file of swagger-ui-dist, without its source-map comment (the map is not served). */
+function packageFile(name: string): string {
+  const packageDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+  return readFileSync(join(packageDir, name), 'utf8').replace(/\/[*/]# sourceMappingURL=\S+(\s*\*\/)?\s*$/, '');
 }
