@@ -631,5 +631,22 @@ export const backgroundFunctions = {
   autoTopUp: { name: 'autoTopUp', entry: 'functions/events/auto-topup.ts', memoryMb: 256, timeoutSecs: 60 },
 } as const;
 
-/** Unknown paths and methods, and CORS preflights: API Gateway's $default route. */
-export const fallbackRoute: FallbackRoute = { name: 'notFound', entry: 'functions/system/not-found.ts' };
+/**
+ * Unknown paths and methods, and CORS preflights: API Gateway's $default route, and the local host's
+ * answer when no route matches. Beside the table rather than in it: it has no path of its own, so it
+ * is neither documented nor routed, but it is a route like the others in every other respect.
+ */
+export const fallbackRoute: FallbackRoute = {
+  name: 'notFound',
+  ...defineRoute({
+    method: 'GET',
+    writes: false,
+    path: '$default',
+    entry: 'functions/system/not-found.ts',
+    auth: 'none',
+    successStatus: 200,
+    summary: 'Unknown route',
+    // Any query is accepted, so nothing outranks NOT_FOUND (step 1 of "Which error wins").
+    request: { query: z.record(z.string(), z.unknown()) },
+  }),
+};

@@ -75,10 +75,7 @@ export interface RouteDefinition<TAuth extends AuthKind = AuthKind, TSchemas ext
 }
 
 /** The catch-all route: unknown paths and methods (and CORS preflights) land here. */
-export interface FallbackRoute {
-  name: 'notFound';
-  entry: string;
-}
+export type FallbackRoute = RouteDefinition<'none'> & { name: 'notFound' };
 
 /** A route as written in the table, where its key is its name. */
 export type RouteDeclaration<TAuth extends AuthKind = AuthKind, TSchemas extends RequestSchemas = RequestSchemas> = Omit<
