@@ -109,7 +109,10 @@ describe('auto top-up requests (the outbox a crossing debit writes)', () => {
 
     // Assert
     expect(finished).toBe(true);
-    expect(await getAutoTopUpRequest('acc_t4', 'atu_01')).toMatchObject({ status: 'failed', error: { code: 'PAYMENT_FAILED', message: 'Your card was declined' } });
+    expect(await getAutoTopUpRequest('acc_t4', 'atu_01')).toMatchObject({
+      status: 'failed',
+      error: { code: 'PAYMENT_FAILED', message: 'Your card was declined' },
+    });
   });
 
   it("answers false for finishing an unknown request or another account's, and writes none", async () => {

@@ -9,7 +9,12 @@ import { storedItem, useTestTable } from '#test/support/table';
 useTestTable();
 
 async function videoHolding(accountId: string, videoId: string, hold: { reserved_indexing_micros: number; reserved_trial_micros?: number }): Promise<void> {
-  await db.send(new PutCommand({ TableName: tableName, Item: { ...keys.video(accountId, videoId), account_id: accountId, video_id: videoId, status: 'uploading', ...hold } }));
+  await db.send(
+    new PutCommand({
+      TableName: tableName,
+      Item: { ...keys.video(accountId, videoId), account_id: accountId, video_id: videoId, status: 'uploading', ...hold },
+    }),
+  );
 }
 
 describe("a video's indexing hold", () => {
@@ -64,8 +69,12 @@ describe("a video's indexing hold", () => {
     await videoHolding('acc_h4', 'vid_old', { reserved_indexing_micros: 300 });
 
     // Act
-    const wrongTrial = await transactConditionally([holdChange({ account_id: 'acc_h4', video_id: 'vid_1' }, { micros: 500, trialMicros: 100 }, { micros: 0, trialMicros: 0 })]);
-    const absentTrial = await transactConditionally([holdChange({ account_id: 'acc_h4', video_id: 'vid_1' }, { micros: 500, trialMicros: undefined }, { micros: 0, trialMicros: 0 })]);
+    const wrongTrial = await transactConditionally([
+      holdChange({ account_id: 'acc_h4', video_id: 'vid_1' }, { micros: 500, trialMicros: 100 }, { micros: 0, trialMicros: 0 }),
+    ]);
+    const absentTrial = await transactConditionally([
+      holdChange({ account_id: 'acc_h4', video_id: 'vid_1' }, { micros: 500, trialMicros: undefined }, { micros: 0, trialMicros: 0 }),
+    ]);
     const olderMoved = await transactConditionally([
       holdChange({ account_id: 'acc_h4', video_id: 'vid_old' }, { micros: 300, trialMicros: undefined }, { micros: 0, trialMicros: 0 }),
     ]);
@@ -81,7 +90,9 @@ describe("a video's indexing hold", () => {
     await videoHolding('acc_h5', 'vid_1', { reserved_indexing_micros: 500 });
 
     // Act
-    const failed = await transactConditionally([holdChange({ account_id: 'acc_h5_other', video_id: 'vid_1' }, { micros: 500, trialMicros: undefined }, { micros: 0, trialMicros: 0 })]);
+    const failed = await transactConditionally([
+      holdChange({ account_id: 'acc_h5_other', video_id: 'vid_1' }, { micros: 500, trialMicros: undefined }, { micros: 0, trialMicros: 0 }),
+    ]);
 
     // Assert
     expect(failed).toEqual([0]);

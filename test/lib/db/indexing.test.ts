@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '#lib/db/client';
-import {
-  chunkIsDone,
-  recordChunkDone,
-  recordJobDone,
-  recordJobFailed,
-  recordReindexStarted,
-  recordStepDone,
-  type IndexedFacts,
-} from '#lib/db/indexing';
+import { chunkIsDone, recordChunkDone, recordJobDone, recordJobFailed, recordReindexStarted, recordStepDone, type IndexedFacts } from '#lib/db/indexing';
 import { getJobRecord, newQueuedJob, type JobRecord } from '#lib/db/jobs';
 import { keys } from '#lib/db/keys';
 import { getVideoRecord, newUploadingVideo, type VideoRecord } from '#lib/db/videos';

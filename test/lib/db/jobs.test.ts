@@ -8,18 +8,26 @@ import { storedItem, useTestTable } from '#test/support/table';
 useTestTable();
 
 function queuedJob(accountId: string, jobId: string): JobRecord {
-  return newQueuedJob({ account_id: accountId, video_id: `vid_of_${jobId}`, collection_id: 'col_jobs', job_id: jobId, created_at: '2026-05-01T00:00:00.000Z' }, 'waiting_for_upload');
+  return newQueuedJob(
+    { account_id: accountId, video_id: `vid_of_${jobId}`, collection_id: 'col_jobs', job_id: jobId, created_at: '2026-05-01T00:00:00.000Z' },
+    'waiting_for_upload',
+  );
 }
 
 /** A job as upload creation writes it: under the account, and listed under its collection. */
 async function storeJob(job: JobRecord): Promise<void> {
-  await db.send(new PutCommand({ TableName: tableName, Item: { ...keys.job(job.account_id, job.job_id), ...keys.jobIndex(job.collection_id, job.job_id), ...job } }));
+  await db.send(
+    new PutCommand({ TableName: tableName, Item: { ...keys.job(job.account_id, job.job_id), ...keys.jobIndex(job.collection_id, job.job_id), ...job } }),
+  );
 }
 
 describe('jobs of an account', () => {
   it('makes a queued job at 0 % with no error, no chunks and its creation time as last update', () => {
     // Act
-    const job = newQueuedJob({ account_id: 'acc_j0', video_id: 'vid_1', collection_id: 'col_1', job_id: 'job_1', created_at: '2026-05-01T00:00:00.000Z' }, 'fetching');
+    const job = newQueuedJob(
+      { account_id: 'acc_j0', video_id: 'vid_1', collection_id: 'col_1', job_id: 'job_1', created_at: '2026-05-01T00:00:00.000Z' },
+      'fetching',
+    );
 
     // Assert
     expect(job).toEqual({

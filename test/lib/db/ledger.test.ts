@@ -164,7 +164,9 @@ describe('writeBalanceChange (a balance change and its ledger row, together)', (
     const accountId = await accountWith(1_000);
 
     // Act
-    const within = await writeBalanceChange(change(accountId, 1_000, entry('txn_01', -100, 900), { account: { storage: { deltaBytes: 600, limitBytes: 1_000 } } }));
+    const within = await writeBalanceChange(
+      change(accountId, 1_000, entry('txn_01', -100, 900), { account: { storage: { deltaBytes: 600, limitBytes: 1_000 } } }),
+    );
     const past = await writeBalanceChange(change(accountId, 900, entry('txn_02', -100, 800), { account: { storage: { deltaBytes: 600, limitBytes: 1_000 } } }));
 
     // Assert
@@ -178,11 +180,19 @@ describe('writeBalanceChange (a balance change and its ledger row, together)', (
     const accountId = await accountWith(1_000);
 
     // Act
-    const claimed = await writeBalanceChange(change(accountId, 1_000, entry('txn_01', -100, 900), { account: { autoTopUp: { kind: 'claim', requestId: 'atu_1' } } }));
-    const secondClaim = await writeBalanceChange(change(accountId, 900, entry('txn_02', -100, 800), { account: { autoTopUp: { kind: 'claim', requestId: 'atu_2' } } }));
-    const wrongSettle = await writeBalanceChange(change(accountId, 900, entry('txn_03', 500, 1_400), { account: { autoTopUp: { kind: 'settle', requestId: 'atu_2' } } }));
+    const claimed = await writeBalanceChange(
+      change(accountId, 1_000, entry('txn_01', -100, 900), { account: { autoTopUp: { kind: 'claim', requestId: 'atu_1' } } }),
+    );
+    const secondClaim = await writeBalanceChange(
+      change(accountId, 900, entry('txn_02', -100, 800), { account: { autoTopUp: { kind: 'claim', requestId: 'atu_2' } } }),
+    );
+    const wrongSettle = await writeBalanceChange(
+      change(accountId, 900, entry('txn_03', 500, 1_400), { account: { autoTopUp: { kind: 'settle', requestId: 'atu_2' } } }),
+    );
     const pendingBeforeSettle = (await getAccount(accountId))?.auto_topup_pending;
-    const settled = await writeBalanceChange(change(accountId, 900, entry('txn_04', 500, 1_400), { account: { autoTopUp: { kind: 'settle', requestId: 'atu_1' } } }));
+    const settled = await writeBalanceChange(
+      change(accountId, 900, entry('txn_04', 500, 1_400), { account: { autoTopUp: { kind: 'settle', requestId: 'atu_1' } } }),
+    );
 
     // Assert
     expect([claimed, secondClaim, wrongSettle, settled]).toEqual(['written', 'lost_race', 'lost_race', 'written']);

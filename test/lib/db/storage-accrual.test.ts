@@ -13,13 +13,30 @@ const GUARD_TTL_SECS = 90 * 24 * 60 * 60;
 describe('the once-per-day guard of storage accrual', () => {
   it("writes the day's guard with the day's debit, once: a repeat of the day is refused and takes nothing", async () => {
     // Arrange
-    const opening: LedgerEntryRecord = { id: 'txn_00', type: 'grant', amount_micros: 10_000, balance_after_micros: 10_000, description: 'Grant', created_at: '2026-11-01T00:00:00.000Z' };
-    await insertAccount({ account_id: 'acc_sa1', email: 'acc_sa1@example.com', password_hash: 'x', plan: 'payg', created_at: '2026-11-01T00:00:00.000Z' }, opening);
+    const opening: LedgerEntryRecord = {
+      id: 'txn_00',
+      type: 'grant',
+      amount_micros: 10_000,
+      balance_after_micros: 10_000,
+      description: 'Grant',
+      created_at: '2026-11-01T00:00:00.000Z',
+    };
+    await insertAccount(
+      { account_id: 'acc_sa1', email: 'acc_sa1@example.com', password_hash: 'x', plan: 'payg', created_at: '2026-11-01T00:00:00.000Z' },
+      opening,
+    );
     const dayDebit = (txnId: string, seenCredits: number) =>
       writeBalanceChange({
         accountId: 'acc_sa1',
         seen: { credits_micros: seenCredits, trial_credit_remaining_micros: undefined },
-        entry: { id: txnId, type: 'storage', amount_micros: -1_300, balance_after_micros: seenCredits - 1_300, description: 'Storage 2026-11-05', created_at: '2026-11-06T00:00:00.000Z' },
+        entry: {
+          id: txnId,
+          type: 'storage',
+          amount_micros: -1_300,
+          balance_after_micros: seenCredits - 1_300,
+          description: 'Storage 2026-11-05',
+          created_at: '2026-11-06T00:00:00.000Z',
+        },
         trial: { kind: 'unchanged' },
         alongside: [storageAccrualPut('acc_sa1', '2026-11-05', 2_000_000_000, 1_300, 1_300)],
       });

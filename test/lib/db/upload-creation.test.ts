@@ -87,7 +87,11 @@ describe('uploadCreationItems (the rows an upload is created with)', () => {
     expect(failed).toEqual([]);
     expect(await storedItem(keys.video('acc_uc1', 'vid_a'))).toEqual({ ...keys.video('acc_uc1', 'vid_a'), ...keys.videoIndex('col_01', 'vid_a'), ...video });
     expect(await storedItem(keys.job('acc_uc1', 'job_a'))).toEqual({ ...keys.job('acc_uc1', 'job_a'), ...keys.jobIndex('col_01', 'job_a'), ...job });
-    expect(await storedItem(keys.upload('acc_uc1', 'upl_a'))).toEqual({ ...keys.upload('acc_uc1', 'upl_a'), ...keys.uploadIndex('col_01', 'upl_a'), ...upload });
+    expect(await storedItem(keys.upload('acc_uc1', 'upl_a'))).toEqual({
+      ...keys.upload('acc_uc1', 'upl_a'),
+      ...keys.uploadIndex('col_01', 'upl_a'),
+      ...upload,
+    });
     expect(await storedItem(keys.openUpload(EXPIRES, 'upl_a'))).toEqual({
       ...keys.openUpload(EXPIRES, 'upl_a'),
       account_id: 'acc_uc1',

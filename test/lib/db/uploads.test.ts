@@ -33,14 +33,21 @@ async function openUpload(upload: UploadRecord): Promise<void> {
   await db.send(
     new PutCommand({
       TableName: tableName,
-      Item: { ...keys.openUpload(upload.expires_at_iso, upload.upload_id), account_id: upload.account_id, upload_id: upload.upload_id, expires_at_iso: upload.expires_at_iso },
+      Item: {
+        ...keys.openUpload(upload.expires_at_iso, upload.upload_id),
+        account_id: upload.account_id,
+        upload_id: upload.upload_id,
+        expires_at_iso: upload.expires_at_iso,
+      },
     }),
   );
 }
 
 async function expiredBefore(isoTime: string, accountId: string, limit = 100) {
   const entries = await listExpiredOpenUploads(isoTime, limit);
-  return entries.filter((entry) => entry.account_id === accountId).map(({ account_id, upload_id, expires_at_iso }) => ({ account_id, upload_id, expires_at_iso }));
+  return entries
+    .filter((entry) => entry.account_id === accountId)
+    .map(({ account_id, upload_id, expires_at_iso }) => ({ account_id, upload_id, expires_at_iso }));
 }
 
 describe('upload sessions', () => {
