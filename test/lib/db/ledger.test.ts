@@ -105,6 +105,18 @@ describe('writeBalanceChange (a balance change and its ledger row, together)', (
     expect(await countLedgerEntries('acc_ledger_missing')).toBe(0);
   });
 
+  it('reads an account item without a balance attribute as a zero balance, and credits it', async () => {
+    // Arrange
+    await db.send(new PutCommand({ TableName: tableName, Item: { ...keys.account('acc_ledger_bare'), account_id: 'acc_ledger_bare' } }));
+
+    // Act
+    const outcome = await writeBalanceChange(change('acc_ledger_bare', 0, entry('txn_01', 250, 250)));
+
+    // Assert
+    expect(outcome).toBe('written');
+    expect((await getAccount('acc_ledger_bare'))?.credits_micros).toBe(250);
+  });
+
   it('applies a row once: the same ledger id a second time is not written again', async () => {
     // Arrange
     const accountId = await accountWith(1_000);
