@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { AUTO_TOPUP_SK_PREFIX, collectionIdFromSortKey, keys } from '#lib/db/keys';
+
+describe('the keys of the single table', () => {
+  it("puts each kind of an account's items under a sort-key prefix of its own, which lists it and nothing else", () => {
+    // Arrange
+    const listings = {
+      video: [keys.video('acc_1', 'vid_1'), keys.videosOf('acc_1')],
+      job: [keys.job('acc_1', 'job_1'), keys.jobsOf('acc_1')],
+      apiKey: [keys.apiKey('acc_1', 'key_1'), keys.apiKeysOf('acc_1')],
+      collection: [keys.collection('acc_1', 'col_1'), keys.collectionsOf('acc_1')],
+      ledger: [keys.ledgerEntry('acc_1', 'txn_1'), keys.ledgerOf('acc_1')],
+      event: [keys.accountEvent('acc_1', 'evt_1'), keys.accountEventsOf('acc_1')],
+      feedback: [keys.searchFeedback('acc_1', 'vid_1@0'), keys.searchFeedbackOf('acc_1')],
+    } as const;
+
+    // Act
+    const matches = Object.entries(listings).map(([kind, [item]]) => ({
+      kind,
+      listedBy: Object.entries(listings)
+        .filter(([, [, listing]]) => item.PK === listing.PK && item.SK.startsWith(listing.SKPrefix))
+        .map(([listingKind]) => listingKind),
+    }));
+
+    // Assert
+    expect(matches).toEqual(Object.keys(listings).map((kind) => ({ kind, listedBy: [kind] })));
+    expect(keys.account('acc_1').PK).toBe(keys.videosOf('acc_1').PK);
+    expect(keys.collectionNameGuard('acc_1', 'holidays').SK.startsWith(keys.collectionsOf('acc_1').SKPrefix)).toBe(false);
+    expect(keys.autoTopUpRequest('acc_1', 'atu_1').SK.startsWith(AUTO_TOPUP_SK_PREFIX)).toBe(true);
+  });
+
+  it('reads a collection id back from its sort key', () => {
+    // Act / Assert
+    expect(collectionIdFromSortKey(keys.collection('acc_1', 'col_01ABC').SK)).toBe('col_01ABC');
+  });
+
+  it('bounds the open uploads of an instant: those expiring then are included, later ones are not', () => {
+    // Arrange
+    const bound = keys.openUploadsBefore('2026-08-04T00:00:00.000Z').SKBefore;
+
+    // Act / Assert
+    expect(keys.openUpload('2026-08-04T00:00:00.000Z', 'upl_01ZZZ').SK < bound).toBe(true);
+    expect(keys.openUpload('2026-08-03T23:59:59.999Z', 'upl_01').SK < bound).toBe(true);
+    expect(keys.openUpload('2026-08-04T00:00:00.001Z', 'upl_01').SK < bound).toBe(false);
+  });
+
+  it('bounds pending auto top-ups strictly before an instant', () => {
+    // Arrange
+    const bound = keys.autoTopUpsPendingBefore('2026-11-10T00:00:00.000Z').GSI1SKBefore;
+
+    // Act / Assert
+    expect(keys.autoTopUpPendingIndex('2026-11-09T23:59:59.999Z', 'atu_1').GSI1SK < bound).toBe(true);
+    expect(keys.autoTopUpPendingIndex('2026-11-10T00:00:00.000Z', 'atu_1').GSI1SK < bound).toBe(false);
+  });
+});
