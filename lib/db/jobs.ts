@@ -1,6 +1,7 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '#lib/db/client';
 import { keys } from '#lib/db/keys';
+import { isConditionFailure } from '#lib/db/conditions';
 import { queryPrefixNewestFirst } from '#lib/db/query';
 import type { JobErrorCode } from '#lib/errors';
 
@@ -69,15 +70,21 @@ export function listJobRecords(accountId: string): Promise<JobRecord[]> {
   return queryPrefixNewestFirst<JobRecord>(tableName, PK, SKPrefix);
 }
 
+/** A job deleted meanwhile (its video was deleted) stays deleted: nothing to mark, and no stub item left behind. */
 export async function markChunksEnqueued(accountId: string, jobId: string, at: string): Promise<void> {
-  await db.send(
-    new UpdateCommand({
-      TableName: tableName,
-      Key: keys.job(accountId, jobId),
-      UpdateExpression: 'SET chunks_enqueued = :yes, updated_at = :at',
-      ExpressionAttributeValues: { ':yes': true, ':at': at },
-    }),
-  );
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: keys.job(accountId, jobId),
+        UpdateExpression: 'SET chunks_enqueued = :yes, updated_at = :at',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeValues: { ':yes': true, ':at': at },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
 }
 
 export async function setJobStage(accountId: string, jobId: string, stage: string, at: string): Promise<void> {

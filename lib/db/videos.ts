@@ -230,6 +230,13 @@ export async function recordIngestFailure(
 }
 
 /**
+ * What reserving a fetched video's storage did: `reserved` now; `over_limit`, nothing written; or
+ * `settled_before`, nothing written because the video is no longer waiting for its bytes (a repeat
+ * of a fetch already reserved, or a video deleted meanwhile) — never a plan-limit refusal.
+ */
+export type FetchReservation = 'reserved' | 'over_limit' | 'settled_before';
+
+/**
  * A fetched source URL is in staging: now its size is known, so the storage is reserved under the
  * plan limit and the video learns its size, format and final key — one transaction.
  */
@@ -238,7 +245,7 @@ export async function recordFetched(
   fetched: { sizeBytes: number; sourceKey: string; container: string; mimeType: string },
   storageLimitBytes: number,
   at: string,
-): Promise<boolean> {
+): Promise<FetchReservation> {
   try {
     await db.send(
       new TransactWriteCommand({
@@ -266,9 +273,12 @@ export async function recordFetched(
         ],
       }),
     );
-    return true;
+    return 'reserved';
   } catch (error) {
-    if (failedConditionIndexes(error)?.includes(0)) return false;
+    const failed = failedConditionIndexes(error);
+    // The video's own condition first: a repeat may also fail the limit, by its own earlier reservation.
+    if (failed?.includes(1)) return 'settled_before';
+    if (failed?.includes(0)) return 'over_limit';
     throw error;
   }
 }

@@ -146,7 +146,11 @@ export async function fetchSourceIntoStorage(accountId: string, uploadId: string
       planLimits(account.plan).storage_limit_bytes,
       now().toISOString(),
     );
-    if (!reserved) throw new JobFailedError('PLAN_LIMIT_EXCEEDED', "The fetched video would take your storage past the plan's limit");
+    if (reserved === 'over_limit') throw new JobFailedError('PLAN_LIMIT_EXCEEDED', "The fetched video would take your storage past the plan's limit");
+    if (reserved === 'settled_before' && !(await stillAwaitingCopy(accountId, video.video_id, key))) {
+      await deletePrefix(stagingKey);
+      return;
+    }
     await s3.send(
       new CopyObjectCommand({
         Bucket: mediaBucket,
@@ -166,6 +170,12 @@ export async function fetchSourceIntoStorage(accountId: string, uploadId: string
     await recordIngestFailure({ ...video, counted_account_bytes: 0 }, { code: error.code, message: error.message }, now().toISOString(), 'uploading');
     logInfo('url ingest: refused', { upload_id: uploadId, code: error.code });
   }
+}
+
+/** A repeated fetch finishes the copy only for a video still uploading with this reservation (not one deleted meanwhile). */
+async function stillAwaitingCopy(accountId: string, videoId: string, key: string): Promise<boolean> {
+  const current = await getVideoRecord(accountId, videoId);
+  return current?.status === 'uploading' && current.source_key === key;
 }
 
 async function streamToStaging(sourceUrl: string, filename: string, stagingKey: string): Promise<{ sizeBytes: number; format: VideoFormat }> {
