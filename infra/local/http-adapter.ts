@@ -36,7 +36,7 @@ function compile(route: CompiledRoute['route']): CompiledRoute {
 
 export interface HttpAdapterOptions {
   routes: ReadonlyArray<CompiledRoute['route']>;
-  fallback: FallbackRoute;
+  fallback: Pick<FallbackRoute, 'name' | 'entry'>;
   /** Imports a handler module by its entry path (relative to the project root). */
   load: (entry: string) => Promise<{ handler: LambdaHandler }>;
   /** Answers paths outside the API (the console's static files), or returns false. */

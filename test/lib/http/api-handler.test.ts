@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { apiHandler } from '#lib/http/api-handler';
-import { defineRoute } from '#lib/http/route';
+import { testRoute } from '#test/support/test-route';
 
 describe('apiHandler', () => {
   it('refuses to build an idempotent route whose handler starts before the rate-limit decision (a refused first answer would be replayed)', () => {
     // Arrange
-    const route = defineRoute({
+    const route = testRoute({
       name: 'probe',
       method: 'POST',
       writes: true,

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { useClock, useSystemClock } from '#lib/clock';
 import { apiHandler } from '#lib/http/api-handler';
-import { defineRoute } from '#lib/http/route';
+import { testRoute } from '#test/support/test-route';
 import { CORS_HEADERS, headersOf, REQUEST_ID, useRouteServer } from '#test/support/route-server';
 import type { ApiResponse } from '#test/support/api';
 
@@ -11,7 +11,7 @@ vi.hoisted(() => {
   process.env.FRAMESEEK_PLAN_OVERRIDES = JSON.stringify({ rate_limits: { auth_per_ip: 5, auth_per_email: 2 } });
 });
 
-const signIn = defineRoute({
+const signIn = testRoute({
   name: 'signIn',
   method: 'POST',
   writes: true,
@@ -23,7 +23,7 @@ const signIn = defineRoute({
   summary: 'sign in',
   request: { body: z.strictObject({ email: z.string().email() }) },
 });
-const unlimited = defineRoute({
+const unlimited = testRoute({
   name: 'unlimited',
   method: 'GET',
   writes: false,

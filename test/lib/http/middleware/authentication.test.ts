@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { useClock, useSystemClock } from '#lib/clock';
 import { AppError } from '#lib/errors';
 import { apiHandler } from '#lib/http/api-handler';
-import { defineRoute } from '#lib/http/route';
+import { testRoute } from '#test/support/test-route';
 import { accountWithCredentials } from '#test/support/accounts';
 import { CORS_HEADERS, headersOf, REQUEST_ID, useRouteServer } from '#test/support/route-server';
 import type { ApiResponse } from '#test/support/api';
@@ -13,7 +13,7 @@ vi.hoisted(() => {
   process.env.FRAMESEEK_PLAN_OVERRIDES = JSON.stringify({ rate_limits: { per_minute: { collections_read: 2, search: 2 } } });
 });
 
-const read = defineRoute({
+const read = testRoute({
   name: 'read',
   method: 'GET',
   writes: false,
@@ -25,7 +25,7 @@ const read = defineRoute({
   summary: 'read',
   request: { query: z.strictObject({ page: z.coerce.number().int().positive().optional() }) },
 });
-const write = defineRoute({
+const write = testRoute({
   name: 'write',
   method: 'POST',
   writes: true,
@@ -36,7 +36,7 @@ const write = defineRoute({
   summary: 'write',
   request: { body: z.strictObject({ name: z.string() }) },
 });
-const manage = defineRoute({
+const manage = testRoute({
   name: 'manage',
   method: 'GET',
   writes: false,
@@ -48,7 +48,7 @@ const manage = defineRoute({
   request: {},
 });
 /** Starts while its count is in flight and finds nothing: a refusal by the count must answer instead. */
-const lookup = defineRoute({
+const lookup = testRoute({
   name: 'lookup',
   method: 'GET',
   writes: false,

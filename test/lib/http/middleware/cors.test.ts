@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { AppError } from '#lib/errors';
 import { apiHandler } from '#lib/http/api-handler';
 import { CORS } from '#lib/http/cors';
-import { defineRoute } from '#lib/http/route';
+import { testRoute } from '#test/support/test-route';
 import { headersOf, REQUEST_ID, useRouteServer } from '#test/support/route-server';
 
-const probe = defineRoute({
+const probe = testRoute({
   name: 'probe',
   method: 'GET',
   writes: false,
@@ -16,7 +16,7 @@ const probe = defineRoute({
   summary: 'probe',
   request: {},
 });
-const notFound = defineRoute({
+const notFound = testRoute({
   name: 'notFound',
   method: 'GET',
   writes: false,

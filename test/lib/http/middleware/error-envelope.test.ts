@@ -5,11 +5,11 @@ import { AppError, validationError } from '#lib/errors';
 import { armFault, disarmFault } from '#lib/faults';
 import { apiHandler } from '#lib/http/api-handler';
 import { errorResponse, renderEnvelope } from '#lib/http/middleware/error-envelope';
-import { defineRoute } from '#lib/http/route';
+import { testRoute } from '#test/support/test-route';
 import { CORS_HEADERS, headersOf, REQUEST_ID, useRouteServer } from '#test/support/route-server';
 
 function publicRoute(name: string) {
-  return defineRoute({ name, method: 'GET', writes: false, path: `/${name}`, entry: name, auth: 'none', successStatus: 200, summary: name, request: {} });
+  return testRoute({ name, method: 'GET', writes: false, path: `/${name}`, entry: name, auth: 'none', successStatus: 200, summary: name, request: {} });
 }
 
 const LEAKY = 'ConditionalCheckFailedException arn:aws:dynamodb:us-east-1:123456789012:table/internal at lib/db/accounts.ts:42';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { apiHandler } from '#lib/http/api-handler';
-import { defineRoute } from '#lib/http/route';
+import { testRoute } from '#test/support/test-route';
 import { CORS_HEADERS, headersOf, REQUEST_ID, useRouteServer } from '#test/support/route-server';
 
-const rename = defineRoute({
+const rename = testRoute({
   name: 'rename',
   method: 'PATCH',
   writes: true,
@@ -19,7 +19,7 @@ const rename = defineRoute({
     body: z.strictObject({ name: z.string().min(1).max(10) }),
   },
 });
-const plain = defineRoute({
+const plain = testRoute({
   name: 'plain',
   method: 'GET',
   writes: false,
@@ -30,7 +30,7 @@ const plain = defineRoute({
   summary: 'plain',
   request: {},
 });
-const attach = defineRoute({
+const attach = testRoute({
   name: 'attach',
   method: 'POST',
   writes: true,

@@ -1,19 +1,19 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { apiHandler } from '#lib/http/api-handler';
-import { defineRoute } from '#lib/http/route';
+import { testRoute } from '#test/support/test-route';
 import { accountWithCredentials, type TestAccount } from '#test/support/accounts';
 import { CORS_HEADERS, headersOf, REQUEST_ID, useRouteServer } from '#test/support/route-server';
 
 function publicRoute<const TStatus extends 200 | 201 | 204>(name: string, successStatus: TStatus, extra: { bareJson?: boolean } = {}) {
-  return defineRoute({ name, method: 'GET', writes: false, path: `/${name}`, entry: name, auth: 'none', successStatus, summary: name, request: {}, ...extra });
+  return testRoute({ name, method: 'GET', writes: false, path: `/${name}`, entry: name, auth: 'none', successStatus, summary: name, request: {}, ...extra });
 }
 const found = publicRoute('found', 200);
 const started = publicRoute('started', 201);
 const removed = publicRoute('removed', 204);
 const subtitles = publicRoute('subtitles', 200);
 const document = publicRoute('document', 200, { bareJson: true });
-const create = defineRoute({
+const create = testRoute({
   name: 'create',
   method: 'POST',
   writes: true,
