@@ -92,8 +92,11 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[], version
         ...(fields.properties as JsonSchema),
         ...Object.fromEntries(route.multipart.fileFields.map((name) => [name, { type: 'string', format: 'binary' }])),
       };
-      const required = [...((fields.required ?? []) as string[]), ...route.multipart.fileFields];
-      operation.requestBody = { required: true, content: { 'multipart/form-data': { schema: { ...fields, properties, required } } } };
+      // A route that also takes JSON (which has no files) cannot require one: its file is one way among others.
+      const required = [...((fields.required ?? []) as string[]), ...(route.multipart.alsoJson ? [] : route.multipart.fileFields)];
+      const content: JsonSchema = { 'multipart/form-data': { schema: { ...fields, properties, required } } };
+      if (route.multipart.alsoJson) content['application/json'] = { schema: fields };
+      operation.requestBody = { required: true, content };
     } else if (route.request.body) {
       operation.requestBody = { required: true, content: { 'application/json': { schema: toSchema(route.request.body, 'input') } } };
     }

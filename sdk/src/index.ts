@@ -3,6 +3,7 @@ export { createFrameseek, unwrap, succeed, idempotent, newIdempotencyKey, type F
 export { FrameseekError } from './errors.ts';
 export { retryingFetch, retryAfterMs, type RetryOptions } from './retry.ts';
 export { pages, items, type Page } from './pagination.ts';
+export { formData } from './form.ts';
 export { uploadVideo, type UploadIds, type UploadProgress, type UploadVideoOptions } from './upload.ts';
 export { waitForJob, type Job, type WaitForJobOptions } from './jobs.ts';
 export { verifyWebhook, WebhookSignatureError, SIGNATURE_HEADER, type WebhookEvent, type VerifyOptions } from './webhooks.ts';

@@ -42,7 +42,10 @@ interface PartUrl {
 }
 
 /** Where bytes still have to go. */
-type Plan = { kind: 'single'; url: string; headers: Record<string, string> } | { kind: 'multipart'; partSize: number; missing: PartUrl[]; received: number[] } | { kind: 'stored' };
+type Plan =
+  | { kind: 'single'; url: string; headers: Record<string, string> }
+  | { kind: 'multipart'; partSize: number; missing: PartUrl[]; received: number[] }
+  | { kind: 'stored' };
 
 const STORAGE_RETRIES = 3;
 

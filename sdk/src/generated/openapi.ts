@@ -1951,12 +1951,35 @@ export interface operations {
         };
         requestBody: {
             content: {
+                "application/json": {
+                    /** @default true */
+                    collapse_duplicates?: boolean;
+                    collection_id?: string;
+                    /** Format: uri */
+                    image_url?: string;
+                    /** @default false */
+                    include_hidden?: boolean;
+                    /** @default 5 */
+                    max_segments?: number;
+                    modes?: ("video" | "transcript" | "ocr")[];
+                    /** @default 1 */
+                    page?: number;
+                    /** @default 10 */
+                    per_page?: number;
+                    query?: string;
+                    /**
+                     * @default url
+                     * @enum {string}
+                     */
+                    thumbnails?: "url" | "base64" | "none";
+                    video_id?: string;
+                };
                 "multipart/form-data": {
                     /** @default true */
                     collapse_duplicates?: boolean;
                     collection_id?: string;
                     /** Format: binary */
-                    image: string;
+                    image?: Blob;
                     /** Format: uri */
                     image_url?: string;
                     /** @default false */
@@ -2167,7 +2190,7 @@ export interface operations {
                 "multipart/form-data": {
                     collection_id: string;
                     /** Format: binary */
-                    file: string;
+                    file: Blob;
                     /** Format: uri */
                     webhook_url?: string;
                 };
