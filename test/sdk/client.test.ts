@@ -95,7 +95,9 @@ describe('search', () => {
     const frame = execFileSync('ffmpeg', ['-v', 'error', '-ss', '1.5', '-i', path, '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'mjpeg', '-']);
     const picture = new Blob([new Uint8Array(frame)], { type: 'image/jpeg' });
 
-    const byImage = await unwrap(client.POST('/v1/search', { body: { image: picture, modes: ['video'], collection_id: collectionId }, bodySerializer: formData }));
+    const byImage = await unwrap(
+      client.POST('/v1/search', { body: { image: picture, modes: ['video'], collection_id: collectionId }, bodySerializer: formData }),
+    );
     const byText = await unwrap(client.POST('/v1/search', { body: { query: 'an orange cat', collection_id: collectionId } }));
 
     expect(byImage.meta, JSON.stringify(byImage.meta)).toMatchObject({ page: 1, total: 1 });
