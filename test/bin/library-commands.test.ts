@@ -64,7 +64,8 @@ describe('frameseek collections', () => {
 
 describe('frameseek jobs watch', () => {
   it('follows a job to done with its progress, and exits 0', { timeout: 120_000 }, async () => {
-    const { jobId } = await upload(await mediaPath('clip.mov'));
+    // Two minutes of picture: indexing takes long enough for the watch to see it under way.
+    const { jobId } = await upload(await mediaPath('long-small.mp4'));
 
     const watched = await run(['jobs', 'watch', jobId, '--interval-ms', '200']);
 
