@@ -160,6 +160,7 @@ admin
   .description('Move an account to another plan')
   .requiredOption('--email <email>', 'the email of the account')
   .requiredOption('--plan <plan>', 'the plan: free, payg or enterprise')
+  .option('--json', 'print the result as JSON')
   .action(async (flags: SetPlanFlags) => {
     process.exitCode = await run(async () => (await loadAdmin()).setPlan(flags, process.stdout));
   });
@@ -170,6 +171,7 @@ admin
   .requiredOption('--email <email>', 'the email of the account')
   .requiredOption('--micros <n>', 'how much, in micro-dollars (1 USD = 1000000)', integerAtLeast(1))
   .option('--note <text>', 'the description of the ledger row')
+  .option('--json', 'print the result as JSON')
   .action(async (flags: GrantCreditsFlags) => {
     process.exitCode = await run(async () => (await loadAdmin()).grantCredits(flags, process.stdout));
   });
@@ -177,6 +179,7 @@ admin
 interface ModelsPullFlags {
   from?: string;
   dir: string;
+  json?: boolean;
 }
 
 /** Fetches a model export into <dir>/<name>/; what was downloaded stays as .part files for the next run. */
@@ -184,6 +187,10 @@ async function pullModelCommand(name: string, flags: ModelsPullFlags): Promise<n
   const reporter = pullReporter(process.stdout, process.stderr);
   try {
     const { folder } = await pullModel({ name, modelDir: flags.dir, baseUrl: flags.from, onEvent: reporter.onEvent });
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify({ data: { name, folder } }, null, 2)}\n`);
+      return 0;
+    }
     process.stdout.write(`${name} is in ${folder}; use it with FRAMESEEK_EMBEDDER=clip-onnx FRAMESEEK_MODEL_DIR=${flags.dir} FRAMESEEK_CLIP_MODEL=${name}\n`);
     return 0;
   } catch (error) {
@@ -201,6 +208,7 @@ models
   .argument('<name>', `the export: ${Object.keys(MODEL_EXPORTS).join(', ')}`)
   .addOption(new Option('--from <base-url>', 'a mirror holding the same files at the same paths').env('FRAMESEEK_MODEL_BASE_URL'))
   .addOption(new Option('--dir <dir>', 'where model folders go').env('FRAMESEEK_MODEL_DIR').default('.frameseek/models'))
+  .option('--json', 'print where the export went as JSON')
   .action(async (name: string, flags: ModelsPullFlags) => {
     process.exitCode = await run(() => pullModelCommand(name, flags));
   });

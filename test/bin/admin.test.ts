@@ -54,6 +54,15 @@ describe('frameseek admin', () => {
     expect((await api.get('/v1/account', { token })).body.data.plan).toBe('enterprise');
   });
 
+  it('with --json prints the result as one object', async () => {
+    const { accountId: account, email } = await signUp(api);
+
+    const run = await frameseekAdmin(['set-plan', '--email', email, '--plan', 'payg', '--json']);
+
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ data: { account, plan: 'payg' } });
+  });
+
   it('exits 1 naming the problem for an unknown email or plan', async () => {
     const { token, email } = await signUp(api);
 
