@@ -1,10 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createKey, finishedJob, list, signUp, useTestApi } from '#test/support/api';
-import { configHome, frameseek, printed, type CliRun } from '#test/support/cli';
+import { configHome, frameseek, printed, scratchDir, type CliRun } from '#test/support/cli';
 import { mediaPath } from '#test/support/media';
 
 /** `frameseek collections|videos|jobs|search`, spawned against the real local runtime with an API key. */
@@ -83,7 +82,7 @@ describe('frameseek jobs watch', () => {
   });
 
   it('exits 3 with the job error when the job fails', { timeout: 60_000 }, async () => {
-    const notVideo = join(mkdtempSync(join(tmpdir(), 'frameseek-cli-')), 'notes.mp4');
+    const notVideo = join(scratchDir('cli'), 'notes.mp4');
     writeFileSync(notVideo, 'plain text wearing a video extension\n'.repeat(40));
     const { jobId } = await upload(notVideo);
 
@@ -131,7 +130,7 @@ describe('frameseek videos', () => {
 
 describe('frameseek search', () => {
   it('prints a table of video, time, score, snippet and link for an example picture', async () => {
-    const picture = join(mkdtempSync(join(tmpdir(), 'frameseek-cli-')), 'frame.jpg');
+    const picture = join(scratchDir('cli'), 'frame.jpg');
     execFileSync('ffmpeg', ['-v', 'error', '-ss', '1.5', '-i', await mediaPath('clip.mp4'), '-frames:v', '1', picture]);
 
     const table = await run(['search', '--image', picture, '--mode', 'video', '--collection', collectionId]);

@@ -61,15 +61,21 @@ describe('uploadVideo', () => {
     const stop = new AbortController();
     let uploadId = '';
 
-    // One part at a time, stopped while the third is being sent: parts 1 and 2 are stored.
+    // One part at a time, stopped as the third is about to be sent (a connection dropped between parts): parts 1 and 2 are stored.
+    let puts = 0;
+    const stopBeforeThirdPart: typeof fetch = (input, init) => {
+      puts += 1;
+      if (puts === 3) stop.abort();
+      return fetch(input, { ...init, signal: stop.signal });
+    };
     const interrupted = await uploadVideo(client, {
       collectionId,
       file,
       filename: 'large.mp4',
       concurrency: 1,
       signal: stop.signal,
+      fetch: stopBeforeThirdPart,
       onStarted: (ids) => (uploadId = ids.upload_id),
-      onProgress: ({ sentBytes }) => sentBytes > 2 * PART_BYTES && stop.abort(),
     }).catch((error: unknown) => error);
     const between = await unwrap(client.GET('/v1/uploads/{upload_id}', { params: { path: { upload_id: uploadId } } }));
     const { progress, onProgress } = recorder();

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,13 +21,21 @@ export interface CliOptions {
   terminal?: boolean;
 }
 
+/** A fresh folder inside the test file's data dir, which is removed after the file (nothing is left in the temp dir). */
+export function scratchDir(name: string): string {
+  const dataDir = process.env.FRAMESEEK_TEST_DATA_DIR;
+  if (!dataDir) throw new Error('per-file-env did not run');
+  return mkdtempSync(join(dataDir, `${name}-`));
+}
+
 /** A fresh $XDG_CONFIG_HOME, so a test's `login` never meets another test's (or the machine user's) session. */
 export function configHome(): string {
-  return mkdtempSync(join(tmpdir(), 'frameseek-config-'));
+  return scratchDir('config');
 }
 
 export function frameseek(args: string[], options: CliOptions = {}): Promise<CliRun> {
-  const env: NodeJS.ProcessEnv = { ...process.env, FRAMESEEK_API_KEY: undefined, FRAMESEEK_API_URL: undefined, ...options.env };
+  // tsx would keep a compile cache in the temp dir, which CI requires the tests to leave empty.
+  const env: NodeJS.ProcessEnv = { ...process.env, TSX_DISABLE_CACHE: '1', FRAMESEEK_API_KEY: undefined, FRAMESEEK_API_URL: undefined, ...options.env };
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
   const command = [process.execPath, '--import', 'tsx', 'bin/cli/main.ts', ...args];
   const [program, ...programArgs] = options.terminal
