@@ -18,7 +18,10 @@ interface CliRun {
 
 function frameseekAdmin(args: string[]): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/cli/main.ts', 'admin', ...args], { cwd: PROJECT_ROOT, env: process.env });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/cli/main.ts', 'admin', ...args], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, TSX_DISABLE_CACHE: '1' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
