@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import openapiTS, { astToString, type OpenAPI3 } from 'openapi-typescript';
+import openapiTS, { astToString } from 'openapi-typescript';
 import ts from 'typescript';
 import { buildOpenApiDocument } from '#lib/http/openapi';
 import { routes } from '#functions/routes';
@@ -22,8 +22,8 @@ export function offlineDocument(): Record<string, unknown> {
 }
 
 export async function sdkTypesFrom(document: Record<string, unknown>): Promise<string> {
-  // The document is ours and JSON-shaped; openapi-typescript validates it again as it walks it.
-  const ast = await openapiTS(document as unknown as OpenAPI3, {
+  // Handed over as JSON text: openapi-typescript parses and validates it as it would a file.
+  const ast = await openapiTS(JSON.stringify(document), {
     alphabetize: true,
     // A file field (format: binary) is sent as a Blob in a FormData, not as a string.
     transform: (schema) => (schema.format === 'binary' ? ts.factory.createTypeReferenceNode('Blob') : undefined),

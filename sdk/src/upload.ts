@@ -169,7 +169,9 @@ async function putBytes(
         },
       }),
     );
-    const headers = { ...target.headers, 'content-length': String(target.body.size) };
+    // set() replaces whatever case the signed headers used: two Content-Length values would break the signature.
+    const headers = new Headers(target.headers);
+    headers.set('content-length', String(target.body.size));
     let failure: string;
     try {
       // `duplex` is required by fetch for a streamed body; lib.dom's RequestInit does not know it yet.
