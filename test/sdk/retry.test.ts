@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createFrameseek, FrameseekError, unwrap } from '#sdk/index';
+import { createFrameseek, FrameseekError, retryAfterMs, unwrap } from '#sdk/index';
 import { signUp, useTestApi } from '#test/support/api';
 import { useClock, useSystemClock } from '#lib/clock';
 
@@ -63,5 +63,31 @@ describe('retries on 429', () => {
     expect(error).toBeInstanceOf(FrameseekError);
     expect(error).toMatchObject({ status: 429, code: 'RATE_LIMIT_EXCEEDED', detail: { retry_after: 59 } });
     expect(recording.statuses).toEqual([200, 200, 429]);
+  });
+});
+
+describe('retries on 503 and the reading of Retry-After', () => {
+  it('retries a 503 with backoff when no Retry-After is given, at most `retries` times', async () => {
+    const statuses = [503, 503, 200];
+    let calls = 0;
+    const client = createFrameseek({
+      baseUrl: 'http://frameseek.invalid',
+      retry: { baseDelayMs: 10, retries: 2 },
+      fetch: async () => new Response(JSON.stringify({ data: { status: 'ok', version: 'x' }, meta: {} }), { status: statuses[calls++] ?? 500 }),
+    });
+
+    const answer = await unwrap(client.GET('/v1/health'));
+
+    expect(answer.data.status).toBe('ok');
+    expect(calls).toBe(3);
+  });
+
+  it('reads delta-seconds and HTTP dates, and ignores what is neither', () => {
+    const now = Date.UTC(2026, 11, 7, 12, 0, 0);
+
+    expect(retryAfterMs('2', now)).toBe(2000);
+    expect(retryAfterMs(new Date(now + 3000).toUTCString(), now)).toBe(3000);
+    expect(retryAfterMs('soon', now)).toBeUndefined();
+    expect(retryAfterMs(null, now)).toBeUndefined();
   });
 });
