@@ -9,6 +9,7 @@
  *   http     lib/http            the middy chain, its middlewares, the route definition
  *
  * Each layer imports only the layers before it; nothing in lib/ imports functions/, infra/, bench/ or test/.
+ * sdk/ (the published client) imports nothing of the product.
  */
 const BASE = '^lib/[^/]+[.]ts$';
 const ADAPTERS = '^lib/(db|storage|net|media|ml|hosts)/';
@@ -44,6 +45,13 @@ module.exports = {
       comment: 'lib/ is what functions/, infra/, bench/ and test/ build on; it never reaches back to them.',
       from: { path: '^lib/' },
       to: { path: '^(functions|infra|bench|test|bin|web)/' },
+    },
+    {
+      name: 'sdk-stands-alone',
+      severity: 'error',
+      comment: 'sdk/ is published on its own (@frameseek/sdk): it imports only itself and its declared packages, never the product.',
+      from: { path: '^sdk/' },
+      to: { path: '^(lib|functions|infra|bench|bin|test|web)/' },
     },
     {
       name: 'base-imports-only-base',

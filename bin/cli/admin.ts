@@ -12,24 +12,31 @@ import { CliError } from './errors.ts';
 export interface SetPlanFlags {
   email: string;
   plan: string;
+  json?: boolean;
 }
 
 export interface GrantCreditsFlags {
   email: string;
   micros: number;
   note?: string;
+  json?: boolean;
 }
 
 type Output = Pick<NodeJS.WriteStream, 'write'>;
+type Result = (name: string, value: string | number) => void;
 
-function result(stdout: Output, name: string, value: string | number): void {
-  stdout.write(`${name.padEnd(14)} ${value}\n`);
-}
-
-/** Domain refusals read like the API's (`error: CODE: message`); the store's connections close so the process can exit. */
-async function asCommand(action: () => Promise<void>): Promise<number> {
+/**
+ * Domain refusals read like the API's (`error: CODE: message`); the store's connections close so the process can exit.
+ * Results are `name  value` lines, or with --json one `{data: {…}}` object once the action has succeeded.
+ */
+async function asCommand(stdout: Output, json: boolean | undefined, action: (result: Result) => Promise<void>): Promise<number> {
+  const results: Record<string, string | number> = {};
   try {
-    await action();
+    await action((name, value) => {
+      results[name] = value;
+      if (!json) stdout.write(`${name.padEnd(14)} ${value}\n`);
+    });
+    if (json) stdout.write(`${JSON.stringify({ data: results }, null, 2)}\n`);
     return 0;
   } catch (error) {
     if (error instanceof AppError) throw new CliError(error.code, error.message);
@@ -40,21 +47,21 @@ async function asCommand(action: () => Promise<void>): Promise<number> {
 }
 
 export function setPlan(flags: SetPlanFlags, stdout: Output): Promise<number> {
-  return asCommand(async () => {
+  return asCommand(stdout, flags.json, async (result) => {
     const { plan } = flags;
     if (!isPlanId(plan)) throw new CliError('VALIDATION_ERROR', `--plan must be one of ${PLAN_IDS.join(', ')} (got ${plan})`);
     const changed = await setPlanByEmail(flags.email, plan);
-    result(stdout, 'account', changed.accountId);
-    result(stdout, 'plan', changed.plan);
+    result('account', changed.accountId);
+    result('plan', changed.plan);
   });
 }
 
 export function grantCredits(flags: GrantCreditsFlags, stdout: Output): Promise<number> {
-  return asCommand(async () => {
+  return asCommand(stdout, flags.json, async (result) => {
     if (!Number.isSafeInteger(flags.micros)) throw new CliError('VALIDATION_ERROR', `--micros is too large (got ${flags.micros})`);
     const { accountId, entry } = await grantCreditsByEmail(flags.email, flags.micros, flags.note);
-    result(stdout, 'account', accountId);
-    result(stdout, 'transaction', entry.id);
-    result(stdout, 'balance_micros', entry.balance_after_micros);
+    result('account', accountId);
+    result('transaction', entry.id);
+    result('balance_micros', entry.balance_after_micros);
   });
 }

@@ -1,37 +1,30 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { MODEL_EXPORTS, ModelPullError, pullModel, pullReporter } from '#lib/ml/models-pull';
-import { DEFAULT_DATA_DIR, readListenFile, type ListenRecord } from '#infra/local/listen-file';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#infra/local/credentials';
+import { addAccountCommands } from './account-commands.ts';
 import { ApiClient } from './api-client.ts';
+import { asCliError, connect, localServer, withCommonOptions, type CommonFlags } from './context.ts';
 import { CliError, InterruptedError } from './errors.ts';
+import { addLibraryCommands } from './library-commands.ts';
 import { uploadFile } from './upload.ts';
 import type { GrantCreditsFlags, SetPlanFlags } from './admin.ts';
 
 /**
- * `frameseek`: a command-line client of the Frameseek API. It speaks only HTTP to the API (and to
- * the storage URLs the API hands out), so it runs against any deployment, local or in the cloud.
+ * `frameseek`: a command-line client of the Frameseek API, built on the SDK (sdk/). It speaks only HTTP to the API
+ * (and to the storage URLs the API hands out), so it runs against any deployment, local or in the cloud.
+ *
+ * Exit codes: 0 done; 1 the API refused or something failed (the line says CODE: message); 2 the command line
+ * was wrong; 3 `jobs watch` saw its job fail; 130 interrupted.
  */
-const FALLBACK_API_URL = 'http://127.0.0.1:8787';
-
-/** The `npm start` running on this folder's data dir (FRAMESEEK_DATA_DIR, default ./.frameseek), if any. */
-function localServer(): ListenRecord | undefined {
-  return readListenFile(process.env.FRAMESEEK_DATA_DIR || DEFAULT_DATA_DIR);
-}
-
-/** FRAMESEEK_API_URL / --api-url win; else where a local `npm start` says it listens; else its default address. */
-function defaultApiUrl(): string {
-  return localServer()?.api_url ?? FALLBACK_API_URL;
-}
+const USAGE_EXIT = 2;
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-interface UploadFlags {
+interface UploadFlags extends CommonFlags {
   collection?: string;
-  apiUrl?: string;
-  apiKey?: string;
   concurrency: number;
   waitSecs: number;
   wait: boolean;
@@ -59,7 +52,8 @@ function exitInterrupted(reason: string): never {
 async function run(command: () => Promise<number>): Promise<number> {
   try {
     return await command();
-  } catch (error) {
+  } catch (thrown) {
+    const error = asCliError(thrown);
     if (error instanceof InterruptedError) exitInterrupted(error.message);
     if (error instanceof CliError) {
       process.stderr.write(`error: ${error.code}: ${error.message}\n`);
@@ -73,11 +67,9 @@ async function run(command: () => Promise<number>): Promise<number> {
   }
 }
 
-function apiClient(flags: UploadFlags): ApiClient {
-  if (!flags.apiKey) throw new CliError('MISSING_API_KEY', 'no API key: set FRAMESEEK_API_KEY or pass --api-key (create a key with POST /v1/api_keys)');
-  const apiUrl = flags.apiUrl ?? defaultApiUrl();
-  if (!URL.canParse(apiUrl)) throw new CliError('BAD_API_URL', `--api-url / FRAMESEEK_API_URL is not a URL: ${apiUrl}`);
-  return new ApiClient(apiUrl, flags.apiKey);
+/** What the command modules hand their actions to: the exit code lands in process.exitCode. */
+async function runAction(command: () => Promise<number>): Promise<void> {
+  process.exitCode = await run(command);
 }
 
 /** FRAMESEEK_CLI_STOP_AFTER_PARTS: a test switch that simulates Ctrl-C once N parts are stored. */
@@ -89,39 +81,41 @@ function stopAfterParts(): number | undefined {
 const program = new Command('frameseek')
   .description('Command-line client of the Frameseek video search API')
   .version(VERSION, '-V, --version', 'print the version')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Set before any subcommand exists, so every one inherits it: a wrong command line exits 2, not 1.
+  .exitOverride();
 
-program
-  .command('upload')
-  .description('Upload a video into a collection; run it again after an interruption to resume')
-  .argument('<file>', 'the video (.mp4, .mov, .avi, .webm, .mpeg, .mpg or .mkv)')
-  // Checked in the action rather than by commander, which would complain about it before a missing <file>.
-  .option('--collection <id>', 'the collection to upload into (col_…; required)')
-  .addOption(new Option('--api-url <url>', 'API base URL (default: where a local npm start listens, else http://127.0.0.1:8787)').env('FRAMESEEK_API_URL'))
-  .addOption(new Option('--api-key <key>', 'API key (fsk_…)').env('FRAMESEEK_API_KEY'))
-  .option('--concurrency <n>', 'parts uploaded at once', integerAtLeast(1), 4)
-  .option('--wait-secs <n>', 'how long to wait for the job to leave "queued"', integerAtLeast(0), 60)
-  .option('--no-wait', 'do not wait for the job; print its id and exit')
-  .action(async (file: string, flags: UploadFlags) => {
-    process.exitCode = await run(() => {
-      const collectionId = flags.collection;
-      if (!collectionId) throw new CliError('MISSING_COLLECTION', 'no collection: pass --collection col_… (create one with POST /v1/collections)');
-      return uploadFile({
-        file,
-        collectionId,
-        api: apiClient(flags),
-        stateDir: process.env.FRAMESEEK_STATE_DIR || join(homedir(), '.frameseek', 'uploads'),
-        concurrency: flags.concurrency,
-        waitSecs: flags.wait ? flags.waitSecs : undefined,
-        stopAfterParts: stopAfterParts(),
-        onUploaded: (ids) => {
-          afterInterruption = `the upload is complete; follow its job with GET /v1/jobs/${ids.job_id}`;
-        },
-        stdout: process.stdout,
-        stderr: process.stderr,
-      });
+withCommonOptions(
+  program
+    .command('upload')
+    .description('Upload a video into a collection; run it again after an interruption to resume')
+    .argument('<file>', 'the video (.mp4, .mov, .avi, .webm, .mpeg, .mpg or .mkv)')
+    // Checked in the action rather than by commander, which would complain about it before a missing <file>.
+    .option('--collection <id>', 'the collection to upload into (col_…; required)')
+    .option('--concurrency <n>', 'parts uploaded at once', integerAtLeast(1), 4)
+    .option('--wait-secs <n>', 'how long to wait for the job to leave "queued"', integerAtLeast(0), 60)
+    .option('--no-wait', 'do not wait for the job; print its id and exit'),
+).action(async (file: string, flags: UploadFlags) => {
+  process.exitCode = await run(async () => {
+    const collectionId = flags.collection;
+    if (!collectionId) throw new CliError('MISSING_COLLECTION', 'no collection: pass --collection col_… (or create one: frameseek collections create <name>)');
+    return uploadFile({
+      file,
+      collectionId,
+      api: new ApiClient((await connect(flags)).client),
+      json: flags.json === true,
+      stateDir: process.env.FRAMESEEK_STATE_DIR || join(homedir(), '.frameseek', 'uploads'),
+      concurrency: flags.concurrency,
+      waitSecs: flags.wait ? flags.waitSecs : undefined,
+      stopAfterParts: stopAfterParts(),
+      onUploaded: (ids) => {
+        afterInterruption = `the upload is complete; follow its job with GET /v1/jobs/${ids.job_id}`;
+      },
+      stdout: process.stdout,
+      stderr: process.stderr,
     });
   });
+});
 
 /**
  * With no data-store endpoint set, the admin commands act on the local `npm start` of this folder, if one
@@ -166,6 +160,7 @@ admin
   .description('Move an account to another plan')
   .requiredOption('--email <email>', 'the email of the account')
   .requiredOption('--plan <plan>', 'the plan: free, payg or enterprise')
+  .option('--json', 'print the result as JSON')
   .action(async (flags: SetPlanFlags) => {
     process.exitCode = await run(async () => (await loadAdmin()).setPlan(flags, process.stdout));
   });
@@ -176,6 +171,7 @@ admin
   .requiredOption('--email <email>', 'the email of the account')
   .requiredOption('--micros <n>', 'how much, in micro-dollars (1 USD = 1000000)', integerAtLeast(1))
   .option('--note <text>', 'the description of the ledger row')
+  .option('--json', 'print the result as JSON')
   .action(async (flags: GrantCreditsFlags) => {
     process.exitCode = await run(async () => (await loadAdmin()).grantCredits(flags, process.stdout));
   });
@@ -183,6 +179,7 @@ admin
 interface ModelsPullFlags {
   from?: string;
   dir: string;
+  json?: boolean;
 }
 
 /** Fetches a model export into <dir>/<name>/; what was downloaded stays as .part files for the next run. */
@@ -190,6 +187,10 @@ async function pullModelCommand(name: string, flags: ModelsPullFlags): Promise<n
   const reporter = pullReporter(process.stdout, process.stderr);
   try {
     const { folder } = await pullModel({ name, modelDir: flags.dir, baseUrl: flags.from, onEvent: reporter.onEvent });
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify({ data: { name, folder } }, null, 2)}\n`);
+      return 0;
+    }
     process.stdout.write(`${name} is in ${folder}; use it with FRAMESEEK_EMBEDDER=clip-onnx FRAMESEEK_MODEL_DIR=${flags.dir} FRAMESEEK_CLIP_MODEL=${name}\n`);
     return 0;
   } catch (error) {
@@ -207,9 +208,19 @@ models
   .argument('<name>', `the export: ${Object.keys(MODEL_EXPORTS).join(', ')}`)
   .addOption(new Option('--from <base-url>', 'a mirror holding the same files at the same paths').env('FRAMESEEK_MODEL_BASE_URL'))
   .addOption(new Option('--dir <dir>', 'where model folders go').env('FRAMESEEK_MODEL_DIR').default('.frameseek/models'))
+  .option('--json', 'print where the export went as JSON')
   .action(async (name: string, flags: ModelsPullFlags) => {
     process.exitCode = await run(() => pullModelCommand(name, flags));
   });
 
+addAccountCommands(program, runAction);
+addLibraryCommands(program, runAction, integerAtLeast);
+
 process.on('SIGINT', () => exitInterrupted('Ctrl-C'));
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  // Commander has already printed what was wrong (and the help); --help and --version end here too, with 0.
+  if (!(error instanceof CommanderError)) throw error;
+  process.exitCode = error.exitCode === 0 ? 0 : USAGE_EXIT;
+}

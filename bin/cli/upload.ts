@@ -23,8 +23,10 @@ export interface UploadOptions {
   stopAfterParts: number | undefined;
   /** Told when the bytes are stored and the upload completed: from then on there is nothing to resume. */
   onUploaded?: (ids: UploadIds) => void;
-  /** Results (ids, status), one `name  value` per line so scripts can pick them out. */
+  /** Results (ids, status), one `name  value` per line so scripts can pick them out… */
   stdout: NodeJS.WriteStream;
+  /** …or, with --json, one object `{data: {upload, video, job, status}}` at the end. */
+  json: boolean;
   /** Progress and notes. */
   stderr: NodeJS.WriteStream;
 }
@@ -44,6 +46,17 @@ const JOB_POLL_MS = 500;
 
 /** `frameseek upload`: sends one file, completes the upload and reports its job. Returns the exit code. */
 export async function uploadFile(options: UploadOptions): Promise<number> {
+  const results: Record<string, string> = {};
+  const code = await uploadAndReport({ ...options, report: (name, value) => (results[name] = value) });
+  if (options.json) options.stdout.write(`${JSON.stringify({ data: results }, null, 2)}\n`);
+  return code;
+}
+
+interface ReportingOptions extends UploadOptions {
+  report: (name: string, value: string) => void;
+}
+
+async function uploadAndReport(options: ReportingOptions): Promise<number> {
   const file = await localVideo(options.file);
   const store = new ResumeStore(options.stateDir, file);
   const saved = await store.read();
@@ -188,7 +201,7 @@ async function settledJob(api: ApiClient, jobId: string, waitSecs: number): Prom
   }
 }
 
-function reportJob(options: UploadOptions, job: Job, waitSecs: number): number {
+function reportJob(options: ReportingOptions, job: Job, waitSecs: number): number {
   result(options, 'status', job.status);
   if (job.status === 'failed') {
     const error = job.error ?? { code: 'JOB_FAILED', message: 'the job failed without saying why' };
@@ -200,8 +213,9 @@ function reportJob(options: UploadOptions, job: Job, waitSecs: number): number {
   return 0;
 }
 
-function result(options: UploadOptions, name: string, value: string): void {
-  options.stdout.write(`${name.padEnd(7)} ${value}\n`);
+function result(options: ReportingOptions, name: string, value: string): void {
+  options.report(name, value);
+  if (!options.json) options.stdout.write(`${name.padEnd(7)} ${value}\n`);
 }
 
 function note(options: UploadOptions, line: string): void {

@@ -46,19 +46,26 @@ const errorEnvelope = {
   },
 };
 
+const PAGE_FIELDS = ['total', 'page', 'per_page'];
+
+/** A route that takes `page` and `per_page` (in its query or body) answers a page: meta says where it is (api.md Transport). */
+function isPaged(route: RouteDefinition): boolean {
+  return [route.request.query, route.request.body].some((schema) => {
+    const properties = schema ? ((toSchema(schema, 'input').properties ?? {}) as JsonSchema) : {};
+    return 'page' in properties && 'per_page' in properties;
+  });
+}
+
+function metaSchema(route: RouteDefinition): JsonSchema {
+  const fields = ['request_id', 'took_ms', ...(isPaged(route) ? PAGE_FIELDS : [])];
+  const properties = Object.fromEntries(fields.map((field) => [field, { type: field === 'request_id' ? 'string' : 'integer' }]));
+  return { type: 'object', required: fields, properties };
+}
+
 function successResponse(route: RouteDefinition): JsonSchema {
   if (route.successStatus === 204) return { description: 'Done; no body' };
   const data = route.response ? toSchema(route.response, 'output') : {};
-  const schema = route.bareJson
-    ? data
-    : {
-        type: 'object',
-        required: ['data', 'meta'],
-        properties: {
-          data,
-          meta: { type: 'object', required: ['request_id', 'took_ms'], properties: { request_id: { type: 'string' }, took_ms: { type: 'integer' } } },
-        },
-      };
+  const schema = route.bareJson ? data : { type: 'object', required: ['data', 'meta'], properties: { data, meta: metaSchema(route) } };
   return { description: route.summary, content: { 'application/json': { schema } } };
 }
 
@@ -85,8 +92,11 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[], version
         ...(fields.properties as JsonSchema),
         ...Object.fromEntries(route.multipart.fileFields.map((name) => [name, { type: 'string', format: 'binary' }])),
       };
-      const required = [...((fields.required ?? []) as string[]), ...route.multipart.fileFields];
-      operation.requestBody = { required: true, content: { 'multipart/form-data': { schema: { ...fields, properties, required } } } };
+      // A route that also takes JSON (which has no files) cannot require one: its file is one way among others.
+      const required = [...((fields.required ?? []) as string[]), ...(route.multipart.alsoJson ? [] : route.multipart.fileFields)];
+      const content: JsonSchema = { 'multipart/form-data': { schema: { ...fields, properties, required } } };
+      if (route.multipart.alsoJson) content['application/json'] = { schema: fields };
+      operation.requestBody = { required: true, content };
     } else if (route.request.body) {
       operation.requestBody = { required: true, content: { 'application/json': { schema: toSchema(route.request.body, 'input') } } };
     }

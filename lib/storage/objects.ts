@@ -8,6 +8,7 @@ import {
   ListObjectsV2Command,
   ListPartsCommand,
   NoSuchKey,
+  NoSuchUpload,
   NotFound,
   PutObjectCommand,
   UploadPartCommand,
@@ -48,11 +49,18 @@ export interface StoredPart {
   size: number;
 }
 
-export async function listStoredParts(key: string, storageUploadId: string): Promise<StoredPart[]> {
+/** The parts stored so far; undefined once the multipart upload is gone (completed into the object, or aborted). */
+export async function listStoredParts(key: string, storageUploadId: string): Promise<StoredPart[] | undefined> {
   const parts: StoredPart[] = [];
   let marker: string | undefined;
   do {
-    const page = await s3.send(new ListPartsCommand({ Bucket: mediaBucket, Key: key, UploadId: storageUploadId, PartNumberMarker: marker }));
+    const page = await s3
+      .send(new ListPartsCommand({ Bucket: mediaBucket, Key: key, UploadId: storageUploadId, PartNumberMarker: marker }))
+      .catch((error: unknown) => {
+        if (error instanceof NoSuchUpload || (error instanceof Error && error.name === 'NoSuchUpload')) return undefined;
+        throw error;
+      });
+    if (!page) return undefined;
     for (const part of page.Parts ?? []) {
       if (part.PartNumber && part.ETag) parts.push({ partNumber: part.PartNumber, etag: part.ETag.replaceAll('"', ''), size: part.Size ?? 0 });
     }

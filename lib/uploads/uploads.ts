@@ -251,6 +251,8 @@ export async function describeUpload(accountId: string, uploadId: string): Promi
   };
   if (upload.method !== 'multipart' || !upload.storage_upload_id || upload.status !== 'awaiting_bytes') return state;
   const received = await listStoredParts(upload.source_key, upload.storage_upload_id);
+  // Gone: complete has assembled the parts (ingest has not marked the session yet), or it was aborted under us.
+  if (!received) return (await storedSize(upload.source_key)) === undefined ? state : { ...state, status: 'complete' };
   const receivedNumbers = new Set(received.filter((part) => part.size === partLength(upload, part.partNumber)).map((part) => part.partNumber));
   const missing = Array.from({ length: upload.parts_count ?? 0 }, (_, index) => index + 1).filter((number) => !receivedNumbers.has(number));
   return {
@@ -281,7 +283,7 @@ export async function completeUpload(
   }
   if ((await storedSize(upload.source_key)) !== undefined) return answer;
 
-  const stored = new Map((await listStoredParts(upload.source_key, upload.storage_upload_id)).map((part) => [part.partNumber, part]));
+  const stored = new Map(((await listStoredParts(upload.source_key, upload.storage_upload_id)) ?? []).map((part) => [part.partNumber, part]));
   const expected = Array.from({ length: upload.parts_count ?? 0 }, (_, index) => index + 1);
   const missing = expected.filter((number) => stored.get(number)?.size !== partLength(upload, number));
   if (missing.length > 0) {

@@ -18,7 +18,10 @@ interface CliRun {
 
 function frameseekAdmin(args: string[]): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/cli/main.ts', 'admin', ...args], { cwd: PROJECT_ROOT, env: process.env });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/cli/main.ts', 'admin', ...args], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, TSX_DISABLE_CACHE: '1' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -52,6 +55,15 @@ describe('frameseek admin', () => {
 
     expect(run.code).toBe(0);
     expect((await api.get('/v1/account', { token })).body.data.plan).toBe('enterprise');
+  });
+
+  it('with --json prints the result as one object', async () => {
+    const { accountId: account, email } = await signUp(api);
+
+    const run = await frameseekAdmin(['set-plan', '--email', email, '--plan', 'payg', '--json']);
+
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ data: { account, plan: 'payg' } });
   });
 
   it('exits 1 naming the problem for an unknown email or plan', async () => {

@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, createKey, list, signUp, startTestApi } from '#test/support/api';
 import { media, type MediaName } from '#test/support/media';
+import { scratchDir as scratchDirIn } from '#test/support/cli';
 import type { LocalRuntime } from '#infra/local/runtime';
 
 /** `frameseek upload` as a user runs it: a child process speaking HTTP to the real local runtime. */
@@ -26,7 +27,7 @@ beforeAll(async () => {
 afterAll(() => runtime?.stop());
 
 async function scratchDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'frameseek-cli-'));
+  return scratchDirIn('cli');
 }
 
 /** An account with an API key and one collection, as a CLI user would have set up. */
@@ -57,7 +58,14 @@ interface CliOptions {
 }
 
 function frameseek(args: string[], options: CliOptions = {}): Promise<CliRun> {
-  const env: NodeJS.ProcessEnv = { ...process.env, FRAMESEEK_API_KEY: undefined, FRAMESEEK_CLI_STOP_AFTER_PARTS: undefined, ...options.env };
+  // No tsx compile cache: CI wants the temp dir left empty.
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TSX_DISABLE_CACHE: '1',
+    FRAMESEEK_API_KEY: undefined,
+    FRAMESEEK_CLI_STOP_AFTER_PARTS: undefined,
+    ...options.env,
+  };
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
   const command = options.viaShim ? [join(PROJECT_ROOT, 'bin/frameseek'), ...args] : ['--import', 'tsx', 'bin/cli/main.ts', ...args];
   return new Promise((resolve, reject) => {

@@ -303,6 +303,8 @@ describe('multipart uploads', () => {
       token,
       body: { parts: [...etags].map(([part_number, etag]) => ({ part_number, etag })) },
     });
+    // Before ingest has run: the parts are assembled and the storage's multipart upload is gone.
+    const rightAfter = await api.get(`/v1/uploads/${ticket.body.data.upload_id}`, { token });
     const job = await finishedJob(api, token, String(ticket.body.data.job_id));
     const video = await api.get(`/v1/videos/${ticket.body.data.video_id}`, { token });
     const again = await api.post(`/v1/uploads/${ticket.body.data.upload_id}/complete`, { token, body: {} });
@@ -313,6 +315,8 @@ describe('multipart uploads', () => {
     expect(list(resume.body.data.multipart.parts).map((part) => part.part_number)).toEqual([2]);
     expect(complete.status).toBe(202);
     expect(complete.body.data).toEqual({ job_id: ticket.body.data.job_id, video_id: ticket.body.data.video_id, status: 'queued' });
+    expect(rightAfter.status).toBe(200);
+    expect(rightAfter.body.data.status).toBe('complete');
     expect(job.status).toBe('done');
     expect(video.body.data.file_size_bytes).toBe(bytes.length);
     expect(again.status).toBe(202);
