@@ -9,17 +9,19 @@ import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { routes, fallbackRoute } from '#functions/routes';
 import { PROJECT_ROOT } from '#infra/local/runtime';
-import { API_BUNDLE } from '#infra/aws/bundling';
+import { API_BUNDLE, isBundledRoute } from '#infra/aws/bundling';
 import { indexingBench, type IndexingMatrix } from './indexing';
 import { searchHttpBench } from './search-http';
 import { billingBench } from './billing';
 import { qualityBench } from './quality';
+import { mcpBench } from './mcp';
 import { stats, type Stats } from './support';
 
 /**
  * `npm run bench`: figures for the API through HTTP on the local stack (run as `npm start` runs it,
  * in its own process), a 1 GB multipart upload with that process's memory, and the size of every
- * bundled API function, then indexing of a generated ten-minute 720p video (bench/indexing.ts).
+ * bundled API function, search through the MCP endpoint beside the same searches through POST /v1/search (bench/mcp.ts),
+ * then indexing of a generated ten-minute 720p video (bench/indexing.ts).
  * `--indexing quick|full|off` picks how many indexing settings run (quick, the default, keeps the
  * whole run within about ten minutes); `--only api|search|billing|indexing|quality` runs one part. Search through HTTP over a
  * synthetic library (bench/search-http.ts) follows the API part; `--search-hours` sizes it (5 for a quick look),
@@ -51,8 +53,8 @@ const requests = Number(options.requests);
 const uploadBytes = Number(options['upload-mb']) * 1024 * 1024;
 /** plans.md, Deployment settings: benchmarks raise limits, and say so. */
 const RAISED_LIMITS = {
-  plans: { free: { storage_limit_bytes: 10 ** 13, active_api_keys: 5, trial_credit_micros: 10 ** 12 } },
-  rate_limits: { per_minute: { collections_read: 100_000, collections_write: 100_000, upload: 100_000, account: 100_000 } },
+  plans: { free: { storage_limit_bytes: 10 ** 13, active_api_keys: 5, trial_credit_micros: 10 ** 12, daily_search_quota: 100_000 } },
+  rate_limits: { per_minute: { collections_read: 100_000, collections_write: 100_000, upload: 100_000, account: 100_000, search: 100_000, agent: 100_000 } },
 };
 
 async function time(count: number, call: (index: number) => Promise<Response>): Promise<Stats> {
@@ -130,6 +132,7 @@ async function apiBench(): Promise<void> {
     console.log(format('presign (single PUT)', presign));
 
     await multipartBench(runtime.url, key, collection.id, pid);
+    await mcpBench(runtime.url, key, collection.id, Math.min(requests, 200));
   } finally {
     runtime.child.kill('SIGINT');
     await new Promise((done) => runtime.child.once('exit', done));
@@ -189,7 +192,10 @@ async function multipartBench(url: string, key: string, collectionId: string, pi
 
 async function bundleSizes(): Promise<void> {
   const entries = [
-    ...Object.values(routes).map((route) => ({ name: route.name, entry: route.entry })),
+    // Routes with native modules ship as container images (design §6), not bundles.
+    ...Object.values(routes)
+      .filter(isBundledRoute)
+      .map((route) => ({ name: route.name, entry: route.entry })),
     { name: fallbackRoute.name, entry: fallbackRoute.entry },
   ];
   console.log(
