@@ -86,7 +86,13 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[], version
         ...Object.fromEntries(route.multipart.fileFields.map((name) => [name, { type: 'string', format: 'binary' }])),
       };
       const required = [...((fields.required ?? []) as string[]), ...route.multipart.fileFields];
-      operation.requestBody = { required: true, content: { 'multipart/form-data': { schema: { ...fields, properties, required } } } };
+      // Every form route also takes its fields urlencoded (lib/http/middleware/request-validation.ts), files aside.
+      const content: JsonSchema = {
+        'multipart/form-data': { schema: { ...fields, properties, required } },
+        'application/x-www-form-urlencoded': { schema: fields },
+      };
+      if (route.multipart.alsoJson) content['application/json'] = { schema: fields };
+      operation.requestBody = { required: true, content };
     } else if (route.request.body) {
       operation.requestBody = { required: true, content: { 'application/json': { schema: toSchema(route.request.body, 'input') } } };
     }

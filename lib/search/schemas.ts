@@ -68,9 +68,10 @@ export const searchResults = z.array(
   z.object({ video_id: z.string(), filename: z.string(), collection_id: z.string(), score: z.number(), segments: z.array(segment) }),
 );
 
+/** PureFrame's clients send a vote as JSON, urlencoded or multipart (api.md): a form sends the time as text. */
 export const feedbackBody = z.strictObject({
   video_id: z.string().min(1).max(64),
-  timestamp_start: z.number().min(0),
+  timestamp_start: z.preprocess((value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value), z.number().min(0)),
   signal: z.enum(['up', 'down']),
   query: z.string().max(1000).optional(),
 });
@@ -80,7 +81,8 @@ export const feedbackQuery = z.strictObject({
   timestamp_start: z.coerce.number().min(0),
 });
 
-export const feedbackView = z.object({ video_id: z.string(), timestamp_start: z.number(), signal: z.enum(['up', 'down']), hidden: z.boolean() });
+/** api.md: a recorded vote answers `data: null`, as PureFrame's does. */
+export const feedbackRecorded = z.null();
 
 export const suggestBody = z.strictObject({
   prefix: z.string().trim().min(1).max(100),
