@@ -48,7 +48,7 @@ describe('object shapes and filters as PureFrame declares them', () => {
     expect(detail.body.data.user_id).toBe(owner.accountId);
     expect(list(listed.body.data).map((item) => item.user_id)).toEqual([owner.accountId, owner.accountId]);
     expect(job.body.data).toMatchObject({ user_id: owner.accountId, status: 'done', error: null, error_code: null });
-    expect(list(jobs.body.data).every((item) => item.user_id === owner.accountId)).toBe(true);
+    expect(list(jobs.body.data).every((item) => String(item.user_id) === owner.accountId)).toBe(true);
   });
 
   it('takes ?status=done as ours: ready videos, done jobs', async () => {
@@ -87,5 +87,20 @@ describe('object shapes and filters as PureFrame declares them', () => {
     expect([asJson.status, asUrlencoded.status, asMultipart.status]).toEqual([200, 200, 200]);
     expect([asJson.body.data, asUrlencoded.body.data, asMultipart.body.data]).toEqual([null, null, null]);
     expect(errorOf(notANumber)).toMatchObject({ code: 'VALIDATION_ERROR', fields: [{ path: 'timestamp_start', message: expect.any(String) }] });
+  });
+
+  it("answers a search sent with PureFrame's default fields (modes incl. scene, natural_language, labels) instead of a 422", async () => {
+    const form = new FormData();
+    for (const mode of ['scene', 'transcript', 'ocr']) form.append('modes', mode);
+    form.append('query', 'test pattern after 1 second');
+    form.append('natural_language', 'true');
+    form.append('labels', 'person');
+    form.append('collection_id', collectionId);
+
+    const response = await api.post('/v1/search', { token: owner.key, form });
+
+    expect(response.status).toBe(200);
+    expect(response.body.meta.interpreted).toEqual({ query: 'test pattern', modes: null, exact_phrases: [], after_secs: 1 });
+    expect(list(response.body.meta.warnings)).toContainEqual(expect.stringContaining('no label source exists'));
   });
 });
