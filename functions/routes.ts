@@ -29,7 +29,7 @@ import {
 } from '#lib/uploads/schemas';
 import { listVideosQuery, momentQuery, momentView, transcriptItems, transcriptQuery, videoDetail, videoList, videoParams } from '#lib/videos/schemas';
 import { jobParams, jobView, listJobsQuery } from '#lib/jobs/schemas';
-import { feedbackBody, feedbackQuery, feedbackView, MAX_QUERY_IMAGE_BYTES, searchBody, searchResults, suggestBody, suggestions } from '#lib/search/schemas';
+import { feedbackBody, feedbackQuery, feedbackRecorded, MAX_QUERY_IMAGE_BYTES, searchBody, searchResults, suggestBody, suggestions } from '#lib/search/schemas';
 import { agentCallBody, agentCallResult, functionToolView, mcpMessage } from '#lib/agent/definitions';
 import { collectionBody, collectionDetail, collectionListItem, collectionParams, listCollectionsQuery } from '#lib/collections/schemas';
 
@@ -508,9 +508,10 @@ export const routes = nameRoutes({
     auth: 'key',
     rateLimit: 'search',
     successStatus: 200,
-    summary: 'Vote on a search segment; a down vote hides it from this account’s searches unless include_hidden',
+    summary: 'Vote on a search segment (JSON, urlencoded or multipart); a down vote hides it from this account’s searches unless include_hidden',
+    multipart: { fileFields: [], maxFileBytes: 0, alsoJson: true },
     request: { body: feedbackBody },
-    response: feedbackView,
+    response: feedbackRecorded,
   }),
   withdrawSearchFeedback: defineRoute({
     method: 'DELETE',

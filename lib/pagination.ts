@@ -42,8 +42,12 @@ export function pageMeta(result: Page<unknown>): { total: number; page: number; 
   return { total: result.total, page: result.page, per_page: result.per_page };
 }
 
-/** `status=a,b` (or the parameter repeated): a list of allowed values. */
-export function statusList<const T extends readonly [string, ...string[]]>(values: T) {
+/**
+ * `status=a,b` (or the parameter repeated): a list of allowed values. `aliases` maps another API's
+ * name for a status to ours (PureFrame clients filter videos on `done`), so the handler sees ours only.
+ */
+export function statusList<const T extends readonly [string, ...string[]]>(values: T, aliases: Readonly<Record<string, T[number]>> = {}) {
+  const accepted = [...values, ...Object.keys(aliases)];
   return z
     .union([z.string(), z.array(z.string())])
     .transform((value) =>
@@ -52,5 +56,7 @@ export function statusList<const T extends readonly [string, ...string[]]>(value
         .map((item) => item.trim())
         .filter(Boolean),
     )
+    .pipe(z.array(z.string().refine((item) => accepted.includes(item), { message: `must be one of: ${accepted.join(', ')}` })))
+    .transform((items) => [...new Set(items.map((item) => aliases[item] ?? item))])
     .pipe(z.array(z.enum(values)));
 }

@@ -29,6 +29,8 @@ export const handler = apiHandler(routes.search, async ({ principal, body, files
       includeHidden: body.include_hidden,
       collapseDuplicates: body.collapse_duplicates,
       thumbnails: body.thumbnails,
+      naturalLanguage: body.natural_language,
+      labels: body.labels,
     },
     admitted,
   );

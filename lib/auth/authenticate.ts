@@ -32,7 +32,12 @@ function snapshotOf(account: AccountRecord): AccountSnapshot {
 }
 
 const BEARER = /^Bearer\s+(\S+)$/i;
-const TOKEN_SHAPE = /^(fsk|fss)_[A-Za-z0-9_-]{20,200}$/;
+/**
+ * `pf_` is PureFrame's key prefix: a client moved over from PureFrame still sends its old key, which is
+ * a well-formed key that does not exist here, so it is looked up and refused like any unknown key
+ * (INVALID_API_KEY, same path and timing), never UNAUTHORIZED, which would read as "fix your header".
+ */
+const TOKEN_SHAPE = /^(fsk|fss|pf)_[A-Za-z0-9_-]{20,200}$/;
 
 /**
  * Steps (2) and (3) of errors.md "Which error wins": is the credential present and valid, and may

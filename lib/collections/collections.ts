@@ -18,8 +18,10 @@ import {
   type CollectionRecord,
 } from '#lib/db/collections';
 
+/** `user_id` is the owning account's id: PureFrame's shape names the owner so (api.md, Collections). */
 export interface CollectionDetail {
   id: string;
+  user_id: string;
   name: string;
   created_at: string;
   video_count: number;
@@ -29,6 +31,7 @@ export interface CollectionDetail {
 
 export interface CollectionListItem {
   id: string;
+  user_id: string;
   name: string;
   created_at: string;
   video_count: number;
@@ -43,6 +46,7 @@ export function nameKeyOf(name: string): string {
 function toDetail(record: CollectionRecord): CollectionDetail {
   return {
     id: record.collection_id,
+    user_id: record.account_id,
     name: record.name,
     created_at: record.created_at,
     video_count: record.video_count,
@@ -52,7 +56,14 @@ function toDetail(record: CollectionRecord): CollectionDetail {
 }
 
 function toListItem(record: CollectionRecord, thumbnailUrls: string[]): CollectionListItem {
-  return { id: record.collection_id, name: record.name, created_at: record.created_at, video_count: record.video_count, thumbnail_urls: thumbnailUrls };
+  return {
+    id: record.collection_id,
+    user_id: record.account_id,
+    name: record.name,
+    created_at: record.created_at,
+    video_count: record.video_count,
+    thumbnail_urls: thumbnailUrls,
+  };
 }
 
 /** A collection the caller may see: missing, another account's and being-deleted all look the same. */

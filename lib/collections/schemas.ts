@@ -15,6 +15,8 @@ export const listCollectionsQuery = z.strictObject(paginationQuery()).superRefin
 
 export const collectionView = z.object({
   id: z.string(),
+  /** The owning account's id (PureFrame's name for it). */
+  user_id: z.string(),
   name: z.string(),
   created_at: z.string(),
   video_count: z.number().int(),

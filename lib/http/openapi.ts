@@ -94,7 +94,11 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[], version
       };
       // A route that also takes JSON (which has no files) cannot require one: its file is one way among others.
       const required = [...((fields.required ?? []) as string[]), ...(route.multipart.alsoJson ? [] : route.multipart.fileFields)];
-      const content: JsonSchema = { 'multipart/form-data': { schema: { ...fields, properties, required } } };
+      // Every form route also takes its fields urlencoded (lib/http/middleware/request-validation.ts), files aside.
+      const content: JsonSchema = {
+        'multipart/form-data': { schema: { ...fields, properties, required } },
+        'application/x-www-form-urlencoded': { schema: fields },
+      };
       if (route.multipart.alsoJson) content['application/json'] = { schema: fields };
       operation.requestBody = { required: true, content };
     } else if (route.request.body) {

@@ -45,8 +45,10 @@ export interface RouteDefinition<TAuth extends AuthKind = AuthKind, TSchemas ext
   summary: string;
   request: TSchemas;
   /**
-   * multipart/form-data routes: the file fields they take and the most bytes a file may have
-   * (a longer one is parsed as far as the cap and marked truncated for the handler to refuse).
+   * Form routes: multipart/form-data, with the file fields they take and the most bytes a file may have
+   * (a longer one is parsed as far as the cap and marked truncated for the handler to refuse); they also
+   * take application/x-www-form-urlencoded, the same fields without files. A route without files
+   * declares `fileFields: []`.
    */
   multipart?: { fileFields: readonly string[]; maxFileBytes: number; /** Also takes application/json (without files). */ alsoJson?: boolean };
   /** Success `data` shape, for the OpenAPI document. */

@@ -5,12 +5,17 @@ import { getJobRecord, listJobRecords, type JobRecord, type JobStatus } from '#l
 export interface JobView {
   id: string;
   job_id: string;
+  /** The owning account's id (PureFrame's name for it). */
+  user_id: string;
   video_id: string;
   collection_id: string;
   status: JobStatus;
   stage: string;
   progress_pct: number;
+  /** errors.md (binding): a failed job carries `error: {code, message}`. */
   error: JobRecord['error'];
+  /** api.md's PureFrame shape also names the code beside the error; additive, so errors.md's object stays. */
+  error_code: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -19,12 +24,14 @@ function toJobView(job: JobRecord): JobView {
   return {
     id: job.job_id,
     job_id: job.job_id,
+    user_id: job.account_id,
     video_id: job.video_id,
     collection_id: job.collection_id,
     status: job.status,
     stage: job.stage,
     progress_pct: job.progress_pct,
     error: job.error,
+    error_code: job.error?.code ?? null,
     created_at: job.created_at,
     updated_at: job.updated_at,
   };

@@ -12,7 +12,7 @@ async function requireVideo(accountId: string, videoId: string): Promise<void> {
 export async function recordFeedback(
   accountId: string,
   vote: { video_id: string; timestamp_start: number; signal: 'up' | 'down'; query?: string | undefined },
-): Promise<{ video_id: string; timestamp_start: number; signal: 'up' | 'down'; hidden: boolean }> {
+): Promise<void> {
   await requireVideo(accountId, vote.video_id);
   await putFeedback(accountId, {
     video_id: vote.video_id,
@@ -21,7 +21,6 @@ export async function recordFeedback(
     query: vote.query ?? null,
     created_at: now().toISOString(),
   });
-  return { video_id: vote.video_id, timestamp_start: vote.timestamp_start, signal: vote.signal, hidden: vote.signal === 'down' };
 }
 
 /** Withdraws a vote (a hidden segment shows again). Withdrawing none is fine: the outcome is the same. */

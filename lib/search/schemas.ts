@@ -9,22 +9,28 @@ import { refusePageDepth } from '#lib/pagination';
 export const MAX_QUERY_IMAGE_BYTES = 4 * 1024 * 1024;
 
 const SEARCH_MODES = ['video', 'transcript', 'ocr'] as const;
+/** `scene` is PureFrame's name (in its default modes) for what its visual frames match: our `video` mode. */
+const ACCEPTED_MODES = [...SEARCH_MODES, 'scene'] as const;
 
 const intField = (min: number, max: number, fallback: number) =>
   z.preprocess((value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value), z.number().int().min(min).max(max).default(fallback));
 
 const booleanField = z.preprocess((value) => (value === 'true' ? true : value === 'false' ? false : value), z.boolean().default(false));
 
-const modesField = z
-  .preprocess(
+/** A list field as multipart repeats it, JSON sends it, or a client joins it with commas. */
+const listOf = <T extends z.ZodType>(item: T) =>
+  z.preprocess(
     (value) =>
       (Array.isArray(value) ? value : value === undefined ? [] : [value])
-        .flatMap((item) => (typeof item === 'string' ? item.split(',') : [item]))
-        .map((item) => (typeof item === 'string' ? item.trim() : item))
-        .filter((item) => item !== ''),
-    z.array(z.enum(SEARCH_MODES)),
-  )
-  .transform((modes) => (modes.length === 0 ? [...SEARCH_MODES] : [...new Set(modes)]));
+        .flatMap((entry) => (typeof entry === 'string' ? entry.split(',') : [entry]))
+        .map((entry) => (typeof entry === 'string' ? entry.trim() : entry))
+        .filter((entry) => entry !== ''),
+    z.array(item),
+  );
+
+const modesField = listOf(z.enum(ACCEPTED_MODES)).transform((modes) =>
+  modes.length === 0 ? [...SEARCH_MODES] : [...new Set(modes.map((mode) => (mode === 'scene' ? 'video' : mode)))],
+);
 
 export const searchBody = z
   .strictObject({
@@ -36,6 +42,10 @@ export const searchBody = z
     collection_id: z.string().min(1).max(64).optional(),
     video_id: z.string().min(1).max(64).optional(),
     modes: modesField,
+    /** Reads the query's wording (quotes, "says …", "on screen …", "after 2 minutes"): lib/search/interpret.ts. */
+    natural_language: booleanField,
+    /** PureFrame's frame-label filter: accepted, answered with a warning while no label source exists. */
+    labels: listOf(z.string().min(1).max(100)).pipe(z.array(z.string()).max(50)),
     page: intField(1, 10_000, 1),
     per_page: intField(1, 50, 10),
     max_segments: intField(1, 20, 5),
@@ -68,9 +78,10 @@ export const searchResults = z.array(
   z.object({ video_id: z.string(), filename: z.string(), collection_id: z.string(), score: z.number(), segments: z.array(segment) }),
 );
 
+/** PureFrame's clients send a vote as JSON, urlencoded or multipart (api.md): a form sends the time as text. */
 export const feedbackBody = z.strictObject({
   video_id: z.string().min(1).max(64),
-  timestamp_start: z.number().min(0),
+  timestamp_start: z.preprocess((value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value), z.number().min(0)),
   signal: z.enum(['up', 'down']),
   query: z.string().max(1000).optional(),
 });
@@ -80,7 +91,8 @@ export const feedbackQuery = z.strictObject({
   timestamp_start: z.coerce.number().min(0),
 });
 
-export const feedbackView = z.object({ video_id: z.string(), timestamp_start: z.number(), signal: z.enum(['up', 'down']), hidden: z.boolean() });
+/** api.md: a recorded vote answers `data: null`, as PureFrame's does. */
+export const feedbackRecorded = z.null();
 
 export const suggestBody = z.strictObject({
   prefix: z.string().trim().min(1).max(100),

@@ -18,6 +18,7 @@ import { hiddenFor } from '#lib/search/hidden';
 import { giveBackSearch, takeSearch } from '#lib/billing/search-metering';
 import { normalise } from '#lib/text';
 import { checkedQueryImage, fetchQueryImage } from '#lib/search/query-image';
+import { containsPhrase, interpretQuery, type Interpretation } from '#lib/search/interpret';
 
 /**
  * POST /v1/search: each mode retrieves on its own from the index (frames by vector, speech and
@@ -42,6 +43,18 @@ export interface SearchInput {
   includeHidden: boolean;
   collapseDuplicates: boolean;
   thumbnails: 'url' | 'base64' | 'none';
+  /** Read the query's wording into modes and filters (lib/search/interpret.ts); reported in `meta.interpreted`. */
+  naturalLanguage?: boolean;
+  /** PureFrame's frame-label filter; no label source exists yet, so it is answered with a warning. */
+  labels?: readonly string[];
+}
+
+/** Filters the interpreted wording adds; each keeps a hit or drops it before fusion. */
+interface HitFilters {
+  /** Text matches must hold each phrase word for word (frames have no words to check, and stay). */
+  exactPhrases: readonly string[];
+  /** Moments starting before this media time are dropped. */
+  startsAtOrAfterSecs: number | undefined;
 }
 
 export interface SearchSegment {
@@ -59,7 +72,7 @@ export interface SearchSegment {
 
 export interface SearchResult {
   data: Array<{ video_id: string; filename: string; collection_id: string; score: number; segments: SearchSegment[] }>;
-  meta: { total: number; page: number; per_page: number; search_id: string; warnings: string[] };
+  meta: { total: number; page: number; per_page: number; search_id: string; warnings: string[]; interpreted?: Interpretation };
 }
 
 /** Hits each mode hands to fusion: enough for many pages of videos. */
@@ -83,18 +96,24 @@ export interface Searcher {
  * ~6 ms on DynamoDB Local, that would otherwise follow the retrieval); a valid query refused only
  * for want of a search unit is remembered too, as typed.
  */
-export async function runSearch(searcher: Searcher, input: SearchInput, admitted: Promise<void>): Promise<SearchResult> {
+export async function runSearch(searcher: Searcher, request: SearchInput, admitted: Promise<void>): Promise<SearchResult> {
+  const { input, filters, notes } = understand(request);
   const image = input.image ? loadImage(input.image) : Promise.resolve(undefined);
   const checked = Promise.all([admitted, checkRequest(searcher.accountId, input, image)]);
   const charged = checked.then(() => takeSearch(searcher.accountId, searcher.account.plan));
-  const remembered = checked.then(() => rememberForSuggestions(searcher.accountId, input.query)).catch(() => undefined);
+  // Suggestions complete what people type, so the query is remembered as sent, not as interpreted.
+  const remembered = checked.then(() => rememberForSuggestions(searcher.accountId, request.query)).catch(() => undefined);
   const retrieval = retrieve(searcher, input, image);
   // A check that refuses leaves the retrieval unread: its failure, if any, is not the answer.
   retrieval.catch(() => undefined);
   try {
     const charge = await charged;
     try {
-      return await answer(searcher, input, await retrieval);
+      const result = await answer(searcher, input, filters, await retrieval);
+      return {
+        data: result.data,
+        meta: { ...result.meta, warnings: [...notes.warnings, ...result.meta.warnings], ...(notes.interpreted ? { interpreted: notes.interpreted } : {}) },
+      };
     } catch (error) {
       await giveBackSearch(charge);
       if (error instanceof IndexUnavailableError || error instanceof EngineUnavailableError) {
@@ -107,6 +126,35 @@ export async function runSearch(searcher: Searcher, input: SearchInput, admitted
     // Not left in flight, whatever the answer: a frozen function (Lambda) would finish it in another request's time.
     await remembered;
   }
+}
+
+/**
+ * PureFrame's request fields turned into our search: `labels` answered with a warning while no
+ * label source exists (never a refusal: a documented PureFrame field), and with `natural_language`
+ * the query's wording read into the words searched, the modes and the filters.
+ */
+function understand(request: SearchInput): { input: SearchInput; filters: HitFilters; notes: { warnings: string[]; interpreted?: Interpretation } } {
+  const warnings: string[] = [];
+  if (request.labels?.length) {
+    warnings.push(`labels (${request.labels.join(', ')}) were not applied: no label source exists for frames, so results are not filtered by label.`);
+  }
+  if (!request.naturalLanguage || !request.query) return { input: request, filters: { exactPhrases: [], startsAtOrAfterSecs: undefined }, notes: { warnings } };
+  const interpreted = interpretQuery(request.query);
+  return {
+    input: { ...request, query: interpreted.query, modes: interpreted.modes ?? request.modes },
+    filters: { exactPhrases: interpreted.exact_phrases, startsAtOrAfterSecs: interpreted.after_secs ?? undefined },
+    notes: { warnings, interpreted },
+  };
+}
+
+/**
+ * Whether a retrieved hit passes the interpreted filters. They apply to each mode's best
+ * HITS_PER_MODE hits, so a moment past those is not reached: the filters narrow, they do not search further.
+ */
+function passes(hit: SegmentHit, filters: HitFilters): boolean {
+  if (filters.startsAtOrAfterSecs !== undefined && hit.row.start_secs < filters.startsAtOrAfterSecs) return false;
+  if (hit.row.type === 'frame') return true;
+  return filters.exactPhrases.every((phrase) => containsPhrase(hit.row.text, phrase));
 }
 
 /** The scope exists (7), then the image is within its limits (8); a refusal of the first wins. */
@@ -197,14 +245,14 @@ async function retrieve({ accountId, account }: Searcher, input: SearchInput, lo
 }
 
 /** Fusion over the videos search may show, then the page dressed with links (or inline thumbnails). */
-async function answer(searcher: Searcher, input: SearchInput, retrieved: Retrieved): Promise<SearchResult> {
+async function answer(searcher: Searcher, input: SearchInput, filters: HitFilters, retrieved: Retrieved): Promise<SearchResult> {
   const { accountId } = searcher;
   const { lists, hidden, warnings } = retrieved;
   const videoIds = lists.flatMap((ranked) => ranked.hits.map((hit) => hit.row.video_id));
   const visible = await visibleVideos(accountId, searcher.account.videosEpoch, videoIds);
   const videos = input.collapseDuplicates ? withoutCopies(visible) : visible;
   const fused = fuse(
-    lists.map((ranked) => ({ ...ranked, hits: ranked.hits.filter((hit) => videos.has(hit.row.video_id)) })),
+    lists.map((ranked) => ({ ...ranked, hits: ranked.hits.filter((hit) => videos.has(hit.row.video_id) && passes(hit, filters)) })),
     { embedder: retrieved.embedderId, hidden, includeHidden: input.includeHidden, maxSegments: input.maxSegments, page: input.page, perPage: input.perPage },
   );
 

@@ -6,7 +6,8 @@ export const VIDEO_STATUSES = ['uploading', 'processing', 'ready', 'failed'] as 
 export const listVideosQuery = z
   .strictObject({
     collection_id: z.string().min(1).max(64).optional(),
-    status: statusList(VIDEO_STATUSES).optional(),
+    // PureFrame names a finished video `done`, as our jobs do; our videos say `ready`.
+    status: statusList(VIDEO_STATUSES, { done: 'ready' }).optional(),
     ...paginationQuery(),
   })
   .superRefine(refusePageDepth);

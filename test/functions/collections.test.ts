@@ -24,6 +24,7 @@ describe('POST /v1/collections', () => {
     expect(response.status).toBe(201);
     expect(response.body.data).toEqual({
       id: expect.stringMatching(/^col_[0-9a-z]{26}$/),
+      user_id: expect.stringMatching(/^acc_/),
       name: 'Product demos',
       created_at: expect.any(String),
       video_count: 0,
@@ -151,6 +152,7 @@ describe('GET /v1/collections', () => {
     expect(list(beyond.body.data)).toEqual([]);
     expect(list(firstPage.body.data)[0]).toEqual({
       id: expect.any(String),
+      user_id: expect.stringMatching(/^acc_/),
       name: 'five',
       created_at: expect.any(String),
       video_count: 0,

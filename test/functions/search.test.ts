@@ -139,7 +139,11 @@ describe('POST /v1/search over indexed videos', () => {
       expect(found.status).toBe(200);
       expect(top).toMatchObject({ type: 'transcript', text_content: expect.stringContaining('stories') });
       expect(list(suggested.body.data)).toContainEqual({ text: 'grandmother tells us stories by', source: 'transcript' });
-      expect(list(transcript.body.data).map((item) => String(item.text)).join(' ')).toContain('stories');
+      expect(
+        list(transcript.body.data)
+          .map((item) => String(item.text))
+          .join(' '),
+      ).toContain('stories');
       expect(moment.body.data.transcript).toContain('stories');
       expect(vote.status).toBe(403);
       expect(errorOf(vote).code).toBe('FORBIDDEN');
@@ -351,7 +355,7 @@ describe('POST /v1/search over indexed videos', () => {
       const back = await search(owner.token, query);
 
       expect(voted.status).toBe(200);
-      expect(voted.body.data).toEqual({ video_id: clipVideo, timestamp_start: start, signal: 'down', hidden: true });
+      expect(voted.body.data).toBeNull();
       expect(
         videosOf(hidden)
           .flatMap(segmentsOf)
@@ -374,6 +378,89 @@ describe('POST /v1/search over indexed videos', () => {
       expect(errorOf(theirs)).toMatchObject({ code: 'VIDEO_NOT_FOUND' });
       expect(errorOf(extra)).toMatchObject({ code: 'VALIDATION_ERROR' });
       expect(errorOf(withdrawTheirs)).toMatchObject({ code: 'VIDEO_NOT_FOUND' });
+    });
+  });
+
+  describe('PureFrame fields (api.md: scene, natural_language, labels)', () => {
+    it('searches the visual frames for modes=scene, answering frame segments', async () => {
+      const scene = clip.scenes[3];
+      const image = await croppedFrame(clip.path, mid(scene), 'jpeg');
+
+      const response = await searchForm(owner.token, { modes: 'scene', thumbnails: 'none' }, { bytes: image, type: 'image/jpeg', name: 'scene.jpg' });
+
+      expectFrameMomentFirst(response, clipVideo, mid(scene));
+      expect(
+        videosOf(response)
+          .flatMap(segmentsOf)
+          .every((segment) => String(segment.type) === 'frame'),
+      ).toBe(true);
+    });
+
+    it('reads "says \"…\"" as speech holding the quoted words, and reports the reading in meta.interpreted', async () => {
+      // The phrase is two words as speech recognition heard them, so the exact match does not hang on the recogniser.
+      const plain = await search(owner.token, { query: clip.speech[4]?.text, modes: ['transcript'], video_id: clipVideo });
+      const heard = String(segmentsOf(videosOf(plain)[0])[0]?.text_content)
+        .split(/\s+/)
+        .slice(0, 2)
+        .join(' ');
+
+      const response = await search(owner.token, { query: `the narrator says "${heard}"`, natural_language: true });
+
+      expect(response.status).toBe(200);
+      expect(response.body.meta.interpreted).toEqual({ query: heard, modes: ['transcript'], exact_phrases: [heard], after_secs: null });
+      const segments = videosOf(response).flatMap(segmentsOf);
+      expect(segments.length).toBeGreaterThan(0);
+      expect(
+        segments.every((segment) => String(segment.type) === 'transcript' && String(segment.text_content).toLowerCase().includes(heard.toLowerCase())),
+      ).toBe(true);
+    });
+
+    it('reads "on screen …" as on-screen text', async () => {
+      const caption = clip.captions[3];
+
+      const response = await search(owner.token, { query: `on screen ${caption?.text.toLowerCase()}`, natural_language: 'true', video_id: clipVideo });
+
+      expect(response.body.meta.interpreted).toMatchObject({ query: caption?.text.toLowerCase(), modes: ['ocr'] });
+      const [top] = segmentsOf(videosOf(response)[0]);
+      expect(top).toMatchObject({ type: 'ocr', rank: 1, text_content: expect.stringMatching(/PURPLE CANDLE SHOP/i) });
+      expect(
+        videosOf(response)
+          .flatMap(segmentsOf)
+          .every((segment) => String(segment.type) === 'ocr'),
+      ).toBe(true);
+    });
+
+    it('keeps only moments from "after N seconds" on', async () => {
+      // Two sentences in a row: the words of both, and a time between their starts, which only the later one passes.
+      const [earlier, later] = [clip.speech[4], clip.speech[5]];
+      const after = Math.ceil((earlier?.start ?? 0) + 0.5);
+
+      const response = await search(owner.token, {
+        query: `${earlier?.text} ${later?.text} after ${after} seconds`,
+        natural_language: true,
+        modes: ['transcript'],
+        video_id: clipVideo,
+      });
+
+      expect(response.body.meta.interpreted).toMatchObject({ query: `${earlier?.text} ${later?.text}`, after_secs: after });
+      const starts = videosOf(response)
+        .flatMap(segmentsOf)
+        .map((segment) => Number(segment.timestamp_start));
+      expect(starts.some((start) => Math.abs(start - (later?.start ?? 0)) <= 1.5)).toBe(true);
+      expect(starts.every((start) => start >= after)).toBe(true);
+    });
+
+    it('answers labels with a warning that no label source exists, never a 422, and the same results', async () => {
+      const query = { query: clip.speech[4]?.text, video_id: clipVideo, thumbnails: 'none' };
+
+      const labelled = await searchForm(owner.token, { ...query, labels: ['person', 'kitchen'] } as Record<string, string | string[]>);
+      const plain = await search(owner.token, query);
+
+      expect(labelled.status).toBe(200);
+      expect(list(labelled.body.meta.warnings)).toContainEqual(expect.stringMatching(/labels \(person, kitchen\).*no label source/));
+      expect(videosOf(labelled).map((video) => segmentsOf(video).map((segment) => segment.timestamp_start))).toEqual(
+        videosOf(plain).map((video) => segmentsOf(video).map((segment) => segment.timestamp_start)),
+      );
     });
   });
 

@@ -82,5 +82,11 @@ describe('GET /v1/openapi.json', () => {
     const listParameters = paths['/v1/collections'].get.parameters;
     expect(list(listParameters).map((parameter) => parameter.name)).toEqual(['page', 'per_page']);
     expect(paths['/v1/collections'].post.parameters[0].name).toBe('Idempotency-Key');
+    expect(Object.keys(paths['/v1/search/feedback'].post.requestBody.content)).toEqual([
+      'multipart/form-data',
+      'application/x-www-form-urlencoded',
+      'application/json',
+    ]);
+    expect(paths['/v1/search/feedback'].post.responses['200'].content['application/json'].schema.properties.data).toEqual({ type: 'null' });
   });
 });

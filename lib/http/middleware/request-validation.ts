@@ -23,14 +23,20 @@ export function requestValidation(route: Pick<RouteDefinition, 'request' | 'mult
   };
 }
 
-/** Step 5 for multipart routes: fields as strings, files aside; unknown file fields refused. */
+/**
+ * Step 5 for form routes: multipart/form-data (fields as strings, files aside; unknown file fields
+ * refused) or application/x-www-form-urlencoded (the same fields without files: what an HTML form
+ * or `curl -d` sends, as PureFrame's clients do), and JSON where the route also takes it.
+ */
 async function parseFormBody(event: ApiEvent, multipart: NonNullable<RouteDefinition['multipart']>, state: RequestState): Promise<unknown> {
   const contentType = header(event, 'content-type') ?? '';
-  if (multipart.alsoJson && /^application\/json\b/i.test(contentType)) return parseJsonBody(event.body, event.isBase64Encoded, contentType);
-  if (!/^multipart\/form-data\b/i.test(contentType)) {
-    throw new AppError('BAD_REQUEST', `This route takes Content-Type: multipart/form-data (got ${contentType.split(';')[0] || 'none'})`);
-  }
   const body = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
+  if (multipart.alsoJson && /^application\/json\b/i.test(contentType)) return parseJsonBody(event.body, event.isBase64Encoded, contentType);
+  if (/^application\/x-www-form-urlencoded\b/i.test(contentType)) return parseQueryString(body.toString('utf8'));
+  if (!/^multipart\/form-data\b/i.test(contentType)) {
+    const accepted = ['multipart/form-data', 'application/x-www-form-urlencoded', ...(multipart.alsoJson ? ['application/json'] : [])];
+    throw new AppError('BAD_REQUEST', `This route takes Content-Type: ${accepted.join(', ')} (got ${contentType.split(';')[0] || 'none'})`);
+  }
   const { fields, files } = await parseMultipart(body, contentType, multipart.maxFileBytes);
   const unknownFiles = Object.keys(files).filter((name) => !multipart.fileFields.includes(name));
   if (unknownFiles.length > 0) throw validationError(unknownFiles.map((name) => ({ path: name, message: 'unknown file field' })));

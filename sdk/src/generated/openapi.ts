@@ -441,7 +441,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Vote on a search segment; a down vote hides it from this account’s searches unless include_hidden */
+        /** Vote on a search segment (JSON, urlencoded or multipart); a down vote hides it from this account’s searches unless include_hidden */
         post: operations["searchFeedback"];
         /** Withdraw a vote (a hidden segment shows again) */
         delete: operations["withdrawSearchFeedback"];
@@ -1568,6 +1568,7 @@ export interface operations {
                             id: string;
                             name: string;
                             thumbnail_urls: string[];
+                            user_id: string;
                             video_count: number;
                         }[];
                         meta: {
@@ -1621,6 +1622,7 @@ export interface operations {
                             name: string;
                             storage_bytes: number;
                             total_duration_secs: number;
+                            user_id: string;
                             video_count: number;
                         };
                         meta: {
@@ -1665,6 +1667,7 @@ export interface operations {
                             name: string;
                             storage_bytes: number;
                             total_duration_secs: number;
+                            user_id: string;
                             video_count: number;
                         };
                         meta: {
@@ -1744,6 +1747,7 @@ export interface operations {
                             name: string;
                             storage_bytes: number;
                             total_duration_secs: number;
+                            user_id: string;
                             video_count: number;
                         };
                         meta: {
@@ -1831,6 +1835,7 @@ export interface operations {
                                 code: string;
                                 message: string;
                             } | null;
+                            error_code: string | null;
                             id: string;
                             job_id: string;
                             progress_pct: number;
@@ -1838,6 +1843,7 @@ export interface operations {
                             /** @enum {string} */
                             status: "queued" | "pending" | "processing" | "done" | "failed";
                             updated_at: string;
+                            user_id: string;
                             video_id: string;
                         }[];
                         meta: {
@@ -1886,6 +1892,7 @@ export interface operations {
                                 code: string;
                                 message: string;
                             } | null;
+                            error_code: string | null;
                             id: string;
                             job_id: string;
                             progress_pct: number;
@@ -1893,6 +1900,7 @@ export interface operations {
                             /** @enum {string} */
                             status: "queued" | "pending" | "processing" | "done" | "failed";
                             updated_at: string;
+                            user_id: string;
                             video_id: string;
                         };
                         meta: {
@@ -1959,9 +1967,38 @@ export interface operations {
                     image_url?: string;
                     /** @default false */
                     include_hidden?: boolean;
+                    labels?: string[];
                     /** @default 5 */
                     max_segments?: number;
-                    modes?: ("video" | "transcript" | "ocr")[];
+                    modes?: ("video" | "transcript" | "ocr" | "scene")[];
+                    /** @default false */
+                    natural_language?: boolean;
+                    /** @default 1 */
+                    page?: number;
+                    /** @default 10 */
+                    per_page?: number;
+                    query?: string;
+                    /**
+                     * @default url
+                     * @enum {string}
+                     */
+                    thumbnails?: "url" | "base64" | "none";
+                    video_id?: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    /** @default true */
+                    collapse_duplicates?: boolean;
+                    collection_id?: string;
+                    /** Format: uri */
+                    image_url?: string;
+                    /** @default false */
+                    include_hidden?: boolean;
+                    labels?: string[];
+                    /** @default 5 */
+                    max_segments?: number;
+                    modes?: ("video" | "transcript" | "ocr" | "scene")[];
+                    /** @default false */
+                    natural_language?: boolean;
                     /** @default 1 */
                     page?: number;
                     /** @default 10 */
@@ -1984,9 +2021,12 @@ export interface operations {
                     image_url?: string;
                     /** @default false */
                     include_hidden?: boolean;
+                    labels?: string[];
                     /** @default 5 */
                     max_segments?: number;
-                    modes?: ("video" | "transcript" | "ocr")[];
+                    modes?: ("video" | "transcript" | "ocr" | "scene")[];
+                    /** @default false */
+                    natural_language?: boolean;
                     /** @default 1 */
                     page?: number;
                     /** @default 10 */
@@ -2065,23 +2105,31 @@ export interface operations {
                     timestamp_start: number;
                     video_id: string;
                 };
+                "application/x-www-form-urlencoded": {
+                    query?: string;
+                    /** @enum {string} */
+                    signal: "up" | "down";
+                    timestamp_start: number;
+                    video_id: string;
+                };
+                "multipart/form-data": {
+                    query?: string;
+                    /** @enum {string} */
+                    signal: "up" | "down";
+                    timestamp_start: number;
+                    video_id: string;
+                };
             };
         };
         responses: {
-            /** @description Vote on a search segment; a down vote hides it from this account’s searches unless include_hidden */
+            /** @description Vote on a search segment (JSON, urlencoded or multipart); a down vote hides it from this account’s searches unless include_hidden */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        data: {
-                            hidden: boolean;
-                            /** @enum {string} */
-                            signal: "up" | "down";
-                            timestamp_start: number;
-                            video_id: string;
-                        };
+                        data: null;
                         meta: {
                             request_id: string;
                             took_ms: number;
@@ -2187,6 +2235,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                "application/x-www-form-urlencoded": {
+                    collection_id: string;
+                    /** Format: uri */
+                    webhook_url?: string;
+                };
                 "multipart/form-data": {
                     collection_id: string;
                     /** Format: binary */

@@ -147,6 +147,21 @@ describe('requestValidation', () => {
     expect(response.body.data).toEqual({ body: { title: 'holiday' }, files: { file: 'frame bytes' } });
   });
 
+  it("takes a form route's fields urlencoded too, repeated names as a list, no files", async () => {
+    // Act
+    const response = await api.post('/attach', { rawBody: 'title=holiday+in+Rome', contentType: 'application/x-www-form-urlencoded' });
+    const repeated = await api.post('/attach', { rawBody: 'title=a&title=b', contentType: 'application/x-www-form-urlencoded' });
+
+    // Assert
+    expect(response.status).toBe(201);
+    expect(response.body.data).toEqual({ body: { title: 'holiday in Rome' }, files: {} });
+    expectRefusal(repeated, 422, {
+      code: 'VALIDATION_ERROR',
+      message: expect.stringContaining('title'),
+      fields: [{ path: 'title', message: expect.any(String) }],
+    });
+  });
+
   it('refuses a multipart route without a multipart body, and a file field it does not take', async () => {
     // Arrange
     const form = new FormData();
@@ -158,7 +173,10 @@ describe('requestValidation', () => {
     const unknownFile = await api.post('/attach', { form });
 
     // Assert
-    expectRefusal(notMultipart, 400, { code: 'BAD_REQUEST', message: 'This route takes Content-Type: multipart/form-data (got application/json)' });
+    expectRefusal(notMultipart, 400, {
+      code: 'BAD_REQUEST',
+      message: 'This route takes Content-Type: multipart/form-data, application/x-www-form-urlencoded (got application/json)',
+    });
     expectRefusal(unknownFile, 422, {
       code: 'VALIDATION_ERROR',
       message: 'Invalid request: poster: unknown file field',

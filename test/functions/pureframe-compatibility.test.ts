@@ -1,0 +1,106 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createKey, errorOf, list, signUp, uploadAndIndex, useTestApi } from '#test/support/api';
+import { mediaPath } from '#test/support/media';
+
+/**
+ * A client written for PureFrame v1 works unchanged against Frameseek (api.md, first lines; issue 24).
+ * Each block drives one difference the issue measured, the way PureFrame's documentation sends it.
+ */
+const api = useTestApi();
+
+describe('a key written for PureFrame (pf_…)', () => {
+  it('is INVALID_API_KEY, exactly like an unknown Frameseek key, not UNAUTHORIZED', async () => {
+    const pureFrameKey = await api.get('/v1/collections', { token: `pf_live_${'a1B2'.repeat(8)}` });
+    const unknownKey = await api.get('/v1/collections', { token: `fsk_${'A'.repeat(43)}` });
+
+    expect([pureFrameKey.status, errorOf(pureFrameKey).code]).toEqual([401, 'INVALID_API_KEY']);
+    expect(errorOf(pureFrameKey).message).toBe(errorOf(unknownKey).message);
+  });
+});
+
+describe('object shapes and filters as PureFrame declares them', () => {
+  let owner: { key: string; accountId: string };
+  let collectionId = '';
+  let readyVideo = { videoId: '', jobId: '' };
+  let declaredVideoId = '';
+
+  beforeAll(async () => {
+    const { token, accountId } = await signUp(api);
+    owner = { key: (await createKey(api, token)).key, accountId };
+    collectionId = String((await api.post('/v1/collections', { token: owner.key, body: { name: 'PureFrame footage' } })).body.data.id);
+    readyVideo = await uploadAndIndex(api, owner.key, collectionId, await mediaPath('clip.mkv'));
+    // Declared but never sent: a video that is not finished, which `done` must leave out.
+    const declared = await api.post('/v1/uploads', {
+      token: owner.key,
+      body: { collection_id: collectionId, filename: 'later.mp4', size_bytes: 1000, content_type: 'video/mp4' },
+    });
+    declaredVideoId = String(declared.body.data.video_id);
+  });
+
+  it('names the owning account as user_id on a collection, its detail, its list item and a job', async () => {
+    const created = await api.post('/v1/collections', { token: owner.key, body: { name: 'Another' } });
+    const detail = await api.get(`/v1/collections/${collectionId}`, { token: owner.key });
+    const listed = await api.get('/v1/collections', { token: owner.key });
+    const job = await api.get(`/v1/jobs/${readyVideo.jobId}`, { token: owner.key });
+    const jobs = await api.get('/v1/jobs', { token: owner.key });
+
+    expect(created.body.data.user_id).toBe(owner.accountId);
+    expect(detail.body.data.user_id).toBe(owner.accountId);
+    expect(list(listed.body.data).map((item) => item.user_id)).toEqual([owner.accountId, owner.accountId]);
+    expect(job.body.data).toMatchObject({ user_id: owner.accountId, status: 'done', error: null, error_code: null });
+    expect(list(jobs.body.data).every((item) => String(item.user_id) === owner.accountId)).toBe(true);
+  });
+
+  it('takes ?status=done as ours: ready videos, done jobs', async () => {
+    const doneVideos = await api.get('/v1/videos?status=done', { token: owner.key });
+    const readyVideos = await api.get('/v1/videos?status=ready', { token: owner.key });
+    const both = await api.get('/v1/videos?status=done,uploading', { token: owner.key });
+    const doneJobs = await api.get('/v1/jobs?status=done', { token: owner.key });
+    const unknown = await api.get('/v1/videos?status=finished', { token: owner.key });
+
+    expect(list(doneVideos.body.data).map((video) => [video.id, video.status])).toEqual([[readyVideo.videoId, 'ready']]);
+    expect(readyVideos.body.data).toEqual(doneVideos.body.data);
+    expect(list(both.body.data).map((video) => video.id)).toEqual([declaredVideoId, readyVideo.videoId]);
+    expect(list(doneJobs.body.data).map((job) => job.id)).toEqual([readyVideo.jobId]);
+    expect([unknown.status, errorOf(unknown).code]).toEqual([422, 'VALIDATION_ERROR']);
+  });
+
+  it('records a vote sent as JSON, urlencoded or multipart, answering data: null', async () => {
+    const form = new FormData();
+    form.append('video_id', readyVideo.videoId);
+    form.append('timestamp_start', '1');
+    form.append('signal', 'down');
+
+    const asJson = await api.post('/v1/search/feedback', { token: owner.key, body: { video_id: readyVideo.videoId, timestamp_start: 0, signal: 'up' } });
+    const asUrlencoded = await api.post('/v1/search/feedback', {
+      token: owner.key,
+      rawBody: `video_id=${readyVideo.videoId}&timestamp_start=0.5&signal=up&query=test+pattern`,
+      contentType: 'application/x-www-form-urlencoded',
+    });
+    const asMultipart = await api.post('/v1/search/feedback', { token: owner.key, form });
+    const notANumber = await api.post('/v1/search/feedback', {
+      token: owner.key,
+      rawBody: `video_id=${readyVideo.videoId}&timestamp_start=soon&signal=up`,
+      contentType: 'application/x-www-form-urlencoded',
+    });
+
+    expect([asJson.status, asUrlencoded.status, asMultipart.status]).toEqual([200, 200, 200]);
+    expect([asJson.body.data, asUrlencoded.body.data, asMultipart.body.data]).toEqual([null, null, null]);
+    expect(errorOf(notANumber)).toMatchObject({ code: 'VALIDATION_ERROR', fields: [{ path: 'timestamp_start', message: expect.any(String) }] });
+  });
+
+  it("answers a search sent with PureFrame's default fields (modes incl. scene, natural_language, labels) instead of a 422", async () => {
+    const form = new FormData();
+    for (const mode of ['scene', 'transcript', 'ocr']) form.append('modes', mode);
+    form.append('query', 'test pattern after 1 second');
+    form.append('natural_language', 'true');
+    form.append('labels', 'person');
+    form.append('collection_id', collectionId);
+
+    const response = await api.post('/v1/search', { token: owner.key, form });
+
+    expect(response.status).toBe(200);
+    expect(response.body.meta.interpreted).toEqual({ query: 'test pattern', modes: null, exact_phrases: [], after_secs: 1 });
+    expect(list(response.body.meta.warnings)).toContainEqual(expect.stringContaining('no label source exists'));
+  });
+});
