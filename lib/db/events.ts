@@ -4,6 +4,7 @@ import { keys } from '#lib/db/keys';
 import { TABLE_SCHEMA } from '#lib/db/table-schema';
 import type { TransactionItem } from '#lib/db/ledger';
 import { host } from '#lib/hosts/host';
+import type { AccountEventName } from '#lib/event-names';
 
 /**
  * The account's event outbox (api.md, Webhooks): one row per event, written in the same
@@ -11,8 +12,6 @@ import { host } from '#lib/hosts/host';
  * webhook fan-out (lib/webhooks) turns each row into deliveries; the row stays listed under
  * EVENTS_PENDING until then, so a row whose announcement was lost is still found by the sweep.
  */
-export const ACCOUNT_EVENT_NAMES = ['job.completed', 'job.failed', 'video.created', 'video.deleted', 'credits.low', 'credits.exhausted'] as const;
-export type AccountEventName = (typeof ACCOUNT_EVENT_NAMES)[number];
 
 export interface AccountEventRecord {
   id: string;

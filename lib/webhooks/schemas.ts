@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ACCOUNT_EVENT_NAMES } from '#lib/db/events';
+import { ACCOUNT_EVENT_NAMES } from '#lib/event-names';
 import { paginationQuery, refusePageDepth } from '#lib/pagination';
 
 /** What an endpoint may subscribe to: every event (`*`), or some of api.md's six. */
