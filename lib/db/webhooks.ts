@@ -296,3 +296,9 @@ export async function putDefaultSecret(record: DefaultSecretRecord, options: { r
     return stored;
   }
 }
+
+/** The keys of the account's endpoints and default secret: an account's deletion removes them, so nothing is signed or sent for it afterwards. */
+export async function webhookKeysOf(accountId: string): Promise<Array<{ PK: string; SK: string }>> {
+  const endpoints = await listWebhookEndpoints(accountId);
+  return [...endpoints.map((endpoint) => keys.webhookEndpoint(accountId, endpoint.webhook_id)), keys.webhookDefaultSecret(accountId)];
+}
