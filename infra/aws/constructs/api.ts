@@ -12,6 +12,7 @@ import { isBundledRoute } from '#infra/aws/bundling';
 import { BundledFunction, FUNCTION_DEFAULTS } from '#infra/aws/constructs/bundled-function';
 import { ContainerFunction } from '#infra/aws/constructs/container-function';
 import type { SearchIndex } from '#infra/aws/constructs/search-index';
+import type { Webhooks } from '#infra/aws/constructs/webhooks';
 
 export interface ApiProps {
   readonly projectRoot: string;
@@ -34,6 +35,8 @@ export interface ApiProps {
   /** Where index work goes, and the names of the routes that send it (deletes' purges, re-indexing). */
   readonly indexQueue: IQueue;
   readonly indexQueueSenders: ReadonlySet<string>;
+  /** Routes flagged usesWebhookSecrets may read the webhook data key; those flagged sendsWebhooks may queue attempts. */
+  readonly webhooks: Pick<Webhooks, 'grantSecrets' | 'grantSend'>;
 }
 
 /**
@@ -93,6 +96,8 @@ export class Api extends Construct {
       // public ones never see the bucket.
       if (route.auth !== 'none') props.bucket.grantReadWrite(fn);
       if (props.indexQueueSenders.has(route.name)) props.indexQueue.grantSendMessages(fn);
+      if (route.usesWebhookSecrets) props.webhooks.grantSecrets(fn);
+      if (route.sendsWebhooks) props.webhooks.grantSend(fn);
       if (route.usesStripe) {
         props.stripeSecret.grantRead(fn);
         fn.addEnvironment('FRAMESEEK_STRIPE_SECRET_ARN', props.stripeSecret.secretArn);
