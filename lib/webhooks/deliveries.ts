@@ -98,7 +98,11 @@ export async function fanOutEvent(accountId: string, eventId: string): Promise<n
     deliveries.push(newDelivery({ ...common, webhook_id: UPLOAD_WEBHOOK_ID, url: event.webhook_url }, at));
   }
   if (deliveries.length > MAX_DELIVERIES_PER_EVENT) {
-    logWarn('webhooks: more endpoints than one fan-out holds; the oldest are left out', { account_id: accountId, event_id: eventId, endpoints: deliveries.length });
+    logWarn('webhooks: more endpoints than one fan-out holds; the oldest are left out', {
+      account_id: accountId,
+      event_id: eventId,
+      endpoints: deliveries.length,
+    });
   }
   const kept = deliveries.slice(0, MAX_DELIVERIES_PER_EVENT);
   if (!(await recordFanOut(accountId, eventId, kept))) return 0;
@@ -136,7 +140,10 @@ async function attempt(delivery: DeliveryRecord, secrets: readonly string[]): Pr
     return { at: at.toISOString(), status_code: answer.status, error: ok ? null : `answered ${answer.status}`, duration_ms: Date.now() - startedMs };
   } catch (error) {
     // The guard's reasons are the customer's to read; anything else is named by its code only.
-    const reason = error instanceof UrlRefusedError ? `refused: the URL ${error.message}` : `could not connect (${(error as NodeJS.ErrnoException).code ?? 'network error'})`;
+    const reason =
+      error instanceof UrlRefusedError
+        ? `refused: the URL ${error.message}`
+        : `could not connect (${(error as NodeJS.ErrnoException).code ?? 'network error'})`;
     return { at: at.toISOString(), status_code: null, error: reason, duration_ms: Date.now() - startedMs };
   }
 }
@@ -173,7 +180,12 @@ export async function sendTestPing(accountId: string, webhookId: string): Promis
   const endpoint = await requireEndpoint(accountId, webhookId);
   const at = now();
   const eventId = newId('event');
-  const payload = payloadOf({ id: eventId, event: 'webhook.ping' as AccountEventRecord['event'], created_at: at.toISOString(), data: { webhook_id: webhookId } });
+  const payload = payloadOf({
+    id: eventId,
+    event: 'webhook.ping' as AccountEventRecord['event'],
+    created_at: at.toISOString(),
+    data: { webhook_id: webhookId },
+  });
   const delivery = newDelivery({ account_id: accountId, webhook_id: webhookId, event_id: eventId, event: 'webhook.ping', url: endpoint.url, payload }, at);
   await insertDelivery(delivery);
   await host().enqueue('webhooks', [messageOf(delivery)]);

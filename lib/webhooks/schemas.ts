@@ -3,7 +3,10 @@ import { ACCOUNT_EVENT_NAMES } from '#lib/event-names';
 import { paginationQuery, refusePageDepth } from '#lib/pagination';
 
 /** What an endpoint may subscribe to: every event (`*`), or some of api.md's six. */
-export const subscribableEvents = z.array(z.enum(['*', ...ACCOUNT_EVENT_NAMES])).min(1).max(ACCOUNT_EVENT_NAMES.length);
+export const subscribableEvents = z
+  .array(z.enum(['*', ...ACCOUNT_EVENT_NAMES]))
+  .min(1)
+  .max(ACCOUNT_EVENT_NAMES.length);
 
 const endpointUrl = z.url({ protocol: /^https?$/ }).max(2048);
 

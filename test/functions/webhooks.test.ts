@@ -204,7 +204,11 @@ describe('delivery of outbox events', () => {
     await api.runtime().scheduler.tick();
 
     expect(pause.body.data).toMatchObject({ id: paused.id, is_active: false });
-    expect(created?.body).toMatchObject({ id: expect.stringMatching(/^evt_/), event: 'video.created', data: { id: videoId, status: 'uploading', filename: 'declared.mp4' } });
+    expect(created?.body).toMatchObject({
+      id: expect.stringMatching(/^evt_/),
+      event: 'video.created',
+      data: { id: videoId, status: 'uploading', filename: 'declared.mp4' },
+    });
     expect(created?.verifiedWith).toEqual([true]);
     expect(deleted?.body).toMatchObject({ event: 'video.deleted', data: { id: videoId } });
     expect(receiver.received.filter((request) => request.path === pausedPath || request.path === otherEventsPath)).toEqual([]);
