@@ -121,11 +121,18 @@ async function declareUploads(url: string, token: string, collectionId: string, 
   );
 }
 
-async function arrivalsOf(arrivals: Arrival[], prefix: string, expected: number, timeoutMs: number): Promise<Arrival[]> {
+/** The first arrival of each (endpoint, event) under `prefix` once `expected` are in; at least once means a few may come twice. */
+async function arrivalsOf(arrivals: Arrival[], prefix: string, expected: number, timeoutMs: number): Promise<{ first: Arrival[]; repeats: number }> {
   const deadline = Date.now() + timeoutMs;
-  const mine = () => arrivals.filter((arrival) => arrival.path.startsWith(prefix));
-  while (mine().length < expected && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-  return mine();
+  const firsts = () => {
+    const seen = new Map<string, Arrival>();
+    for (const arrival of arrivals)
+      if (arrival.path.startsWith(prefix) && !seen.has(`${arrival.path} ${arrival.eventId}`)) seen.set(`${arrival.path} ${arrival.eventId}`, arrival);
+    return [...seen.values()];
+  };
+  while (firsts().length < expected && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  const first = firsts();
+  return { first, repeats: arrivals.filter((arrival) => arrival.path.startsWith(prefix)).length - first.length };
 }
 
 export async function webhooksBench(events = 1000): Promise<void> {
@@ -138,20 +145,20 @@ export async function webhooksBench(events = 1000): Promise<void> {
     const single = await setUp(url, receiver.origin, secrets, 'latency', 1);
     await declareUploads(url, single.token, single.collectionId, events, 1);
     const latencyArrivals = await arrivalsOf(receiver.arrivals, '/latency/', events, 120_000);
-    const latency = stats(latencyArrivals.map((arrival) => arrival.receivedAtMs - arrival.createdAtMs));
+    const latency = stats(latencyArrivals.first.map((arrival) => arrival.receivedAtMs - arrival.createdAtMs));
     console.log(
-      `  latency, event written → received (${latency.count}/${events} events one after another, 1 endpoint): p50 ${latency.p50.toFixed(0)} ms  p99 ${latency.p99.toFixed(0)} ms  mean ${latency.mean.toFixed(0)} ms`,
+      `  latency, event written → received (${latency.count}/${events} events one after another, 1 endpoint): p50 ${latency.p50.toFixed(0)} ms  p99 ${latency.p99.toFixed(0)} ms  mean ${latency.mean.toFixed(0)} ms; ${latencyArrivals.repeats} delivered twice`,
     );
 
     const fanEvents = Math.max(1, Math.round(events / 5));
     const wide = await setUp(url, receiver.origin, secrets, 'throughput', ENDPOINTS);
     await declareUploads(url, wide.token, wide.collectionId, fanEvents, UPLOAD_CONCURRENCY);
-    const wideArrivals = await arrivalsOf(receiver.arrivals, '/throughput/', fanEvents * ENDPOINTS, 180_000);
+    const { first: wideArrivals, repeats } = await arrivalsOf(receiver.arrivals, '/throughput/', fanEvents * ENDPOINTS, 180_000);
     const firstWritten = Math.min(...wideArrivals.map((arrival) => arrival.createdAtMs));
     const lastReceived = Math.max(...wideArrivals.map((arrival) => arrival.receivedAtMs));
     const perSecond = wideArrivals.length / ((lastReceived - firstWritten) / 1000);
     console.log(
-      `  throughput, ${ENDPOINTS} endpoints: ${wideArrivals.length}/${fanEvents * ENDPOINTS} deliveries of ${fanEvents} events in ${((lastReceived - firstWritten) / 1000).toFixed(1)} s = ${perSecond.toFixed(0)} deliveries/s (uploads declared ${UPLOAD_CONCURRENCY} at a time)`,
+      `  throughput, ${ENDPOINTS} endpoints: ${wideArrivals.length}/${fanEvents * ENDPOINTS} deliveries of ${fanEvents} events in ${((lastReceived - firstWritten) / 1000).toFixed(1)} s = ${perSecond.toFixed(0)} deliveries/s (uploads declared ${UPLOAD_CONCURRENCY} at a time); ${repeats} delivered twice`,
     );
     const unverified = receiver.arrivals.filter((arrival) => !arrival.verified).length;
     console.log(`  signatures that did not verify: ${unverified} of ${receiver.arrivals.length}`);

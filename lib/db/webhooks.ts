@@ -138,10 +138,15 @@ export async function removeWebhookEndpoint(accountId: string, webhookId: string
   return failed.length === 0;
 }
 
-function deliveryItem(record: DeliveryRecord) {
+/**
+ * A pending delivery is listed for the sweep under `sweepAfter`: its next attempt for one that waits,
+ * or a little after now for one whose attempt is being queued at once (the sweep only takes over an
+ * attempt whose message was lost, instead of racing it).
+ */
+function deliveryItem(record: DeliveryRecord, sweepAfter: string) {
   return {
     ...keys.webhookDelivery(record.account_id, record.webhook_id, record.delivery_id),
-    ...(record.status === 'pending' && record.next_attempt_at ? keys.webhookDeliveryDueIndex(record.next_attempt_at, record.delivery_id) : {}),
+    ...(record.status === 'pending' ? keys.webhookDeliveryDueIndex(sweepAfter, record.delivery_id) : {}),
     ...record,
   };
 }
@@ -150,7 +155,7 @@ function deliveryItem(record: DeliveryRecord) {
  * Turns an outbox event into its deliveries, once: the event leaves the pending index in the same
  * transaction that writes them, conditional on it still being pending (a twin fan-out changes nothing).
  */
-export async function recordFanOut(accountId: string, eventId: string, deliveries: readonly DeliveryRecord[]): Promise<boolean> {
+export async function recordFanOut(accountId: string, eventId: string, deliveries: readonly DeliveryRecord[], sweepAfter: string): Promise<boolean> {
   const failed = await transactConditionally([
     {
       Update: {
@@ -161,14 +166,14 @@ export async function recordFanOut(accountId: string, eventId: string, deliverie
         ExpressionAttributeValues: { ':done': 'fanned_out', ':pending': 'pending' },
       },
     },
-    ...deliveries.map((record) => ({ Put: { TableName: tableName, Item: deliveryItem(record), ConditionExpression: 'attribute_not_exists(PK)' } })),
+    ...deliveries.map((record) => ({ Put: { TableName: tableName, Item: deliveryItem(record, sweepAfter), ConditionExpression: 'attribute_not_exists(PK)' } })),
   ]);
   return failed.length === 0;
 }
 
 /** A delivery with no outbox row behind it (webhook.ping). */
-export async function insertDelivery(record: DeliveryRecord): Promise<void> {
-  await db.send(new PutCommand({ TableName: tableName, Item: deliveryItem(record), ConditionExpression: 'attribute_not_exists(PK)' }));
+export async function insertDelivery(record: DeliveryRecord, sweepAfter: string): Promise<void> {
+  await db.send(new PutCommand({ TableName: tableName, Item: deliveryItem(record, sweepAfter), ConditionExpression: 'attribute_not_exists(PK)' }));
 }
 
 export async function getDelivery(accountId: string, webhookId: string, deliveryId: string): Promise<DeliveryRecord | undefined> {
@@ -234,9 +239,9 @@ export async function recordAttempt(delivery: DeliveryRecord, attempt: DeliveryA
   }
 }
 
-/** A manual retry: pending again, due now, with a fresh 24 h of retries. */
-export async function requeueDelivery(delivery: DeliveryRecord, at: string, giveUpAt: string): Promise<void> {
-  const due = keys.webhookDeliveryDueIndex(at, delivery.delivery_id);
+/** A manual retry: pending again, due now (queued at once; the sweep takes over after `sweepAfter`), with a fresh 24 h of retries. */
+export async function requeueDelivery(delivery: DeliveryRecord, at: string, giveUpAt: string, sweepAfter: string): Promise<void> {
+  const due = keys.webhookDeliveryDueIndex(sweepAfter, delivery.delivery_id);
   await db.send(
     new UpdateCommand({
       TableName: tableName,

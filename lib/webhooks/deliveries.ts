@@ -26,7 +26,7 @@ import {
 } from '#lib/db/webhooks';
 import { openSecret, sealSecret } from '#lib/webhooks/secret-box';
 import { signatureHeader } from '#lib/webhooks/signing';
-import { RETRY_WINDOW_MS, retryDelayMs, SEND_DEADLINE_MS } from '#lib/webhooks/delivery-policy';
+import { QUEUED_ATTEMPT_LEASE_MS, RETRY_WINDOW_MS, retryDelayMs, SEND_DEADLINE_MS } from '#lib/webhooks/delivery-policy';
 import { requireEndpoint } from '#lib/webhooks/endpoints';
 
 /**
@@ -68,6 +68,9 @@ function newDelivery(fields: Pick<DeliveryRecord, 'account_id' | 'webhook_id' | 
   };
 }
 
+/** Until when the sweep leaves an attempt queued at `at` to its message. */
+const leaseEnd = (at: Date) => new Date(at.getTime() + QUEUED_ATTEMPT_LEASE_MS).toISOString();
+
 const messageOf = (delivery: DeliveryRecord): DeliveryMessage => ({
   account_id: delivery.account_id,
   webhook_id: delivery.webhook_id,
@@ -105,7 +108,7 @@ export async function fanOutEvent(accountId: string, eventId: string): Promise<n
     });
   }
   const kept = deliveries.slice(0, MAX_DELIVERIES_PER_EVENT);
-  if (!(await recordFanOut(accountId, eventId, kept))) return 0;
+  if (!(await recordFanOut(accountId, eventId, kept, leaseEnd(at)))) return 0;
   if (kept.length > 0) await host().enqueue('webhooks', kept.map(messageOf));
   return kept.length;
 }
@@ -187,7 +190,7 @@ export async function sendTestPing(accountId: string, webhookId: string): Promis
     data: { webhook_id: webhookId },
   });
   const delivery = newDelivery({ account_id: accountId, webhook_id: webhookId, event_id: eventId, event: 'webhook.ping', url: endpoint.url, payload }, at);
-  await insertDelivery(delivery);
+  await insertDelivery(delivery, leaseEnd(at));
   await host().enqueue('webhooks', [messageOf(delivery)]);
   return { delivery_id: delivery.delivery_id, status: 'queued' };
 }
@@ -198,7 +201,7 @@ export async function retryDelivery(accountId: string, webhookId: string, delive
   const delivery = await getDelivery(accountId, webhookId, deliveryId);
   if (!delivery) throw new AppError('WEBHOOK_NOT_FOUND', 'Webhook delivery not found');
   const at = now();
-  await requeueDelivery(delivery, at.toISOString(), new Date(at.getTime() + RETRY_WINDOW_MS).toISOString());
+  await requeueDelivery(delivery, at.toISOString(), new Date(at.getTime() + RETRY_WINDOW_MS).toISOString(), leaseEnd(at));
   await host().enqueue('webhooks', [messageOf(delivery)]);
   return { delivery_id: deliveryId, status: 'queued' };
 }

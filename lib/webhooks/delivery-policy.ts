@@ -16,3 +16,9 @@ export function retryDelayMs(attemptsMade: number, random: number = Math.random(
   const base = Math.min(MAX_RETRY_WAIT_MS, FIRST_RETRY_MS * 2 ** Math.max(0, attemptsMade - 1));
   return Math.round(base * (1 - JITTER + 2 * JITTER * random));
 }
+/**
+ * An attempt queued at once (a new delivery, a ping, a manual retry) is left to its queue message this
+ * long before the sweep sends it too: long enough for a 10 s attempt to be recorded, short enough that
+ * a lost message costs about a minute.
+ */
+export const QUEUED_ATTEMPT_LEASE_MS = 60 * 1000;
