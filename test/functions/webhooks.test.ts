@@ -18,6 +18,9 @@ let receiver: WebhookReceiver;
 beforeAll(async () => {
   receiver = await startWebhookReceiver({ nowSecs: () => Math.floor(nowMs() / 1000) });
   process.env.FRAMESEEK_URL_GUARD_ALLOW = new URL(receiver.origin).host;
+  // Room for one large declared upload whose estimate takes the $5 trial credit below $1 (credits.low).
+  const overrides = JSON.parse(process.env.FRAMESEEK_PLAN_OVERRIDES ?? '{}') as Record<string, unknown>;
+  process.env.FRAMESEEK_PLAN_OVERRIDES = JSON.stringify({ ...overrides, plans: { free: { storage_limit_bytes: 10 ** 12 } } });
   // Indexing here only needs to finish: no speech or on-screen text engines.
   process.env.FRAMESEEK_TRANSCRIBER = 'none';
   process.env.FRAMESEEK_TEXT_READER = 'none';
@@ -267,6 +270,33 @@ describe('delivery of outbox events', () => {
 
     expect(delivery).toMatchObject({ status: 'pending', last_status_code: null, last_error: expect.stringMatching(/^refused: the URL points to a private/) });
     expect(String(delivery.next_attempt_at) > String(list(delivery.attempts)[0]?.at)).toBe(true);
+  });
+
+  it('delivers credits.low, which nothing announces, through the every-minute sweep', async () => {
+    const { token } = await signUp(api);
+    const path = freshPath('credits');
+    const { id } = await createEndpoint(token, path, { events: ['credits.low'] });
+    const collectionId = await collectionOf(token);
+
+    // 1.1 GB declared: 110 estimated minutes (4.18 $) are reserved from the 5 $ trial credit, crossing below 1 $.
+    const upload = await api.post('/v1/uploads', {
+      token,
+      body: { collection_id: collectionId, filename: 'long.mp4', size_bytes: 1_100_000_000, content_type: 'video/mp4' },
+    });
+    useClock({ now: () => new Date(Date.now() + 61_000) });
+    await api.runtime().scheduler.tick();
+    const [low] = await receiver.waitFor(path, 1);
+    const delivery = await newestDeliveryWhen(token, id, (candidate) => String(candidate.status) === 'delivered');
+
+    expect(upload.status).toBe(201);
+    expect(low?.body).toEqual({
+      id: expect.stringMatching(/^evt_/),
+      event: 'credits.low',
+      created_at: expect.any(String),
+      data: { credits_micros: 820_000, threshold_micros: 1_000_000 },
+    });
+    expect(low?.verifiedWith).toEqual([true]);
+    expect(delivery).toMatchObject({ event: 'credits.low', attempt_count: 1 });
   });
 
   it('rotating a secret signs with both for 24 h: receivers on the old or the new secret verify', async () => {
