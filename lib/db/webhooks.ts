@@ -47,6 +47,7 @@ export interface DeliveryRecord {
   webhook_id: string;
   event_id: string;
   event: string;
+  /** Where it was addressed when made; an endpoint's attempts go to its URL of the moment (an upload's to this one). */
   url: string;
   /** The exact body sent on every attempt (a retry carries the same event id and bytes). */
   payload: string;

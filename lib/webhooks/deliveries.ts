@@ -2,10 +2,11 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent, SQSBatchResponse, SQSE
 import { newId, newSecret } from '#lib/ids';
 import { now } from '#lib/clock';
 import { AppError } from '#lib/errors';
+import { isFaultArmed } from '#lib/faults';
 import { logError, logInfo, logWarn } from '#lib/log';
 import { guardedPost, UrlRefusedError } from '#lib/net/url-guard';
 import { host } from '#lib/hosts/host';
-import { getAccountEvent, listPendingEvents, type AccountEventRecord } from '#lib/db/events';
+import { getAccountEvent, listPendingEvents } from '#lib/db/events';
 import {
   getDefaultSecret,
   getDelivery,
@@ -47,8 +48,8 @@ function subscribed(endpoint: WebhookEndpointRecord, event: string): boolean {
   return endpoint.is_active && (endpoint.events.includes('*') || endpoint.events.includes(event));
 }
 
-/** api.md's delivery body: `{id: "evt_…", event, created_at, data}`. */
-function payloadOf(event: Pick<AccountEventRecord, 'id' | 'event' | 'created_at' | 'data'>): string {
+/** api.md's delivery body: `{id: "evt_…", event, created_at, data}` (an outbox event, or webhook.ping). */
+function payloadOf(event: { id: string; event: string; created_at: string; data: Record<string, unknown> }): string {
   return JSON.stringify({ id: event.id, event: event.event, created_at: event.created_at, data: event.data });
 }
 
@@ -109,26 +110,29 @@ export async function fanOutEvent(accountId: string, eventId: string): Promise<n
   }
   const kept = deliveries.slice(0, MAX_DELIVERIES_PER_EVENT);
   if (!(await recordFanOut(accountId, eventId, kept, leaseEnd(at)))) return 0;
-  if (kept.length > 0) await host().enqueue('webhooks', kept.map(messageOf));
+  if (kept.length > 0 && !isFaultArmed('webhook_dispatch_lost')) await host().enqueue('webhooks', kept.map(messageOf));
   return kept.length;
 }
 
-/** The secrets that sign a delivery now: the endpoint's (and, within 24 h of a rotation, its previous one), or the account's default. */
-async function signingSecrets(delivery: DeliveryRecord): Promise<{ secrets: string[] } | { refusal: string }> {
+/**
+ * Where a delivery goes now and the secrets that sign it: the endpoint's current URL (a PATCH applies to
+ * attempts still to come) with its secret, and within 24 h of a rotation its previous one too; or the
+ * upload's own URL with the account's default secret.
+ */
+async function target(delivery: DeliveryRecord): Promise<{ url: string; secrets: string[] } | { refusal: string }> {
   if (delivery.webhook_id === UPLOAD_WEBHOOK_ID) {
     const stored = await getDefaultSecret(delivery.account_id);
-    return stored ? { secrets: [await openSecret(stored.secret)] } : { refusal: 'the account has no default webhook secret' };
+    return stored ? { url: delivery.url, secrets: [await openSecret(stored.secret)] } : { refusal: 'the account has no default webhook secret' };
   }
   const endpoint = await getWebhookEndpoint(delivery.account_id, delivery.webhook_id);
   if (!endpoint) return { refusal: 'the endpoint was deleted' };
   if (!endpoint.is_active && delivery.event !== 'webhook.ping') return { refusal: 'the endpoint is paused' };
-  const overlapping = endpoint.previous_secret && endpoint.previous_secret_expires_at && endpoint.previous_secret_expires_at > now().toISOString();
-  const sealed = overlapping && endpoint.previous_secret ? [endpoint.secret, endpoint.previous_secret] : [endpoint.secret];
-  return { secrets: await Promise.all(sealed.map(openSecret)) };
+  const stillSigning = endpoint.previous_secret && (endpoint.previous_secret_expires_at ?? '') > now().toISOString() ? [endpoint.previous_secret] : [];
+  return { url: endpoint.url, secrets: await Promise.all([endpoint.secret, ...stillSigning].map(openSecret)) };
 }
 
 /** One POST; never throws for the receiver's sake: every way it can go wrong is an attempt with an error. */
-async function attempt(delivery: DeliveryRecord, secrets: readonly string[]): Promise<DeliveryAttempt> {
+async function attempt(delivery: DeliveryRecord, url: string, secrets: readonly string[]): Promise<DeliveryAttempt> {
   const at = now();
   const startedMs = Date.now();
   const headers = {
@@ -138,7 +142,7 @@ async function attempt(delivery: DeliveryRecord, secrets: readonly string[]): Pr
     'Frameseek-Delivery-Id': delivery.delivery_id,
   };
   try {
-    const answer = await guardedPost(delivery.url, delivery.payload, headers, { deadlineMs: SEND_DEADLINE_MS });
+    const answer = await guardedPost(url, delivery.payload, headers, { deadlineMs: SEND_DEADLINE_MS });
     const ok = answer.status >= 200 && answer.status < 300;
     return { at: at.toISOString(), status_code: answer.status, error: ok ? null : `answered ${answer.status}`, duration_ms: Date.now() - startedMs };
   } catch (error) {
@@ -146,7 +150,7 @@ async function attempt(delivery: DeliveryRecord, secrets: readonly string[]): Pr
     const reason =
       error instanceof UrlRefusedError
         ? `refused: the URL ${error.message}`
-        : `could not connect (${(error as NodeJS.ErrnoException).code ?? 'network error'})`;
+        : `could not connect (${error instanceof Error && 'code' in error ? String(error.code) : 'network error'})`;
     return { at: at.toISOString(), status_code: null, error: reason, duration_ms: Date.now() - startedMs };
   }
 }
@@ -166,13 +170,13 @@ export async function sendDelivery(message: DeliveryMessage): Promise<void> {
   const delivery = await getDelivery(message.account_id, message.webhook_id, message.delivery_id);
   if (!delivery || delivery.status !== 'pending') return;
   if (delivery.next_attempt_at && delivery.next_attempt_at > now().toISOString()) return;
-  const signing = await signingSecrets(delivery);
-  if ('refusal' in signing) {
-    const made = { at: now().toISOString(), status_code: null, error: `not sent: ${signing.refusal}`, duration_ms: 0 };
+  const destination = await target(delivery);
+  if ('refusal' in destination) {
+    const made = { at: now().toISOString(), status_code: null, error: `not sent: ${destination.refusal}`, duration_ms: 0 };
     await recordAttempt(delivery, made, { kind: 'failed' });
     return;
   }
-  const made = await attempt(delivery, signing.secrets);
+  const made = await attempt(delivery, destination.url, destination.secrets);
   const outcome = outcomeOf(delivery, made);
   const recorded = await recordAttempt(delivery, made, outcome);
   logInfo('webhooks: attempt', { delivery_id: delivery.delivery_id, status_code: made.status_code, outcome: outcome.kind, recorded });
@@ -185,7 +189,7 @@ export async function sendTestPing(accountId: string, webhookId: string): Promis
   const eventId = newId('event');
   const payload = payloadOf({
     id: eventId,
-    event: 'webhook.ping' as AccountEventRecord['event'],
+    event: 'webhook.ping',
     created_at: at.toISOString(),
     data: { webhook_id: webhookId },
   });

@@ -75,9 +75,13 @@ async function newestDeliveryWhen(token: string, webhookId: string, predicate: (
   }
 }
 
-/** Moves the clock just past a delivery's next attempt, into a new minute, and runs the scheduler's tick (the sweep). */
-async function runSweepAfter(nextAttemptAt: string): Promise<void> {
-  const target = new Date(nextAttemptAt).getTime() + 60_000;
+/** The clock of the last sweep this file ran: each later one must fall in a later minute, or the scheduler sees no new minute. */
+let lastSweepMs = 0;
+
+/** Moves the clock a minute past `instant` (and past the last sweep's minute) and runs the scheduler's tick: the every-minute sweep. */
+async function runSweepAfter(instant: string | number): Promise<void> {
+  const target = Math.max(new Date(instant).getTime() + 60_000, lastSweepMs + 60_000);
+  lastSweepMs = target;
   useClock({ now: () => new Date(target) });
   await api.runtime().scheduler.tick();
 }
@@ -272,6 +276,30 @@ describe('delivery of outbox events', () => {
     expect(String(delivery.next_attempt_at) > String(list(delivery.attempts)[0]?.at)).toBe(true);
   });
 
+  it('sends a first attempt whose queue message was lost once the sweep takes it over (a minute later)', async () => {
+    const { token } = await signUp(api);
+    const path = freshPath('lost');
+    const { id } = await createEndpoint(token, path, { events: ['video.created'] });
+    // Loaded here: the fault switches read the configuration, which the runtime sets first.
+    const { armFault, disarmFault } = await import('#lib/faults');
+    armFault('webhook_dispatch_lost');
+
+    try {
+      await declareUpload(token, await collectionOf(token));
+      const waiting = await newestDeliveryWhen(token, id, (candidate) => String(candidate.status) === 'pending');
+      await api.runtime().scheduler.tick();
+      const beforeLease = receiver.received.filter((request) => request.path === path).length;
+      await runSweepAfter(Date.now());
+      const [arrived] = await receiver.waitFor(path, 1);
+
+      expect(waiting.attempt_count).toBe(0);
+      expect(beforeLease).toBe(0);
+      expect(arrived?.body.event).toBe('video.created');
+    } finally {
+      disarmFault('webhook_dispatch_lost');
+    }
+  });
+
   it('delivers credits.low, which nothing announces, through the every-minute sweep', async () => {
     const { token } = await signUp(api);
     const path = freshPath('credits');
@@ -283,8 +311,7 @@ describe('delivery of outbox events', () => {
       token,
       body: { collection_id: collectionId, filename: 'long.mp4', size_bytes: 1_100_000_000, content_type: 'video/mp4' },
     });
-    useClock({ now: () => new Date(Date.now() + 61_000) });
-    await api.runtime().scheduler.tick();
+    await runSweepAfter(Date.now());
     const [low] = await receiver.waitFor(path, 1);
     const delivery = await newestDeliveryWhen(token, id, (candidate) => String(candidate.status) === 'delivered');
 
