@@ -190,47 +190,51 @@ export function listDeliveries(accountId: string, webhookId: string): Promise<De
 /** What one attempt decided: delivered, another attempt at `nextAttemptAt`, or failed for good. */
 export type AttemptOutcome = { kind: 'delivered' } | { kind: 'retry'; nextAttemptAt: string } | { kind: 'failed' };
 
+/** What each outcome changes beyond the attempt itself: its status, its next attempt and its place in the sweep's index. */
+function outcomeChange(delivery: DeliveryRecord, attempt: DeliveryAttempt, outcome: AttemptOutcome) {
+  switch (outcome.kind) {
+    case 'delivered':
+      return {
+        set: '#status = :delivered, delivered_at = :at, next_attempt_at = :null',
+        remove: ' REMOVE GSI1PK, GSI1SK',
+        values: { ':delivered': 'delivered', ':at': attempt.at, ':null': null },
+      };
+    case 'failed':
+      return { set: '#status = :failed, next_attempt_at = :null', remove: ' REMOVE GSI1PK, GSI1SK', values: { ':failed': 'failed', ':null': null } };
+    case 'retry': {
+      const due = keys.webhookDeliveryDueIndex(outcome.nextAttemptAt, delivery.delivery_id);
+      return {
+        set: 'next_attempt_at = :next, GSI1PK = :duePk, GSI1SK = :dueSk',
+        remove: '',
+        values: { ':next': outcome.nextAttemptAt, ':duePk': due.GSI1PK, ':dueSk': due.GSI1SK },
+      };
+    }
+  }
+}
+
 /**
  * Records one attempt, conditional on no other attempt having been recorded since `delivery` was
  * read (two copies of one queue message never both count); false when one was.
  */
 export async function recordAttempt(delivery: DeliveryRecord, attempt: DeliveryAttempt, outcome: AttemptOutcome): Promise<boolean> {
-  const common = {
-    ':attempt': [attempt],
-    ':seen': delivery.attempt_count,
-    ':one': 1,
-    ':code': attempt.status_code,
-    ':error': attempt.error,
-    ':pending': 'pending',
-  };
-  const byOutcome = {
-    delivered: {
-      set: 'SET #status = :delivered, delivered_at = :at, next_attempt_at = :null',
-      remove: ' REMOVE GSI1PK, GSI1SK',
-      values: { ':delivered': 'delivered', ':at': attempt.at, ':null': null },
-    },
-    failed: { set: 'SET #status = :failed, next_attempt_at = :null', remove: ' REMOVE GSI1PK, GSI1SK', values: { ':failed': 'failed', ':null': null } },
-    retry: {
-      set: 'SET next_attempt_at = :next, GSI1PK = :duePk, GSI1SK = :dueSk',
-      remove: '',
-      values:
-        outcome.kind === 'retry'
-          ? (() => {
-              const due = keys.webhookDeliveryDueIndex(outcome.nextAttemptAt, delivery.delivery_id);
-              return { ':next': outcome.nextAttemptAt, ':duePk': due.GSI1PK, ':dueSk': due.GSI1SK };
-            })()
-          : {},
-    },
-  }[outcome.kind];
+  const change = outcomeChange(delivery, attempt, outcome);
   try {
     await db.send(
       new UpdateCommand({
         TableName: tableName,
         Key: keys.webhookDelivery(delivery.account_id, delivery.webhook_id, delivery.delivery_id),
-        UpdateExpression: `${byOutcome.set}, attempts = list_append(attempts, :attempt), attempt_count = attempt_count + :one, last_status_code = :code, last_error = :error${byOutcome.remove}`,
+        UpdateExpression: `SET ${change.set}, attempts = list_append(attempts, :attempt), attempt_count = attempt_count + :one, last_status_code = :code, last_error = :error${change.remove}`,
         ConditionExpression: 'attempt_count = :seen AND #status = :pending',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ...common, ...byOutcome.values },
+        ExpressionAttributeValues: {
+          ':attempt': [attempt],
+          ':seen': delivery.attempt_count,
+          ':one': 1,
+          ':code': attempt.status_code,
+          ':error': attempt.error,
+          ':pending': 'pending',
+          ...change.values,
+        },
       }),
     );
     return true;
