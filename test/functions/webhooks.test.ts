@@ -137,6 +137,19 @@ describe('POST /v1/webhooks', () => {
   });
 });
 
+describe('POST /v1/webhooks under concurrency', () => {
+  it('never exceeds the cap when creates race', async () => {
+    const { token } = await signUp(api);
+
+    const responses = await Promise.all(
+      Array.from({ length: 6 }, (_, index) => api.post('/v1/webhooks', { token, body: { url: `${receiver.origin}/race-${index}` } })),
+    );
+
+    expect(responses.filter((response) => response.status === 201)).toHaveLength(3);
+    expect(responses.filter((response) => response.status === 402)).toHaveLength(3);
+  });
+});
+
 describe('another account', () => {
   it('sees WEBHOOK_NOT_FOUND for every route of an endpoint it does not own', async () => {
     const owner = await signUp(api);
