@@ -15,6 +15,8 @@ const FAULT_NAMES = [
   'search_index_unavailable',
   /** The process stops right after a debit claimed an auto top-up, before handing the request to its charger. */
   'auto_topup_dispatch_lost',
+  /** An outbox event's announcement to the webhook fan-out is lost (the sweep must fan it out). */
+  'event_announcement_lost',
   /** The queue message of a delivery's first attempt is lost (the sweep must take it over). */
   'webhook_dispatch_lost',
   /** The process stops right after an upload's one transaction (hold, storage, records), before the client hears back. */

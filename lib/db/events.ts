@@ -4,6 +4,7 @@ import { keys } from '#lib/db/keys';
 import { TABLE_SCHEMA } from '#lib/db/table-schema';
 import type { TransactionItem } from '#lib/db/ledger';
 import { host } from '#lib/hosts/host';
+import { isFaultArmed } from '#lib/faults';
 import type { AccountEventName } from '#lib/event-names';
 
 /**
@@ -58,6 +59,7 @@ export function outboxEventPut(
  * the every-minute sweep fans out whatever is still pending.
  */
 export function announceEvent(accountId: string, eventId: string): void {
+  if (isFaultArmed('event_announcement_lost')) return;
   host().rowWritten('accountEvents', { account_id: accountId, id: eventId });
 }
 

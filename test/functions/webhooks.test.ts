@@ -59,6 +59,14 @@ async function declareUpload(token: string, collectionId: string): Promise<strin
   return String(response.body.data.video_id);
 }
 
+/** 1.1 GB declared: 110 estimated minutes (4.18 $) are reserved from the 5 $ trial credit, crossing below 1 $ (credits.low). */
+function declareLargeUpload(token: string, collectionId: string) {
+  return api.post('/v1/uploads', {
+    token,
+    body: { collection_id: collectionId, filename: 'long.mp4', size_bytes: 1_100_000_000, content_type: 'video/mp4' },
+  });
+}
+
 async function deliveriesOf(client: Client, token: string, webhookId: string): Promise<Json[]> {
   const response = await client.get(`/v1/webhooks/${webhookId}/deliveries`, { token });
   return list(response.body.data);
@@ -313,18 +321,12 @@ describe('delivery of outbox events', () => {
     }
   });
 
-  it('delivers credits.low, which nothing announces, through the every-minute sweep', async () => {
+  it('delivers credits.low, written with the debit that crossed below $1, at once', async () => {
     const { token } = await signUp(api);
     const path = freshPath('credits');
     const { id } = await createEndpoint(token, path, { events: ['credits.low'] });
-    const collectionId = await collectionOf(token);
 
-    // 1.1 GB declared: 110 estimated minutes (4.18 $) are reserved from the 5 $ trial credit, crossing below 1 $.
-    const upload = await api.post('/v1/uploads', {
-      token,
-      body: { collection_id: collectionId, filename: 'long.mp4', size_bytes: 1_100_000_000, content_type: 'video/mp4' },
-    });
-    await runSweepAfter(Date.now());
+    const upload = await declareLargeUpload(token, await collectionOf(token));
     const [low] = await receiver.waitFor(path, 1);
     const delivery = await newestDeliveryWhen(token, id, (candidate) => String(candidate.status) === 'delivered');
 
@@ -337,6 +339,29 @@ describe('delivery of outbox events', () => {
     });
     expect(low?.verifiedWith).toEqual([true]);
     expect(delivery).toMatchObject({ event: 'credits.low', attempt_count: 1 });
+  });
+
+  it('fans out an event whose announcement was lost at the next every-minute sweep', async () => {
+    const { token } = await signUp(api);
+    const path = freshPath('unannounced');
+    await createEndpoint(token, path, { events: ['credits.low'] });
+    const collectionId = await collectionOf(token);
+    // Loaded here: the fault switches read the configuration, which the runtime sets first.
+    const { armFault, disarmFault } = await import('#lib/faults');
+    armFault('event_announcement_lost');
+
+    try {
+      await declareLargeUpload(token, collectionId);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const beforeSweep = receiver.received.filter((request) => request.path === path).length;
+      await runSweepAfter(Date.now());
+      const [low] = await receiver.waitFor(path, 1);
+
+      expect(beforeSweep).toBe(0);
+      expect(low?.body.event).toBe('credits.low');
+    } finally {
+      disarmFault('event_announcement_lost');
+    }
   });
 
   it('rotating a secret signs with both for 24 h: receivers on the old or the new secret verify', async () => {
