@@ -4,7 +4,7 @@
  *
  *   base     lib/*.ts            config, errors, log, clock, ids, faults, plans, text, pagination, keyed-queue, hosts
  *   adapters lib/db, storage, net, media, ml, hosts   DynamoDB, S3, the network, ffmpeg, the engines, AWS's host
- *   domains  lib/auth, billing, search, indexing, videos, jobs, collections, accounts, uploads, agent, schedules
+ *   domains  lib/auth, billing, search, indexing, videos, jobs, collections, accounts, uploads, webhooks, agent, schedules
  *            (in that order: each imports only those before it)
  *   http     lib/http            the middy chain, its middlewares, the route definition
  *
@@ -21,7 +21,7 @@ const NOT_DOMAIN = `(${BASE})|(${ADAPTERS})|(${HTTP})`;
  * loop either (a file-level check alone would allow two folders to lean on each other). A new domain
  * takes its place in this list.
  */
-const DOMAIN_ORDER = ['auth', 'billing', 'search', 'indexing', 'videos', 'jobs', 'collections', 'accounts', 'uploads', 'agent', 'schedules'];
+const DOMAIN_ORDER = ['auth', 'billing', 'search', 'indexing', 'videos', 'jobs', 'collections', 'accounts', 'uploads', 'webhooks', 'agent', 'schedules'];
 const domainRules = DOMAIN_ORDER.slice(0, -1).map((domain, rank) => ({
   name: `domain-order-${domain}`,
   severity: 'error',

@@ -31,6 +31,18 @@ import { listVideosQuery, momentQuery, momentView, transcriptItems, transcriptQu
 import { jobParams, jobView, listJobsQuery } from '#lib/jobs/schemas';
 import { feedbackBody, feedbackQuery, feedbackRecorded, MAX_QUERY_IMAGE_BYTES, searchBody, searchResults, suggestBody, suggestions } from '#lib/search/schemas';
 import { agentCallBody, agentCallResult, functionToolView, mcpMessage } from '#lib/agent/definitions';
+import {
+  createdWebhook,
+  createWebhookBody,
+  deliveryParams,
+  deliveryView,
+  listDeliveriesQuery,
+  queuedDelivery,
+  rotatedSecret,
+  updateWebhookBody,
+  webhookParams,
+  webhookView,
+} from '#lib/webhooks/schemas';
 import { collectionBody, collectionDetail, collectionListItem, collectionParams, listCollectionsQuery } from '#lib/collections/schemas';
 
 /**
@@ -610,6 +622,119 @@ export const routes = nameRoutes({
     request: { body: mcpMessage },
     startsInBackground: ['fetchSource'],
   }),
+  listWebhooks: defineRoute({
+    method: 'GET',
+    writes: false,
+    path: '/v1/webhooks',
+    entry: 'functions/webhooks/list.ts',
+    auth: 'key',
+    // plans.md names no group for webhooks; they are account settings, so they count with /v1/account.
+    rateLimit: 'account',
+    successStatus: 200,
+    summary: 'Webhook endpoints, newest first; meta.default_secret_set says whether upload webhook_urls have a signing secret yet',
+    request: {},
+    response: z.array(webhookView),
+  }),
+  createWebhook: defineRoute({
+    method: 'POST',
+    writes: true,
+    path: '/v1/webhooks',
+    entry: 'functions/webhooks/create.ts',
+    auth: 'key',
+    rateLimit: 'account',
+    usesWebhookSecrets: true,
+    successStatus: 201,
+    summary: 'Add an endpoint (public http(s) URL, events `*` or a list); its signing secret (whsec_…) is shown only in this response',
+    request: { body: createWebhookBody },
+    response: createdWebhook,
+  }),
+  updateWebhook: defineRoute({
+    method: 'PATCH',
+    writes: true,
+    path: '/v1/webhooks/{webhook_id}',
+    entry: 'functions/webhooks/update.ts',
+    auth: 'key',
+    rateLimit: 'account',
+    successStatus: 200,
+    summary: 'Change an endpoint’s URL or events, or pause it (is_active: false) so it receives nothing',
+    request: { params: webhookParams, body: updateWebhookBody },
+    response: webhookView,
+  }),
+  deleteWebhook: defineRoute({
+    method: 'DELETE',
+    writes: true,
+    path: '/v1/webhooks/{webhook_id}',
+    entry: 'functions/webhooks/delete.ts',
+    auth: 'key',
+    rateLimit: 'account',
+    successStatus: 204,
+    summary: 'Remove an endpoint; its pending deliveries are not sent',
+    request: { params: webhookParams },
+  }),
+  rotateWebhookSecret: defineRoute({
+    method: 'POST',
+    writes: true,
+    path: '/v1/webhooks/{webhook_id}/rotate_secret',
+    entry: 'functions/webhooks/rotate-secret.ts',
+    auth: 'key',
+    rateLimit: 'account',
+    usesWebhookSecrets: true,
+    successStatus: 200,
+    summary: 'A new signing secret, shown once; the old one keeps signing beside it for 24 h (two v1 signatures)',
+    request: { params: webhookParams },
+    response: rotatedSecret,
+  }),
+  replaceDefaultWebhookSecret: defineRoute({
+    method: 'POST',
+    writes: true,
+    path: '/v1/webhooks/default_secret',
+    entry: 'functions/webhooks/default-secret.ts',
+    auth: 'key',
+    rateLimit: 'account',
+    usesWebhookSecrets: true,
+    successStatus: 200,
+    summary: 'A new default secret (signs deliveries to uploads’ webhook_url), shown once; it replaces the old one at once',
+    request: {},
+    response: rotatedSecret,
+  }),
+  testWebhook: defineRoute({
+    method: 'POST',
+    writes: true,
+    path: '/v1/webhooks/{webhook_id}/test',
+    entry: 'functions/webhooks/test.ts',
+    auth: 'key',
+    rateLimit: 'account',
+    sendsWebhooks: true,
+    successStatus: 202,
+    summary: 'Send a webhook.ping to the endpoint (even a paused one); it shows in the delivery log',
+    request: { params: webhookParams },
+    response: queuedDelivery,
+  }),
+  listWebhookDeliveries: defineRoute({
+    method: 'GET',
+    writes: false,
+    path: '/v1/webhooks/{webhook_id}/deliveries',
+    entry: 'functions/webhooks/deliveries.ts',
+    auth: 'key',
+    rateLimit: 'account',
+    successStatus: 200,
+    summary: 'The endpoint’s delivery log, newest first: event, attempts (each with its status code or error), next attempt, delivered_at',
+    request: { params: webhookParams, query: listDeliveriesQuery },
+    response: z.array(deliveryView),
+  }),
+  retryWebhookDelivery: defineRoute({
+    method: 'POST',
+    writes: true,
+    path: '/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/retry',
+    entry: 'functions/webhooks/retry.ts',
+    auth: 'key',
+    rateLimit: 'account',
+    sendsWebhooks: true,
+    successStatus: 202,
+    summary: 'Deliver again now (same event id and body), with a fresh 24 h of retries',
+    request: { params: deliveryParams },
+    response: queuedDelivery,
+  }),
 });
 
 export type RouteName = keyof typeof routes;
@@ -630,6 +755,12 @@ export const backgroundFunctions = {
   dailyMaintenance: { name: 'dailyMaintenance', entry: 'functions/schedules/daily.ts', memoryMb: 512, timeoutSecs: 900 },
   /** Charges auto top-ups: the table's stream of new requests in AWS, in-process locally (lib/billing/auto-topup.ts). */
   autoTopUp: { name: 'autoTopUp', entry: 'functions/events/auto-topup.ts', memoryMb: 256, timeoutSecs: 60 },
+  /** New outbox events → their deliveries: the table's stream in AWS, the local host in-process (lib/webhooks/deliveries.ts). */
+  webhookFanOut: { name: 'webhookFanOut', entry: 'functions/events/webhook-fan-out.ts', memoryMb: 256, timeoutSecs: 60 },
+  /** One attempt per queue message; 10 s per receiver at most, a batch of 10 in parallel. */
+  webhookSend: { name: 'webhookSend', entry: 'functions/events/webhook-send.ts', memoryMb: 256, timeoutSecs: 60 },
+  /** Every minute: retries that came due, and events whose announcement was lost. */
+  webhookSweep: { name: 'webhookSweep', entry: 'functions/schedules/webhook-sweep.ts', memoryMb: 256, timeoutSecs: 120 },
 } as const;
 
 /**

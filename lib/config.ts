@@ -15,6 +15,10 @@ const FAULT_NAMES = [
   'search_index_unavailable',
   /** The process stops right after a debit claimed an auto top-up, before handing the request to its charger. */
   'auto_topup_dispatch_lost',
+  /** An outbox event's announcement to the webhook fan-out is lost (the sweep must fan it out). */
+  'event_announcement_lost',
+  /** The queue message of a delivery's first attempt is lost (the sweep must take it over). */
+  'webhook_dispatch_lost',
   /** The process stops right after an upload's one transaction (hold, storage, records), before the client hears back. */
   'upload_interrupted',
 ] as const;
@@ -81,6 +85,15 @@ const configSchema = z
     FRAMESEEK_FETCH_FUNCTION_NAME: z.string().optional(),
     /** SQS queue for index chunks; unset locally, where an in-process queue stands in. */
     FRAMESEEK_INDEX_QUEUE_URL: z.url().optional(),
+    /** SQS queue of webhook deliveries (AWS); unset locally, where the sender runs in-process. */
+    FRAMESEEK_WEBHOOK_QUEUE_URL: z.url().optional(),
+    /**
+     * The 256-bit key that seals webhook signing secrets (AES-256-GCM). Locally a file the runtime creates in
+     * its data folder; in AWS a Secrets Manager secret (FRAMESEEK_WEBHOOK_KEY_SECRET_ARN) encrypted with the
+     * stack's KMS key. One of the two is needed by whatever creates or sends webhooks.
+     */
+    FRAMESEEK_WEBHOOK_KEY_FILE: z.string().optional(),
+    FRAMESEEK_WEBHOOK_KEY_SECRET_ARN: z.string().startsWith('arn:').optional(),
     /** Engines (lib/ml): what turns speech, on-screen text and pictures into searchable rows. */
     FRAMESEEK_TRANSCRIBER: z.enum(['pocketsphinx', 'aws-transcribe', 'none']).default('pocketsphinx'),
     /** PocketSphinx settings: `accurate` (its defaults) or `fast` (narrower beams; bench/ prints WER and time for both). */

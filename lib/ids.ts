@@ -15,6 +15,8 @@ export const ID_PREFIXES = {
   apiKey: 'key',
   webhook: 'wh',
   deletion: 'del',
+  /** api.md lists one `del_` prefix: account deletions and webhook deliveries share it. */
+  delivery: 'del',
   event: 'evt',
   request: 'req',
   transaction: 'txn',

@@ -8,6 +8,7 @@ import { Media } from '#infra/aws/constructs/media';
 import { Processing } from '#infra/aws/constructs/processing';
 import { Schedules } from '#infra/aws/constructs/schedules';
 import { AutoTopUps } from '#infra/aws/constructs/auto-topups';
+import { Webhooks } from '#infra/aws/constructs/webhooks';
 import { Api } from '#infra/aws/constructs/api';
 import { modelDirBuildArg } from '#infra/aws/constructs/container-function';
 import { DEFAULT_AWS_EMBEDDER, isEmbedderKind, SearchIndex, type EmbedderKind } from '#infra/aws/constructs/search-index';
@@ -33,6 +34,7 @@ export class FrameseekStack extends Stack {
   readonly processing: Processing;
   readonly schedules: Schedules;
   readonly autoTopUps: AutoTopUps;
+  readonly webhooks: Webhooks;
   readonly api: Api;
 
   constructor(scope: Construct, id: string, props: FrameseekStackProps) {
@@ -74,7 +76,17 @@ export class FrameseekStack extends Stack {
 
     // Every function knows the queue, even those not allowed to send to it: without the URL the code
     // would fall back to the in-process queue and lose messages silently instead of failing loudly.
-    const environment = { ...storageEnvironment, FRAMESEEK_INDEX_QUEUE_URL: this.processing.indexQueue.queueUrl };
+    this.webhooks = new Webhooks(this, 'Webhooks', {
+      projectRoot: props.projectRoot,
+      fanOut: backgroundFunctions.webhookFanOut,
+      send: backgroundFunctions.webhookSend,
+      sweep: backgroundFunctions.webhookSweep,
+      table,
+      environment: { ...storageEnvironment, FRAMESEEK_INDEX_QUEUE_URL: this.processing.indexQueue.queueUrl },
+      retainOnDelete,
+    });
+    // Likewise the webhook queue and data key: named everywhere, usable only where granted (the Api's route flags).
+    const environment = { ...storageEnvironment, FRAMESEEK_INDEX_QUEUE_URL: this.processing.indexQueue.queueUrl, ...this.webhooks.environment };
     // Created with empty values, so billing stays off until an operator puts the Stripe keys in it.
     const stripeSecret = new Secret(this, 'StripeSecret', {
       description: 'Frameseek Stripe keys: {"secret_key": "sk_…", "webhook_secret": "whsec_…"}',
@@ -117,6 +129,7 @@ export class FrameseekStack extends Stack {
       searchIndex: this.searchIndex,
       ...(modelDir ? { modelDir } : {}),
       indexQueue: this.processing.indexQueue,
+      webhooks: this.webhooks,
     });
     new CfnOutput(this, 'MediaBucketName', { value: bucket.bucketName });
     new CfnOutput(this, 'StripeSecretArn', { value: stripeSecret.secretArn });

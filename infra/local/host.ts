@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { DynamoDBBatchResponse, DynamoDBStreamEvent, SQSEvent } from 'aws-lambda';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { backgroundFunctions } from '#functions/routes';
 import type { Host } from '#lib/hosts/host';
 import type { IndexQueueMessage } from '#lib/indexing/queue';
@@ -27,8 +27,28 @@ export function localHost(load: LoadHandler): Host {
         );
       });
     },
-    enqueue: async (_queue, messages) => localIndexQueue.send(messages as readonly IndexQueueMessage[]),
-    rowWritten(_stream, row) {
+    async enqueue(queue, messages) {
+      if (queue === 'index') return localIndexQueue.send(messages as readonly IndexQueueMessage[]);
+      // As SQS would, a little later and not in the request: one attempt per message. A message whose
+      // handler throws is not redelivered here; the delivery stays due and the every-minute sweep sends it.
+      setImmediate(() => {
+        void (async () => {
+          const handle = await handlerOf<SQSEvent, SQSBatchResponse>(backgroundFunctions.webhookSend.entry);
+          await Promise.all(messages.map((message) => handle(sqsEventOf(message, 1))));
+        })().catch((error: unknown) => logError('webhook send failed; the sweep retries it', { error }));
+      });
+    },
+    rowWritten(stream, row) {
+      if (stream === 'accountEvents') {
+        // As the table's stream does in AWS: the new outbox event goes to the fan-out.
+        setImmediate(() => {
+          void (async () => {
+            const handle = await handlerOf<DynamoDBStreamEvent, DynamoDBBatchResponse>(backgroundFunctions.webhookFanOut.entry);
+            await handle(streamEventOf(row));
+          })().catch((error: unknown) => logError('webhook fan-out failed; the sweep retries it', { ...row, error }));
+        });
+        return;
+      }
       // As the table's stream does in AWS: the new auto top-up request goes to its charger.
       setImmediate(() => {
         void (async () => {

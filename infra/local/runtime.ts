@@ -93,6 +93,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       FRAMESEEK_TABLE_NAME: options.tableName,
       FRAMESEEK_MEDIA_BUCKET: options.bucket,
       FRAMESEEK_INDEX_URI: process.env.FRAMESEEK_INDEX_URI ?? resolve(options.dataDir, 'index'),
+      // The key that seals webhook signing secrets: made on first use, kept with the data it protects.
+      FRAMESEEK_WEBHOOK_KEY_FILE: process.env.FRAMESEEK_WEBHOOK_KEY_FILE ?? resolve(options.dataDir, 'webhook-secrets.key'),
       ...options.settings,
     });
     await ensureTable(dynamoDbEndpoint, options.tableName);
@@ -111,6 +113,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       runDaily: async () => ((await load(backgroundFunctions.dailyMaintenance.entry)) as { handler: () => Promise<unknown> }).handler(),
       // As in AWS, where an hourly rule puts this message on the queue: the index worker does the upkeep.
       runHourly: () => indexQueue.send([{ kind: 'maintain' }]),
+      runEveryMinute: async () => ((await load(backgroundFunctions.webhookSweep.entry)) as { handler: () => Promise<unknown> }).handler(),
     });
     started.push({ stop: async () => scheduler.stop() });
     const server = createApiServer({ routes: Object.values(routes), fallback: fallbackRoute, load });

@@ -1,6 +1,6 @@
 /**
- * The in-process stand-in for EventBridge schedules: runs the daily handler once per UTC day and
- * the hourly one once per UTC hour, each at the first tick after its period begins. Time comes
+ * The in-process stand-in for EventBridge schedules: runs the daily handler once per UTC day, the
+ * hourly one once per UTC hour and the every-minute one (webhook retries) once a minute, each at the first tick after its period begins. Time comes
  * from the injected clock so tests can cross midnight; `tick()` is what the timer calls, exposed
  * so tests need not wait a minute.
  */
@@ -14,6 +14,8 @@ export interface SchedulerOptions {
   now: () => Date;
   runDaily: () => Promise<unknown>;
   runHourly?: () => Promise<unknown>;
+  /** Every minute of the clock (webhook retries): a jump of the clock by hours runs it once, as a late EventBridge rule would. */
+  runEveryMinute?: () => Promise<unknown>;
 }
 
 const TICK_MS = 60_000;
@@ -22,8 +24,13 @@ export function startScheduler(options: SchedulerOptions): LocalScheduler {
   const daily = periodic('daily', (date) => date.toISOString().slice(0, 10), options.now(), options.runDaily);
   const hourly = options.runHourly ? periodic('hourly', (date) => date.toISOString().slice(0, 13), options.now(), options.runHourly) : undefined;
 
+  const everyMinute = options.runEveryMinute
+    ? periodic('every-minute', (date) => date.toISOString().slice(0, 16), options.now(), options.runEveryMinute)
+    : undefined;
+
   const tick = async (): Promise<'ran' | 'not_due'> => {
     const at = options.now();
+    await everyMinute?.(at);
     await hourly?.(at);
     return (await daily(at)) ? 'ran' : 'not_due';
   };

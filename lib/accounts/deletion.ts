@@ -14,11 +14,12 @@ import { keys } from '#lib/db/keys';
 import { enqueuePurge } from '#lib/indexing/queue';
 import Stripe from 'stripe';
 import { billingConfigured, stripeClient } from '#lib/billing/stripe-client';
+import { webhookKeysOf } from '#lib/db/webhooks';
 
 /**
  * DELETE /v1/account (api.md): with the password as confirmation, every key and session is refused
  * at once (authentication checks the account's status), then everything the account owns is swept:
- * sessions, keys, collections with their videos and objects. The ledger stays, as the law requires,
+ * sessions, keys, webhook endpoints and secrets, collections with their videos and objects. The ledger stays, as the law requires,
  * detached from the email. The sweep is resumable: what a request does not finish, the daily run does.
  */
 export async function requestAccountDeletion(accountId: string, password: string): Promise<{ deletion_id: string }> {
@@ -41,6 +42,8 @@ async function sweepAccount(accountId: string): Promise<void> {
   await deleteItems(await listSessionKeysOf(accountId));
   const apiKeys = await listApiKeys(accountId);
   await deleteItems(apiKeys.flatMap((key) => [keys.apiKey(accountId, key.key_id), keys.apiKeyLookup(key.secret_hash)]));
+  // Webhook endpoints and secrets go first among the rest: the sweep's own deletions must not be announced to them.
+  await deleteItems(await webhookKeysOf(accountId));
   for (const collection of await listCollectionRecords(accountId)) {
     throwIfArmed('account_sweep_interrupted');
     await deleteCollection(accountId, collection.collection_id);

@@ -2,7 +2,7 @@ import { newId } from '#lib/ids';
 import { now } from '#lib/clock';
 import { AppError } from '#lib/errors';
 import { getAccount, type AccountRecord } from '#lib/db/accounts';
-import { creditEventPuts } from '#lib/billing/credit-events';
+import { announceCreditEvents, creditEventWrites } from '#lib/billing/credit-events';
 import { autoTopUpRequestFor, dispatchAutoTopUp } from '#lib/billing/auto-topup-trigger';
 import { backOff, oneAtATime } from '#lib/billing/account-queue';
 import { autoTopUpRequestPut } from '#lib/db/auto-topups';
@@ -73,15 +73,13 @@ async function writeChange(accountId: string, plan: (account: AccountRecord) => 
     const entry = newLedgerEntry(change.type, change.amountMicros, seen.credits_micros + change.amountMicros, change.description);
     const autoTopUp = autoTopUpRequestFor(account, seen.credits_micros, entry.balance_after_micros, entry.created_at);
     // Event rows go last: `alongside` conditions are recognised by their position right after the ledger row.
-    const alongside = [
-      ...(change.alongside ?? []),
-      ...(autoTopUp ? [autoTopUpRequestPut(autoTopUp)] : []),
-      ...creditEventPuts(accountId, seen.credits_micros, entry.balance_after_micros),
-    ];
+    const creditEvents = creditEventWrites(accountId, seen.credits_micros, entry.balance_after_micros);
+    const alongside = [...(change.alongside ?? []), ...(autoTopUp ? [autoTopUpRequestPut(autoTopUp)] : []), ...creditEvents.puts];
     const sideChange: AccountSideChange = { ...change.account, ...(autoTopUp ? { autoTopUp: { kind: 'claim', requestId: autoTopUp.request_id } } : {}) };
     const outcome = await writeBalanceChange({ accountId, seen, entry, trial: change.trial, alongside, account: sideChange });
     if (outcome === 'written') {
       if (autoTopUp) dispatchAutoTopUp(autoTopUp);
+      announceCreditEvents(accountId, creditEvents);
       return entry;
     }
     if (outcome === 'refused') return undefined;

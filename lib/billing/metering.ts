@@ -1,9 +1,11 @@
+import { newId } from '#lib/ids';
 import { plansTable } from '#lib/plans';
 import { changeBalance, plannedDebit, plannedRefund } from '#lib/billing/ledger';
 import { AppError } from '#lib/errors';
 import { holdChange, readHold, trialPartOf } from '#lib/db/holds';
 import { storageLimitError, type UploadRecord } from '#lib/db/uploads';
 import { uploadCreationItems } from '#lib/db/upload-creation';
+import { announceEvent } from '#lib/db/events';
 import type { VideoRecord } from '#lib/db/videos';
 import type { JobRecord } from '#lib/db/jobs';
 
@@ -40,6 +42,7 @@ export interface NewUpload {
  */
 export async function createUploadWithHold(created: NewUpload, holdMicros: number): Promise<void> {
   const { upload, video, job, storageLimitBytes } = created;
+  const createdEventId = newId('event');
   const entry = await changeBalance(upload.account_id, (account) => {
     const usedBytes = account.storage_bytes ?? 0;
     if (usedBytes + upload.size_bytes > storageLimitBytes) throw storageLimitError(storageLimitBytes, usedBytes);
@@ -48,10 +51,11 @@ export async function createUploadWithHold(created: NewUpload, holdMicros: numbe
     return {
       ...hold,
       account: { storage: { deltaBytes: upload.size_bytes, limitBytes: storageLimitBytes } },
-      alongside: uploadCreationItems(upload, heldVideo, job),
+      alongside: uploadCreationItems(upload, heldVideo, job, createdEventId),
     };
   });
   if (!entry) throw new AppError('COLLECTION_NOT_FOUND');
+  announceEvent(upload.account_id, createdEventId);
 }
 
 type HeldVideo = Pick<VideoRecord, 'account_id' | 'video_id' | 'reserved_indexing_micros'>;

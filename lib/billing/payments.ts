@@ -3,7 +3,7 @@ import { AppError, validationError } from '#lib/errors';
 import { plansTable } from '#lib/plans';
 import { balanceOf, newLedgerEntry } from '#lib/billing/ledger';
 import { backOff, oneAtATime } from '#lib/billing/account-queue';
-import { creditEventPuts } from '#lib/billing/credit-events';
+import { announceCreditEvents, creditEventWrites } from '#lib/billing/credit-events';
 import {
   requireAccount,
   getAccount,
@@ -215,11 +215,12 @@ async function writeCreditOnce(credit: PaymentCredit): Promise<CreditOutcome> {
       applied_at: appliedAt.toISOString(),
       applied_by: credit.appliedBy,
     };
+    const creditEvents = creditEventWrites(credit.accountId, seen.credits_micros, entry.balance_after_micros);
     const alongside = [
       paymentAppliedPut(payment),
       ...(credit.event ? [eventAppliedPut(credit.event.id, credit.event.type, appliedAt)] : []),
       // As changeBalance does (a credit never crosses downwards today, but the rule belongs to every balance change).
-      ...creditEventPuts(credit.accountId, seen.credits_micros, entry.balance_after_micros),
+      ...creditEvents.puts,
     ];
     const settling =
       account.auto_topup_pending !== undefined && account.auto_topup_pending === credit.settlesAutoTopUp ? account.auto_topup_pending : undefined;
@@ -231,7 +232,10 @@ async function writeCreditOnce(credit: PaymentCredit): Promise<CreditOutcome> {
       alongside,
       ...(settling ? { account: { autoTopUp: { kind: 'settle' as const, requestId: settling } } } : {}),
     });
-    if (outcome === 'written') return { kind: 'applied', payment, balanceAfterMicros: entry.balance_after_micros };
+    if (outcome === 'written') {
+      announceCreditEvents(credit.accountId, creditEvents);
+      return { kind: 'applied', payment, balanceAfterMicros: entry.balance_after_micros };
+    }
     if (outcome === 'refused') {
       const applied = await findAppliedPayment(credit.paymentIntentId);
       if (!applied) throw new Error(`Event ${credit.event?.id ?? '(none)'} was applied without its payment ${credit.paymentIntentId}`);

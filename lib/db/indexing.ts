@@ -4,8 +4,8 @@ import { keys } from '#lib/db/keys';
 import { isConditionFailure, transactConditionally } from '#lib/db/conditions';
 import type { VideoRecord } from '#lib/db/videos';
 import type { JobErrorCode } from '#lib/errors';
-import { type JobRecord } from '#lib/db/jobs';
-import type { TransactionItem } from '#lib/db/ledger';
+import { jobView, type JobRecord, type JobView } from '#lib/db/jobs';
+import { outboxEventPut } from '#lib/db/events';
 
 /**
  * The job side of indexing. Chunks of one job run in parallel and may be delivered twice, so
@@ -95,16 +95,6 @@ export function chunkIsDone(job: JobRecord, chunkIndex: number): boolean {
   return job.chunks_done_set?.has(chunkIndex) ?? false;
 }
 
-function outboxEvent(accountId: string, eventId: string, event: 'job.completed' | 'job.failed', data: Record<string, unknown>, at: string): TransactionItem {
-  return {
-    Put: {
-      TableName: tableName,
-      Item: { ...keys.accountEvent(accountId, eventId), id: eventId, event, account_id: accountId, created_at: at, delivery: 'pending', data },
-      ConditionExpression: 'attribute_not_exists(PK)',
-    },
-  };
-}
-
 /**
  * The last chunk's finish: job `done` at 100 %, the video `ready` with what it was indexed with,
  * the indexing reservation settled (it was the exact price), and `job.completed` in the outbox —
@@ -144,7 +134,7 @@ export async function recordJobDone(video: VideoRecord, job: JobRecord, facts: I
         },
       },
     },
-    outboxEvent(video.account_id, eventId, 'job.completed', eventData(video, job, 'done', null), at),
+    outboxEventPut(video.account_id, eventId, 'job.completed', jobEventData(job, 'done', null, at), at, { webhookUrl: video.webhook_url }),
   ]);
   return failed.length === 0;
 }
@@ -187,21 +177,21 @@ export async function recordJobFailed(
             },
           },
         ]),
-    outboxEvent(video.account_id, eventId, 'job.failed', eventData(video, job, 'failed', error), at),
+    outboxEventPut(video.account_id, eventId, 'job.failed', jobEventData(job, 'failed', error, at), at, { webhookUrl: video.webhook_url }),
   ]);
   return failed.length === 0;
 }
 
-function eventData(video: VideoRecord, job: JobRecord, status: 'done' | 'failed', error: { code: string; message: string } | null) {
-  return {
-    job_id: job.job_id,
-    video_id: video.video_id,
-    collection_id: video.collection_id,
+/** The job as GET /v1/jobs/{id} answers it once this transaction is written (api.md: events carry the API's shape). */
+function jobEventData(job: JobRecord, status: 'done' | 'failed', error: JobRecord['error'], at: string): JobView {
+  return jobView({
+    ...job,
     status,
+    stage: status === 'done' ? 'done' : job.stage,
+    progress_pct: status === 'done' ? 100 : job.progress_pct,
     error,
-    // api.md: an upload's own webhook_url receives its job's outcome as well.
-    webhook_url: video.webhook_url,
-  };
+    updated_at: at,
+  });
 }
 
 /**

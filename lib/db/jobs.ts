@@ -32,6 +32,45 @@ export interface JobRecord {
   updated_at: string;
 }
 
+/**
+ * A job as the API answers it (GET /v1/jobs/{id}) and as its events carry it (api.md: events carry the
+ * API's shape) — built here, once, so the two never drift.
+ */
+export type JobView = {
+  id: string;
+  job_id: string;
+  /** The owning account's id (PureFrame's name for it). */
+  user_id: string;
+  video_id: string;
+  collection_id: string;
+  status: JobStatus;
+  stage: string;
+  progress_pct: number;
+  /** errors.md (binding): a failed job carries `error: {code, message}`. */
+  error: JobRecord['error'];
+  /** api.md's PureFrame shape also names the code beside the error; additive, so errors.md's object stays. */
+  error_code: string | null;
+  created_at: string;
+  updated_at: string;
+};
+
+export function jobView(job: JobRecord): JobView {
+  return {
+    id: job.job_id,
+    job_id: job.job_id,
+    user_id: job.account_id,
+    video_id: job.video_id,
+    collection_id: job.collection_id,
+    status: job.status,
+    stage: job.stage,
+    progress_pct: job.progress_pct,
+    error: job.error,
+    error_code: job.error?.code ?? null,
+    created_at: job.created_at,
+    updated_at: job.updated_at,
+  };
+}
+
 /** What a new job is made from: the video it indexes. */
 export interface QueuedJobSource {
   account_id: string;

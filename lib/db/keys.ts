@@ -1,5 +1,7 @@
 /** The sort-key prefix of auto top-up requests; the AWS stream filter selects new items by it. */
 export const AUTO_TOPUP_SK_PREFIX = 'AUTOTOPUP#';
+/** The sort-key prefix of outbox events; the AWS stream filter hands new ones to the webhook fan-out by it. */
+export const ACCOUNT_EVENT_SK_PREFIX = 'EVT#';
 
 /**
  * Every key of the single table is built here, and only here.
@@ -25,7 +27,10 @@ export const AUTO_TOPUP_SK_PREFIX = 'AUTOTOPUP#';
  * | Accounts being deleted (sweep resumes)     |                       |                     | DELETING_ACCOUNTS | ACC#<account_id>|
  * | Sessions of an account (deletion)          |                       |                     | ACC#<account_id>  | SESSION#<hash>  |
  * | Daily search count (day-keyed, TTL'd)      | QUOTA#<account_id>    | SEARCH#<yyyy-mm-dd> |                   |                 |
- * | Account events for webhooks (outbox)       | ACC#<account_id>      | EVT#<event_id>      |                   |                 |
+ * | Account events for webhooks (outbox)       | ACC#<account_id>      | EVT#<event_id>      | EVENTS_PENDING (until fanned out) | <created_iso>#<evt_id> |
+ * | Webhook endpoints of an account            | ACC#<account_id>      | WH#<webhook_id>     |                   |                 |
+ * | Deliveries of an endpoint (newest first)   | ACC#<account_id>      | WHDEL#<wh>#<del_id> | WEBHOOKS_DUE (while pending) | <next_attempt_iso>#<del_id> |
+ * | The account's default webhook secret       | ACC#<account_id>      | WHSECRET#default    |                   |                 |
  * | Search feedback of an account (down = hidden)| ACC#<account_id>      | FEEDBACK#<vid>@<ts> |                   |                 |
  * | Past search queries (suggest, TTL'd)       | ACC#<account_id>      | QUERY#<normalised>  |                   |                 |
  * | Idempotency records (Powertools)           | IDEMPOTENCY           | <fn>#<key hash>     |                   |                 |
@@ -82,8 +87,21 @@ export const keys = {
   sessionsOf: (accountId: string) => ({ GSI1PK: `ACC#${accountId}`, GSI1SKPrefix: 'SESSION#' }),
 
   searchQuota: (accountId: string, dayIso: string) => ({ PK: `QUOTA#${accountId}`, SK: `SEARCH#${dayIso}` }),
-  accountEvent: (accountId: string, eventId: string) => ({ PK: `ACC#${accountId}`, SK: `EVT#${eventId}` }),
-  accountEventsOf: (accountId: string) => ({ PK: `ACC#${accountId}`, SKPrefix: 'EVT#' }),
+  accountEvent: (accountId: string, eventId: string) => ({ PK: `ACC#${accountId}`, SK: `${ACCOUNT_EVENT_SK_PREFIX}${eventId}` }),
+  accountEventsOf: (accountId: string) => ({ PK: `ACC#${accountId}`, SKPrefix: ACCOUNT_EVENT_SK_PREFIX }),
+  /** Listed while no delivery has been made for it, so the every-minute sweep fans out what a lost stream record or process left behind (sparse). */
+  accountEventPendingIndex: (createdAtIso: string, eventId: string) => ({ GSI1PK: 'EVENTS_PENDING', GSI1SK: `${createdAtIso}#${eventId}` }),
+  accountEventsPending: () => ({ GSI1PK: 'EVENTS_PENDING' }),
+
+  webhookEndpoint: (accountId: string, webhookId: string) => ({ PK: `ACC#${accountId}`, SK: `WH#${webhookId}` }),
+  webhookEndpointsOf: (accountId: string) => ({ PK: `ACC#${accountId}`, SKPrefix: 'WH#' }),
+  /** `webhookId` is `upload` for a per-upload webhook_url (no endpoint of its own). */
+  webhookDelivery: (accountId: string, webhookId: string, deliveryId: string) => ({ PK: `ACC#${accountId}`, SK: `WHDEL#${webhookId}#${deliveryId}` }),
+  webhookDeliveriesOf: (accountId: string, webhookId: string) => ({ PK: `ACC#${accountId}`, SKPrefix: `WHDEL#${webhookId}#` }),
+  /** Listed while the delivery still has an attempt to make (sparse): the retry sweep reads the due ones. */
+  webhookDeliveryDueIndex: (nextAttemptIso: string, deliveryId: string) => ({ GSI1PK: 'WEBHOOKS_DUE', GSI1SK: `${nextAttemptIso}#${deliveryId}` }),
+  webhookDeliveriesDueBefore: (isoTime: string) => ({ GSI1PK: 'WEBHOOKS_DUE', GSI1SKBefore: `${isoTime}#~` }),
+  webhookDefaultSecret: (accountId: string) => ({ PK: `ACC#${accountId}`, SK: 'WHSECRET#default' }),
 
   searchFeedback: (accountId: string, segmentKey: string) => ({ PK: `ACC#${accountId}`, SK: `FEEDBACK#${segmentKey}` }),
   searchFeedbackOf: (accountId: string) => ({ PK: `ACC#${accountId}`, SKPrefix: 'FEEDBACK#' }),

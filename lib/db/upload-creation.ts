@@ -4,16 +4,24 @@ import type { TransactionItem } from '#lib/db/ledger';
 import type { UploadRecord } from '#lib/db/uploads';
 import type { VideoRecord } from '#lib/db/videos';
 import type { JobRecord } from '#lib/db/jobs';
+import { outboxEventPut } from '#lib/db/events';
+import { videoEventData } from '#lib/db/videos';
 
 /**
  * The items that create an upload, for the transaction that also holds its indexing estimate and
  * reserves its storage on the account item (lib/billing/metering.ts createUploadWithHold): the
  * collection's video count (only while the collection is active — the one condition that can
  * fail, meaning the collection is gone), the video (uploading), its job (queued), the upload
- * session and its entry in the expiry index the daily sweep reads.
+ * session and its entry in the expiry index the daily sweep reads; and `video.created` in the outbox.
  */
-export function uploadCreationItems(upload: UploadRecord, video: VideoRecord & { reserved_trial_micros: number }, job: JobRecord): TransactionItem[] {
+export function uploadCreationItems(
+  upload: UploadRecord,
+  video: VideoRecord & { reserved_trial_micros: number },
+  job: JobRecord,
+  createdEventId: string,
+): TransactionItem[] {
   return [
+    outboxEventPut(video.account_id, createdEventId, 'video.created', videoEventData(video), video.created_at),
     {
       Update: {
         TableName: tableName,

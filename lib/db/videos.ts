@@ -6,6 +6,8 @@ import { failedConditionIndexes, transactConditionally } from '#lib/db/condition
 import { storageChange, videoHidden } from '#lib/db/accounts';
 import { getItems } from '#lib/db/batch';
 import type { JobErrorCode } from '#lib/errors';
+import { newId } from '#lib/ids';
+import { outboxEventPut } from '#lib/db/events';
 
 export type VideoStatus = 'uploading' | 'processing' | 'ready' | 'failed' | 'deleting';
 
@@ -203,9 +205,24 @@ export async function recordIngestFailure(
   error: { code: JobErrorCode; message: string },
   at: string,
   expectedStatus: 'processing' | 'uploading' = 'processing',
-): Promise<void> {
+): Promise<string | undefined> {
+  const stage = expectedStatus === 'uploading' ? 'fetching' : 'probing';
+  const eventId = newId('event');
+  // The job as GET /v1/jobs answers it now; ingest only ever fails a video's first job, made with the video.
+  const jobView = {
+    id: video.job_id,
+    job_id: video.job_id,
+    video_id: video.video_id,
+    collection_id: video.collection_id,
+    status: 'failed',
+    stage,
+    progress_pct: 0,
+    error,
+    created_at: video.created_at,
+    updated_at: at,
+  };
   // A failed condition means a twin delivery already did this, or the video went meanwhile.
-  await transactConditionally([
+  const failed = await transactConditionally([
     {
       Update: {
         TableName: tableName,
@@ -222,11 +239,13 @@ export async function recordIngestFailure(
         Key: keys.job(video.account_id, video.job_id),
         UpdateExpression: 'SET #status = :failed, stage = :stage, #error = :error, updated_at = :at',
         ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
-        ExpressionAttributeValues: { ':failed': 'failed', ':stage': expectedStatus === 'uploading' ? 'fetching' : 'probing', ':error': error, ':at': at },
+        ExpressionAttributeValues: { ':failed': 'failed', ':stage': stage, ':error': error, ':at': at },
       },
     },
     storageChange(video.account_id, -video.counted_account_bytes),
+    outboxEventPut(video.account_id, eventId, 'job.failed', jobView, at, { webhookUrl: video.webhook_url }),
   ]);
+  return failed.length === 0 ? eventId : undefined;
 }
 
 /**
@@ -283,22 +302,50 @@ export async function recordFetched(
   }
 }
 
-/** First step of a video delete: invisible at once; the sweep that follows is safe to repeat. */
-export async function markVideoDeleting(video: VideoRecord, at: string): Promise<void> {
-  // A failed condition: the video went meanwhile (a twin delete), nothing left to mark.
-  await transactConditionally([
+/**
+ * First step of a video delete: invisible at once, and `video.deleted` in the outbox in the same
+ * transaction (says the event id, or undefined when a twin delete got there first). The sweep that
+ * follows is safe to repeat.
+ */
+export async function markVideoDeleting(video: VideoRecord, at: string): Promise<string | undefined> {
+  const eventId = newId('event');
+  const failed = await transactConditionally([
     {
       Update: {
         TableName: tableName,
         Key: keys.video(video.account_id, video.video_id),
         UpdateExpression: 'SET #status = :deleting, updated_at = :at',
-        ConditionExpression: 'attribute_exists(PK)',
+        ConditionExpression: 'attribute_exists(PK) AND #status <> :deleting',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: { ':deleting': 'deleting', ':at': at },
       },
     },
     videoHidden(video.account_id),
+    outboxEventPut(video.account_id, eventId, 'video.deleted', videoEventData(video), at),
   ]);
+  return failed.length === 0 ? eventId : undefined;
+}
+
+/**
+ * The video as the API's list item shows it (api.md: events carry the API's shape), from the record
+ * alone: a thumbnail link would expire long before a retried delivery lands, so none is sent.
+ */
+export function videoEventData(video: VideoRecord): Record<string, unknown> {
+  return {
+    id: video.video_id,
+    filename: video.filename,
+    collection_id: video.collection_id,
+    status: video.status,
+    duration_secs: video.duration_secs,
+    width: video.width,
+    height: video.height,
+    fps: video.fps,
+    codec: video.codec,
+    mime_type: video.mime_type,
+    file_size_bytes: video.file_size_bytes,
+    job_id: video.job_id,
+    created_at: video.created_at,
+  };
 }
 
 /**

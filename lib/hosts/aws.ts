@@ -25,7 +25,7 @@ function createAwsHost(): Host {
   const sqs = new SQSClient({ region: config.AWS_REGION, requestHandler });
 
   const functionNames: Record<BackgroundFunctionName, string | undefined> = { fetchSource: config.FRAMESEEK_FETCH_FUNCTION_NAME };
-  const queueUrls: Record<QueueName, string | undefined> = { index: config.FRAMESEEK_INDEX_QUEUE_URL };
+  const queueUrls: Record<QueueName, string | undefined> = { index: config.FRAMESEEK_INDEX_QUEUE_URL, webhooks: config.FRAMESEEK_WEBHOOK_QUEUE_URL };
 
   return {
     async invoke(functionName, input) {

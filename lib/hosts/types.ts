@@ -18,5 +18,5 @@ export interface Host {
 }
 
 export type BackgroundFunctionName = 'fetchSource';
-export type QueueName = 'index';
-export type StreamName = 'autoTopUpRequests';
+export type QueueName = 'index' | 'webhooks';
+export type StreamName = 'autoTopUpRequests' | 'accountEvents';

@@ -65,6 +65,10 @@ export interface RouteDefinition<TAuth extends AuthKind = AuthKind, TSchemas ext
    * checks the flag against what each route's bundle calls.
    */
   sendsIndexWork?: boolean;
+  /** Seals or opens webhook signing secrets: in AWS the function may read the webhook data key (and only such functions may). */
+  usesWebhookSecrets?: boolean;
+  /** Puts deliveries on the webhook queue (test pings, manual retries). */
+  sendsWebhooks?: boolean;
   /** Background functions (functions/routes.ts `backgroundFunctions`) this route invokes asynchronously. */
   startsInBackground?: readonly string[];
   /**

@@ -8,6 +8,7 @@ import { stagedChunkKey, stagingPrefix, thumbnailKey, videoPrefix } from '#lib/s
 import { getVideoRecord, type VideoRecord } from '#lib/db/videos';
 import { getJobRecord, type JobRecord } from '#lib/db/jobs';
 import { markIndexChanged } from '#lib/db/accounts';
+import { announceEvent } from '#lib/db/events';
 import { chunkIsDone, recordChunkDone, recordJobDone, recordJobFailed, recordStepDone, type IndexModels } from '#lib/db/indexing';
 import { releaseIndexingReservation } from '#lib/billing/metering';
 import { CHUNK_STEPS, inStage, processChunk, StageFailedError, type ChunkIo, type IndexStage } from '#lib/indexing/chunk';
@@ -130,13 +131,15 @@ async function finaliseOnce(video: VideoRecord, job: JobRecord): Promise<void> {
     return built;
   });
   const firstFrame = rows.find((row) => row.type === 'frame');
+  const eventId = newId('event');
   const done = await recordJobDone(
     video,
     job,
     { models: modelsOf(engines), segments_count: rows.length, thumbnail_key: firstFrame?.thumbnail_key ?? null },
-    newId('event'),
+    eventId,
     now().toISOString(),
   );
+  if (done) announceEvent(video.account_id, eventId);
   if (done) logInfo('index: job done', { job_id: job.job_id, video_id: video.video_id, segments: rows.length });
   // Deleted while finalising: the delete's purge may have run before these rows were written.
   else if (await deletedMeanwhile(video)) await searchIndex().deleteVideo(video.account_id, video.video_id);
@@ -148,8 +151,10 @@ async function failJob(video: VideoRecord, job: JobRecord, error: unknown): Prom
   // The cause goes to the log, not to the customer: it may name binaries, hosts or internal resources.
   const message = `Indexing failed at the ${stage} stage after repeated attempts; nothing was charged and the video can be uploaded or reindexed again`;
   logWarn('index: job failed', { job_id: job.job_id, video_id: video.video_id, stage, error: String(error) });
-  const failed = await recordJobFailed(video, job, { code: 'INDEXING_FAILED', message }, newId('event'), now().toISOString());
+  const eventId = newId('event');
+  const failed = await recordJobFailed(video, job, { code: 'INDEXING_FAILED', message }, eventId, now().toISOString());
   if (!failed) return;
+  announceEvent(video.account_id, eventId);
   // Read again: the record now says what is still held for this job.
   const latest = await getVideoRecord(video.account_id, video.video_id);
   if (latest) await releaseIndexingReservation(latest);

@@ -213,3 +213,53 @@ async function follow(raw: string, timeoutMs: number, signal: AbortSignal): Prom
   }
   throw new UrlRefusedError(`redirected more than ${MAX_REDIRECTS} times`);
 }
+
+export interface GuardedPostResult {
+  status: number;
+  /** The first bytes of the answer, for the sender's log (never more: a receiver's body is not ours to keep). */
+  bodyStart: string;
+}
+
+const POST_BODY_KEPT_BYTES = 512;
+
+/**
+ * POST through the guard (webhook deliveries): the address is vetted now, however it was vetted
+ * before (DNS may have changed), the connection is pinned to it, redirects are not followed (a 3xx
+ * is an answer like any other), and `deadlineMs` bounds the whole exchange, answer included.
+ */
+export async function guardedPost(raw: string, body: string, headers: Record<string, string>, options: { deadlineMs: number }): Promise<GuardedPostResult> {
+  const deadline = new AbortController();
+  const refusal = new UrlRefusedError(`did not answer within ${Math.round(options.deadlineMs / 1000)} s`);
+  const timer = setTimeout(() => deadline.abort(refusal), options.deadlineMs);
+  try {
+    const { url, address, family } = await withinDeadline(vetUrl(raw), options.deadlineMs);
+    return await new Promise<GuardedPostResult>((resolve, reject) => {
+      const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+      const outgoing = send(
+        url,
+        {
+          method: 'POST',
+          signal: deadline.signal,
+          headers: { 'user-agent': 'Frameseek-Webhooks/1.0', 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers },
+          lookup: pinnedLookup(address, family),
+        },
+        (response) => {
+          const kept: Buffer[] = [];
+          let keptBytes = 0;
+          response.on('data', (chunk: Buffer) => {
+            if (keptBytes < POST_BODY_KEPT_BYTES) kept.push(chunk.subarray(0, POST_BODY_KEPT_BYTES - keptBytes));
+            keptBytes += chunk.length;
+          });
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, bodyStart: Buffer.concat(kept).toString('utf8') }));
+          response.on('error', reject);
+        },
+      );
+      outgoing.on('error', reject);
+      outgoing.end(body);
+    });
+  } catch (error) {
+    throw deadline.signal.aborted ? refusal : error;
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,3 +1,4 @@
+import { announceEvent } from '#lib/db/events';
 import { now } from '#lib/clock';
 import { logInfo, logWarn } from '#lib/log';
 import { JobFailedError } from '#lib/errors';
@@ -65,7 +66,8 @@ export async function ingestStoredObject(key: string): Promise<void> {
     if (!(error instanceof JobFailedError)) throw error;
     await deletePrefix(videoPrefix(video.account_id, video.video_id));
     await releaseIndexingReservation(video);
-    await recordIngestFailure({ ...video, status: 'processing' }, { code: error.code, message: error.message }, now().toISOString());
+    const failedEventId = await recordIngestFailure({ ...video, status: 'processing' }, { code: error.code, message: error.message }, now().toISOString());
+    if (failedEventId) announceEvent(video.account_id, failedEventId);
     logInfo('ingest: refused', { video_id: video.video_id, job_id: video.job_id, code: error.code });
   }
 }

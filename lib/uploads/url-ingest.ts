@@ -1,3 +1,4 @@
+import { announceEvent } from '#lib/db/events';
 import { PassThrough, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -167,7 +168,13 @@ export async function fetchSourceIntoStorage(accountId: string, uploadId: string
     await deletePrefix(videoPrefix(accountId, video.video_id));
     await endUpload(upload, 'aborted');
     await releaseIndexingReservation(video);
-    await recordIngestFailure({ ...video, counted_account_bytes: 0 }, { code: error.code, message: error.message }, now().toISOString(), 'uploading');
+    const failedEventId = await recordIngestFailure(
+      { ...video, counted_account_bytes: 0 },
+      { code: error.code, message: error.message },
+      now().toISOString(),
+      'uploading',
+    );
+    if (failedEventId) announceEvent(video.account_id, failedEventId);
     logInfo('url ingest: refused', { upload_id: uploadId, code: error.code });
   }
 }

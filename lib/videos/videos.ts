@@ -8,6 +8,7 @@ import { releaseIndexingReservation } from '#lib/billing/metering';
 import { enqueuePurge } from '#lib/indexing/queue';
 import { getVideoRecord, listVideoRecords, markVideoDeleting, removeVideoRows, type VideoRecord, type VideoStatus } from '#lib/db/videos';
 import { getJobRecord, listJobRecords, type JobRecord } from '#lib/db/jobs';
+import { announceEvent } from '#lib/db/events';
 
 const PLAYBACK_URL_SECS = 60 * 60;
 
@@ -139,7 +140,8 @@ export async function purgeVideo(video: VideoRecord): Promise<void> {
 
 export async function deleteVideo(accountId: string, videoId: string): Promise<void> {
   const video = await requireVideo(accountId, videoId);
-  await markVideoDeleting(video, now().toISOString());
+  const deletedEventId = await markVideoDeleting(video, now().toISOString());
+  if (deletedEventId) announceEvent(accountId, deletedEventId);
   await purgeVideo(video);
 }
 

@@ -36,6 +36,8 @@ Object.assign(process.env, {
   FRAMESEEK_TEST_DATA_DIR: dataDir,
   // Set here, not left to the default (./.frameseek/index): a file that reads config without starting the runtime wrote into the clone.
   FRAMESEEK_INDEX_URI: join(dataDir, 'index'),
+  // Likewise the key that seals webhook secrets (the runtime would default to the same place, but a file that reads config first must agree).
+  FRAMESEEK_WEBHOOK_KEY_FILE: join(dataDir, 'webhook-secrets.key'),
   FRAMESEEK_SINGLE_PUT_MAX_BYTES: String(1024 * 1024),
   FRAMESEEK_MULTIPART_PART_BYTES: String(256 * 1024),
   // Test files make many requests (and sign-ups) from one address; the rate-limit tests restore the defaults.

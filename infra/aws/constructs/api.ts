@@ -13,6 +13,7 @@ import { isBundledRoute } from '#infra/aws/bundling';
 import { BundledFunction, FUNCTION_DEFAULTS } from '#infra/aws/constructs/bundled-function';
 import { ContainerFunction } from '#infra/aws/constructs/container-function';
 import type { SearchIndex } from '#infra/aws/constructs/search-index';
+import type { Webhooks } from '#infra/aws/constructs/webhooks';
 
 export interface ApiProps {
   readonly projectRoot: string;
@@ -36,6 +37,8 @@ export interface ApiProps {
   readonly corsOrigins: readonly string[];
   /** Where index work goes; routes marked sendsIndexWork may send to it (deletes' purges, re-indexing). */
   readonly indexQueue: IQueue;
+  /** Routes flagged usesWebhookSecrets may read the webhook data key; those flagged sendsWebhooks may queue attempts. */
+  readonly webhooks: Pick<Webhooks, 'grantSecrets' | 'grantSend'>;
 }
 
 /**
@@ -93,6 +96,8 @@ export class Api extends Construct {
       // public ones never see the bucket.
       if (route.auth !== 'none') props.bucket.grantReadWrite(fn);
       if (route.sendsIndexWork) props.indexQueue.grantSendMessages(fn);
+      if (route.usesWebhookSecrets) props.webhooks.grantSecrets(fn);
+      if (route.sendsWebhooks) props.webhooks.grantSend(fn);
       if (route.usesStripe) {
         props.stripeSecret.grantRead(fn);
         fn.addEnvironment('FRAMESEEK_STRIPE_SECRET_ARN', props.stripeSecret.secretArn);

@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { FrameseekStack } from '#infra/aws/stack';
 import { PROJECT_ROOT } from '#infra/local/runtime';
 import { INDEX_MAX_ATTEMPTS } from '#lib/indexing/queue';
+import { WEBHOOK_SEND_MAX_RECEIVES } from '#infra/aws/constructs/webhooks';
 import { FETCH_DEADLINE_MS } from '#lib/uploads/url-ingest';
 import type { RouteDefinition } from '#lib/http/route';
 import { CORS } from '#lib/http/cors';
@@ -30,9 +31,18 @@ const deployedBackgroundFunctions = [
   backgroundFunctions.indexChunk,
   backgroundFunctions.dailyMaintenance,
   backgroundFunctions.autoTopUp,
+  backgroundFunctions.webhookFanOut,
+  backgroundFunctions.webhookSend,
+  backgroundFunctions.webhookSweep,
 ];
-/** The auto top-up charger touches the table and Stripe only, never media. */
-const mediaBackgroundFunctions = deployedBackgroundFunctions.filter((fn) => fn !== backgroundFunctions.autoTopUp);
+/** The webhook functions read what they need from the table. */
+const webhookFunctions: readonly (typeof deployedBackgroundFunctions)[number][] = [
+  backgroundFunctions.webhookFanOut,
+  backgroundFunctions.webhookSend,
+  backgroundFunctions.webhookSweep,
+];
+/** The auto top-up charger touches the table and Stripe only, never media; the webhook functions the table and their own key and queue. */
+const mediaBackgroundFunctions = deployedBackgroundFunctions.filter((fn) => fn !== backgroundFunctions.autoTopUp && !webhookFunctions.includes(fn));
 
 /** Singleton Lambdas behind CDK's own custom resources (bucket auto-delete, bucket notifications). */
 const CUSTOM_RESOURCE_HANDLERS = ['CustomS3AutoDeleteObjectsCustomResourceProviderHandler', 'BucketNotificationsHandler'];
@@ -86,6 +96,17 @@ function rolesAllowing(action: string, inTemplate: Template = template): string[
 interface PolicyStatement {
   Action: string | string[];
   Resource: unknown;
+}
+
+/** Role logical ids whose policies allow `action` on a resource whose logical id starts with `resourcePrefix`. */
+function rolesAllowingOn(action: string, resourcePrefix: string): string[] {
+  return Object.values(resourcesOfType('AWS::IAM::Policy'))
+    .filter((policy) =>
+      (policy.Properties.PolicyDocument as { Statement: PolicyStatement[] }).Statement.some(
+        (statement) => [statement.Action].flat().includes(action) && JSON.stringify(statement.Resource).includes(`"${resourcePrefix}`),
+      ),
+    )
+    .flatMap((policy) => (policy.Properties.Roles as { Ref: string }[]).map((role) => role.Ref));
 }
 
 /** The statements of a function's role policy that allow `action`. */
@@ -190,14 +211,15 @@ describe('the CDK stack', () => {
     const workerId = functionIdStartingWith('ProcessingindexChunkFunction');
     const queueId = Object.keys(resourcesOfType('AWS::SQS::Queue')).find((logicalId) => logicalId.startsWith('ProcessingIndexQueue'));
 
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+    // The index worker's, the auto top-up charger's (stream), the webhook fan-out's (stream) and the webhook sender's.
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 4);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       BatchSize: 1,
       EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
       FunctionName: { Ref: workerId },
       FunctionResponseTypes: Match.absent(),
     });
-    const consumers = rolesAllowing('sqs:DeleteMessage');
+    const consumers = rolesAllowingOn('sqs:DeleteMessage', 'ProcessingIndexQueue');
     expect(consumers).toHaveLength(1);
     expect(consumers[0]).toMatch(/^ProcessingindexChunkFunctionServiceRole/);
   });
@@ -354,7 +376,7 @@ describe('the CDK stack', () => {
       JSON.stringify(policy.Properties.PolicyDocument).includes('"aws:SecureTransport":"false"'),
     );
     expect(tlsOnlyQueues).toHaveLength(Object.keys(resourcesOfType('AWS::SQS::Queue')).length);
-    expect(tlsOnlyQueues).toHaveLength(3);
+    expect(tlsOnlyQueues).toHaveLength(6);
   });
 
   it('hands new auto top-up requests from the table stream to the charger, retried and then parked, and nothing else', () => {
@@ -377,7 +399,11 @@ describe('the CDK stack', () => {
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [deadLetterId, 'Arn'] } } },
       FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT'], dynamodb: { Keys: { SK: { S: [{ prefix: 'AUTOTOPUP#' }] } } } }) }] },
     });
-    expect(rolesAllowing('dynamodb:DescribeStream').map((role) => role.replace(/FunctionServiceRole\w*$/, ''))).toEqual(['AutoTopUpsautoTopUp']);
+    expect(
+      rolesAllowing('dynamodb:DescribeStream')
+        .map((role) => role.replace(/FunctionServiceRole\w*$/, ''))
+        .sort(),
+    ).toEqual(['AutoTopUpsautoTopUp', 'WebhookswebhookFanOut']);
     expect(statementsAllowing('AutoTopUpsautoTopUpFunction', 'sqs:SendMessage').map((statement) => statement.Resource)).toEqual([
       { 'Fn::GetAtt': [deadLetterId, 'Arn'] },
     ]);
@@ -409,8 +435,8 @@ describe('the CDK stack', () => {
 
   it('lets exactly the functions whose code queues index work send to the index queue', async () => {
     const sendersInCode = await indexQueueSendersInCode();
-    // The auto top-up charger sends only to its own dead-letter queue (asserted with its stream).
-    const sendingRoles = rolesAllowing('sqs:SendMessage').filter((role) => !role.startsWith('AutoTopUpsautoTopUpFunction'));
+    // Other queues (auto top-up and webhook dead letters, the webhook queue) are asserted with their constructs.
+    const sendingRoles = rolesAllowingOn('sqs:SendMessage', 'ProcessingIndexQueue');
 
     const flaggedRoutes = Object.values(routes).filter((route) => route.sendsIndexWork).map((route) => route.name);
     expect([...flaggedRoutes, 'ingest', 'dailyMaintenance'].sort()).toEqual(sendersInCode.sort());
@@ -523,7 +549,7 @@ describe('the CDK stack', () => {
 
   it('lets only the routes and background functions that talk to Stripe read the Stripe secret, and tells them where it is', () => {
     const stripeRoutes = routeList.filter((route) => 'usesStripe' in route && route.usesStripe);
-    const readers = rolesAllowing('secretsmanager:GetSecretValue');
+    const readers = rolesAllowingOn('secretsmanager:GetSecretValue', 'StripeSecret');
     // The charger makes auto top-ups; the daily run retries those nobody picked up and deletes the customers of finished account deletions.
     const stripeBackground = ['AutoTopUpsautoTopUpFunction', 'SchedulesdailyMaintenanceFunction'];
 
@@ -544,6 +570,101 @@ describe('the CDK stack', () => {
       });
     }
     template.hasResourceProperties('AWS::SecretsManager::Secret', { SecretString: Match.anyValue() });
+  });
+});
+
+describe('the CDK stack: outgoing webhooks', () => {
+  const queueId = (prefix: string) => Object.keys(resourcesOfType('AWS::SQS::Queue')).find((logicalId) => logicalId.startsWith(prefix));
+  const roleOwners = (roles: string[]) => roles.map((role) => role.replace(/^(?:Api|Webhooks)(\w+?)FunctionServiceRole\w*$/, '$1')).sort();
+
+  it('hands new outbox events (EVT#) from the table stream to the fan-out, retried and then parked', () => {
+    const tableId = Object.keys(resourcesOfType('AWS::DynamoDB::Table')).find((logicalId) => logicalId.startsWith('DataTable'));
+
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: functionIdStartingWith('WebhookswebhookFanOutFunction') },
+      EventSourceArn: { 'Fn::GetAtt': [tableId, 'StreamArn'] },
+      StartingPosition: 'LATEST',
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId('WebhooksFanOutDeadLetterQueue'), 'Arn'] } } },
+      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT'], dynamodb: { Keys: { SK: { S: [{ prefix: 'EVT#' }] } } } }) }] },
+    });
+  });
+
+  it('feeds the sender from its queue in batches, reporting failures per message, with a dead-letter queue after a few receives', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: functionIdStartingWith('WebhookswebhookSendFunction') },
+      EventSourceArn: { 'Fn::GetAtt': [queueId('WebhooksSendQueue'), 'Arn'] },
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [queueId('WebhooksSendDeadLetterQueue'), 'Arn'] }, maxReceiveCount: WEBHOOK_SEND_MAX_RECEIVES },
+    });
+  });
+
+  it('runs the sweep (due retries, lost fan-outs) every minute', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [functionIdStartingWith('WebhookswebhookSweepFunction'), 'Arn'] } })],
+    });
+  });
+
+  it('alarms on the first message in either webhook dead-letter queue', () => {
+    for (const prefix of ['WebhooksSendDeadLetterQueue', 'WebhooksFanOutDeadLetterQueue']) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Namespace: 'AWS/SQS',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId(prefix), 'QueueName'] } }],
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+    }
+  });
+
+  it('keeps the data key that seals signing secrets in a secret encrypted with its own rotating KMS key', () => {
+    const keyId = Object.keys(resourcesOfType('AWS::KMS::Key')).find((logicalId) => logicalId.startsWith('WebhooksSecretsKey'));
+
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      KmsKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+      GenerateSecretString: Match.objectLike({ PasswordLength: 64, ExcludePunctuation: true }),
+    });
+  });
+
+  it('lets only the routes that seal secrets and the webhook functions read the data key (and decrypt it), and tells the functions outside processing where it and the queue are', () => {
+    const sealingRoutes = routeList.filter((route) => route.usesWebhookSecrets).map((route) => route.name);
+    const expectedReaders = [...sealingRoutes, 'webhookFanOut', 'webhookSend', 'webhookSweep'].sort();
+
+    expect(sealingRoutes.sort()).toEqual(['createWebhook', 'replaceDefaultWebhookSecret', 'rotateWebhookSecret']);
+    expect(roleOwners(rolesAllowingOn('secretsmanager:GetSecretValue', 'WebhooksDataKey'))).toEqual(expectedReaders);
+    // Decrypting is granted on the key's own policy, through Secrets Manager only (the account root's statement is KMS's default).
+    const keyPolicy = Object.values(resourcesOfType('AWS::KMS::Key'))[0]?.Properties.KeyPolicy as {
+      Statement: Array<PolicyStatement & { Principal?: { AWS?: unknown }; Condition?: unknown }>;
+    };
+    const decrypters = keyPolicy.Statement.filter(
+      (statement) => [statement.Action].flat().includes('kms:Decrypt') && JSON.stringify(statement.Condition ?? {}).includes('secretsmanager'),
+    )
+      .filter((statement) => JSON.stringify(statement.Principal?.AWS).includes('FunctionServiceRole'))
+      .map((statement) => JSON.stringify(statement.Principal?.AWS).replace(/^.*"((?:Api|Webhooks)\w+?FunctionServiceRole\w*)".*$/, '$1'));
+    expect(roleOwners(decrypters)).toEqual(expectedReaders);
+    // Ingest and the index worker only write outbox rows (the stream takes them from there): they are built before the webhooks.
+    for (const logicalId of frameseekFunctionIds().filter((id) => !id.startsWith('Processing'))) {
+      expect(functionProperties(logicalId)).toMatchObject({
+        Environment: {
+          Variables: expect.objectContaining({
+            FRAMESEEK_WEBHOOK_QUEUE_URL: { Ref: expect.stringMatching(/^WebhooksSendQueue/) },
+            FRAMESEEK_WEBHOOK_KEY_SECRET_ARN: { Ref: expect.stringMatching(/^WebhooksDataKey/) },
+          }),
+        },
+      });
+    }
+  });
+
+  it('lets only the routes that queue attempts (test, retry), the fan-out and the sweep send to the webhook queue', () => {
+    const sendingRoutes = routeList.filter((route) => route.sendsWebhooks).map((route) => route.name);
+
+    expect(sendingRoutes.sort()).toEqual(['retryWebhookDelivery', 'testWebhook']);
+    expect(roleOwners(rolesAllowingOn('sqs:SendMessage', 'WebhooksSendQueue'))).toEqual([...sendingRoutes, 'webhookFanOut', 'webhookSweep'].sort());
   });
 });
 

@@ -31,6 +31,23 @@ describe('the local scheduler', () => {
     expect(runs).toEqual(['hourly 2026-11-25T23:00:30.000Z', 'hourly 2026-11-26T00:01:00.000Z', 'daily 2026-11-26T00:01:00.000Z']);
   });
 
+  it('runs the every-minute work (webhook retries) once in each new minute, a jump of the clock counting once', async () => {
+    // Arrange
+    const clock = manualClock('2026-11-25T10:00:10Z');
+    const runs: string[] = [];
+    const scheduler = startScheduler({ now: clock.now, runDaily: async () => {}, runEveryMinute: async () => runs.push(clock.now().toISOString()) });
+
+    // Act
+    for (const at of ['2026-11-25T10:00:50Z', '2026-11-25T10:01:00Z', '2026-11-25T10:01:59Z', '2026-11-25T12:30:00Z']) {
+      clock.set(at);
+      await scheduler.tick();
+    }
+    scheduler.stop();
+
+    // Assert
+    expect(runs).toEqual(['2026-11-25T10:01:00.000Z', '2026-11-25T12:30:00.000Z']);
+  });
+
   it('keeps its schedule after a run fails (the next period retries)', async () => {
     // Arrange
     const clock = manualClock('2026-11-25T10:00:00Z');

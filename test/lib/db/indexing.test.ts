@@ -134,14 +134,28 @@ describe('the end of a job', () => {
       reserved_indexing_micros: 0,
       updated_at: AT,
     });
-    expect(await storedItem(keys.accountEvent('acc_i6', 'evt_1'))).toEqual({
+    // The event carries the job as GET /v1/jobs/{id} answers it, and the upload's webhook_url beside it for delivery.
+    expect(await storedItem(keys.accountEvent('acc_i6', 'evt_1'))).toMatchObject({
       ...keys.accountEvent('acc_i6', 'evt_1'),
       id: 'evt_1',
       event: 'job.completed',
       account_id: 'acc_i6',
       created_at: AT,
       delivery: 'pending',
-      data: { job_id: 'job_1', video_id: 'vid_1', collection_id: 'col_1', status: 'done', error: null, webhook_url: 'https://hooks.example.com/frameseek' },
+      webhook_url: 'https://hooks.example.com/frameseek',
+      data: {
+        id: 'job_1',
+        job_id: 'job_1',
+        user_id: 'acc_i6',
+        video_id: 'vid_1',
+        collection_id: 'col_1',
+        status: 'done',
+        stage: 'done',
+        progress_pct: 100,
+        error: null,
+        error_code: null,
+        updated_at: AT,
+      },
     });
     expect(await storedItem(keys.accountEvent('acc_i6', 'evt_2'))).toBeUndefined();
   });

@@ -74,6 +74,9 @@ function newUpload(accountId: string, collectionId: string, suffix: string): New
   return { upload, video, job: newQueuedJob(video, 'waiting_for_upload') };
 }
 
+let events = 0;
+const nextEventId = () => `evt_upload_creation_${(events += 1)}`;
+
 describe('uploadCreationItems (the rows an upload is created with)', () => {
   it('writes video, job, upload session and expiry entry, each findable by its collection, and counts the video', async () => {
     // Arrange
@@ -81,7 +84,7 @@ describe('uploadCreationItems (the rows an upload is created with)', () => {
     const { upload, video, job } = newUpload('acc_uc1', 'col_01', 'a');
 
     // Act
-    const failed = await transactConditionally(uploadCreationItems(upload, video, job));
+    const failed = await transactConditionally(uploadCreationItems(upload, video, job, nextEventId()));
 
     // Assert
     expect(failed).toEqual([]);
@@ -109,10 +112,10 @@ describe('uploadCreationItems (the rows an upload is created with)', () => {
     const { upload, video, job } = newUpload('acc_uc2', 'col_01', 'b');
 
     // Act
-    const failed = await transactConditionally(uploadCreationItems(upload, video, job));
+    const failed = await transactConditionally(uploadCreationItems(upload, video, job, nextEventId()));
 
     // Assert
-    expect(failed).toEqual([0]);
+    expect(failed).toEqual([1]); // the collection (after video.created in the outbox)
     expect(await storedItem(keys.video('acc_uc2', 'vid_b'))).toBeUndefined();
     expect(await storedItem(keys.job('acc_uc2', 'job_b'))).toBeUndefined();
     expect(await storedItem(keys.upload('acc_uc2', 'upl_b'))).toBeUndefined();
@@ -127,11 +130,11 @@ describe('uploadCreationItems (the rows an upload is created with)', () => {
     const theirs = newUpload('acc_uc3', 'col_theirs', 'd');
 
     // Act
-    const failedUnknown = await transactConditionally(uploadCreationItems(unknown.upload, unknown.video, unknown.job));
-    const failedTheirs = await transactConditionally(uploadCreationItems(theirs.upload, theirs.video, theirs.job));
+    const failedUnknown = await transactConditionally(uploadCreationItems(unknown.upload, unknown.video, unknown.job, nextEventId()));
+    const failedTheirs = await transactConditionally(uploadCreationItems(theirs.upload, theirs.video, theirs.job, nextEventId()));
 
     // Assert
-    expect([failedUnknown, failedTheirs]).toEqual([[0], [0]]);
+    expect([failedUnknown, failedTheirs]).toEqual([[1], [1]]);
     expect(await storedItem(keys.collection('acc_uc3', 'col_missing'))).toBeUndefined();
     expect(await storedItem(keys.video('acc_uc3', 'vid_d'))).toBeUndefined();
     expect((await getCollectionRecord('acc_uc3_other', 'col_theirs'))?.video_count).toBe(0);
@@ -141,13 +144,13 @@ describe('uploadCreationItems (the rows an upload is created with)', () => {
     // Arrange
     await insertCollection(collectionRecord('acc_uc4', 'col_01'));
     const { upload, video, job } = newUpload('acc_uc4', 'col_01', 'e');
-    await transactConditionally(uploadCreationItems(upload, video, job));
+    await transactConditionally(uploadCreationItems(upload, video, job, nextEventId()));
 
     // Act
-    const failed = await transactConditionally(uploadCreationItems(upload, { ...video, filename: 'other.mp4' }, job));
+    const failed = await transactConditionally(uploadCreationItems(upload, { ...video, filename: 'other.mp4' }, job, nextEventId()));
 
     // Assert
-    expect(failed).toEqual([1, 2, 3]);
+    expect(failed).toEqual([2, 3, 4]);
     expect((await storedItem(keys.video('acc_uc4', 'vid_e')))?.filename).toBe('clip.mp4');
     expect((await getCollectionRecord('acc_uc4', 'col_01'))?.video_count).toBe(1);
   });

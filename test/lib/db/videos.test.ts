@@ -90,7 +90,7 @@ async function uploadVideo(accountId: string, videoId: string, declaredBytes = 1
     created_at: CREATED,
   };
   const failed = await transactConditionally([
-    ...uploadCreationItems(upload, { ...video, reserved_trial_micros: 0 }, newQueuedJob(video, 'waiting_for_upload')),
+    ...uploadCreationItems(upload, { ...video, reserved_trial_micros: 0 }, newQueuedJob(video, 'waiting_for_upload'), `evt_${video.video_id}`),
     storageChange(accountId, declaredBytes),
   ]);
   if (failed.length > 0) throw new Error(`upload not created: ${failed.join(',')}`);
