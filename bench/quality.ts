@@ -102,7 +102,12 @@ function librivox(): Utterance[] {
 
 /** WER over the whole set (errors / reference words), and the utterances none of whose time got a word. */
 async function joinedFigures(transcriber: PocketSphinxTranscriber, set: Utterance[]): Promise<{ wer: number; dropped: number }> {
-  const heard = await transcriber.transcribe(joinPcm(set.map((utterance) => utterance.pcm), GAP_SECS));
+  const heard = await transcriber.transcribe(
+    joinPcm(
+      set.map((utterance) => utterance.pcm),
+      GAP_SECS,
+    ),
+  );
   let at = 0;
   let dropped = 0;
   for (const utterance of set) {
@@ -141,7 +146,8 @@ async function heldOutVideo(seed: number): Promise<void> {
     const busy = { extract: 0, thumbnails: 0, speech: 0, text: 0, embedding: 0, commit: 0 };
     const started = performance.now();
     const staged = [];
-    for (const chunk of chunkRanges(video.durationSecs, config.FRAMESEEK_CHUNK_SECS)) staged.push(await indexChunk(video.path, chunk, engines, join(work, 'thumbnails'), busy));
+    for (const chunk of chunkRanges(video.durationSecs, config.FRAMESEEK_CHUNK_SECS))
+      staged.push(await indexChunk(video.path, chunk, engines, join(work, 'thumbnails'), busy));
     const wallSecs = (performance.now() - started) / 1000;
     const rows = segmentRows(
       { account_id: 'acc_quality', collection_id: 'col_quality', video_id: 'vid_quality', duration_secs: video.durationSecs, embedder: engines.embedder.id },
@@ -153,7 +159,9 @@ async function heldOutVideo(seed: number): Promise<void> {
         `(white/yellow/black/dark red/navy text, no box but one, 28–120 px, top/middle/lower third), appearing 1–4 s into a still scene; indexed in ${wallSecs.toFixed(1)} s ` +
         `(${config.FRAMESEEK_SPEECH_PRESET} speech preset, Tesseract, frame-descriptor)`,
     );
-    console.log(`  speech WER through the product: ${(wordErrorRate(video.speech.map((sentence) => sentence.text).join(' '), words.map((word) => word.word).join(' ')) * 100).toFixed(1)}%`);
+    console.log(
+      `  speech WER through the product: ${(wordErrorRate(video.speech.map((sentence) => sentence.text).join(' '), words.map((word) => word.word).join(' ')) * 100).toFixed(1)}%`,
+    );
     captionFigures(video, rows);
     phraseFigures(seed, video, rows);
     await imageFigures(video, rows, engines);
@@ -216,9 +224,7 @@ async function imageFigures(video: MediaManifest, rows: SegmentRow[], engines: E
   for (const scene of video.scenes) {
     const [query] = await engines.embedder.embedImages([await croppedFrame(video.path, (scene.start + scene.end) / 2 + 0.3)]);
     if (!query) continue;
-    const best = frames
-      .map((row) => ({ row, score: cosine(query, row.vector ?? new Float32Array()) }))
-      .sort((a, b) => b.score - a.score)[0];
+    const best = frames.map((row) => ({ row, score: cosine(query, row.vector ?? new Float32Array()) })).sort((a, b) => b.score - a.score)[0];
     if (best && best.row.start_secs >= scene.start - 0.01 && best.row.start_secs < scene.end) hits += 1;
   }
   console.log(`  image→moment recall@1 (80 % crop of each scene's middle frame, frame-descriptor): ${hits}/${video.scenes.length}`);

@@ -1078,7 +1078,15 @@ async function stagesWorker(job: StagesJob): Promise<StagesReport> {
     () => `${stats(plan.map((_, position) => links(position))).mean.toFixed(0)} links`,
   );
   const searcher = { accountId, account: { plan: 'free' as const, videosEpoch: 0, indexEpoch: 0, feedbackEpoch: 0 } };
-  const input = { modes: ['video', 'transcript', 'ocr'] as const, page: 1, perPage: 10, maxSegments: 5, includeHidden: false, collapseDuplicates: true, thumbnails: 'url' as const };
+  const input = {
+    modes: ['video', 'transcript', 'ocr'] as const,
+    page: 1,
+    perPage: 10,
+    maxSegments: 5,
+    includeHidden: false,
+    collapseDuplicates: true,
+    thumbnails: 'url' as const,
+  };
   const admitted = Promise.resolve();
   await measure('runSearch whole, text (no HTTP)', (position) => runSearch(searcher, { ...input, query: at(plan, position).query }, admitted));
   await measure('runSearch whole, image (no HTTP)', (position) =>

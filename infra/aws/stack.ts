@@ -145,7 +145,8 @@ export class FrameseekStack extends Stack {
   /** Context `corsOrigins`: comma-separated origins allowed to call the API from a browser (default any). */
   private corsOriginsFromContext(): string[] {
     const value: unknown = this.node.tryGetContext('corsOrigins') ?? '*';
-    if (typeof value !== 'string' || value.trim() === '') throw new Error(`Context corsOrigins must be a comma-separated list of origins, not ${String(value)}`);
+    if (typeof value !== 'string' || value.trim() === '')
+      throw new Error(`Context corsOrigins must be a comma-separated list of origins, not ${String(value)}`);
     return value.split(',').map((origin) => origin.trim());
   }
 

@@ -118,7 +118,10 @@ export async function processChunk(chunk: ChunkRange, io: ChunkIo, engines: Engi
       await hooks.reportStep('text');
       const vectors = await inStage('embedding', () => timed('embedding', () => embedFrames(read.frames, engines)));
       await hooks.reportStep('embedding');
-      const thumbnailOf = new Map([...range.frames.map((frame, index) => [frame, thumbnails[index] ?? ''] as const), ...extra.map((frame, index) => [frame, extraThumbnails[index] ?? ''] as const)]);
+      const thumbnailOf = new Map([
+        ...range.frames.map((frame, index) => [frame, thumbnails[index] ?? ''] as const),
+        ...extra.map((frame, index) => [frame, extraThumbnails[index] ?? ''] as const),
+      ]);
       return { frames: read.frames, texts: read.texts, vectors, thumbnailOf };
     })(),
   ]);
@@ -177,7 +180,10 @@ export async function readOnScreenText(
   const limit = pLimit(2);
   const between = (await Promise.all(gaps.map((secs) => limit(() => frameAt(secs))))).filter((frame) => frame !== undefined);
   const betweenTexts = await reader.readAll(between.map((frame) => frame.jpeg));
-  const all = [...frames.map((frame, index) => ({ frame, text: texts[index] ?? '' })), ...between.map((frame, index) => ({ frame, text: betweenTexts[index] ?? '' }))];
+  const all = [
+    ...frames.map((frame, index) => ({ frame, text: texts[index] ?? '' })),
+    ...between.map((frame, index) => ({ frame, text: betweenTexts[index] ?? '' })),
+  ];
   all.sort((a, b) => a.frame.time - b.frame.time);
   return { frames: all.map((entry) => entry.frame), texts: all.map((entry) => entry.text) };
 }

@@ -121,7 +121,21 @@ export async function extractRange(request: RangeRequest): Promise<ExtractedRang
  * For looking between two sampled frames (when on-screen text changed between them).
  */
 export async function extractFrameAt(url: string, secs: number, maxWidth = 960): Promise<ExtractedFrame | undefined> {
-  const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-ss', String(secs), ...untrustedInputOptions(), '-i', url, '-map', '0:v:0', '-frames:v', '1'];
+  const args = [
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel',
+    'error',
+    '-ss',
+    String(secs),
+    ...untrustedInputOptions(),
+    '-i',
+    url,
+    '-map',
+    '0:v:0',
+    '-frames:v',
+    '1',
+  ];
   args.push('-vf', `scale='min(${maxWidth},iw)':-2`, '-c:v', 'mjpeg', '-q:v', '2', '-f', 'image2pipe', 'pipe:1');
   const child = spawn(config.FRAMESEEK_FFMPEG, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   if (!child.stdout || !child.stderr) throw new Error('ffmpeg started without its pipes');

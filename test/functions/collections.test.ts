@@ -160,14 +160,18 @@ describe('GET /v1/collections', () => {
     });
   });
 
-  it('shows up to 4 of a collection\'s video thumbnails, newest first, as fetchable JPEGs', async () => {
+  it("shows up to 4 of a collection's video thumbnails, newest first, as fetchable JPEGs", async () => {
     // Arrange: five indexed videos in one collection, none in another
     const { token } = await signUp(api);
     const [crowded, empty] = [await createCollection(token, 'crowded'), await createCollection(token, 'empty')];
     const clip = await mediaPath('clip.mkv');
     const indexed = await Promise.all(Array.from({ length: 5 }, () => uploadAndIndex(api, token, crowded, clip, 400_000)));
     // Ids sort by creation time: the newest four, newest first.
-    const newest = indexed.map((video) => video.videoId).sort().reverse().slice(0, 4);
+    const newest = indexed
+      .map((video) => video.videoId)
+      .sort()
+      .reverse()
+      .slice(0, 4);
 
     // Act
     const listed = list((await api.get('/v1/collections', { token })).body.data);

@@ -87,9 +87,7 @@ describe('GET /docs', () => {
     expect(leaving.filter((request) => !BROWSER_SERVICES.test(request))).toEqual([]);
     const documented = Object.values(routes).filter((route) => route.path.startsWith('/v1/') || route.path === '/mcp');
     // Each operation is a block of the page, `id="operations-<tag>-<operationId>"`, showing its method and path.
-    const missing = documented.filter(
-      (route) => !new RegExp(`id="operations-[^"]*-${route.name}"`).test(dom) || !dom.includes(`data-path="${route.path}"`),
-    );
+    const missing = documented.filter((route) => !new RegExp(`id="operations-[^"]*-${route.name}"`).test(dom) || !dom.includes(`data-path="${route.path}"`));
     expect(missing.map((route) => route.name)).toEqual([]);
   }, 120_000);
 });

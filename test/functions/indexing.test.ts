@@ -7,7 +7,15 @@ vi.hoisted(() => {
 });
 
 import { errorOf, finishedJob, list, segmentsOf, signUp, uploadAndIndex, useTestApi, videosOf, type Json } from '#test/support/api';
-import { longTalkingVideo, makeTalkingVideo, talkingClip, talkingClipMkv, talkingClipWebm, type MediaManifest, type TalkingScene } from '#test/support/talking-media';
+import {
+  longTalkingVideo,
+  makeTalkingVideo,
+  talkingClip,
+  talkingClipMkv,
+  talkingClipWebm,
+  type MediaManifest,
+  type TalkingScene,
+} from '#test/support/talking-media';
 import { wordErrorRate } from '#test/support/wer';
 import { armFault, disarmFault } from '#lib/faults';
 import { isChunkMessage, type IndexChunkMessage } from '#lib/indexing/queue';

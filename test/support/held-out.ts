@@ -8,14 +8,58 @@ import type { CaptionStyle, TalkingScene } from '#test/support/talking-media';
  */
 
 const NAMES = ['margaret', 'oliver', 'victor', 'rachel', 'daniel', 'helen', 'thomas', 'laura', 'edward', 'susan'];
-const NOUNS = ['violin', 'anvil', 'blanket', 'ladder', 'cabinet', 'satchel', 'telescope', 'carpet', 'pitcher', 'helmet', 'tractor', 'saddle', 'kettle', 'notebook', 'umbrella', 'wagon', 'trumpet', 'basket', 'lute', 'compass'];
+const NOUNS = [
+  'violin',
+  'anvil',
+  'blanket',
+  'ladder',
+  'cabinet',
+  'satchel',
+  'telescope',
+  'carpet',
+  'pitcher',
+  'helmet',
+  'tractor',
+  'saddle',
+  'kettle',
+  'notebook',
+  'umbrella',
+  'wagon',
+  'trumpet',
+  'basket',
+  'lute',
+  'compass',
+];
 const ADJECTIVES = ['narrow', 'ancient', 'cheerful', 'shiny', 'dusty', 'gentle', 'crooked', 'sturdy', 'humble', 'polite', 'curious', 'famous'];
 const VERBS = ['repaired', 'painted', 'carried', 'cleaned', 'sketched', 'borrowed', 'ordered', 'mended', 'sanded', 'polished', 'wrapped', 'collected'];
 const PLACES = ['greenhouse', 'garage', 'station', 'bakery', 'hospital', 'village', 'stadium', 'chapel', 'harvest fair', 'ferry dock'];
 const NUMBERS = ['seventeen', 'forty', 'thirteen', 'three hundred', 'ninety', 'eleven', 'sixty five', 'two thousand'];
 const TIMES = ['on tuesday', 'after lunch', 'before the frost', 'in october', 'at half past nine', 'every saturday'];
 
-const CAPTION_WORDS = ['SCARLET', 'VELVET', 'MARBLE', 'CANYON', 'ORBIT', 'HOLLOW', 'FALCON', 'CEDAR', 'COBALT', 'ANCHOR', 'PRAIRIE', 'SUMMIT', 'GRANITE', 'LAGOON', 'EMBER', 'THUNDER', 'CRYSTAL', 'TIMBER', 'BEACON', 'QUARTZ', 'MAPLE', 'HARVEST'];
+const CAPTION_WORDS = [
+  'SCARLET',
+  'VELVET',
+  'MARBLE',
+  'CANYON',
+  'ORBIT',
+  'HOLLOW',
+  'FALCON',
+  'CEDAR',
+  'COBALT',
+  'ANCHOR',
+  'PRAIRIE',
+  'SUMMIT',
+  'GRANITE',
+  'LAGOON',
+  'EMBER',
+  'THUNDER',
+  'CRYSTAL',
+  'TIMBER',
+  'BEACON',
+  'QUARTZ',
+  'MAPLE',
+  'HARVEST',
+];
 
 const TEMPLATES: ((pick: <T>(list: readonly T[]) => T) => string)[] = [
   (pick) => `${pick(NAMES)} ${pick(VERBS)} the ${pick(ADJECTIVES)} ${pick(NOUNS)}`,
@@ -61,7 +105,8 @@ function picker(random: () => number): <T>(list: readonly T[]) => T {
 export function heldOutSentences(seed: number, count: number): string[] {
   const pick = picker(seededRandom(seed));
   const sentences = new Set<string>();
-  for (let attempt = 0; sentences.size < count && attempt < count * 50; attempt += 1) sentences.add((TEMPLATES[sentences.size % TEMPLATES.length] ?? TEMPLATES[0])?.(pick) ?? '');
+  for (let attempt = 0; sentences.size < count && attempt < count * 50; attempt += 1)
+    sentences.add((TEMPLATES[sentences.size % TEMPLATES.length] ?? TEMPLATES[0])?.(pick) ?? '');
   return [...sentences];
 }
 

@@ -438,7 +438,9 @@ describe('the CDK stack', () => {
     // Other queues (auto top-up and webhook dead letters, the webhook queue) are asserted with their constructs.
     const sendingRoles = rolesAllowingOn('sqs:SendMessage', 'ProcessingIndexQueue');
 
-    const flaggedRoutes = Object.values(routes).filter((route) => route.sendsIndexWork).map((route) => route.name);
+    const flaggedRoutes = Object.values(routes)
+      .filter((route) => route.sendsIndexWork)
+      .map((route) => route.name);
     expect([...flaggedRoutes, 'ingest', 'dailyMaintenance'].sort()).toEqual(sendersInCode.sort());
     expect(sendingRoles.map((role) => role.replace(/^(?:Api|Processing|Schedules)(\w+?)FunctionServiceRole\w*$/, '$1')).sort()).toEqual(sendersInCode.sort());
   });
