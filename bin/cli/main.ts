@@ -9,6 +9,7 @@ import { ApiClient } from './api-client.ts';
 import { asCliError, connect, localServer, withCommonOptions, type CommonFlags } from './context.ts';
 import { CliError, InterruptedError } from './errors.ts';
 import { addLibraryCommands } from './library-commands.ts';
+import { addWebhookCommands } from './webhook-commands.ts';
 import { uploadFile } from './upload.ts';
 import type { GrantCreditsFlags, SetPlanFlags } from './admin.ts';
 
@@ -215,6 +216,7 @@ models
 
 addAccountCommands(program, runAction);
 addLibraryCommands(program, runAction, integerAtLeast);
+addWebhookCommands(program, runAction, integerAtLeast);
 
 process.on('SIGINT', () => exitInterrupted('Ctrl-C'));
 try {
