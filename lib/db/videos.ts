@@ -321,16 +321,17 @@ export async function markVideoDeleting(video: VideoRecord, at: string): Promise
       },
     },
     videoHidden(video.account_id),
-    outboxEventPut(video.account_id, eventId, 'video.deleted', videoEventData(video), at),
+    outboxEventPut(video.account_id, eventId, 'video.deleted', videoFields(video), at),
   ]);
   return failed.length === 0 ? eventId : undefined;
 }
 
 /**
- * The video as the API's list item shows it (api.md: events carry the API's shape), from the record
- * alone: a thumbnail link would expire long before a retried delivery lands, so none is sent.
+ * A video's own fields as the API shows them: its list item without what the job and storage add
+ * (progress, error, a thumbnail link). Also what its events carry (api.md: events carry the API's
+ * shape) — a thumbnail link would expire long before a retried delivery lands.
  */
-export function videoEventData(video: VideoRecord): Record<string, unknown> {
+export function videoFields(video: VideoRecord) {
   return {
     id: video.video_id,
     filename: video.filename,

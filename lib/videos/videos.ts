@@ -6,7 +6,7 @@ import { abortMultipart, deletePrefix, presignGet } from '#lib/storage/objects';
 import { endUpload, getUploadRecord } from '#lib/db/uploads';
 import { releaseIndexingReservation } from '#lib/billing/metering';
 import { enqueuePurge } from '#lib/indexing/queue';
-import { getVideoRecord, listVideoRecords, markVideoDeleting, removeVideoRows, type VideoRecord, type VideoStatus } from '#lib/db/videos';
+import { getVideoRecord, listVideoRecords, markVideoDeleting, removeVideoRows, videoFields, type VideoRecord, type VideoStatus } from '#lib/db/videos';
 import { getJobRecord, listJobRecords, type JobRecord } from '#lib/db/jobs';
 import { announceEvent } from '#lib/db/events';
 
@@ -43,23 +43,11 @@ const THUMBNAIL_URL_SECS = 60 * 60;
 
 async function toListItem(video: VideoRecord, job: JobRecord | undefined): Promise<VideoListItem> {
   return {
-    id: video.video_id,
-    filename: video.filename,
-    collection_id: video.collection_id,
-    status: video.status,
-    duration_secs: video.duration_secs,
-    width: video.width,
-    height: video.height,
-    fps: video.fps,
-    codec: video.codec,
-    mime_type: video.mime_type,
-    file_size_bytes: video.file_size_bytes,
+    ...videoFields(video),
     progress_pct: job?.progress_pct ?? 0,
     ...(video.thumbnail_key ? { thumbnail_url: await presignGet(video.thumbnail_key, THUMBNAIL_URL_SECS) } : {}),
-    job_id: video.job_id,
     error: job?.status === 'failed' ? (job.error?.message ?? null) : null,
     error_code: job?.status === 'failed' ? (job.error?.code ?? null) : null,
-    created_at: video.created_at,
   };
 }
 
