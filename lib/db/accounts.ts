@@ -302,6 +302,22 @@ export function videoHidden(accountId: string, releasedBytes = 0) {
   };
 }
 
+/**
+ * The account item's part of a transaction that counts one more of something the plan caps; its
+ * condition fails at the cap (or for an account that is gone), so nothing past the cap is written.
+ */
+export function countedUnderCap(accountId: string, counter: 'active_api_keys' | 'webhook_endpoints', cap: number) {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: keys.account(accountId),
+      UpdateExpression: `ADD ${counter} :one`,
+      ConditionExpression: `attribute_exists(PK) AND (attribute_not_exists(${counter}) OR ${counter} < :cap)`,
+      ExpressionAttributeValues: { ':one': 1, ':cap': cap },
+    },
+  };
+}
+
 /** The account item's part of a transaction that changes its search feedback (see `feedback_epoch`). */
 export function feedbackChanged(accountId: string) {
   return {

@@ -2,6 +2,7 @@ import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dy
 import { db, tableName } from '#lib/db/client';
 import { queryPrefixNewestFirst } from '#lib/db/query';
 import { keys } from '#lib/db/keys';
+import { countedUnderCap } from '#lib/db/accounts';
 import { failedConditionIndexes, isConditionFailure } from '#lib/db/conditions';
 import { AppError } from '#lib/errors';
 
@@ -43,15 +44,7 @@ export async function insertApiKey(record: ApiKeyRecord, activeKeyCap: number): 
     await db.send(
       new TransactWriteCommand({
         TransactItems: [
-          {
-            Update: {
-              TableName: tableName,
-              Key: keys.account(record.account_id),
-              UpdateExpression: 'ADD active_api_keys :one',
-              ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(active_api_keys) OR active_api_keys < :cap)',
-              ExpressionAttributeValues: { ':one': 1, ':cap': activeKeyCap },
-            },
-          },
+          countedUnderCap(record.account_id, 'active_api_keys', activeKeyCap),
           {
             Put: {
               TableName: tableName,

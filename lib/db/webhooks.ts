@@ -1,6 +1,7 @@
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '#lib/db/client';
 import { keys } from '#lib/db/keys';
+import { countedUnderCap } from '#lib/db/accounts';
 import { queryPrefixNewestFirst } from '#lib/db/query';
 import { failedConditionIndexes, isConditionFailure, transactConditionally } from '#lib/db/conditions';
 import { TABLE_SCHEMA } from '#lib/db/table-schema';
@@ -69,15 +70,7 @@ export async function insertWebhookEndpoint(record: WebhookEndpointRecord, cap: 
     await db.send(
       new TransactWriteCommand({
         TransactItems: [
-          {
-            Update: {
-              TableName: tableName,
-              Key: keys.account(record.account_id),
-              UpdateExpression: 'ADD webhook_endpoints :one',
-              ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(webhook_endpoints) OR webhook_endpoints < :cap)',
-              ExpressionAttributeValues: { ':one': 1, ':cap': cap },
-            },
-          },
+          countedUnderCap(record.account_id, 'webhook_endpoints', cap),
           {
             Put: {
               TableName: tableName,
