@@ -1,7 +1,8 @@
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '#lib/db/client';
 import { keys } from '#lib/db/keys';
 import { isConditionFailure } from '#lib/db/conditions';
+import { gsi1PageBefore } from '#lib/db/query';
 import { TABLE_SCHEMA } from '#lib/db/table-schema';
 
 /**
@@ -99,21 +100,12 @@ export async function finishAutoTopUpRequest(accountId: string, requestId: strin
 
 /** Requests still pending that were made before `isoTime`, oldest first (eventually consistent: re-read each). */
 export async function listAutoTopUpsPendingBefore(isoTime: string, limit: number): Promise<Array<Pick<AutoTopUpRequestRecord, 'account_id' | 'request_id'>>> {
-  const { GSI1PK, GSI1SKBefore } = keys.autoTopUpsPendingBefore(isoTime);
-  const page = await db.send(
-    new QueryCommand({
-      TableName: tableName,
-      IndexName: TABLE_SCHEMA.gsi1.name,
-      KeyConditionExpression: 'GSI1PK = :pk AND GSI1SK < :before',
-      ExpressionAttributeValues: { ':pk': GSI1PK, ':before': GSI1SKBefore },
-      ProjectionExpression: 'account_id, request_id',
-      Limit: limit,
-    }),
+  const items = await gsi1PageBefore<Pick<AutoTopUpRequestRecord, 'account_id' | 'request_id'>>(
+    keys.autoTopUpsPendingBefore(isoTime),
+    'account_id, request_id',
+    limit,
   );
-  return ((page.Items ?? []) as Array<Pick<AutoTopUpRequestRecord, 'account_id' | 'request_id'>>).map((item) => ({
-    account_id: item.account_id,
-    request_id: item.request_id,
-  }));
+  return items.map((item) => ({ account_id: item.account_id, request_id: item.request_id }));
 }
 
 /** The charge made for a request, kept before it is credited so that a retry finds it instead of charging again. */

@@ -40,6 +40,19 @@ export async function gsi1Page<T>(partition: string, projection: string, limit: 
   return (page.Items ?? []) as T[];
 }
 
+/** Up to `limit` items of a GSI1 partition whose sort key sorts before `GSI1SKBefore`, oldest first: work that came due. */
+export async function gsi1PageBefore<T>(range: { GSI1PK: string; GSI1SKBefore: string }, projection: string, limit: number): Promise<T[]> {
+  const page = await db.send(
+    new QueryCommand({
+      ...gsi1Partition(range.GSI1PK, projection),
+      KeyConditionExpression: 'GSI1PK = :pk AND GSI1SK < :before',
+      ExpressionAttributeValues: { ':pk': range.GSI1PK, ':before': range.GSI1SKBefore },
+      Limit: limit,
+    }),
+  );
+  return (page.Items ?? []) as T[];
+}
+
 /** Every item of a GSI1 partition. */
 export function gsi1All<T>(partition: string, projection: string): Promise<T[]> {
   return queryAll<T>(gsi1Partition(partition, projection));

@@ -1,10 +1,9 @@
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '#lib/db/client';
 import { keys } from '#lib/db/keys';
 import { countedUnderCap } from '#lib/db/accounts';
-import { queryPrefixNewestFirst } from '#lib/db/query';
+import { gsi1PageBefore, queryPrefixNewestFirst } from '#lib/db/query';
 import { failedConditionIndexes, isConditionFailure, transactConditionally } from '#lib/db/conditions';
-import { TABLE_SCHEMA } from '#lib/db/table-schema';
 import { AppError } from '#lib/errors';
 
 /** A signing secret sealed with AES-256-GCM (lib/webhooks/secret-box.ts); base64 fields. */
@@ -256,18 +255,8 @@ export type DueDelivery = Pick<DeliveryRecord, 'account_id' | 'webhook_id' | 'de
 
 /** Deliveries whose next attempt is due at `isoTime`, oldest first (eventually consistent: the sender re-reads each). */
 export async function listDueDeliveries(isoTime: string, limit: number): Promise<DueDelivery[]> {
-  const { GSI1PK, GSI1SKBefore } = keys.webhookDeliveriesDueBefore(isoTime);
-  const page = await db.send(
-    new QueryCommand({
-      TableName: tableName,
-      IndexName: TABLE_SCHEMA.gsi1.name,
-      KeyConditionExpression: 'GSI1PK = :pk AND GSI1SK < :before',
-      ExpressionAttributeValues: { ':pk': GSI1PK, ':before': GSI1SKBefore },
-      ProjectionExpression: 'account_id, webhook_id, delivery_id',
-      Limit: limit,
-    }),
-  );
-  return ((page.Items ?? []) as DueDelivery[]).map((item) => ({ account_id: item.account_id, webhook_id: item.webhook_id, delivery_id: item.delivery_id }));
+  const items = await gsi1PageBefore<DueDelivery>(keys.webhookDeliveriesDueBefore(isoTime), 'account_id, webhook_id, delivery_id', limit);
+  return items.map((item) => ({ account_id: item.account_id, webhook_id: item.webhook_id, delivery_id: item.delivery_id }));
 }
 
 export interface DefaultSecretRecord {
