@@ -1,13 +1,11 @@
 import { Option, type Command } from 'commander';
 import { succeed, unwrap } from '#sdk/index';
-import { anonymous, connect, printFields, printJson, printTable, withCommonOptions, type CommonFlags } from './context.ts';
+import { anonymous, connect, printFields, printJson, printTable, withCommonOptions, type CommonFlags, actionsRunBy, type Runner } from './context.ts';
 import { CliError } from './errors.ts';
 import { firstLineOfStdin, hiddenPrompt } from './prompt.ts';
 import { readSession, removeSession, writeSession } from './session-store.ts';
 
 /** `login`, `logout`, `keys …` and `billing`: the commands of a signed-in person (sessions, not API keys). */
-type Action = (...args: never[]) => Promise<number>;
-type Runner = (action: () => Promise<number>) => Promise<void>;
 
 interface LoginFlags extends CommonFlags {
   email: string;
@@ -106,10 +104,7 @@ async function billing(flags: CommonFlags): Promise<number> {
 }
 
 export function addAccountCommands(program: Command, run: Runner): void {
-  const action =
-    <A extends Action>(command: A) =>
-    (...args: Parameters<A>) =>
-      run(() => command(...args));
+  const action = actionsRunBy(run);
 
   withCommonOptions(
     program

@@ -98,3 +98,14 @@ export function printTable(headers: readonly string[], rows: readonly (readonly 
 export function printPageNote(meta: { total: number; page: number; per_page: number }, shown: number): void {
   if (meta.total > shown) process.stderr.write(`page ${meta.page}: ${shown} of ${meta.total} (--page ${meta.page + 1} for more)\n`);
 }
+
+/** A command's action, run by the program's runner (which turns its exit code and errors into the process's). */
+export type Runner = (action: () => Promise<number>) => Promise<void>;
+type Action = (...args: never[]) => Promise<number>;
+
+/** Wraps each command function so that commander calls it through `run`. */
+export function actionsRunBy(run: Runner) {
+  return <A extends Action>(command: A) =>
+    (...args: Parameters<A>) =>
+      run(() => command(...args));
+}

@@ -2,14 +2,12 @@ import { openAsBlob } from 'node:fs';
 import { extname } from 'node:path';
 import { Option, type Command } from 'commander';
 import { formData, succeed, unwrap } from '#sdk/index';
-import { connect, printFields, printJson, printPageNote, printTable, withCommonOptions, type CommonFlags } from './context.ts';
+import { connect, printFields, printJson, printPageNote, printTable, withCommonOptions, type CommonFlags, actionsRunBy, type Runner } from './context.ts';
 import { CliError } from './errors.ts';
 import { JOB_FAILED_EXIT, watchJob } from './job-watch.ts';
 import { formatBytes } from './progress.ts';
 
 /** `collections …`, `videos …`, `jobs …` and `search`: what an API key (or a session) reaches. */
-type Action = (...args: never[]) => Promise<number>;
-type Runner = (action: () => Promise<number>) => Promise<void>;
 type Parse = (value: string) => number;
 
 interface PageFlags extends CommonFlags {
@@ -273,10 +271,7 @@ function warningsOf(meta: object): string[] {
 }
 
 export function addLibraryCommands(program: Command, run: Runner, integerAtLeast: (minimum: number) => Parse): void {
-  const action =
-    <A extends Action>(command: A) =>
-    (...args: Parameters<A>) =>
-      run(() => command(...args));
+  const action = actionsRunBy(run);
   const paged = (command: Command, perPage = 20) =>
     withCommonOptions(
       command.option('--page <n>', 'which page', integerAtLeast(1), 1).option('--per-page <n>', 'rows per page (at most 100)', integerAtLeast(1), perPage),

@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
 import { succeed, unwrap, type paths } from '#sdk/index';
-import { connect, printFields, printJson, printPageNote, printTable, withCommonOptions, type CommonFlags } from './context.ts';
+import { connect, printFields, printJson, printPageNote, printTable, withCommonOptions, type CommonFlags, actionsRunBy, type Runner } from './context.ts';
 
 /** `webhooks …`: endpoints that receive the account's events, their signing secrets and their delivery log. */
-type Action = (...args: never[]) => Promise<number>;
-type Runner = (action: () => Promise<number>) => Promise<void>;
 
 interface CreateFlags extends CommonFlags {
   url: string;
@@ -108,10 +106,7 @@ async function retryDelivery(webhookId: string, deliveryId: string, flags: Commo
 }
 
 export function addWebhookCommands(program: Command, run: Runner, integerAtLeast: (minimum: number) => (value: string) => number): void {
-  const action =
-    <A extends Action>(command: A) =>
-    (...args: Parameters<A>) =>
-      run(() => command(...args));
+  const action = actionsRunBy(run);
 
   const webhooks = program.command('webhooks').description('Endpoints that receive the account’s events, signed (needs an API key)');
   withCommonOptions(webhooks.command('list').description('Every endpoint, with its events and whether it is active')).action(action(listWebhooks));

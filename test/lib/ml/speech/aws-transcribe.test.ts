@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -17,11 +17,12 @@ import { DEFAULT_TRANSCRIPT, startAwsEngineStandIn, type RunningAwsEngineStandIn
  */
 let storage: RunningS3;
 let standIn: RunningAwsEngineStandIn;
+const storageDir = mkdtempSync(join(tmpdir(), 'frameseek-s3-'));
 
 beforeAll(async () => {
   const endpoint = process.env.FRAMESEEK_S3_ENDPOINT;
   if (!endpoint) throw new Error('per-file-env did not run');
-  storage = await startS3Local({ port: Number(new URL(endpoint).port), directory: mkdtempSync(join(tmpdir(), 'frameseek-s3-')), bucket: mediaBucket });
+  storage = await startS3Local({ port: Number(new URL(endpoint).port), directory: storageDir, bucket: mediaBucket });
   adaptClientToStandIn(s3, mediaBucket);
   standIn = await startAwsEngineStandIn({ s3Endpoint: storage.endpoint });
 });
@@ -29,6 +30,7 @@ afterEach(() => standIn.heal());
 afterAll(async () => {
   await standIn.stop();
   await storage.stop();
+  rmSync(storageDir, { recursive: true, force: true });
 });
 
 function transcriber(options: Partial<ConstructorParameters<typeof AwsTranscribeTranscriber>[0]> = {}): AwsTranscribeTranscriber {
