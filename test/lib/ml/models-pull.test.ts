@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
@@ -12,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClipOnnxEmbedder } from '#lib/ml/embedders/clip-onnx';
 import { MODEL_EXPORTS, ModelPullError, pullModel, type PullEvent } from '#lib/ml/models-pull';
 import { writeTinyClip } from '#test/support/tiny-clip';
+import { scratchDir } from '#test/support/cli';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const NAME = 'clip-vit-base-patch32';
@@ -33,7 +33,7 @@ let server: Server;
 let files: Map<string, Buffer>;
 
 beforeAll(async () => {
-  const source = await mkdtemp(join(tmpdir(), 'frameseek-mirror-'));
+  const source = scratchDir('mirror');
   await writeTinyClip(source);
   files = new Map();
   for (const { remote, local } of MODEL_EXPORTS[NAME].files) files.set(`/mirror/${remote}`, await readFile(join(source, local)));
@@ -82,13 +82,18 @@ function sha256(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
+/** Inside this file's data folder, which is removed after the file (nothing is left in the temp dir). */
 async function scratch(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'frameseek-pull-'));
+  return scratchDir('pull');
 }
 
 function frameseek(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/cli/main.ts', ...args], { cwd: PROJECT_ROOT, env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/cli/main.ts', ...args], {
+      cwd: PROJECT_ROOT,
+      // tsx and anything the CLI spills go to this file's data folder, not the temp dir.
+      env: { ...process.env, TSX_DISABLE_CACHE: '1', TMPDIR: scratchDir('cli-tmp'), ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
