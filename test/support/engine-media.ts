@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
-const MEDIA_DIR = join(tmpdir(), 'frameseek-engine-media-v1');
+const MEDIA_DIR = join(process.env.FRAMESEEK_TEST_SHARED_TMP ?? tmpdir(), 'frameseek-engine-media-v1');
 const FONT_DIR = '/usr/share/fonts/truetype/dejavu';
 /** Festival's HTS voice (Debian `festvox-us-slt-hts`): PocketSphinx hears it almost word for word, espeak-ng not at all. */
 const FESTIVAL_VOICE = '(voice_cmu_us_slt_arctic_hts)';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
-const MEDIA_DIR = join(tmpdir(), 'frameseek-test-media-v1');
+const MEDIA_DIR = join(process.env.FRAMESEEK_TEST_SHARED_TMP ?? tmpdir(), 'frameseek-test-media-v1');
 
 /** Real media for tests, generated with ffmpeg once per machine and reused. */
 const RECIPES = {

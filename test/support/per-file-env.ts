@@ -20,9 +20,15 @@ export const RAISED_RATE_LIMITS = {
  * this file's own, and at this file's own S3 stand-in (started by the runtime on the port chosen here),
  * so files never see each other's data. Small upload sizes keep multipart tests fast.
  */
-const dataDir = mkdtempSync(join(tmpdir(), 'frameseek-file-'));
+const sharedTmp = tmpdir();
+const dataDir = mkdtempSync(join(sharedTmp, 'frameseek-file-'));
 // Registered before the file's own hooks, so it runs after them (vitest runs after-hooks in reverse): the runtime has stopped.
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true, maxRetries: 3 }));
+// Everything else this file, its libraries (CDK's cdk.out, LanceDB's spills, native engines' logs) and its child
+// processes put in the temp dir lands in this file's folder and goes with it; generated test media, kept on purpose
+// across files and runs, stay in the shared temp dir (test/support/media.ts, engine-media.ts, talking-media.ts).
+process.env.FRAMESEEK_TEST_SHARED_TMP = sharedTmp;
+process.env.TMPDIR = dataDir;
 
 Object.assign(process.env, {
   FRAMESEEK_STAGE: 'test',

@@ -14,7 +14,7 @@ const run = promisify(execFile);
  * ffmpeg's drawtext (Tesseract reads them), pictures come from ffmpeg's lavfi sources. Everything is generated once
  * per machine and cached under TALKING_MEDIA_DIR, keyed by a hash of the recipe.
  */
-export const TALKING_MEDIA_DIR = join(tmpdir(), 'frameseek-talking-media-v1');
+export const TALKING_MEDIA_DIR = join(process.env.FRAMESEEK_TEST_SHARED_TMP ?? tmpdir(), 'frameseek-talking-media-v1');
 
 /** Bump when the generator's output changes for an unchanged recipe, so stale cached files are not reused. */
 const GENERATOR_VERSION = 1;

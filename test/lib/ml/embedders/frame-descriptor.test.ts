@@ -11,7 +11,7 @@ import { EngineUnavailableError } from '#lib/ml/types';
 import { cosine } from '#lib/ml/vectors';
 
 const run = promisify(execFile);
-const FRAMES_DIR = join(tmpdir(), 'frameseek-test-frames-v2');
+const FRAMES_DIR = join(process.env.FRAMESEEK_TEST_SHARED_TMP ?? tmpdir(), 'frameseek-test-frames-v2');
 const FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
 
 /** Stills from ffmpeg's test sources, as different from one another as a varied video would be (and some much closer). */
