@@ -43,27 +43,23 @@ export function nameKeyOf(name: string): string {
   return name.normalize('NFC').trim().replace(/\s+/g, ' ').toLowerCase();
 }
 
-function toDetail(record: CollectionRecord): CollectionDetail {
+/** What a collection's detail and its list item both show. */
+function collectionFields(record: CollectionRecord) {
   return {
     id: record.collection_id,
     user_id: record.account_id,
     name: record.name,
     created_at: record.created_at,
     video_count: record.video_count,
-    total_duration_secs: record.total_duration_secs,
-    storage_bytes: record.storage_bytes,
   };
 }
 
+function toDetail(record: CollectionRecord): CollectionDetail {
+  return { ...collectionFields(record), total_duration_secs: record.total_duration_secs, storage_bytes: record.storage_bytes };
+}
+
 function toListItem(record: CollectionRecord, thumbnailUrls: string[]): CollectionListItem {
-  return {
-    id: record.collection_id,
-    user_id: record.account_id,
-    name: record.name,
-    created_at: record.created_at,
-    video_count: record.video_count,
-    thumbnail_urls: thumbnailUrls,
-  };
+  return { ...collectionFields(record), thumbnail_urls: thumbnailUrls };
 }
 
 /** A collection the caller may see: missing, another account's and being-deleted all look the same. */
