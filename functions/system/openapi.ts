@@ -1,8 +1,8 @@
 import { apiHandler } from '#lib/http/api-handler';
-import { buildOpenApiDocument } from '#lib/http/openapi';
 import { config } from '#lib/config';
 import { routes } from '#functions/routes';
+import { openApiDocument } from '#functions/openapi-document';
 
-const document = buildOpenApiDocument(Object.values(routes), config.FRAMESEEK_VERSION);
+const document = openApiDocument(config.FRAMESEEK_VERSION);
 
 export const handler = apiHandler(routes.openApi, async () => ({ data: document }));

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ERROR_CATALOGUE } from '#lib/errors';
+import { ERROR_CATALOGUE, type ErrorCode } from '#lib/errors';
 import type { RouteDefinition } from '#lib/http/route';
 
 /**
@@ -62,16 +62,65 @@ function metaSchema(route: RouteDefinition): JsonSchema {
   return { type: 'object', required: fields, properties };
 }
 
-function successResponse(route: RouteDefinition): JsonSchema {
+/** What the document says of each route beyond its declaration: the codes its own code throws, its examples. */
+export interface RouteDocumentation {
+  /** By route name, the codes the route's own code can throw (functions/route-errors.generated.ts). */
+  thrownCodes: Readonly<Record<string, readonly ErrorCode[]>>;
+  /** By route name, an example request body and success `data`. */
+  examples: Readonly<Record<string, { request?: unknown; response?: unknown } | undefined>>;
+}
+
+/**
+ * The refusals of the HTTP chain (lib/http/api-handler.ts), known from the route's declaration: any
+ * route may meet an unknown query parameter or an unexpected failure; credentials, permissions, rate
+ * limits and body parsing answer where the route has them.
+ */
+export function chainErrorCodes(route: RouteDefinition): ErrorCode[] {
+  const codes: ErrorCode[] = ['VALIDATION_ERROR', 'INTERNAL_ERROR'];
+  if (route.auth !== 'none') codes.push('UNAUTHORIZED', 'INVALID_API_KEY', 'SESSION_EXPIRED');
+  if (route.auth === 'session' || route.writes) codes.push('FORBIDDEN');
+  if (route.rateLimit) codes.push('RATE_LIMIT_EXCEEDED');
+  if (route.request.body || route.multipart) codes.push('BAD_REQUEST');
+  return codes;
+}
+
+/** Every error a route may answer, one response per status, each code with its own example body. */
+function errorResponses(route: RouteDefinition, thrown: readonly ErrorCode[]): Record<string, JsonSchema> {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of new Set([...chainErrorCodes(route), ...thrown])) {
+    const status = ERROR_CATALOGUE[code].status;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  const responses: Record<string, JsonSchema> = {};
+  for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) {
+    codes.sort();
+    const examples = Object.fromEntries(
+      codes.map((code) => [
+        code,
+        { summary: ERROR_CATALOGUE[code].when, value: { detail: { code, message: ERROR_CATALOGUE[code].message, request_id: 'req_01JF3Z…' } } },
+      ]),
+    );
+    responses[String(status)] = {
+      description: codes.join(', '),
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' }, examples } },
+    };
+  }
+  return responses;
+}
+
+function successResponse(route: RouteDefinition, example: unknown): JsonSchema {
   if (route.successStatus === 204) return { description: 'Done; no body' };
   const data = route.response ? toSchema(route.response, 'output') : {};
   const schema = route.bareJson ? data : { type: 'object', required: ['data', 'meta'], properties: { data, meta: metaSchema(route) } };
-  return { description: route.summary, content: { 'application/json': { schema } } };
+  const exampleBody = route.bareJson ? example : { data: example, meta: { request_id: 'req_01JF3Z…', took_ms: 42 } };
+  return { description: route.summary, content: { 'application/json': { schema, ...(example === undefined ? {} : { example: exampleBody }) } } };
 }
 
-export function buildOpenApiDocument(routes: readonly RouteDefinition[], version: string): JsonSchema {
+export function buildOpenApiDocument(routes: readonly RouteDefinition[], version: string, documentation: RouteDocumentation): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
   for (const route of routes) {
+    const examples = documentation.examples[route.name];
+    const requestExample = examples?.request === undefined ? {} : { example: examples.request };
     const operation: JsonSchema = {
       operationId: route.name,
       summary: route.summary,
@@ -82,8 +131,8 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[], version
         ...(route.idempotent ? [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } }] : []),
       ],
       responses: {
-        [String(route.successStatus)]: successResponse(route),
-        default: { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+        [String(route.successStatus)]: successResponse(route, examples?.response),
+        ...errorResponses(route, documentation.thrownCodes[route.name] ?? []),
       },
     };
     if (route.multipart) {
@@ -99,10 +148,10 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[], version
         'multipart/form-data': { schema: { ...fields, properties, required } },
         'application/x-www-form-urlencoded': { schema: fields },
       };
-      if (route.multipart.alsoJson) content['application/json'] = { schema: fields };
+      if (route.multipart.alsoJson) content['application/json'] = { schema: fields, ...requestExample };
       operation.requestBody = { required: true, content };
     } else if (route.request.body) {
-      operation.requestBody = { required: true, content: { 'application/json': { schema: toSchema(route.request.body, 'input') } } };
+      operation.requestBody = { required: true, content: { 'application/json': { schema: toSchema(route.request.body, 'input'), ...requestExample } } };
     }
     paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation };
   }

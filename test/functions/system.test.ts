@@ -90,3 +90,31 @@ describe('GET /v1/openapi.json', () => {
     expect(paths['/v1/search/feedback'].post.responses['200'].content['application/json'].schema.properties.data).toEqual({ type: 'null' });
   });
 });
+
+describe('GET /v1/openapi.json error responses', () => {
+  it('document each error the API really answers under that route and status', async () => {
+    const { token } = await signUp(api);
+    const document = (await api.get('/v1/openapi.json')).body;
+    const answers = [
+      { path: '/v1/collections/{collection_id}', method: 'get', response: await api.get('/v1/collections/col_missing', { token }) },
+      { path: '/v1/collections/{collection_id}', method: 'get', response: await api.get('/v1/collections/col_missing') },
+      { path: '/v1/collections', method: 'post', response: await api.post('/v1/collections', { token, body: { name: '' } }) },
+      { path: '/v1/auth/signup', method: 'post', response: await api.post('/v1/auth/signup', { body: { email: 'x@example.com', password: 'short' } }) },
+      { path: '/v1/webhooks/{webhook_id}', method: 'delete', response: await api.delete('/v1/webhooks/wh_missing', { token }) },
+    ];
+
+    const undocumented = answers.filter(({ path, method, response }) => {
+      const documented = document.paths[path][method].responses[String(response.status)];
+      return !documented?.content['application/json'].examples[errorOf(response).code];
+    });
+
+    expect(answers.map(({ response }) => errorOf(response).code)).toEqual([
+      'COLLECTION_NOT_FOUND',
+      'UNAUTHORIZED',
+      'VALIDATION_ERROR',
+      'VALIDATION_ERROR',
+      'WEBHOOK_NOT_FOUND',
+    ]);
+    expect(undocumented).toEqual([]);
+  });
+});
