@@ -54,6 +54,8 @@ const configSchema = z
     FRAMESEEK_DEFAULT_PLAN: z.enum(['free', 'payg', 'enterprise']).default('free'),
     FRAMESEEK_PLAN_OVERRIDES: z.string().optional(),
     FRAMESEEK_CORS_ORIGINS: z.string().default('*'),
+    /** CloudWatch metrics as Embedded Metric Format lines on stdout (lib/metrics.ts): the CDK stack turns them on in AWS. */
+    FRAMESEEK_METRICS: z.enum(['emf', 'off']).default('off'),
     /** Media tools: Debian's ffmpeg package (bin/system-packages.txt) unless pointed elsewhere. */
     FRAMESEEK_FFPROBE: z.string().default('ffprobe'),
     FRAMESEEK_FFMPEG: z.string().default('ffmpeg'),

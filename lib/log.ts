@@ -1,26 +1,23 @@
-/** Structured JSON logs (one line each), the format CloudWatch Logs Insights queries. */
+import { Logger } from '@aws-lambda-powertools/logger';
+
+/**
+ * Structured JSON logs through Powertools Logger: one line each, with level, timestamp and service
+ * (and, in Lambda, the request id), which is what CloudWatch Logs Insights queries. Level from
+ * POWERTOOLS_LOG_LEVEL (default INFO). An Error anywhere in the fields is written with its name,
+ * message, location and stack.
+ */
 type Fields = Record<string, unknown>;
 
-function describe(error: unknown): Fields {
-  if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
-  return { value: String(error) };
-}
-
-function write(level: 'info' | 'warn' | 'error', message: string, fields: Fields): void {
-  const { error, ...rest } = fields;
-  const line = JSON.stringify({ level, time: new Date().toISOString(), message, ...rest, ...(error === undefined ? {} : { error: describe(error) }) });
-  if (level === 'error') console.error(line);
-  else console.log(line);
-}
+const logger = new Logger({ serviceName: 'frameseek' });
 
 export function logInfo(message: string, fields: Fields = {}): void {
-  write('info', message, fields);
+  logger.info(message, fields);
 }
 
 export function logWarn(message: string, fields: Fields = {}): void {
-  write('warn', message, fields);
+  logger.warn(message, fields);
 }
 
 export function logError(message: string, fields: Fields = {}): void {
-  write('error', message, fields);
+  logger.error(message, fields);
 }

@@ -14,7 +14,8 @@ export const API_BUNDLE = {
   mainFields: ['module', 'main'],
   /** ESM bundles of CommonJS dependencies need `require`. */
   banner: "import { createRequire as __frameseekCreateRequire } from 'node:module'; const require = __frameseekCreateRequire(import.meta.url);",
-  externalModules: ['@aws-sdk/*'],
+  /** The AWS SDK from the runtime; Powertools from AWS's layer (infra/aws/constructs/observability.ts). */
+  externalModules: ['@aws-sdk/*', '@aws-lambda-powertools/*'],
   /** Design §6: each API function stays a small JavaScript bundle. */
   maxBytes: 500 * 1024,
 } as const;

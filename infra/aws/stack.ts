@@ -1,4 +1,4 @@
-import { Annotations, CfnOutput, RemovalPolicy, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, RemovalPolicies, RemovalPolicy, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { backgroundFunctions, routes, fallbackRoute } from '#functions/routes';
@@ -10,6 +10,7 @@ import { Schedules } from '#infra/aws/constructs/schedules';
 import { AutoTopUps } from '#infra/aws/constructs/auto-topups';
 import { Webhooks } from '#infra/aws/constructs/webhooks';
 import { Api } from '#infra/aws/constructs/api';
+import { Monitoring } from '#infra/aws/constructs/monitoring';
 import { modelDirBuildArg } from '#infra/aws/constructs/container-function';
 import { DEFAULT_AWS_EMBEDDER, isEmbedderKind, SearchIndex, type EmbedderKind } from '#infra/aws/constructs/search-index';
 
@@ -25,7 +26,7 @@ export interface FrameseekStackProps extends StackProps {
  * bedrock, default bedrock); `modelDir` (a folder in the project root baked into the container images
  * at /opt/models, e.g. what `frameseek models pull` wrote, for clip-onnx); `transcriber` (pocketsphinx |
  * aws-transcribe, default pocketsphinx), `textReader` (tesseract | aws-rekognition, default tesseract) and
- * `corsOrigins` (comma-separated, default *).
+ * `corsOrigins` (comma-separated, default *); `alarmEmail` (where alarms are mailed; the SNS topic exists either way).
  */
 export class FrameseekStack extends Stack {
   readonly data: Data;
@@ -36,6 +37,7 @@ export class FrameseekStack extends Stack {
   readonly autoTopUps: AutoTopUps;
   readonly webhooks: Webhooks;
   readonly api: Api;
+  readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: FrameseekStackProps) {
     super(scope, id, props);
@@ -131,6 +133,16 @@ export class FrameseekStack extends Stack {
       indexQueue: this.processing.indexQueue,
       webhooks: this.webhooks,
     });
+    // Last: it alarms on every dead-letter queue the constructs above made.
+    const alarmEmail: unknown = this.node.tryGetContext('alarmEmail');
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      httpApi: this.api.httpApi,
+      table,
+      indexQueue: this.processing.indexQueue,
+      ...(typeof alarmEmail === 'string' && alarmEmail !== '' ? { alarmEmail } : {}),
+    });
+    // Function logs outlive a prod stack, like its data.
+    if (retainOnDelete) RemovalPolicies.of(this).retain({ applyToResourceTypes: ['AWS::Logs::LogGroup'] });
     new CfnOutput(this, 'MediaBucketName', { value: bucket.bucketName });
     new CfnOutput(this, 'StripeSecretArn', { value: stripeSecret.secretArn });
   }

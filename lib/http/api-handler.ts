@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import type { AuthKind, RequestSchemas, RouteDefinition } from '#lib/http/route';
 import type { ApiContext, ApiEvent, ApiResponse } from '#lib/http/request-state';
 import { requestIdentity } from '#lib/http/middleware/request-identity';
+import { answerMetrics } from '#lib/http/middleware/answer-metrics';
 import { cors } from '#lib/http/middleware/cors';
 import { errorEnvelope, errorResponse } from '#lib/http/middleware/error-envelope';
 import { authentication } from '#lib/http/middleware/authentication';
@@ -32,6 +33,8 @@ export function apiHandler<const TAuth extends AuthKind, const TSchemas extends 
     middy<ApiEvent, ApiResponse, Error, ApiContext>()
       // Request id in; X-Request-Id and X-RateLimit-* on every answer.
       .use(requestIdentity())
+      // Requests, latency and errors by code as CloudWatch metrics (off locally).
+      .use(answerMetrics(route))
       // CORS headers on every answer; a preflight is answered here.
       .use(cors())
       // Writes the envelope below as the response.

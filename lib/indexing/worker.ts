@@ -1,5 +1,6 @@
 import { now } from '#lib/clock';
 import { newId } from '#lib/ids';
+import { metrics } from '#lib/metrics';
 import { logInfo, logWarn } from '#lib/log';
 import { configuredEngines, type Engines } from '#lib/ml/engines';
 import { searchIndex } from '#lib/search/index';
@@ -140,7 +141,12 @@ async function finaliseOnce(video: VideoRecord, job: JobRecord): Promise<void> {
     now().toISOString(),
   );
   if (done) announceEvent(video.account_id, eventId);
-  if (done) logInfo('index: job done', { job_id: job.job_id, video_id: video.video_id, segments: rows.length });
+  if (done) {
+    logInfo('index: job done', { job_id: job.job_id, video_id: video.video_id, segments: rows.length });
+    metrics.recordJobFinished('completed');
+    // From the job's creation to its end: what a customer waits, per minute of their video.
+    metrics.recordIndexing((now().getTime() - Date.parse(job.created_at)) / 1000, video.duration_secs ?? 0);
+  }
   // Deleted while finalising: the delete's purge may have run before these rows were written.
   else if (await deletedMeanwhile(video)) await searchIndex().deleteVideo(video.account_id, video.video_id);
   await deletePrefix(stagingPrefix(video.account_id, video.video_id, job.job_id));
@@ -154,6 +160,7 @@ async function failJob(video: VideoRecord, job: JobRecord, error: unknown): Prom
   const eventId = newId('event');
   const failed = await recordJobFailed(video, job, { code: 'INDEXING_FAILED', message }, eventId, now().toISOString());
   if (!failed) return;
+  metrics.recordJobFinished('failed');
   announceEvent(video.account_id, eventId);
   // Read again: the record now says what is still held for this job.
   const latest = await getVideoRecord(video.account_id, video.video_id);

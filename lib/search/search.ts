@@ -2,6 +2,7 @@ import { AppError } from '#lib/errors';
 import { newId } from '#lib/ids';
 import { nowMs } from '#lib/clock';
 import { logWarn } from '#lib/log';
+import { metrics } from '#lib/metrics';
 import { configuredEngines } from '#lib/ml/engines';
 import { EngineUnavailableError } from '#lib/ml/types';
 import { warmSearchIndex } from '#lib/search/index';
@@ -97,6 +98,7 @@ export interface Searcher {
  * for want of a search unit is remembered too, as typed.
  */
 export async function runSearch(searcher: Searcher, request: SearchInput, admitted: Promise<void>): Promise<SearchResult> {
+  const startedMs = nowMs();
   const { input, filters, notes } = understand(request);
   const image = input.image ? loadImage(input.image) : Promise.resolve(undefined);
   const checked = Promise.all([admitted, checkRequest(searcher.accountId, input, image)]);
@@ -110,6 +112,7 @@ export async function runSearch(searcher: Searcher, request: SearchInput, admitt
     const charge = await charged;
     try {
       const result = await answer(searcher, input, filters, await retrieval);
+      metrics.recordSearch(nowMs() - startedMs);
       return {
         data: result.data,
         meta: { ...result.meta, warnings: [...notes.warnings, ...result.meta.warnings], ...(notes.interpreted ? { interpreted: notes.interpreted } : {}) },

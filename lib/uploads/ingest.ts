@@ -2,6 +2,7 @@ import { announceEvent } from '#lib/db/events';
 import { now } from '#lib/clock';
 import { logInfo, logWarn } from '#lib/log';
 import { JobFailedError } from '#lib/errors';
+import { metrics } from '#lib/metrics';
 import { MAX_VIDEO_BYTES, type Container } from '#lib/media/formats';
 import { familyOf, sniffContainer, SNIFF_BYTES } from '#lib/media/sniff';
 import { probeMedia, ProbeFailedError } from '#lib/media/probe';
@@ -68,6 +69,7 @@ export async function ingestStoredObject(key: string): Promise<void> {
     await releaseIndexingReservation(video);
     const failedEventId = await recordIngestFailure({ ...video, status: 'processing' }, { code: error.code, message: error.message }, now().toISOString());
     if (failedEventId) announceEvent(video.account_id, failedEventId);
+    if (failedEventId) metrics.recordJobFinished('failed');
     logInfo('ingest: refused', { video_id: video.video_id, job_id: video.job_id, code: error.code });
   }
 }

@@ -105,7 +105,7 @@ describe('GET /v1/openapi.json error responses', () => {
 
     const undocumented = answers.filter(({ path, method, response }) => {
       const documented = document.paths[path][method].responses[String(response.status)];
-      return !documented?.content['application/json'].examples[errorOf(response).code];
+      return !documented?.content['application/json'].examples[String(errorOf(response).code)];
     });
 
     expect(answers.map(({ response }) => errorOf(response).code)).toEqual([

@@ -4,6 +4,7 @@ import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
 import { API_BUNDLE } from '#infra/aws/bundling';
+import { FUNCTION_TRACING, functionLogGroup, OBSERVED_ENVIRONMENT, powertoolsLayer } from '#infra/aws/constructs/observability';
 
 /** A function driven by events rather than HTTP, as functions/routes.ts `backgroundFunctions` lists it. */
 export interface BackgroundFunctionEntry {
@@ -40,7 +41,11 @@ export class BundledFunction extends NodejsFunction {
       timeout: Duration.seconds(props.timeoutSecs ?? FUNCTION_DEFAULTS.timeoutSecs),
       projectRoot: props.projectRoot,
       depsLockFilePath: resolve(props.projectRoot, 'package-lock.json'),
-      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      environment: { ...props.environment, ...OBSERVED_ENVIRONMENT, NODE_OPTIONS: '--enable-source-maps' },
+      // Powertools comes from AWS's layer, so the bundle leaves it out (API_BUNDLE.externalModules).
+      layers: [powertoolsLayer(scope)],
+      tracing: FUNCTION_TRACING,
+      logGroup: functionLogGroup(scope),
       bundling: {
         target: API_BUNDLE.target,
         format: OutputFormat.ESM,

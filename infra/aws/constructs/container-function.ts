@@ -4,6 +4,7 @@ import { Duration } from 'aws-cdk-lib';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import { Architecture, DockerImageCode, DockerImageFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
+import { FUNCTION_TRACING, functionLogGroup, OBSERVED_ENVIRONMENT } from '#infra/aws/constructs/observability';
 
 /** What a container function runs: a handler module (relative to the project root) and its size. */
 export interface ContainerEntry {
@@ -62,7 +63,9 @@ export class ContainerFunction extends DockerImageFunction {
       architecture: Architecture.ARM_64,
       memorySize: props.entry.memoryMb,
       timeout: Duration.seconds(props.entry.timeoutSecs),
-      environment: { ...props.environment },
+      environment: { ...props.environment, ...OBSERVED_ENVIRONMENT },
+      tracing: FUNCTION_TRACING,
+      logGroup: functionLogGroup(scope),
     });
   }
 }

@@ -1,5 +1,4 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -47,7 +46,6 @@ export class Webhooks extends Construct {
   readonly sendFunction: BundledFunction;
   readonly sweepFunction: BundledFunction;
   readonly sweepRule: Rule;
-  readonly deadLetterAlarms: readonly Alarm[];
   /** What a function that seals, opens or queues webhooks needs in its environment. */
   readonly environment: Readonly<Record<string, string>>;
 
@@ -123,22 +121,7 @@ export class Webhooks extends Construct {
 
     // plans.md, Scheduled work: every minute, retry due webhook deliveries.
     this.sweepRule = new Rule(this, 'SweepRule', { schedule: Schedule.rate(Duration.minutes(1)), targets: [new LambdaFunction(this.sweepFunction)] });
-
-    const parked: ReadonlyArray<readonly [string, Queue]> = [
-      ['SendDeadLetterAlarm', this.deadLetterQueue],
-      ['FanOutDeadLetterAlarm', this.fanOutDeadLetterQueue],
-    ];
-    this.deadLetterAlarms = parked.map(
-      ([alarmId, queue]) =>
-        new Alarm(this, alarmId, {
-          alarmDescription: 'Webhook work that failed every retry is parked in a dead-letter queue: read it, fix the cause, redrive',
-          metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
-          threshold: 1,
-          evaluationPeriods: 1,
-          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          treatMissingData: TreatMissingData.NOT_BREACHING,
-        }),
-    );
+    // Its dead-letter queues are alarmed on with every other one (infra/aws/constructs/monitoring.ts).
   }
 
   /** Lets a function seal and open signing secrets (read the data key; the secret's KMS key decrypts it). */

@@ -11,12 +11,14 @@ export function renderEnvelope(error: AppError, requestId?: string): string {
 }
 
 /** An error in the shape @middy/http-error-handler writes out: status, exposed body, headers. */
-class RenderedError extends Error {
+export class RenderedError extends Error {
+  readonly code: AppError['code'];
   readonly statusCode: number;
   readonly expose = true;
   readonly headers: Record<string, string>;
   constructor(error: AppError, requestId: string) {
     super(renderEnvelope(error, requestId));
+    this.code = error.code;
     this.statusCode = error.status;
     this.headers = error.extras.retry_after === undefined ? {} : { 'Retry-After': String(error.extras.retry_after) };
   }
