@@ -114,6 +114,10 @@ const configSchema = z
     FRAMESEEK_REKOGNITION_ENDPOINT: z.url().optional(),
     /** The search index: a local directory, or `s3://bucket/prefix` in AWS. */
     FRAMESEEK_INDEX_URI: z.string().default('.frameseek/index'),
+    /** Searches that read the index at once in one process; more wait their turn (lib/admission.ts). */
+    FRAMESEEK_SEARCH_CONCURRENCY: z.coerce.number().int().positive().default(4),
+    /** The longest a search waits for its turn before 503 SEARCH_UNAVAILABLE: well inside the index's 2 s read deadline. */
+    FRAMESEEK_SEARCH_MAX_WAIT_MS: z.coerce.number().int().positive().default(1000),
     /** Fault switches for tests, `name` or `name:target` (e.g. internal_error:getAccount); refused in prod. */
     FRAMESEEK_FAULTS: commaList.pipe(z.array(faultSwitch)),
     /** Stripe secret key (sk_… or a restricted rk_…). Unset: nothing that talks to Stripe runs (BILLING_NOT_CONFIGURED). */
