@@ -29,7 +29,8 @@ import { stats, type Stats } from './support';
  * `--search-queries` sets the timed searches per case, `--search-keep` keeps the library and `--search-library <dir>`
  * searches a kept one again without seeding; `--search-embedders a` (or `b`, `a,b`) picks the configurations
  * and `--search-stages 0` leaves out the in-process breakdown (samples per stage, 30 by default); `--search-media disk`
- * (or `ram`) searches the library only where it was seeded (or only a copy on tmpfs) instead of both side by side.
+ * (or `ram`) searches the library only where it was seeded (or only a copy on tmpfs) instead of both side by side;
+ * `--search-load-clients 30 --search-load-secs 60` (the defaults) size the concurrent phase (0 clients: none).
  * Billing under a burst of concurrent searches (bench/billing.ts) comes next, then webhook delivery latency and
  * throughput (bench/webhooks.ts); quality on held-out data (bench/quality.ts,
  * `--quality-seed`) last.
@@ -48,6 +49,8 @@ const { values: options } = parseArgs({
     'search-embedders': { type: 'string' },
     'search-stages': { type: 'string', default: '30' },
     'search-media': { type: 'string', default: 'both' },
+    'search-load-clients': { type: 'string', default: '30' },
+    'search-load-secs': { type: 'string', default: '60' },
     'quality-seed': { type: 'string', default: '18' },
   },
 });
@@ -239,6 +242,7 @@ if (runs('search'))
     library: options['search-library'],
     configurations: options['search-embedders']?.split(','),
     media: searchMedia(options['search-media']),
+    load: { clients: Number(options['search-load-clients']), seconds: Number(options['search-load-secs']) },
   });
 if (runs('billing')) await billingBench();
 if (runs('webhooks')) await webhooksBench();

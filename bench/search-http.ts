@@ -53,6 +53,8 @@ export interface SearchHttpOptions {
    * `both` (the default: disk, then the same files copied to tmpfs, figures side by side).
    */
   media?: 'disk' | 'ram' | 'both';
+  /** Concurrent searches after the sequential ones (first medium and configuration only): clients and seconds; 0 clients for none. */
+  load?: { clients: number; seconds: number };
 }
 
 /** The issue's goal, query embedding included. */
@@ -357,6 +359,65 @@ async function timeCase(url: string, key: string, plan: readonly PlannedQuery[],
   return { figures: stats(samples), failures, firstFailure, videosMean: videos / answered, topScoreMean: topScores / answered, warned, tookMs: stats(took) };
 }
 
+interface LoadResult {
+  answered: Stats;
+  refused: Stats;
+  otherFailures: number;
+  firstOtherFailure: string;
+  seconds: number;
+}
+
+/**
+ * `clients` searches at once, each client sending its next as soon as its last answered, for `seconds`
+ * (text, image and mixed in turn, scoped and not): a bounded closed-loop load. 503s are the admission
+ * gate's early refusals (lib/admission.ts); anything else that is not 200 is a failure.
+ */
+async function loadCase(
+  url: string,
+  key: string,
+  plan: readonly PlannedQuery[],
+  images: Map<string, Buffer>,
+  clients: number,
+  seconds: number,
+): Promise<LoadResult> {
+  const answered: number[] = [];
+  const refused: number[] = [];
+  let otherFailures = 0;
+  let firstOtherFailure = '';
+  let next = 0;
+  const startedMs = performance.now();
+  const endMs = startedMs + seconds * 1000;
+  const client = async () => {
+    while (performance.now() < endMs) {
+      const turn = next++;
+      const planned = at(plan, turn % plan.length);
+      const searchCase = at(CASES, turn % CASES.length);
+      const started = performance.now();
+      const response = await searchRequest(url, key, planned, images, searchCase);
+      const text = await response.text();
+      const elapsed = performance.now() - started;
+      if (response.ok) answered.push(elapsed);
+      else if (response.status === 503) refused.push(elapsed);
+      else {
+        otherFailures += 1;
+        firstOtherFailure ||= `${response.status} ${text.slice(0, 300)}`;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: clients }, client));
+  return { answered: stats(answered), refused: stats(refused), otherFailures, firstOtherFailure, seconds: (performance.now() - startedMs) / 1000 };
+}
+
+function printLoad(result: LoadResult, clients: number): void {
+  const { answered, refused } = result;
+  console.log(
+    `    under load (${clients} concurrent clients for ${result.seconds.toFixed(0)} s, closed loop): ` +
+      `${(answered.count / result.seconds).toFixed(1)} searches/s answered, p50 ${ms(answered.p50)} p99 ${ms(answered.p99)}; ` +
+      `${refused.count} refused early with 503 (${((100 * refused.count) / Math.max(1, answered.count + refused.count)).toFixed(1)} %, p99 ${refused.count > 0 ? ms(refused.p99) : '–'}); ` +
+      `${result.otherFailures} other failures (goal 0)${result.firstOtherFailure ? ` first: ${result.firstOtherFailure}` : ''}`,
+  );
+}
+
 export async function searchHttpBench(options: SearchHttpOptions): Promise<void> {
   const queries = options.queries ?? 200;
   const samples = options.stageSamples ?? 30;
@@ -435,6 +496,10 @@ export async function searchHttpBench(options: SearchHttpOptions): Promise<void>
               `${result.videosMean.toFixed(1)} videos/page, top score ${result.topScoreMean.toFixed(2)}${result.warned > 0 ? `, ${result.warned} warned` : ''}` +
               `${result.failures > 0 ? `; ${result.failures} FAILED (first: ${result.firstFailure})` : ''}`,
           );
+        }
+        const load = options.load ?? { clients: 30, seconds: 60 };
+        if (load.clients > 0 && mediumPosition === 0 && position === 0) {
+          printLoad(await loadCase(runtime.url, tenants.a.key, seed.plan, images, load.clients, load.seconds), load.clients);
         }
         console.log(`    runtime process after the searches: ${peakMemoryMb(runtime.child.pid)}; load average ${loadAverage()}`);
         if (stages) printStages(stages, samples, configuration);
