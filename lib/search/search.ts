@@ -89,6 +89,13 @@ export interface Searcher {
   account: AccountSnapshot;
 }
 
+/** In front of every search of this process: overload answers 503 at once instead of a search that times out late. */
+const searchAdmission = admissionGate({
+  concurrency: config.FRAMESEEK_SEARCH_CONCURRENCY,
+  maxWaitMs: config.FRAMESEEK_SEARCH_MAX_WAIT_MS,
+  initialServiceMs: 30,
+});
+
 /**
  * Steps 7 (scope exists), 8 (the image's limits) and 10 (the search unit), then the answer. The
  * retrieval (index reads, query embedding, hidden segments) starts at once, beside those checks,
@@ -99,14 +106,16 @@ export interface Searcher {
  * ~6 ms on DynamoDB Local, that would otherwise follow the retrieval); a valid query refused only
  * for want of a search unit is remembered too, as typed.
  */
-/** In front of the index: overload answers 503 at once instead of a read that times out late. */
-const searchAdmission = admissionGate({
-  concurrency: config.FRAMESEEK_SEARCH_CONCURRENCY,
-  maxWaitMs: config.FRAMESEEK_SEARCH_MAX_WAIT_MS,
-  initialServiceMs: 30,
-});
-
 export async function runSearch(searcher: Searcher, request: SearchInput, admitted: Promise<void>): Promise<SearchResult> {
+  try {
+    return await searchAdmission.run(() => searchAdmitted(searcher, request, admitted));
+  } catch (error) {
+    if (!(error instanceof OverloadedError)) throw error;
+    throw new AppError('SEARCH_UNAVAILABLE', `Search is busy right now; retry in ${error.retryAfterSecs} s`, { retry_after: error.retryAfterSecs });
+  }
+}
+
+async function searchAdmitted(searcher: Searcher, request: SearchInput, admitted: Promise<void>): Promise<SearchResult> {
   const startedMs = nowMs();
   const { input, filters, notes } = understand(request);
   const image = input.image ? loadImage(input.image) : Promise.resolve(undefined);
@@ -114,7 +123,7 @@ export async function runSearch(searcher: Searcher, request: SearchInput, admitt
   const charged = checked.then(() => takeSearch(searcher.accountId, searcher.account.plan));
   // Suggestions complete what people type, so the query is remembered as sent, not as interpreted.
   const remembered = checked.then(() => rememberForSuggestions(searcher.accountId, request.query)).catch(() => undefined);
-  const retrieval = searchAdmission.run(() => retrieve(searcher, input, image));
+  const retrieval = retrieve(searcher, input, image);
   // A check that refuses leaves the retrieval unread: its failure, if any, is not the answer.
   retrieval.catch(() => undefined);
   try {
@@ -128,9 +137,6 @@ export async function runSearch(searcher: Searcher, request: SearchInput, admitt
       };
     } catch (error) {
       await giveBackSearch(charge);
-      if (error instanceof OverloadedError) {
-        throw new AppError('SEARCH_UNAVAILABLE', `Search is busy right now; retry in ${error.retryAfterSecs} s`, { retry_after: error.retryAfterSecs });
-      }
       if (error instanceof IndexUnavailableError || error instanceof EngineUnavailableError) {
         logWarn('search: unavailable', { error: String(error) });
         throw new AppError('SEARCH_UNAVAILABLE', 'Search is unavailable right now; retry in a few seconds', { retry_after: 5 });
