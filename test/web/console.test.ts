@@ -1,0 +1,201 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { delimiter, join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useTestApi } from '#test/support/api';
+import { makeTalkingVideo, standardScenes, type MediaManifest } from '#test/support/talking-media';
+import { croppedFrame } from '#test/support/search-requests';
+
+const api = useTestApi();
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * The console (web/) in headless Chromium — Debian's, driven by playwright-core — against the real local
+ * runtime, one person's way through it. Each step leaves a screenshot (FRAMESEEK_TEST_ARTIFACTS, or the
+ * file's data folder) and axe-core checks each page for serious or critical violations.
+ */
+const SHOTS = process.env.FRAMESEEK_TEST_ARTIFACTS
+  ? join(process.env.FRAMESEEK_TEST_ARTIFACTS, 'console')
+  : join(process.env.FRAMESEEK_TEST_DATA_DIR ?? '.', 'screenshots');
+/** Debian's chromium, found on PATH as the docs test runs it (playwright-core downloads no browser). */
+const CHROMIUM = (process.env.PATH ?? '')
+  .split(delimiter)
+  .map((dir) => join(dir, 'chromium'))
+  .find((path) => existsSync(path));
+let browser: Browser;
+let page: Page;
+let clip: MediaManifest;
+const violations: string[] = [];
+let step = 0;
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  // Two scenes (~10 s): "my brother plays the piano…" then "the pilot flies the plane…", as WebM (VP9 plays in any Chromium).
+  clip = await makeTalkingVideo('console-clip', { scenes: standardScenes.slice(0, 2), container: 'webm', minSceneSecs: 5 });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM ?? 'chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--autoplay-policy=no-user-gesture-required', '--mute-audio'],
+  });
+  page = await browser.newPage({ viewport: { width: 360, height: 740 } });
+  page.on('dialog', (dialog) => void dialog.accept());
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** A screenshot of this step, and the page's serious or critical accessibility violations (and any width past 360 px) noted. */
+async function checkpoint(name: string): Promise<void> {
+  step += 1;
+  await page.screenshot({ path: join(SHOTS, `${String(step).padStart(2, '0')}-${name}.png`), fullPage: true });
+  // Works at 360 px: nothing wider than the screen.
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  if (width > 360) violations.push(`${name}: the page is ${width} px wide at 360 px`);
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: axeSource });
+  const found = await page.evaluate(async () => {
+    const axe = (
+      window as unknown as { axe: { run: (context: Document) => Promise<{ violations: Array<{ id: string; impact: string | null; nodes: unknown[] }> }> } }
+    ).axe;
+    const result = await axe.run(document);
+    return result.violations
+      .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+      .map((violation) => `${violation.id} (${violation.nodes.length})`);
+  });
+  violations.push(...found.map((violation) => `${name}: ${violation}`));
+}
+
+describe('the web console', () => {
+  it('serves its page at / and leaves /docs and the API where they were', async () => {
+    const root = await api.get('/');
+    const script = await api.get('/app.js');
+    const docs = await api.get('/docs');
+    const health = await api.get('/v1/health');
+    const unknown = await api.get('/nothing-here');
+
+    expect(root.status).toBe(200);
+    expect(root.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(root.text).toContain('<script type="module" src="/app.js">');
+    expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(docs.text).toContain('/docs/swagger-ui.js');
+    expect(health.status).toBe(200);
+    expect(unknown.status).toBe(404);
+  });
+
+  it('signs up, makes a key, uploads and indexes a video, searches by text and image, plays the moment, hides a result, and shows billing', async () => {
+    const base = api.runtime().url;
+    const email = `console-${Date.now()}@example.com`;
+
+    // Sign up.
+    await page.goto(`${base}/#/signup`);
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel(/^Password/).fill('correct horse battery staple');
+    await checkpoint('signup');
+    await page.getByRole('button', { name: 'Sign up' }).click();
+    await page.getByRole('heading', { name: 'API keys' }).waitFor();
+
+    // A key, shown once.
+    await page.getByLabel('Name').fill('laptop');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const secret = await page.locator('[data-testid="new-key"] code').textContent();
+    expect(secret).toMatch(/^fsk_/);
+    await expect.poll(() => page.locator('td code').first().textContent()).toBe(`${secret?.slice(0, 12)}…`);
+    await checkpoint('key-created');
+    await page.getByRole('button', { name: 'Done' }).click();
+    expect(await page.locator('[data-testid="new-key"]').count()).toBe(0);
+
+    // A collection.
+    await page.getByRole('link', { name: 'Collections' }).click();
+    await page.getByLabel('New collection').fill('Demos');
+    await page.getByRole('button', { name: 'Create collection' }).click();
+    await page.getByRole('link', { name: 'Demos' }).click();
+    await page.getByRole('heading', { name: 'Demos' }).waitFor();
+    await checkpoint('collection');
+
+    // Upload, slowed so the bar visibly moves; record every value the bar shows.
+    const network = await page.context().newCDPSession(page);
+    await network.send('Network.enable');
+    await network.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 150 * 1024 });
+    await page.evaluate(() => {
+      const seen: number[] = [];
+      (window as unknown as { progressSeen: number[] }).progressSeen = seen;
+      const watch = () => {
+        const bar = document.querySelector<HTMLProgressElement>('.upload-progress');
+        if (bar) seen.push(bar.value / bar.max);
+        requestAnimationFrame(watch);
+      };
+      watch();
+    });
+    await page.getByLabel(/Drop videos here/).setInputFiles(clip.path);
+    await page.locator('[data-phase="indexing"]').waitFor({ timeout: 30_000 });
+    await network.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    await checkpoint('indexing');
+    const seen = await page.evaluate(() => (window as unknown as { progressSeen: number[] }).progressSeen);
+    expect(seen.some((value) => value > 0 && value < 1)).toBe(true);
+    await page.locator('[data-phase="ready"]').waitFor({ timeout: 150_000 });
+    await expect.poll(() => page.locator('.video-status').first().textContent(), { timeout: 10_000 }).toBe('ready');
+    await checkpoint('ready');
+
+    // Text search: a thumbnail, and a click plays the moment.
+    await page.getByRole('link', { name: 'Search this collection' }).click();
+    await page.getByLabel('What are you looking for?').fill('the pilot flies the plane');
+    const answered = page.waitForResponse((response) => response.url().endsWith('/v1/search'));
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    const hits = ((await (await answered).json()) as { data: Array<{ segments: Array<{ timestamp_start: number }> }> }).data;
+    const start = hits[0]?.segments[0]?.timestamp_start ?? -1;
+    const moment = page.locator('button.moment').first();
+    await moment.locator('img').waitFor();
+    await expect.poll(() => moment.locator('img').evaluate((image: HTMLImageElement) => image.complete && image.naturalWidth > 0)).toBe(true);
+    await checkpoint('text-search');
+    await moment.click();
+    const video = page.locator('.player video');
+    await expect.poll(() => video.evaluate((element: HTMLVideoElement) => element.readyState), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
+    const at = await video.evaluate((element: HTMLVideoElement) => element.currentTime);
+    expect(Math.abs(at - start)).toBeLessThanOrEqual(1);
+    expect(start).toBeGreaterThan(2);
+    await checkpoint('playing');
+
+    // Hide a result, then undo.
+    await page
+      .getByRole('button', { name: /^Hide the moment/ })
+      .first()
+      .click();
+    await page.getByText('Hidden from your results.').waitFor();
+    await checkpoint('hidden');
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await page
+      .getByRole('button', { name: /^Hide the moment/ })
+      .first()
+      .waitFor();
+
+    // Image search by file.
+    await page.getByLabel('What are you looking for?').fill('');
+    await page.getByLabel(/example image/).setInputFiles({ name: 'frame.jpg', mimeType: 'image/jpeg', buffer: await croppedFrame(clip.path, 7, 'jpeg') });
+    const byImage = page.waitForResponse((response) => response.url().endsWith('/v1/search'));
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    expect((await byImage).status()).toBe(200);
+    await page.locator('.results h2', { hasText: 'console-clip' }).first().waitFor();
+    await checkpoint('image-search');
+
+    // Video page with its transcript.
+    await page.getByRole('link', { name: 'Transcript and details' }).click();
+    await page.locator('.transcript .line').first().waitFor();
+    await checkpoint('video');
+
+    // Billing without Stripe: the API's own message.
+    await page.getByRole('link', { name: 'Billing' }).click();
+    await page.getByText('Plan').first().waitFor();
+    const refused = page.waitForResponse((response) => response.url().endsWith('/v1/billing/checkout'));
+    await page.getByRole('button', { name: /Stripe Checkout/ }).click();
+    const message = ((await (await refused).json()) as { detail: { code: string; message: string } }).detail;
+    expect(message.code).toBe('BILLING_NOT_CONFIGURED');
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe(message.message);
+    await checkpoint('billing');
+
+    // Log out: back to log in.
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    await checkpoint('logged-out');
+
+    expect(violations).toEqual([]);
+  }, 240_000);
+});
