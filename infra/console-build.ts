@@ -10,6 +10,12 @@ import { build, buildSync, type BuildOptions } from 'esbuild';
  */
 export const WEB_ROOT = resolve(fileURLToPath(import.meta.url), '../../web');
 
+/**
+ * Addresses outside the hash routes that answer the console's page: `/`, and `/billing`, where Stripe
+ * Checkout sends people back (lib/billing/payments.ts); the page then moves to its `#/billing` route.
+ */
+export const PAGE_PATHS = ['/', '/billing'] as const;
+
 export interface ConsoleFile {
   path: string;
   contentType: string;

@@ -71,6 +71,7 @@ describe('the web console', () => {
     const docs = await api.get('/docs');
     const health = await api.get('/v1/health');
     const unknown = await api.get('/nothing-here');
+    const checkoutReturn = await api.get('/billing?checkout=success');
 
     expect(root.status).toBe(200);
     expect(root.headers.get('content-type')).toMatch(/^text\/html/);
@@ -79,6 +80,7 @@ describe('the web console', () => {
     expect(docs.text).toContain('/docs/swagger-ui.js');
     expect(health.status).toBe(200);
     expect(unknown.status).toBe(404);
+    expect(checkoutReturn.text).toBe(root.text);
   });
 
   it('signs up, makes a key, uploads and indexes a video, searches by text and image, plays the moment, hides a result, and shows billing', async () => {
@@ -191,6 +193,11 @@ describe('the web console', () => {
     await expect.poll(() => page.getByRole('alert').textContent()).toBe(message.message);
     await checkpoint('billing');
 
+    // Stripe Checkout's way back (/billing?checkout=…) lands on this page.
+    await page.goto(`${base}/billing?checkout=cancelled`);
+    await page.getByText('Checkout was cancelled; nothing was charged.').waitFor();
+    expect(new URL(page.url()).hash).toBe('#/billing?checkout=cancelled');
+
     // Log out: back to log in.
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByRole('heading', { name: 'Log in' }).waitFor();
@@ -198,4 +205,18 @@ describe('the web console', () => {
 
     expect(violations).toEqual([]);
   }, 240_000);
+
+  it('goes back to log in, saying why, when the session is no longer accepted', async () => {
+    const base = api.runtime().url;
+    const fresh = await browser.newPage();
+    await fresh.goto(`${base}/#/login`);
+    await fresh.evaluate(() => localStorage.setItem('frameseek.session', 'fss_thisSessionDoesNotExist'));
+
+    await fresh.goto(`${base}/#/collections`);
+
+    await fresh.getByText('Your session ended; log in again.').waitFor();
+    expect(await fresh.getByRole('heading', { level: 1 }).textContent()).toBe('Log in');
+    expect(await fresh.evaluate(() => localStorage.getItem('frameseek.session'))).toBeNull();
+    await fresh.close();
+  });
 });

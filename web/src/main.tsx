@@ -103,6 +103,9 @@ function App() {
   );
 }
 
+// Served at another address (Stripe Checkout comes back to /billing?checkout=…): the same place as a hash route.
+if (location.pathname !== '/') history.replaceState(null, '', `/#${location.pathname}${location.search}`);
+
 const root = document.getElementById('app');
 if (root) {
   root.textContent = '';

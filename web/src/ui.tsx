@@ -4,7 +4,12 @@ import { ApiError } from './api';
 
 /** Where the console is: `#/collections/col_…` → ['collections', 'col_…']. */
 export function route(): string[] {
-  return location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  return location.hash.replace(/^#\/?/, '').split('?')[0]?.split('/').filter(Boolean).map(decodeURIComponent) ?? [];
+}
+
+/** The hash route's query (`#/billing?checkout=success`). */
+export function routeQuery(): URLSearchParams {
+  return new URLSearchParams(location.hash.split('?')[1] ?? '');
 }
 
 export function go(path: string): void {

@@ -2,6 +2,10 @@ import { DockerImage, Duration, Fn, RemovalPolicy } from 'aws-cdk-lib';
 import {
   AllowedMethods,
   CachePolicy,
+  Function as CloudFrontFunction,
+  FunctionCode,
+  FunctionEventType,
+  FunctionRuntime,
   CacheCookieBehavior,
   CacheHeaderBehavior,
   CacheQueryStringBehavior,
@@ -16,7 +20,7 @@ import { HttpOrigin, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
-import { WEB_ROOT, writeConsole } from '#infra/console-build';
+import { PAGE_PATHS, WEB_ROOT, writeConsole } from '#infra/console-build';
 
 export interface ConsoleProps {
   /** The HTTP API's endpoint (`https://<id>.execute-api.<region>.amazonaws.com`): served under the same distribution. */
@@ -63,6 +67,14 @@ export class Console extends Construct {
       cachePolicy: apiCachePolicy,
       originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
     };
+    // The page's other addresses (Stripe Checkout's way back) are the page itself.
+    const pages = new CloudFrontFunction(this, 'PagePaths', {
+      runtime: FunctionRuntime.JS_2_0,
+      comment: 'Frameseek console: its page addresses answer index.html',
+      code: FunctionCode.fromInline(
+        `function handler(event) { var request = event.request; if (${JSON.stringify(PAGE_PATHS)}.indexOf(request.uri) >= 0) request.uri = '/index.html'; return request; }`,
+      ),
+    });
     this.distribution = new Distribution(this, 'Distribution', {
       comment: 'Frameseek console and API',
       defaultRootObject: 'index.html',
@@ -71,6 +83,7 @@ export class Console extends Construct {
         origin: S3BucketOrigin.withOriginAccessControl(this.bucket),
         viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
         cachePolicy: CachePolicy.CACHING_OPTIMIZED,
+        functionAssociations: [{ function: pages, eventType: FunctionEventType.VIEWER_REQUEST }],
       },
       additionalBehaviors: Object.fromEntries(API_PATHS.map((path) => [path, api])),
     });

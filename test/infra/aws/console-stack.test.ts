@@ -5,6 +5,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FrameseekConsoleStack } from '#infra/aws/console-stack';
 import { API_PATHS } from '#infra/aws/constructs/console';
+import { PAGE_PATHS } from '#infra/console-build';
 
 const API_ENDPOINT = 'https://abc123.execute-api.eu-west-1.amazonaws.com';
 
@@ -65,6 +66,15 @@ describe('the console stack', () => {
         ParametersInCacheKeyAndForwardedToOrigin: Match.objectLike({ HeadersConfig: { HeaderBehavior: 'whitelist', Headers: ['Authorization'] } }),
       }),
     });
+  });
+
+  it("answers the page's other addresses (Stripe Checkout's way back to /billing) with index.html", () => {
+    const association = (distributionConfig().DefaultCacheBehavior as { FunctionAssociations: Array<Record<string, unknown>> }).FunctionAssociations;
+    const [fn] = Object.values(template.findResources('AWS::CloudFront::Function') as Record<string, Resource>);
+
+    expect(association).toEqual([expect.objectContaining({ EventType: 'viewer-request' })]);
+    expect(fn?.Properties.FunctionCode).toContain(JSON.stringify(PAGE_PATHS));
+    expect(PAGE_PATHS).toContain('/billing');
   });
 
   it('deploys the built console into the bucket and invalidates the distribution', () => {

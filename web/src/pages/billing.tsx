@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { call, type Account, type Billing, type Transaction } from '../api';
-import { ErrorNote, Page, bytes, dollars, messageOf, useLoad } from '../ui';
+import { ErrorNote, Page, bytes, dollars, messageOf, routeQuery, useLoad } from '../ui';
 
 const TOP_UP_MICROS = 10_000_000;
 
@@ -26,8 +26,19 @@ export function BillingPage() {
   }
 
   const usage = account.data?.usage;
+  const returned = routeQuery().get('checkout');
   return (
     <Page title="Billing">
+      {returned === 'success' && (
+        <p class="notice" role="status">
+          Payment received: the credit shows in your balance once Stripe confirms it (usually within seconds; reload to see it).
+        </p>
+      )}
+      {returned === 'cancelled' && (
+        <p class="notice" role="status">
+          Checkout was cancelled; nothing was charged.
+        </p>
+      )}
       <ErrorNote error={billing.error ?? account.error ?? ledger.error} />
       {billing.data && (
         <dl class="card facts">
