@@ -3,7 +3,8 @@ import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useTestApi } from '#test/support/api';
+import { signUp, useTestApi } from '#test/support/api';
+import { mediaPath } from '#test/support/media';
 import { makeTalkingVideo, standardScenes, type MediaManifest } from '#test/support/talking-media';
 import { croppedFrame } from '#test/support/search-requests';
 
@@ -219,4 +220,39 @@ describe('the web console', () => {
     expect(await fresh.evaluate(() => localStorage.getItem('frameseek.session'))).toBeNull();
     await fresh.close();
   });
+
+  it('resumes a multipart upload after a reload from the parts already stored, and indexes it', async () => {
+    const base = api.runtime().url;
+    const { token } = await signUp(api);
+    const collection = await api.post('/v1/collections', { token, body: { name: 'Resumed' } });
+    const large = await mediaPath('large.mp4'); // ~2.5 MB: ten 256 KB parts at the tests' multipart sizes
+    const tab = await browser.newPage({ viewport: { width: 1024, height: 800 } });
+    await tab.goto(`${base}/#/login`);
+    await tab.evaluate((session) => localStorage.setItem('frameseek.session', session), token);
+    await tab.goto(`${base}/#/collections/${String(collection.body.data.id)}`);
+    const network = await tab.context().newCDPSession(tab);
+    await network.send('Network.enable');
+    await network.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 256 * 1024 });
+    await tab.getByLabel(/Drop videos here/).setInputFiles(large);
+    const share = () =>
+      tab
+        .locator('.upload-progress')
+        .first()
+        .evaluate((bar: HTMLProgressElement) => bar.value / bar.max);
+    await expect.poll(share, { timeout: 20_000 }).toBeGreaterThan(0.35);
+
+    // Still slowed after the reload: the bar's first value shows where sending started again.
+    await tab.reload();
+    await tab.getByRole('heading', { name: 'Interrupted uploads' }).waitFor();
+    await tab.getByLabel(/^Resume large\.mp4/).setInputFiles(large);
+    const resumedFrom = await (async () => {
+      await expect.poll(share).toBeGreaterThan(0);
+      return share();
+    })();
+
+    expect(resumedFrom).toBeGreaterThanOrEqual(0.1);
+    await tab.locator('[data-phase="ready"]').waitFor({ timeout: 120_000 });
+    expect(await tab.getByRole('heading', { name: 'Interrupted uploads' }).count()).toBe(0);
+    await tab.close();
+  }, 180_000);
 });

@@ -195,11 +195,21 @@ export interface Transaction {
   description: string;
   created_at: string;
 }
+export interface PartUrl {
+  part_number: number;
+  url: string;
+}
+export interface UploadState {
+  upload_id: string;
+  status: 'awaiting_bytes' | 'complete' | 'aborted' | 'expired';
+  parts_received?: number[];
+  multipart?: { part_size: number; parts: PartUrl[] };
+}
 export interface UploadTicket {
   upload_id: string;
   video_id: string;
   job_id: string;
   url?: string;
   headers?: Record<string, string>;
-  multipart?: { part_size: number; parts: Array<{ part_number: number; url: string }> };
+  multipart?: { part_size: number; parts: PartUrl[] };
 }

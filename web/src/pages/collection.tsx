@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { call, putBytes, type Collection, type Job, type UploadTicket, type Video } from '../api';
+import { call, putBytes, type Collection, type Job, type PartUrl, type UploadState, type UploadTicket, type Video } from '../api';
 import { ErrorNote, Page, bytes, messageOf, seconds, useLoad } from '../ui';
 
 const TYPES: Record<string, string> = {
@@ -25,12 +25,43 @@ interface Transfer {
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
+interface PendingUpload {
+  upload_id: string;
+  job_id: string;
+  collection_id: string;
+  filename: string;
+  size: number;
+}
+
+/** Multipart uploads started in this browser and not yet completed (localStorage), to resume after a reload. */
+const PENDING_KEY = 'frameseek.uploads';
+const pending = {
+  all(): PendingUpload[] {
+    try {
+      const value: unknown = JSON.parse(localStorage.getItem(PENDING_KEY) ?? '[]');
+      return Array.isArray(value) ? (value as PendingUpload[]) : [];
+    } catch {
+      return [];
+    }
+  },
+  list(collectionId: string): PendingUpload[] {
+    return pending.all().filter((entry) => entry.collection_id === collectionId);
+  },
+  add(entry: PendingUpload): void {
+    localStorage.setItem(PENDING_KEY, JSON.stringify([...pending.all(), entry]));
+  },
+  remove(uploadId: string): void {
+    localStorage.setItem(PENDING_KEY, JSON.stringify(pending.all().filter((entry) => entry.upload_id !== uploadId)));
+  },
+};
+
 /** One collection: its videos with their status, and uploads by picker or drag-and-drop. */
 export function CollectionPage({ id }: { id: string }) {
   const collection = useLoad(() => call<Collection>('GET', `/v1/collections/${id}`).then((answer) => answer.data), [id]);
   const videos = useLoad(() => call<Video[]>('GET', `/v1/videos?collection_id=${id}&per_page=100`).then((answer) => answer.data), [id]);
   const [transfers, setTransfers] = useState<Transfer[]>([]);
   const [dragging, setDragging] = useState(false);
+  const [resumable, setResumable] = useState(() => pending.list(id));
 
   const update = (transferId: number, change: Partial<Transfer>) =>
     setTransfers((all) => all.map((transfer) => (transfer.id === transferId ? { ...transfer, ...change } : transfer)));
@@ -43,6 +74,45 @@ export function CollectionPage({ id }: { id: string }) {
     return () => clearInterval(timer);
   }, [processing]);
 
+  /** PUTs the parts still missing (two at a time), counting the bytes already stored; answers their ETags. */
+  async function sendParts(file: File, transferId: number, partSize: number, parts: PartUrl[], storedBytes: number) {
+    const sentByPart = new Map<number, number>();
+    const done: Array<{ part_number: number; etag: string }> = [];
+    const queue = [...parts];
+    const worker = async () => {
+      for (let part = queue.shift(); part; part = queue.shift()) {
+        const number = part.part_number;
+        const begin = (number - 1) * partSize;
+        const etag = await putBytes(part.url, file.slice(begin, begin + partSize), undefined, (sent) => {
+          sentByPart.set(number, sent);
+          update(transferId, { sent: storedBytes + [...sentByPart.values()].reduce((sum, value) => sum + value, 0) });
+        });
+        done.push({ part_number: number, etag });
+      }
+    };
+    await Promise.all([worker(), worker()]);
+    return done;
+  }
+
+  /** Follows the job until it is done or failed, showing its stage and progress. */
+  async function follow(jobId: string, transferId: number, size: number) {
+    update(transferId, { phase: 'indexing', sent: size });
+    for (;;) {
+      const job = (await call<Job>('GET', `/v1/jobs/${jobId}`)).data;
+      if (job.status === 'done') {
+        update(transferId, { phase: 'ready', pct: 100, stage: 'done' });
+        break;
+      }
+      if (job.status === 'failed') {
+        update(transferId, { phase: 'failed', error: job.error ?? 'Indexing failed' });
+        break;
+      }
+      update(transferId, { stage: job.stage ?? job.status, pct: job.progress_pct });
+      await sleep(1000);
+    }
+    videos.reload();
+  }
+
   async function send(file: File, transferId: number) {
     try {
       const extension = file.name.split('.').pop()?.toLowerCase() ?? '';
@@ -52,37 +122,46 @@ export function CollectionPage({ id }: { id: string }) {
       ).data;
       videos.reload();
       if (ticket.multipart) {
-        const { part_size: partSize, parts } = ticket.multipart;
-        const sentByPart = new Map<number, number>();
-        const done: Array<{ part_number: number; etag: string }> = [];
-        for (const part of parts) {
-          const start = (part.part_number - 1) * partSize;
-          const etag = await putBytes(part.url, file.slice(start, start + partSize), undefined, (sent) => {
-            sentByPart.set(part.part_number, sent);
-            update(transferId, { sent: [...sentByPart.values()].reduce((sum, value) => sum + value, 0) });
-          });
-          done.push({ part_number: part.part_number, etag });
-        }
-        await call('POST', `/v1/uploads/${ticket.upload_id}/complete`, { body: { parts: done } });
+        // Kept in this browser until it completes, so a reload can resume it from where it stopped.
+        pending.add({ upload_id: ticket.upload_id, job_id: ticket.job_id, collection_id: id, filename: file.name, size: file.size });
+        const parts = await sendParts(file, transferId, ticket.multipart.part_size, ticket.multipart.parts, 0);
+        await call('POST', `/v1/uploads/${ticket.upload_id}/complete`, { body: { parts } });
+        pending.remove(ticket.upload_id);
       } else if (ticket.url) {
         await putBytes(ticket.url, file, ticket.headers?.['Content-Type'] ?? contentType, (sent) => update(transferId, { sent }));
         await call('POST', `/v1/uploads/${ticket.upload_id}/complete`, { body: {} });
       }
-      update(transferId, { phase: 'indexing', sent: file.size });
-      for (;;) {
-        const job = (await call<Job>('GET', `/v1/jobs/${ticket.job_id}`)).data;
-        if (job.status === 'done') {
-          update(transferId, { phase: 'ready', pct: 100, stage: 'done' });
-          break;
-        }
-        if (job.status === 'failed') {
-          update(transferId, { phase: 'failed', error: job.error ?? 'Indexing failed' });
-          break;
-        }
-        update(transferId, { stage: job.stage ?? job.status, pct: job.progress_pct });
-        await sleep(1000);
+      await follow(ticket.job_id, transferId, file.size);
+    } catch (caught) {
+      update(transferId, { phase: 'failed', error: messageOf(caught) });
+    }
+  }
+
+  /** The same file again for an interrupted upload: only the parts storage lacks are sent. */
+  async function resume(entry: PendingUpload, file: File | undefined) {
+    if (!file) return;
+    const transferId = Date.now();
+    setTransfers((all) => [{ id: transferId, name: file.name, size: file.size, sent: 0, phase: 'uploading', pct: 0 }, ...all]);
+    setResumable(pending.list(id));
+    try {
+      if (file.name !== entry.filename || file.size !== entry.size)
+        throw new Error(`That is not ${entry.filename} (${bytes(entry.size)}); choose the same file`);
+      const state = (await call<UploadState>('GET', `/v1/uploads/${entry.upload_id}`)).data;
+      if (state.status === 'aborted' || state.status === 'expired') {
+        pending.remove(entry.upload_id);
+        setResumable(pending.list(id));
+        throw new Error(`This upload was ${state.status}; upload the file again`);
       }
-      videos.reload();
+      if (state.status === 'awaiting_bytes' && state.multipart) {
+        const partSize = state.multipart.part_size;
+        const storedBytes = (state.parts_received ?? []).reduce((sum, number) => sum + Math.min(partSize, entry.size - (number - 1) * partSize), 0);
+        update(transferId, { sent: storedBytes });
+        await sendParts(file, transferId, partSize, state.multipart.parts, storedBytes);
+        await call('POST', `/v1/uploads/${entry.upload_id}/complete`, { body: {} });
+      }
+      pending.remove(entry.upload_id);
+      setResumable(pending.list(id));
+      await follow(entry.job_id, transferId, file.size);
     } catch (caught) {
       update(transferId, { phase: 'failed', error: messageOf(caught) });
     }
@@ -128,6 +207,22 @@ export function CollectionPage({ id }: { id: string }) {
           }}
         />
       </div>
+      {resumable.length > 0 && (
+        <div class="card notice">
+          <h2>Interrupted uploads</h2>
+          <p>Choose the same file again to send what is missing.</p>
+          <ul>
+            {resumable.map((entry) => (
+              <li key={entry.upload_id}>
+                <label for={`resume-${entry.upload_id}`}>
+                  Resume {entry.filename} ({bytes(entry.size)})
+                </label>
+                <input id={`resume-${entry.upload_id}`} type="file" accept="video/*" onChange={(event) => void resume(entry, event.currentTarget.files?.[0])} />
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
       {transfers.length > 0 && (
         <ul class="transfers" aria-label="Uploads">
           {transfers.map((transfer) => (
