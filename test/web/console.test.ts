@@ -84,7 +84,7 @@ describe('the web console', () => {
     expect(checkoutReturn.text).toBe(root.text);
   });
 
-  it('signs up, makes a key, uploads and indexes a video, searches by text and image, plays the moment, hides a result, and shows billing', async () => {
+  it('signs up, makes and revokes a key, manages collections, uploads and indexes a video, searches by text and image, plays the moment, hides a result, reads the transcript, and shows billing', async () => {
     const base = api.runtime().url;
     const email = `console-${Date.now()}@example.com`;
 
@@ -105,11 +105,23 @@ describe('the web console', () => {
     await checkpoint('key-created');
     await page.getByRole('button', { name: 'Done' }).click();
     expect(await page.locator('[data-testid="new-key"]').count()).toBe(0);
+    // Revoked (after the confirmation, which this page accepts); the console itself runs on the session.
+    await page.getByRole('button', { name: 'Revoke laptop' }).click();
+    await page.getByRole('cell', { name: 'revoked' }).waitFor();
 
     // A collection.
     await page.getByRole('link', { name: 'Collections' }).click();
     await page.getByLabel('New collection').fill('Demos');
     await page.getByRole('button', { name: 'Create collection' }).click();
+    await page.getByRole('link', { name: 'Demos' }).waitFor();
+    // Another, renamed, then deleted.
+    await page.getByLabel('New collection').fill('Scratch');
+    await page.getByRole('button', { name: 'Create collection' }).click();
+    await page.getByRole('button', { name: 'Rename Scratch' }).click();
+    await page.getByLabel('New name for Scratch').fill('Scratch two');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Delete Scratch two' }).click();
+    await expect.poll(() => page.locator('ul.grid > li').count()).toBe(1);
     await page.getByRole('link', { name: 'Demos' }).click();
     await page.getByRole('heading', { name: 'Demos' }).waitFor();
     await checkpoint('collection');
@@ -183,6 +195,15 @@ describe('the web console', () => {
     await page.getByRole('link', { name: 'Transcript and details' }).click();
     await page.locator('.transcript .line').first().waitFor();
     await checkpoint('video');
+    const line = page.locator('.transcript .line', { hasText: 'pilot' }).first();
+    const lineStart = clip.speech[1]?.start ?? 0;
+    await line.click();
+    await expect.poll(() => page.locator('video.player').evaluate((element: HTMLVideoElement) => element.currentTime)).toBeGreaterThan(lineStart - 2);
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download WebVTT' }).click();
+    const subtitles = readFileSync((await (await download).path()) ?? '', 'utf8');
+    expect(subtitles).toMatch(/^WEBVTT/);
+    expect(subtitles).toContain('pilot');
 
     // Billing without Stripe: the API's own message.
     await page.getByRole('link', { name: 'Billing' }).click();
