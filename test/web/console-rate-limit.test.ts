@@ -1,23 +1,18 @@
-import { existsSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { signUp, useTestApi } from '#test/support/api';
 import { useClock, useSystemClock } from '#lib/clock';
+import { launchChromium } from '#test/support/chromium';
 
 // The plans table's real rate limits (the rest of the suite raises them); hoisted, so it happens before config is read.
 vi.hoisted(() => {
   delete process.env.FRAMESEEK_PLAN_OVERRIDES;
 });
 const api = useTestApi();
-const CHROMIUM = (process.env.PATH ?? '')
-  .split(delimiter)
-  .map((dir) => join(dir, 'chromium'))
-  .find((path) => existsSync(path));
 let browser: Browser;
 
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: CHROMIUM ?? 'chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  browser = await launchChromium();
 }, 60_000);
 afterAll(async () => {
   await browser?.close();

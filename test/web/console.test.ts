@@ -1,12 +1,13 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { delimiter, join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp, useTestApi } from '#test/support/api';
 import { mediaPath } from '#test/support/media';
 import { makeTalkingVideo, standardScenes, type MediaManifest } from '#test/support/talking-media';
 import { croppedFrame } from '#test/support/search-requests';
+import { launchChromium } from '#test/support/chromium';
 
 const api = useTestApi();
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -19,11 +20,6 @@ const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/
 const SHOTS = process.env.FRAMESEEK_TEST_ARTIFACTS
   ? join(process.env.FRAMESEEK_TEST_ARTIFACTS, 'console')
   : join(process.env.FRAMESEEK_TEST_DATA_DIR ?? '.', 'screenshots');
-/** Debian's chromium, found on PATH as the docs test runs it (playwright-core downloads no browser). */
-const CHROMIUM = (process.env.PATH ?? '')
-  .split(delimiter)
-  .map((dir) => join(dir, 'chromium'))
-  .find((path) => existsSync(path));
 let browser: Browser;
 let page: Page;
 let clip: MediaManifest;
@@ -34,10 +30,7 @@ beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   // Two scenes (~10 s): "my brother plays the piano…" then "the pilot flies the plane…", as WebM (VP9 plays in any Chromium).
   clip = await makeTalkingVideo('console-clip', { scenes: standardScenes.slice(0, 2), container: 'webm', minSceneSecs: 5 });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM ?? 'chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--autoplay-policy=no-user-gesture-required', '--mute-audio'],
-  });
+  browser = await launchChromium(['--autoplay-policy=no-user-gesture-required', '--mute-audio']);
   page = await browser.newPage({ viewport: { width: 360, height: 740 } });
   page.on('dialog', (dialog) => void dialog.accept());
 }, 120_000);
