@@ -56,6 +56,13 @@ module.exports = {
       to: { path: '^(lib|functions|infra|bench|bin|test|web)/' },
     },
     {
+      name: 'web-stands-alone',
+      severity: 'error',
+      comment: 'web/ (the console) runs in a browser and talks to the public API only: it imports itself, its packages and sdk/, never the product.',
+      from: { path: '^web/' },
+      to: { path: '^(lib|functions|infra|bench|bin|test)/' },
+    },
+    {
       name: 'base-imports-only-base',
       severity: 'error',
       comment: 'The base layer (lib/*.ts) needs nothing but itself and packages.',

@@ -16,6 +16,7 @@ import { billingBench } from './billing';
 import { qualityBench } from './quality';
 import { mcpBench } from './mcp';
 import { webhooksBench } from './webhooks';
+import { consoleBench } from './console';
 import { stats, type Stats } from './support';
 
 /**
@@ -24,7 +25,8 @@ import { stats, type Stats } from './support';
  * bundled API function, search through the MCP endpoint beside the same searches through POST /v1/search (bench/mcp.ts),
  * then indexing of a generated ten-minute 720p video (bench/indexing.ts).
  * `--indexing quick|full|off` picks how many indexing settings run (quick, the default, keeps the
- * whole run within about ten minutes); `--only api|search|billing|webhooks|indexing|quality` runs one part. Search through HTTP over a
+ * whole run within about ten minutes); `--only api|console|search|billing|webhooks|indexing|quality` runs one part; the web console's bundle size and first
+ * contentful paint (bench/console.ts) follow the API part. Search through HTTP over a
  * synthetic library (bench/search-http.ts) follows the API part; `--search-hours` sizes it (5 for a quick look),
  * `--search-queries` sets the timed searches per case, `--search-keep` keeps the library and `--search-library <dir>`
  * searches a kept one again without seeding; `--search-embedders a` (or `b`, `a,b`) picks the configurations
@@ -145,6 +147,19 @@ async function apiBench(): Promise<void> {
   }
 }
 
+/** Runs `bench` against a fresh local stack in its own process, as `npm start` runs it. */
+async function withRuntime(bench: (url: string) => Promise<void>): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'frameseek-bench-'));
+  const runtime = await startRuntime(dataDir);
+  try {
+    await bench(runtime.url);
+  } finally {
+    runtime.child.kill('SIGINT');
+    await new Promise((done) => runtime.child.once('exit', done));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 async function multipartBench(url: string, key: string, collectionId: string, pid: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'frameseek-bench-file-'));
   const file = join(dir, 'big.mp4');
@@ -228,11 +243,12 @@ async function bundleSizes(): Promise<void> {
   console.log(`  largest: ${(largest / 1024).toFixed(1)} KB (${(largest / API_BUNDLE.maxBytes).toFixed(2)}× of cap)`);
 }
 
-const runs = (part: 'api' | 'search' | 'billing' | 'webhooks' | 'indexing' | 'quality') => options.only === undefined || options.only === part;
+const runs = (part: 'api' | 'console' | 'search' | 'billing' | 'webhooks' | 'indexing' | 'quality') => options.only === undefined || options.only === part;
 if (runs('api')) {
   await apiBench();
   await bundleSizes();
 }
+if (runs('console')) await withRuntime(consoleBench);
 if (runs('search'))
   await searchHttpBench({
     hours: Number(options['search-hours']),

@@ -6,6 +6,7 @@ import type { S3Event, SQSEvent } from 'aws-lambda';
 import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createApiServer } from '#infra/local/http-adapter';
+import { consoleFiles } from '#infra/local/console';
 import { close, listen } from '#infra/local/http-server';
 import { ensureTable, startDynamoDbLocal, type RunningDynamoDb } from '#infra/local/dynamodb';
 import { adaptClientToStandIn, startS3Local, type RunningS3 } from '#infra/local/s3';
@@ -116,7 +117,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       runEveryMinute: async () => ((await load(backgroundFunctions.webhookSweep.entry)) as { handler: () => Promise<unknown> }).handler(),
     });
     started.push({ stop: async () => scheduler.stop() });
-    const server = createApiServer({ routes: Object.values(routes), fallback: fallbackRoute, load });
+    const server = createApiServer({ routes: Object.values(routes), fallback: fallbackRoute, load, serveStatic: consoleFiles() });
     const port = await listen(server, options.port, options.host);
     started.push({ stop: () => close(server) });
 

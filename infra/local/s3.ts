@@ -14,6 +14,19 @@ export interface RunningS3 {
   stop(): Promise<void>;
 }
 
+/** As the media bucket in AWS (infra/aws/constructs/media.ts): a browser (the console) PUTs to presigned URLs and reads part ETags. */
+const CORS_CONFIG = `<CORSConfiguration>
+  <CORSRule>
+    <AllowedOrigin>*</AllowedOrigin>
+    <AllowedMethod>PUT</AllowedMethod>
+    <AllowedMethod>GET</AllowedMethod>
+    <AllowedMethod>HEAD</AllowedMethod>
+    <AllowedHeader>*</AllowedHeader>
+    <ExposeHeader>ETag</ExposeHeader>
+    <MaxAgeSeconds>3000</MaxAgeSeconds>
+  </CORSRule>
+</CORSConfiguration>`;
+
 export async function startS3Local(options: { port: number; directory: string; bucket: string }): Promise<RunningS3> {
   mkdirSync(options.directory, { recursive: true });
   installMultipartExtras();
@@ -23,7 +36,7 @@ export async function startS3Local(options: { port: number; directory: string; b
     directory: options.directory,
     silent: true,
     allowMismatchedSignatures: false,
-    configureBuckets: [{ name: options.bucket, configs: [] }],
+    configureBuckets: [{ name: options.bucket, configs: [CORS_CONFIG] }],
   });
   const address = await server.run();
   return {
