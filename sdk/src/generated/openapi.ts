@@ -339,7 +339,7 @@ export interface paths {
         get: operations["getCollection"];
         put?: never;
         post?: never;
-        /** Delete a collection and everything in it */
+        /** Delete a collection and everything in it: hidden at once, its videos, objects and index entries swept in the background */
         delete: operations["deleteCollection"];
         options?: never;
         head?: never;
