@@ -595,13 +595,7 @@ describe('the CDK stack', () => {
     // The charger makes auto top-ups; the daily run retries those nobody picked up and deletes the customers of finished account deletions.
     const stripeBackground = ['AutoTopUpsautoTopUpFunction', 'SchedulesdailyMaintenanceFunction', 'SchedulesdeleteSweepFunction'];
 
-    expect(stripeRoutes.map((route) => route.name).sort()).toEqual([
-      'changePlan',
-      'configureAutoTopUp',
-      'startCheckout',
-      'stripeWebhook',
-      'topUp',
-    ]);
+    expect(stripeRoutes.map((route) => route.name).sort()).toEqual(['changePlan', 'configureAutoTopUp', 'startCheckout', 'stripeWebhook', 'topUp']);
     expect(readers.map((role) => role.replace(/^(?:Api|AutoTopUps|Schedules)(\w+?)FunctionServiceRole\w*$/, '$1')).sort()).toEqual(
       [...stripeRoutes.map((route) => route.name), 'autoTopUp', 'dailyMaintenance', 'deleteSweep'].sort(),
     );
