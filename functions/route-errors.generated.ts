@@ -13,7 +13,7 @@ export const routeErrors: Record<string, readonly ErrorCode[]> = {
   logIn: ['UNAUTHORIZED'],
   logOut: [],
   getAccount: ['UNAUTHORIZED'],
-  deleteAccount: ['BILLING_NOT_CONFIGURED', 'COLLECTION_NOT_FOUND', 'FORBIDDEN', 'NOT_FOUND', 'SESSION_EXPIRED', 'UNAUTHORIZED'],
+  deleteAccount: ['FORBIDDEN', 'SESSION_EXPIRED', 'UNAUTHORIZED'],
   createApiKey: ['API_KEY_LIMIT_REACHED', 'UNAUTHORIZED'],
   listApiKeys: [],
   revokeApiKey: ['API_KEY_ALREADY_REVOKED', 'API_KEY_NOT_FOUND'],
@@ -28,7 +28,7 @@ export const routeErrors: Record<string, readonly ErrorCode[]> = {
   createCollection: ['COLLECTION_NAME_TAKEN'],
   getCollection: ['COLLECTION_NOT_FOUND'],
   renameCollection: ['COLLECTION_NAME_TAKEN', 'COLLECTION_NOT_FOUND'],
-  deleteCollection: ['COLLECTION_NOT_FOUND', 'NOT_FOUND'],
+  deleteCollection: ['COLLECTION_NOT_FOUND'],
   createUpload: [
     'COLLECTION_NOT_FOUND',
     'INSUFFICIENT_CREDITS',

@@ -145,8 +145,6 @@ export const routes = nameRoutes({
   }),
 
   deleteAccount: defineRoute({
-    sendsIndexWork: true,
-    usesStripe: true,
     method: 'DELETE',
     writes: true,
     path: '/v1/account',
@@ -158,6 +156,7 @@ export const routes = nameRoutes({
     request: { body: deleteAccountBody },
     response: accountDeletion,
     timeoutSecs: 29,
+    startsInBackground: ['deleteSweep'],
   }),
 
   createApiKey: defineRoute({
@@ -340,7 +339,6 @@ export const routes = nameRoutes({
     response: collectionDetail,
   }),
   deleteCollection: defineRoute({
-    sendsIndexWork: true,
     method: 'DELETE',
     writes: true,
     path: '/v1/collections/{collection_id}',
@@ -348,8 +346,9 @@ export const routes = nameRoutes({
     auth: 'key',
     rateLimit: 'collections_write',
     successStatus: 204,
-    summary: 'Delete a collection and everything in it',
+    summary: 'Delete a collection and everything in it: hidden at once, its videos, objects and index entries swept in the background',
     request: { params: collectionParams },
+    startsInBackground: ['deleteSweep'],
   }),
 
   createUpload: defineRoute({
@@ -752,6 +751,16 @@ export const backgroundFunctions = {
   },
   /** One time chunk of a video per queue message; memory and timeout from bench/ (a 5-minute chunk takes ~1 min on 2 cores). */
   indexChunk: { name: 'indexChunk', entry: 'functions/events/index-chunk.ts', memoryMb: 3008, timeoutSecs: 900 },
+  /** Sweeps a deleted collection or account in the background (the routes answer at once); the daily run resumes any it leaves. */
+  deleteSweep: {
+    name: 'deleteSweep',
+    entry: 'functions/events/delete-sweep.ts',
+    memoryMb: 512,
+    timeoutSecs: 900,
+    invokeEnvVar: 'FRAMESEEK_DELETE_SWEEP_FUNCTION_NAME',
+  },
+  /** The dead-letter queues of ingest, the URL fetch and the index worker: the job each message names fails visibly. */
+  deadLetter: { name: 'deadLetter', entry: 'functions/events/dead-letter.ts', memoryMb: 512, timeoutSecs: 300 },
   dailyMaintenance: { name: 'dailyMaintenance', entry: 'functions/schedules/daily.ts', memoryMb: 512, timeoutSecs: 900 },
   /** Charges auto top-ups: the table's stream of new requests in AWS, in-process locally (lib/billing/auto-topup.ts). */
   autoTopUp: { name: 'autoTopUp', entry: 'functions/events/auto-topup.ts', memoryMb: 256, timeoutSecs: 60 },

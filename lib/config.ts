@@ -21,6 +21,10 @@ const FAULT_NAMES = [
   'webhook_dispatch_lost',
   /** The process stops right after an upload's one transaction (hold, storage, records), before the client hears back. */
   'upload_interrupted',
+  /** `ingest_interrupted:<video_id>`: ingest stops right after claiming the video, before checking its bytes. */
+  'ingest_interrupted',
+  /** A message that reached a dead-letter queue is lost before its handler runs (the daily sweep must find the job). */
+  'dead_letter_lost',
 ] as const;
 export type FaultName = (typeof FAULT_NAMES)[number];
 
@@ -85,6 +89,7 @@ const configSchema = z
     FRAMESEEK_URL_GUARD_ALLOW: commaList,
     /** The function that fetches source URLs in the background (AWS); unset locally, where it runs in-process. */
     FRAMESEEK_FETCH_FUNCTION_NAME: z.string().optional(),
+    FRAMESEEK_DELETE_SWEEP_FUNCTION_NAME: z.string().optional(),
     /** SQS queue for index chunks; unset locally, where an in-process queue stands in. */
     FRAMESEEK_INDEX_QUEUE_URL: z.url().optional(),
     /** SQS queue of webhook deliveries (AWS); unset locally, where the sender runs in-process. */

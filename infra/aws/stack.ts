@@ -66,6 +66,7 @@ export class FrameseekStack extends Stack {
       ingest: backgroundFunctions.ingest,
       fetchSource: backgroundFunctions.fetchSource,
       indexChunk: backgroundFunctions.indexChunk,
+      deadLetter: backgroundFunctions.deadLetter,
       table,
       bucket,
       searchIndex: this.searchIndex,
@@ -98,6 +99,7 @@ export class FrameseekStack extends Stack {
     this.schedules = new Schedules(this, 'Schedules', {
       projectRoot: props.projectRoot,
       dailyMaintenance: backgroundFunctions.dailyMaintenance,
+      deleteSweep: backgroundFunctions.deleteSweep,
       table,
       bucket,
       stripeSecret,
@@ -112,6 +114,7 @@ export class FrameseekStack extends Stack {
     });
     // Finishing an interrupted account or collection delete purges its index rows through the worker.
     this.processing.indexQueue.grantSendMessages(this.schedules.dailyMaintenanceFunction);
+    this.processing.indexQueue.grantSendMessages(this.schedules.deleteSweepFunction);
     const publicUrl: unknown = this.node.tryGetContext('publicUrl');
     const corsOrigins = this.corsOriginsFromContext();
     this.api = new Api(this, 'Api', {
@@ -127,6 +130,7 @@ export class FrameseekStack extends Stack {
       environment: { ...environment, FRAMESEEK_CORS_ORIGINS: corsOrigins.join(',') },
       backgroundTargets: new Map([
         [backgroundFunctions.fetchSource.name, { fn: this.processing.fetchSourceFunction, invokeEnvVar: backgroundFunctions.fetchSource.invokeEnvVar }],
+        [backgroundFunctions.deleteSweep.name, { fn: this.schedules.deleteSweepFunction, invokeEnvVar: backgroundFunctions.deleteSweep.invokeEnvVar }],
       ]),
       searchIndex: this.searchIndex,
       ...(modelDir ? { modelDir } : {}),

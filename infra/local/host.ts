@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { backgroundFunctions } from '#functions/routes';
 import type { Host } from '#lib/hosts/host';
@@ -16,15 +17,40 @@ export type LoadHandler = (entry: string) => Promise<unknown>;
 /** The index queue of this process (tests read what was sent through it). */
 export const localIndexQueue = new InProcessIndexQueue();
 
-export function localHost(load: LoadHandler): Host {
-  const handlerOf = async <TEvent, TResult>(entry: string) => ((await load(entry)) as { handler: (event: TEvent) => Promise<TResult> }).handler;
+const handlerOf = async <TEvent, TResult>(load: LoadHandler, entry: string) =>
+  ((await load(entry)) as { handler: (event: TEvent) => Promise<TResult> }).handler;
+
+/** Lambda's asynchronous invocations: three tries in all, then the on-failure destination. */
+export const ASYNC_ATTEMPTS = 3;
+
+export async function withAsyncRetries(name: string, run: () => Promise<void>, giveUp: () => Promise<void>, retryDelayMs: number): Promise<void> {
+  for (let attempt = 1; attempt <= ASYNC_ATTEMPTS; attempt += 1) {
+    try {
+      await run();
+      return;
+    } catch (error) {
+      logError('background task failed', { function: name, attempt, error });
+      if (attempt < ASYNC_ATTEMPTS) await sleep(retryDelayMs * attempt);
+    }
+  }
+  await giveUp().catch((error: unknown) => logError('dead-letter handler failed', { function: name, error }));
+}
+
+/** What a dead-letter queue hands its handler: the failed event or message as the body of one SQS record. */
+export async function deadLetter(load: LoadHandler, failed: unknown): Promise<void> {
+  await (
+    await handlerOf<SQSEvent, void>(load, backgroundFunctions.deadLetter.entry)
+  )(sqsEventOf(failed, 1));
+}
+
+export function localHost(load: LoadHandler, retryDelayMs: number): Host {
   return {
     async invoke(functionName, input) {
       const { entry } = backgroundFunctions[functionName];
+      // As in the stack: the fetcher's last failure goes to its dead-letter queue; the delete sweep has none (the daily run resumes it).
+      const giveUp = functionName === 'fetchSource' ? () => deadLetter(load, input) : async () => undefined;
       setImmediate(() => {
-        void (async () => (await handlerOf<object, void>(entry))(input))().catch((error: unknown) =>
-          logError('background task failed', { function: functionName, input, error }),
-        );
+        void withAsyncRetries(functionName, async () => (await handlerOf<object, void>(load, entry))(input), giveUp, retryDelayMs);
       });
     },
     async enqueue(queue, messages) {
@@ -33,7 +59,7 @@ export function localHost(load: LoadHandler): Host {
       // handler throws is not redelivered here; the delivery stays due and the every-minute sweep sends it.
       setImmediate(() => {
         void (async () => {
-          const handle = await handlerOf<SQSEvent, SQSBatchResponse>(backgroundFunctions.webhookSend.entry);
+          const handle = await handlerOf<SQSEvent, SQSBatchResponse>(load, backgroundFunctions.webhookSend.entry);
           await Promise.all(messages.map((message) => handle(sqsEventOf(message, 1))));
         })().catch((error: unknown) => logError('webhook send failed; the sweep retries it', { error }));
       });
@@ -43,7 +69,7 @@ export function localHost(load: LoadHandler): Host {
         // As the table's stream does in AWS: the new outbox event goes to the fan-out.
         setImmediate(() => {
           void (async () => {
-            const handle = await handlerOf<DynamoDBStreamEvent, DynamoDBBatchResponse>(backgroundFunctions.webhookFanOut.entry);
+            const handle = await handlerOf<DynamoDBStreamEvent, DynamoDBBatchResponse>(load, backgroundFunctions.webhookFanOut.entry);
             await handle(streamEventOf(row));
           })().catch((error: unknown) => logError('webhook fan-out failed; the sweep retries it', { ...row, error }));
         });
@@ -52,7 +78,7 @@ export function localHost(load: LoadHandler): Host {
       // As the table's stream does in AWS: the new auto top-up request goes to its charger.
       setImmediate(() => {
         void (async () => {
-          const handle = await handlerOf<DynamoDBStreamEvent, DynamoDBBatchResponse>(backgroundFunctions.autoTopUp.entry);
+          const handle = await handlerOf<DynamoDBStreamEvent, DynamoDBBatchResponse>(load, backgroundFunctions.autoTopUp.entry);
           const { batchItemFailures } = await handle(streamEventOf(row));
           if (batchItemFailures.length > 0) throw new Error('auto top-up failed; the daily run retries it');
         })().catch((error: unknown) => logError('auto top-up failed; the daily run retries it', { ...row, error }));

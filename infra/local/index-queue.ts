@@ -25,6 +25,8 @@ export interface LocalQueueOptions {
   maxAttempts: number;
   /** Wait before delivery n+1 (SQS: the visibility timeout), growing with each attempt. */
   retryDelayMs: number;
+  /** A message whose last delivery threw (SQS: its redrive to the dead-letter queue). */
+  deadLetter?: (message: IndexQueueMessage) => Promise<void>;
 }
 
 /**
@@ -96,6 +98,13 @@ export class InProcessIndexQueue {
       handled = true;
     } catch (error) {
       console.error(JSON.stringify({ level: 'error', message: 'index message failed', attempt: stored.attempts, body: stored.body, error: String(error) }));
+    }
+    if (!handled && stored.attempts >= options.maxAttempts && options.deadLetter) {
+      await options
+        .deadLetter(stored.body)
+        .catch((error: unknown) =>
+          console.error(JSON.stringify({ level: 'error', message: 'dead-letter handler failed', body: stored.body, error: String(error) })),
+        );
     }
     if (handled || stored.attempts >= options.maxAttempts) await rm(file, { force: true });
     else

@@ -4,7 +4,6 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { routes, fallbackRoute, backgroundFunctions } from '#functions/routes';
 import type { S3Event, SQSEvent } from 'aws-lambda';
 import { availableParallelism } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createApiServer } from '#infra/local/http-adapter';
 import { consoleFiles } from '#infra/local/console';
 import { close, listen } from '#infra/local/http-server';
@@ -12,7 +11,7 @@ import { ensureTable, startDynamoDbLocal, type RunningDynamoDb } from '#infra/lo
 import { adaptClientToStandIn, startS3Local, type RunningS3 } from '#infra/local/s3';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#infra/local/credentials';
 import { startScheduler, type LocalScheduler } from '#infra/local/scheduler';
-import { localHost, localIndexQueue, sqsEventOf } from '#infra/local/host';
+import { deadLetter, localHost, localIndexQueue, sqsEventOf, withAsyncRetries, type LoadHandler } from '#infra/local/host';
 import { configure } from '#lib/config';
 import { registerHost } from '#lib/hosts/host';
 import { INDEX_MAX_ATTEMPTS } from '#lib/indexing/queue';
@@ -41,6 +40,8 @@ export interface LocalRuntimeOptions {
   indexConcurrency?: number;
   /** Wait before a failed chunk is delivered again (default 2 s, growing per attempt). */
   indexRetryDelayMs?: number;
+  /** Wait before an asynchronous event (ingest, URL fetch) is tried again (default 500 ms, growing per attempt). */
+  eventRetryDelayMs?: number;
   /** Extra settings for the handlers (FRAMESEEK_* variables), applied before any handler loads. */
   settings?: Record<string, string>;
 }
@@ -104,9 +105,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     adaptClientToStandIn(sharedS3Client, options.bucket);
 
     const load = (entry: string) => import(pathToFileURL(resolve(PROJECT_ROOT, entry)).href);
-    deliverStorageEvents(s3, () => load(backgroundFunctions.ingest.entry));
-    registerHost(localHost(load));
-    const indexQueue = await consumeIndexQueue(options, () => load(backgroundFunctions.indexChunk.entry));
+    deliverStorageEvents(s3, () => load(backgroundFunctions.ingest.entry), load, options.eventRetryDelayMs ?? 500);
+    registerHost(localHost(load, options.eventRetryDelayMs ?? 500));
+    const indexQueue = await consumeIndexQueue(options, () => load(backgroundFunctions.indexChunk.entry), load);
     started.push({ stop: () => indexQueue.stop() });
     const { now } = await import('#lib/clock');
     const scheduler = startScheduler({
@@ -135,31 +136,32 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   }
 }
 
-const EVENT_ATTEMPTS = 3;
-
 /**
  * The S3 stand-in's object-created notifications, handed to the same ingest handler the bucket
- * notification invokes in AWS, with Lambda's asynchronous retries (three attempts in all).
+ * notification invokes in AWS, with Lambda's asynchronous retries; the last failure goes to the
+ * dead-letter handler, as Lambda's on-failure destination would.
  */
-function deliverStorageEvents(s3: RunningS3, loadIngest: () => Promise<{ handler: (event: S3Event) => Promise<void> }>): void {
+function deliverStorageEvents(
+  s3: RunningS3,
+  loadIngest: () => Promise<{ handler: (event: S3Event) => Promise<void> }>,
+  load: LoadHandler,
+  retryDelayMs: number,
+): void {
   s3.server.on('event', (event: S3Event) => {
     void (async () => {
       const { handler } = await loadIngest();
-      for (let attempt = 1; attempt <= EVENT_ATTEMPTS; attempt += 1) {
-        try {
-          await handler(event);
-          return;
-        } catch (error) {
-          console.error(JSON.stringify({ level: 'error', message: 'ingest failed', attempt, error: String(error) }));
-          await sleep(500 * attempt);
-        }
-      }
+      await withAsyncRetries(
+        'ingest',
+        () => handler(event),
+        () => deadLetter(load, event),
+        retryDelayMs,
+      );
     })();
   });
 }
 
 /** The in-process queue drives the same SQS handler AWS runs, one synthetic SQS record per delivery. */
-async function consumeIndexQueue(options: LocalRuntimeOptions, loadWorker: () => Promise<{ handler: (event: SQSEvent) => Promise<void> }>) {
+async function consumeIndexQueue(options: LocalRuntimeOptions, loadWorker: () => Promise<{ handler: (event: SQSEvent) => Promise<void> }>, load: LoadHandler) {
   await localIndexQueue.consume(
     async (message, delivery) => {
       const { handler } = await loadWorker();
@@ -170,6 +172,7 @@ async function consumeIndexQueue(options: LocalRuntimeOptions, loadWorker: () =>
       concurrency: options.indexConcurrency ?? availableParallelism(),
       maxAttempts: INDEX_MAX_ATTEMPTS,
       retryDelayMs: options.indexRetryDelayMs ?? 2000,
+      deadLetter: (message) => deadLetter(load, message),
     },
   );
   return localIndexQueue;

@@ -4,7 +4,8 @@ import { AppError } from '#lib/errors';
 import { logError, logInfo } from '#lib/log';
 import { throwIfArmed } from '#lib/faults';
 import { verifyPassword } from '#lib/auth/secrets';
-import { deleteCollection } from '#lib/collections/collections';
+import { sweepCollectionDelete, type CollectionSweepTask } from '#lib/collections/collections';
+import { host } from '#lib/hosts/host';
 import { getAccount, listDeletingAccountIds, markAccountDeleted, markAccountDeleting, requireAccount } from '#lib/db/accounts';
 import { listApiKeys } from '#lib/db/api-keys';
 import { listCollectionRecords } from '#lib/db/collections';
@@ -29,13 +30,28 @@ export async function requestAccountDeletion(accountId: string, password: string
   }
   const deletionId = newId('deletion');
   if (!(await markAccountDeleting(account, deletionId, now().toISOString()))) throw new AppError('SESSION_EXPIRED');
-  try {
-    await sweepAccount(accountId);
-  } catch (error) {
-    // Accepted all the same (202): the account is already unusable and the daily run finishes the sweep.
-    logError('account sweep interrupted; the daily run resumes it', { account_id: accountId, error });
-  }
+  // Swept in the background (a large library would outlast the request); accepted all the same if the
+  // start is lost: the account is already unusable and the daily run finishes the sweep.
+  const task: AccountSweepTask = { kind: 'account', account_id: accountId };
+  await host()
+    .invoke('deleteSweep', task)
+    .catch((error: unknown) => logError('account sweep not started; the daily run does it', { account_id: accountId, error }));
   return { deletion_id: deletionId };
+}
+
+export interface AccountSweepTask {
+  kind: 'account';
+  account_id: string;
+}
+
+/** What the background delete sweep is handed: one collection's delete, or a whole account's. */
+export type DeleteSweepTask = CollectionSweepTask | AccountSweepTask;
+
+/** The background half of DELETE /v1/collections/{id} and DELETE /v1/account. Safe to repeat. */
+export async function runDeleteSweep(task: DeleteSweepTask): Promise<void> {
+  if (task.kind === 'collection') return sweepCollectionDelete(task.account_id, task.collection_id);
+  const account = await getAccount(task.account_id);
+  if (account?.status === 'deleting') await sweepAccount(task.account_id);
 }
 
 async function sweepAccount(accountId: string): Promise<void> {
@@ -46,7 +62,7 @@ async function sweepAccount(accountId: string): Promise<void> {
   await deleteItems(await webhookKeysOf(accountId));
   for (const collection of await listCollectionRecords(accountId)) {
     throwIfArmed('account_sweep_interrupted');
-    await deleteCollection(accountId, collection.collection_id);
+    await sweepCollectionDelete(accountId, collection.collection_id);
   }
   await enqueuePurge(accountId);
   await deleteStripeCustomer(accountId);

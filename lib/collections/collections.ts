@@ -2,6 +2,7 @@ import { newId } from '#lib/ids';
 import { now } from '#lib/clock';
 import { AppError } from '#lib/errors';
 import { throwIfArmed } from '#lib/faults';
+import { host } from '#lib/hosts/host';
 import { paginate, type Page } from '#lib/pagination';
 import { keys } from '#lib/db/keys';
 import { deleteItems } from '#lib/db/batch';
@@ -111,14 +112,31 @@ export async function renameCollection(accountId: string, collectionId: string, 
 const SWEEP_PAGE = 100;
 const VIDEO_SORT_PREFIX = keys.videosOf('').SKPrefix;
 
+/** The background sweep of one collection delete (functions/events/delete-sweep.ts). */
+export interface CollectionSweepTask {
+  kind: 'collection';
+  account_id: string;
+  collection_id: string;
+}
+
 /**
- * Deletes a collection and everything it owns. Resumable: the collection is first marked
- * `deleting` (invisible, name released), then swept; a crash midway leaves it marked, and the
- * next DELETE or the scheduled sweep finishes the job.
+ * DELETE /v1/collections/{id}: the collection is marked `deleting` (invisible at once, name released) and
+ * the request answers; a background function sweeps what it owns, so a large library never runs into the
+ * route's timeout. Resumable: a sweep that stops midway leaves the mark, and the next DELETE or the daily
+ * run finishes it.
  */
 export async function deleteCollection(accountId: string, collectionId: string): Promise<void> {
   const record = await getCollectionRecord(accountId, collectionId);
   if (!record) throw new AppError('COLLECTION_NOT_FOUND');
+  if (record.status === 'active') await markCollectionDeleting(record, now().toISOString());
+  const task: CollectionSweepTask = { kind: 'collection', account_id: accountId, collection_id: collectionId };
+  await host().invoke('deleteSweep', task);
+}
+
+/** Marks (if still active) and sweeps a collection in this process: the background sweep, an account's sweep. */
+export async function sweepCollectionDelete(accountId: string, collectionId: string): Promise<void> {
+  const record = await getCollectionRecord(accountId, collectionId);
+  if (!record) return;
   if (record.status === 'active') await markCollectionDeleting(record, now().toISOString());
   await sweepCollection(accountId, collectionId);
 }

@@ -1,4 +1,4 @@
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '#lib/db/client';
 import { keys } from '#lib/db/keys';
 import { isConditionFailure } from '#lib/db/conditions';
@@ -136,4 +136,36 @@ export async function setJobStage(accountId: string, jobId: string, stage: strin
       ExpressionAttributeValues: { ':stage': stage, ':at': at },
     }),
   );
+}
+
+/**
+ * Jobs of every account still in flight (not waiting for a customer's bytes) that have not changed since
+ * `beforeIso`: the daily sweep's list of stalled work. A scan of the table, filtered, once a day: in-flight
+ * jobs have no index of their own (GSI1 holds the collection's cascade), and a day's read is cheaper than
+ * keeping one on every job write.
+ */
+export async function scanStalledJobs(beforeIso: string): Promise<JobRecord[]> {
+  const jobs: JobRecord[] = [];
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const page = await db.send(
+      new ScanCommand({
+        TableName: tableName,
+        FilterExpression: 'begins_with(SK, :job) AND #status IN (:queued, :pending, :processing) AND stage <> :awaiting AND updated_at < :before',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':job': keys.job('', '').SK,
+          ':queued': 'queued',
+          ':pending': 'pending',
+          ':processing': 'processing',
+          ':awaiting': 'awaiting_bytes',
+          ':before': beforeIso,
+        },
+        ExclusiveStartKey: cursor,
+      }),
+    );
+    jobs.push(...((page.Items ?? []) as JobRecord[]));
+    cursor = page.LastEvaluatedKey;
+  } while (cursor);
+  return jobs;
 }

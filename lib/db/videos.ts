@@ -131,6 +131,36 @@ export async function claimVideoForIngest(video: VideoRecord, at: string): Promi
   );
 }
 
+/**
+ * An ingest try that stopped after its claim (a throw it caught) hands the claim back, so the retry of
+ * its event may take it again. Only before the checks were recorded; a crash that cannot hand it back
+ * is left to the daily sweep of stalled jobs.
+ */
+export async function releaseIngestClaim(video: VideoRecord, at: string): Promise<boolean> {
+  return (
+    (await transactConditionally([ingestClaimChange(video, 'SET ingest_released = :yes, updated_at = :at', 'attribute_not_exists(ingest_released)', at)]))
+      .length === 0
+  );
+}
+
+/** The retry of a released claim takes it again, once: a twin delivery running at the same time finds it taken. */
+export async function retakeIngestClaim(video: VideoRecord, at: string): Promise<boolean> {
+  return (await transactConditionally([ingestClaimChange(video, 'REMOVE ingest_released SET updated_at = :at', 'ingest_released = :yes', at)])).length === 0;
+}
+
+function ingestClaimChange(video: VideoRecord, update: string, condition: string, at: string) {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: keys.video(video.account_id, video.video_id),
+      UpdateExpression: update,
+      ConditionExpression: `#status = :processing AND counted_collection_bytes = :zero AND job_id = :job AND ${condition}`,
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':processing': 'processing', ':zero': 0, ':job': video.job_id, ':yes': true, ':at': at },
+    },
+  };
+}
+
 export interface ProbedFacts {
   file_size_bytes: number;
   duration_secs: number;
@@ -141,22 +171,23 @@ export interface ProbedFacts {
   has_audio: boolean;
   mime_type: string;
   chunks_total: number;
+  /** Where ingest copied the bytes it checked (no upload URL points there); the video reads them from here on. */
+  source_key?: string;
 }
 
 /**
  * Ingest accepted the bytes: the video gets its facts, the job waits for the indexer, and the
  * account's reservation becomes the real size while the collection's figures grow — one transaction.
  */
-export async function recordIngested(video: VideoRecord, facts: ProbedFacts, at: string): Promise<void> {
+export async function recordIngested(video: VideoRecord, facts: ProbedFacts, at: string): Promise<boolean> {
   const accountDelta = facts.file_size_bytes - video.counted_account_bytes;
   // A failed condition means a twin delivery already did this, or the video went meanwhile.
-  await transactConditionally([
+  const failed = await transactConditionally([
     {
       Update: {
         TableName: tableName,
         Key: keys.video(video.account_id, video.video_id),
-        UpdateExpression:
-          'SET file_size_bytes = :size, duration_secs = :duration, width = :width, height = :height, fps = :fps, codec = :codec, has_audio = :audio, mime_type = :mime, counted_account_bytes = :size, counted_collection_bytes = :size, counted_collection_secs = :duration, updated_at = :at',
+        UpdateExpression: `SET file_size_bytes = :size, duration_secs = :duration, width = :width, height = :height, fps = :fps, codec = :codec, has_audio = :audio, mime_type = :mime, counted_account_bytes = :size, counted_collection_bytes = :size, counted_collection_secs = :duration, updated_at = :at${facts.source_key ? ', source_key = :source' : ''}`,
         ConditionExpression: '#status = :processing AND counted_collection_bytes = :zero',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
@@ -168,6 +199,7 @@ export async function recordIngested(video: VideoRecord, facts: ProbedFacts, at:
           ':codec': facts.codec,
           ':audio': facts.has_audio,
           ':mime': facts.mime_type,
+          ...(facts.source_key ? { ':source': facts.source_key } : {}),
           ':processing': 'processing',
           ':zero': 0,
           ':at': at,
@@ -194,6 +226,7 @@ export async function recordIngested(video: VideoRecord, facts: ProbedFacts, at:
       },
     },
   ]);
+  return failed.length === 0;
 }
 
 /**

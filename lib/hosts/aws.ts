@@ -24,7 +24,10 @@ function createAwsHost(): Host {
   const lambda = new LambdaClient({ region: config.AWS_REGION, requestHandler });
   const sqs = new SQSClient({ region: config.AWS_REGION, requestHandler });
 
-  const functionNames: Record<BackgroundFunctionName, string | undefined> = { fetchSource: config.FRAMESEEK_FETCH_FUNCTION_NAME };
+  const functionNames: Record<BackgroundFunctionName, string | undefined> = {
+    fetchSource: config.FRAMESEEK_FETCH_FUNCTION_NAME,
+    deleteSweep: config.FRAMESEEK_DELETE_SWEEP_FUNCTION_NAME,
+  };
   const queueUrls: Record<QueueName, string | undefined> = { index: config.FRAMESEEK_INDEX_QUEUE_URL, webhooks: config.FRAMESEEK_WEBHOOK_QUEUE_URL };
 
   return {

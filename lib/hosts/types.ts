@@ -17,6 +17,6 @@ export interface Host {
   rowWritten(stream: StreamName, row: Readonly<Record<string, string>>): void;
 }
 
-export type BackgroundFunctionName = 'fetchSource';
+export type BackgroundFunctionName = 'fetchSource' | 'deleteSweep';
 export type QueueName = 'index' | 'webhooks';
 export type StreamName = 'autoTopUpRequests' | 'accountEvents';

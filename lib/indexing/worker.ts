@@ -152,6 +152,18 @@ async function finaliseOnce(video: VideoRecord, job: JobRecord): Promise<void> {
   await deletePrefix(stagingPrefix(video.account_id, video.video_id, job.job_id));
 }
 
+/**
+ * A job whose indexing cannot go on: a chunk message that reached the dead-letter queue (its last run could
+ * not even record the failure), or a job the daily sweep found without progress past its budget. A job
+ * still indexing fails naming its stage and releases its hold; anything else is left as it is.
+ */
+export async function failStalledIndexing(accountId: string, videoId: string, jobId: string, cause: string): Promise<boolean> {
+  const [video, job] = await Promise.all([getVideoRecord(accountId, videoId), getJobRecord(accountId, jobId)]);
+  if (!video || !job || !isCurrent(video, job)) return false;
+  await failJob(video, job, new Error(cause));
+  return true;
+}
+
 async function failJob(video: VideoRecord, job: JobRecord, error: unknown): Promise<void> {
   const stage: IndexStage = error instanceof StageFailedError ? error.stage : 'indexing';
   // The cause goes to the log, not to the customer: it may name binaries, hosts or internal resources.

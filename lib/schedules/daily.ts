@@ -5,6 +5,7 @@ import { expireTrialCredits } from '#lib/billing/trial';
 import { resumeAccountDeletions } from '#lib/accounts/deletion';
 import { accrueStorageCharges } from '#lib/billing/storage-accrual';
 import { retryStaleAutoTopUps } from '#lib/billing/auto-topup';
+import { failStalledJobs } from '#lib/schedules/stalled-jobs';
 
 export interface DailyReport {
   storage_days_charged: number;
@@ -13,6 +14,7 @@ export interface DailyReport {
   expired_trials: number;
   finished_account_deletions: number;
   retried_auto_topups: number;
+  failed_stalled_jobs: number;
 }
 
 /**
@@ -29,6 +31,7 @@ export async function runDailyMaintenance(): Promise<DailyReport> {
     expired_trials: await expireTrialCredits(),
     finished_account_deletions: await resumeAccountDeletions(),
     retried_auto_topups: await retryStaleAutoTopUps(),
+    failed_stalled_jobs: await failStalledJobs(),
   };
   logInfo('daily maintenance done', { ...report });
   return report;

@@ -12,6 +12,14 @@ export function sourceKey(accountId: string, videoId: string, extension: string)
   return `${videoPrefix(accountId, videoId)}source.${extension}`;
 }
 
+/**
+ * Where ingest keeps the bytes it checked: a key no presigned URL points at, so a second PUT to a
+ * still-valid upload URL cannot replace them. Not a source key: its own object-created event is ignored.
+ */
+export function checkedKeyOf(sourceKeyOfVideo: string): string {
+  return sourceKeyOfVideo.replace(/\/source\.([a-z0-9]{2,5})$/, '/checked.$1');
+}
+
 export function parseSourceKey(key: string): { accountId: string; videoId: string } | undefined {
   const match = SOURCE_KEY.exec(key);
   return match?.[1] && match[2] ? { accountId: match[1], videoId: match[2] } : undefined;

@@ -1,6 +1,7 @@
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
@@ -95,6 +96,35 @@ export async function storedSize(key: string): Promise<number | undefined> {
     if (error instanceof NotFound || error instanceof NoSuchKey) return undefined;
     throw error;
   }
+}
+
+/** Size and ETag of a stored object, or undefined when there is none. */
+export async function storedVersion(key: string): Promise<{ sizeBytes: number; etag: string } | undefined> {
+  try {
+    const head = await s3.send(new HeadObjectCommand({ Bucket: mediaBucket, Key: key }));
+    return { sizeBytes: head.ContentLength ?? 0, etag: head.ETag ?? '' };
+  } catch (error) {
+    if (error instanceof NotFound || error instanceof NoSuchKey) return undefined;
+    throw error;
+  }
+}
+
+/** A server-side copy of exactly the version whose ETag is given: S3 refuses it (412) if the source changed since. */
+export async function copyVersion(fromKey: string, etag: string, toKey: string, contentType: string): Promise<void> {
+  await s3.send(
+    new CopyObjectCommand({
+      Bucket: mediaBucket,
+      Key: toKey,
+      CopySource: `${mediaBucket}/${fromKey}`,
+      CopySourceIfMatch: etag,
+      ContentType: contentType,
+      MetadataDirective: 'REPLACE',
+    }),
+  );
+}
+
+export async function deleteObject(key: string): Promise<void> {
+  await s3.send(new DeleteObjectCommand({ Bucket: mediaBucket, Key: key }));
 }
 
 /** The first bytes of an object (a ranged GET: the rest is never read). */

@@ -7,7 +7,7 @@ import { config } from '#lib/config';
 import { now } from '#lib/clock';
 import { newId } from '#lib/ids';
 import { JobFailedError } from '#lib/errors';
-import { logInfo } from '#lib/log';
+import { logInfo, logWarn } from '#lib/log';
 import { planLimits } from '#lib/plans';
 import { requireCollection } from '#lib/collections/collections';
 import { MAX_VIDEO_BYTES, VIDEO_FORMATS, type VideoFormat } from '#lib/media/formats';
@@ -19,7 +19,7 @@ import { s3, mediaBucket } from '#lib/storage/client';
 import { sourceKey, videoPrefix } from '#lib/storage/layout';
 import { deletePrefix } from '#lib/storage/objects';
 import { endUpload, getUploadRecord, type UploadRecord } from '#lib/db/uploads';
-import { getVideoRecord, newUploadingVideo, recordFetched, recordIngestFailure } from '#lib/db/videos';
+import { getVideoRecord, newUploadingVideo, recordFetched, recordIngestFailure, type VideoRecord } from '#lib/db/videos';
 import { newQueuedJob, setJobStage } from '#lib/db/jobs';
 import { requireAccount } from '#lib/db/accounts';
 
@@ -165,18 +165,31 @@ export async function fetchSourceIntoStorage(accountId: string, uploadId: string
     logInfo('url ingest: fetched', { upload_id: uploadId, bytes: sizeBytes });
   } catch (error) {
     if (!(error instanceof JobFailedError)) throw error;
-    await deletePrefix(videoPrefix(accountId, video.video_id));
-    await endUpload(upload, 'aborted');
-    await releaseIndexingReservation(video);
-    const failedEventId = await recordIngestFailure(
-      { ...video, counted_account_bytes: 0 },
-      { code: error.code, message: error.message },
-      now().toISOString(),
-      'uploading',
-    );
-    if (failedEventId) announceEvent(video.account_id, failedEventId);
-    logInfo('url ingest: refused', { upload_id: uploadId, code: error.code });
+    await refuseFetch(upload, { ...video, counted_account_bytes: 0 }, error);
   }
+}
+
+async function refuseFetch(upload: UploadRecord, video: VideoRecord, error: JobFailedError): Promise<void> {
+  await deletePrefix(videoPrefix(video.account_id, video.video_id));
+  await endUpload(upload, 'aborted');
+  await releaseIndexingReservation(video);
+  const failedEventId = await recordIngestFailure(video, { code: error.code, message: error.message }, now().toISOString(), 'uploading');
+  if (failedEventId) announceEvent(video.account_id, failedEventId);
+  logInfo('url ingest: refused', { upload_id: upload.upload_id, code: error.code });
+}
+
+/**
+ * The fetch's last try failed (its invocation reached the dead-letter queue, or the daily sweep found
+ * its job stalled): a video still waiting for its bytes fails with INDEXING_FAILED, and the storage
+ * reserved for it, if any, is given back. Safe to repeat.
+ */
+export async function failStrandedFetch(accountId: string, uploadId: string): Promise<boolean> {
+  const upload = await getUploadRecord(accountId, uploadId);
+  const video = upload ? await getVideoRecord(accountId, upload.video_id) : undefined;
+  if (!upload || video?.status !== 'uploading' || !upload.source_url) return false;
+  logWarn('url ingest: given up after repeated failures', { upload_id: uploadId });
+  await refuseFetch(upload, video, new JobFailedError('INDEXING_FAILED', 'Fetching the source URL failed after repeated attempts; nothing was charged'));
+  return true;
 }
 
 /** A repeated fetch finishes the copy only for a video still uploading with this reservation (not one deleted meanwhile). */

@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
@@ -18,6 +19,7 @@ export interface ProcessingProps {
   readonly ingest: BackgroundFunctionEntry;
   readonly fetchSource: BackgroundFunctionEntry;
   readonly indexChunk: BackgroundFunctionEntry;
+  readonly deadLetter: BackgroundFunctionEntry;
   readonly table: ITable;
   readonly bucket: IBucket;
   readonly searchIndex: SearchIndex;
@@ -35,6 +37,8 @@ export interface ProcessingProps {
  * so that a batch the poller must retry after throttling is not handed out again meanwhile.
  */
 const VISIBILITY_PER_WORKER_TIMEOUT = 6;
+/** Lambda's retries of an asynchronous invocation (its maximum): three tries in all, as the local runtime makes. */
+const ASYNC_RETRY_ATTEMPTS = 2;
 /** SQS's longest visibility timeout. */
 const MAX_VISIBILITY_SECS = 12 * 60 * 60;
 
@@ -46,6 +50,11 @@ const MAX_VISIBILITY_SECS = 12 * 60 * 60;
 export class Processing extends Construct {
   readonly indexQueue: Queue;
   readonly deadLetterQueue: Queue;
+  /** Ingest's and the fetcher's asynchronous invocations whose last try failed (Lambda's on-failure destination). */
+  readonly ingestDeadLetterQueue: Queue;
+  readonly fetchSourceDeadLetterQueue: Queue;
+  /** Fails the job each dead letter names, so nothing stays `processing` unexplained. */
+  readonly deadLetterFunction: BundledFunction;
   readonly ingestFunction: ContainerFunction;
   readonly fetchSourceFunction: BundledFunction;
   readonly indexWorker: ContainerFunction;
@@ -53,12 +62,18 @@ export class Processing extends Construct {
 
   constructor(scope: Construct, id: string, props: ProcessingProps) {
     super(scope, id);
-    this.deadLetterQueue = new Queue(this, 'IndexDeadLetterQueue', {
-      // Long enough to notice, investigate and redrive after a bad deploy.
-      retentionPeriod: Duration.days(14),
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-    });
+    const deadLetterQueue = (id: string) =>
+      new Queue(this, id, {
+        // Long enough to notice, investigate and redrive after a bad deploy.
+        retentionPeriod: Duration.days(14),
+        // Drained by the dead-letter function: never visible again while one of its runs still holds the message.
+        visibilityTimeout: Duration.seconds(props.deadLetter.timeoutSecs * VISIBILITY_PER_WORKER_TIMEOUT),
+        encryption: QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+      });
+    this.deadLetterQueue = deadLetterQueue('IndexDeadLetterQueue');
+    this.ingestDeadLetterQueue = deadLetterQueue('IngestDeadLetterQueue');
+    this.fetchSourceDeadLetterQueue = deadLetterQueue('FetchSourceDeadLetterQueue');
     this.indexQueue = new Queue(this, 'IndexQueue', {
       // Never shorter than a worker run, or a second worker would get the chunk while the first still runs.
       visibilityTimeout: Duration.seconds(Math.min(MAX_VISIBILITY_SECS, props.indexChunk.timeoutSecs * VISIBILITY_PER_WORKER_TIMEOUT)),
@@ -92,6 +107,9 @@ export class Processing extends Construct {
     });
     props.bucket.grantReadWrite(this.fetchSourceFunction);
     props.table.grantReadWriteData(this.fetchSourceFunction);
+    // Both run on S3's and the API's asynchronous invocations: Lambda's two retries, then the dead-letter queue.
+    this.ingestFunction.configureAsyncInvoke({ retryAttempts: ASYNC_RETRY_ATTEMPTS, onFailure: new SqsDestination(this.ingestDeadLetterQueue) });
+    this.fetchSourceFunction.configureAsyncInvoke({ retryAttempts: ASYNC_RETRY_ATTEMPTS, onFailure: new SqsDestination(this.fetchSourceDeadLetterQueue) });
 
     this.indexWorker = new ContainerFunction(this, `${props.indexChunk.name}Function`, {
       projectRoot: props.projectRoot,
@@ -117,6 +135,22 @@ export class Processing extends Construct {
     if (props.textReader === 'aws-rekognition') {
       Grant.addToPrincipal({ grantee: this.indexWorker, actions: ['rekognition:DetectText'], resourceArns: ['*'] });
     }
+
+    // Every dead letter fails the job it names (the job shows INDEXING_FAILED) and gives back its credit hold
+    // and storage: the table, and the bucket for the objects it deletes. The index worker still fails the
+    // job itself on its last delivery; its dead letters are the runs that could not even record that.
+    this.deadLetterFunction = new BundledFunction(this, `${props.deadLetter.name}Function`, {
+      projectRoot: props.projectRoot,
+      entry: props.deadLetter.entry,
+      memoryMb: props.deadLetter.memoryMb,
+      timeoutSecs: props.deadLetter.timeoutSecs,
+      environment,
+    });
+    for (const queue of [this.ingestDeadLetterQueue, this.fetchSourceDeadLetterQueue, this.deadLetterQueue]) {
+      this.deadLetterFunction.addEventSource(new SqsEventSource(queue, { batchSize: 1 }));
+    }
+    props.bucket.grantReadWrite(this.deadLetterFunction);
+    props.table.grantReadWriteData(this.deadLetterFunction);
 
     // Hourly upkeep of the index (compaction, indexes over new rows, old versions removed), done by the
     // worker, which carries the index engine: the rule only puts a message on its queue.

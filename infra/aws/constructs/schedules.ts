@@ -9,6 +9,7 @@ import { BundledFunction, type BackgroundFunctionEntry } from '#infra/aws/constr
 export interface SchedulesProps {
   readonly projectRoot: string;
   readonly dailyMaintenance: BackgroundFunctionEntry;
+  readonly deleteSweep: BackgroundFunctionEntry;
   readonly table: ITable;
   readonly bucket: IBucket;
   /** The daily run charges auto top-ups nobody picked up and deletes the Stripe customers of finished account deletions. */
@@ -19,6 +20,8 @@ export interface SchedulesProps {
 /** Work that runs by the clock rather than by a request or an event. */
 export class Schedules extends Construct {
   readonly dailyMaintenanceFunction: BundledFunction;
+  /** The background half of collection and account deletes: the same sweeps the daily run resumes, so the same grants. */
+  readonly deleteSweepFunction: BundledFunction;
   readonly dailyRule: Rule;
 
   constructor(scope: Construct, id: string, props: SchedulesProps) {
@@ -35,6 +38,17 @@ export class Schedules extends Construct {
     // Expiring stale uploads aborts their multipart uploads and deletes their objects, and finishing
     // an interrupted collection delete removes its videos' media (read/write includes delete).
     props.bucket.grantReadWrite(this.dailyMaintenanceFunction);
+
+    this.deleteSweepFunction = new BundledFunction(this, `${props.deleteSweep.name}Function`, {
+      projectRoot: props.projectRoot,
+      entry: props.deleteSweep.entry,
+      memoryMb: props.deleteSweep.memoryMb,
+      timeoutSecs: props.deleteSweep.timeoutSecs,
+      environment: { ...props.environment, FRAMESEEK_STRIPE_SECRET_ARN: props.stripeSecret.secretArn },
+    });
+    props.table.grantReadWriteData(this.deleteSweepFunction);
+    props.stripeSecret.grantRead(this.deleteSweepFunction);
+    props.bucket.grantReadWrite(this.deleteSweepFunction);
 
     // Quotas and daily figures are defined in UTC days (plans.md, Scheduled work).
     this.dailyRule = new Rule(this, 'DailyRule', {

@@ -339,7 +339,7 @@ export interface paths {
         get: operations["getCollection"];
         put?: never;
         post?: never;
-        /** Delete a collection and everything in it */
+        /** Delete a collection and everything in it: hidden at once, its videos, objects and index entries swept in the background */
         delete: operations["deleteCollection"];
         options?: never;
         head?: never;
@@ -1149,26 +1149,8 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description BILLING_NOT_CONFIGURED */
-            402: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
             /** @description FORBIDDEN */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description COLLECTION_NOT_FOUND, NOT_FOUND */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3038,7 +3020,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description COLLECTION_NOT_FOUND, NOT_FOUND */
+            /** @description COLLECTION_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;

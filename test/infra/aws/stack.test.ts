@@ -29,6 +29,8 @@ const deployedBackgroundFunctions = [
   backgroundFunctions.ingest,
   backgroundFunctions.fetchSource,
   backgroundFunctions.indexChunk,
+  backgroundFunctions.deadLetter,
+  backgroundFunctions.deleteSweep,
   backgroundFunctions.dailyMaintenance,
   backgroundFunctions.autoTopUp,
   backgroundFunctions.webhookFanOut,
@@ -211,8 +213,9 @@ describe('the CDK stack', () => {
     const workerId = functionIdStartingWith('ProcessingindexChunkFunction');
     const queueId = Object.keys(resourcesOfType('AWS::SQS::Queue')).find((logicalId) => logicalId.startsWith('ProcessingIndexQueue'));
 
-    // The index worker's, the auto top-up charger's (stream), the webhook fan-out's (stream) and the webhook sender's.
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 4);
+    // The index worker's, the auto top-up charger's (stream), the webhook fan-out's (stream), the webhook sender's
+    // and the dead-letter handler's three (ingest, URL fetch and index dead letters).
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 7);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       BatchSize: 1,
       EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
@@ -234,7 +237,7 @@ describe('the CDK stack', () => {
 
   it("lets only the routes that start the source fetcher invoke it (uploads, agent tools), and tells them the fetcher's name", () => {
     const fetcherId = functionIdStartingWith('ProcessingfetchSourceFunction');
-    const invokers = rolesAllowing('lambda:InvokeFunction');
+    const invokers = rolesAllowingOn('lambda:InvokeFunction', 'ProcessingfetchSourceFunction');
     const starters = Object.values(routes as Record<string, RouteDefinition>).filter((route) => route.startsInBackground?.includes('fetchSource'));
 
     expect(starters.map((route) => route.name).sort()).toEqual(['agentCall', 'createUpload', 'mcp']);
@@ -242,6 +245,20 @@ describe('the CDK stack', () => {
     for (const route of starters) {
       expect(functionProperties(functionIdStartingWith(`Api${route.name}Function`))).toMatchObject({
         Environment: { Variables: expect.objectContaining({ FRAMESEEK_FETCH_FUNCTION_NAME: { Ref: fetcherId } }) },
+      });
+    }
+  });
+
+  it("lets only the collection and account deletes start the delete sweep, and tells them the sweep's name", () => {
+    const sweepId = functionIdStartingWith('SchedulesdeleteSweepFunction');
+    const invokers = rolesAllowingOn('lambda:InvokeFunction', 'SchedulesdeleteSweepFunction');
+    const starters = Object.values(routes as Record<string, RouteDefinition>).filter((route) => route.startsInBackground?.includes('deleteSweep'));
+
+    expect(starters.map((route) => route.name).sort()).toEqual(['deleteAccount', 'deleteCollection']);
+    expect(invokers.map((role) => role.replace(/FunctionServiceRole.*$/, '')).sort()).toEqual(starters.map((route) => `Api${route.name}`).sort());
+    for (const route of starters) {
+      expect(functionProperties(functionIdStartingWith(`Api${route.name}Function`))).toMatchObject({
+        Environment: { Variables: expect.objectContaining({ FRAMESEEK_DELETE_SWEEP_FUNCTION_NAME: { Ref: sweepId } }) },
       });
     }
   });
@@ -376,7 +393,30 @@ describe('the CDK stack', () => {
       JSON.stringify(policy.Properties.PolicyDocument).includes('"aws:SecureTransport":"false"'),
     );
     expect(tlsOnlyQueues).toHaveLength(Object.keys(resourcesOfType('AWS::SQS::Queue')).length);
-    expect(tlsOnlyQueues).toHaveLength(6);
+    expect(tlsOnlyQueues).toHaveLength(8);
+  });
+
+  it('sends the last failed try of ingest and of the URL fetch to a dead-letter queue, and every such queue to the handler that fails the job', () => {
+    const deadLetterFunctionId = functionIdStartingWith('ProcessingdeadLetterFunction');
+    const queueId = (prefix: string) => Object.keys(resourcesOfType('AWS::SQS::Queue')).find((logicalId) => logicalId.startsWith(prefix));
+
+    for (const [fn, queue] of [
+      ['ProcessingingestFunction', 'ProcessingIngestDeadLetterQueue'],
+      ['ProcessingfetchSourceFunction', 'ProcessingFetchSourceDeadLetterQueue'],
+    ]) {
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: functionIdStartingWith(fn) },
+        MaximumRetryAttempts: 2,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId(queue), 'Arn'] } } },
+      });
+    }
+    for (const queue of ['ProcessingIngestDeadLetterQueue', 'ProcessingFetchSourceDeadLetterQueue', 'ProcessingIndexDeadLetterQueue']) {
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: deadLetterFunctionId },
+        EventSourceArn: { 'Fn::GetAtt': [queueId(queue), 'Arn'] },
+        BatchSize: 1,
+      });
+    }
   });
 
   it('hands new auto top-up requests from the table stream to the charger, retried and then parked, and nothing else', () => {
@@ -441,7 +481,7 @@ describe('the CDK stack', () => {
     const flaggedRoutes = Object.values(routes)
       .filter((route) => route.sendsIndexWork)
       .map((route) => route.name);
-    expect([...flaggedRoutes, 'ingest', 'dailyMaintenance'].sort()).toEqual(sendersInCode.sort());
+    expect([...flaggedRoutes, 'ingest', 'dailyMaintenance', 'deleteSweep'].sort()).toEqual(sendersInCode.sort());
     expect(sendingRoles.map((role) => role.replace(/^(?:Api|Processing|Schedules)(\w+?)FunctionServiceRole\w*$/, '$1')).sort()).toEqual(sendersInCode.sort());
   });
 
@@ -553,18 +593,11 @@ describe('the CDK stack', () => {
     const stripeRoutes = routeList.filter((route) => 'usesStripe' in route && route.usesStripe);
     const readers = rolesAllowingOn('secretsmanager:GetSecretValue', 'StripeSecret');
     // The charger makes auto top-ups; the daily run retries those nobody picked up and deletes the customers of finished account deletions.
-    const stripeBackground = ['AutoTopUpsautoTopUpFunction', 'SchedulesdailyMaintenanceFunction'];
+    const stripeBackground = ['AutoTopUpsautoTopUpFunction', 'SchedulesdailyMaintenanceFunction', 'SchedulesdeleteSweepFunction'];
 
-    expect(stripeRoutes.map((route) => route.name).sort()).toEqual([
-      'changePlan',
-      'configureAutoTopUp',
-      'deleteAccount',
-      'startCheckout',
-      'stripeWebhook',
-      'topUp',
-    ]);
+    expect(stripeRoutes.map((route) => route.name).sort()).toEqual(['changePlan', 'configureAutoTopUp', 'startCheckout', 'stripeWebhook', 'topUp']);
     expect(readers.map((role) => role.replace(/^(?:Api|AutoTopUps|Schedules)(\w+?)FunctionServiceRole\w*$/, '$1')).sort()).toEqual(
-      [...stripeRoutes.map((route) => route.name), 'autoTopUp', 'dailyMaintenance'].sort(),
+      [...stripeRoutes.map((route) => route.name), 'autoTopUp', 'dailyMaintenance', 'deleteSweep'].sort(),
     );
     for (const prefix of [...stripeRoutes.map((route) => `Api${route.name}Function`), ...stripeBackground]) {
       expect(functionProperties(functionIdStartingWith(prefix))).toMatchObject({
