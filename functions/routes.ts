@@ -29,7 +29,18 @@ import {
 } from '#lib/uploads/schemas';
 import { listVideosQuery, momentQuery, momentView, transcriptItems, transcriptQuery, videoDetail, videoList, videoParams } from '#lib/videos/schemas';
 import { jobParams, jobView, listJobsQuery } from '#lib/jobs/schemas';
-import { feedbackBody, feedbackQuery, feedbackRecorded, MAX_QUERY_IMAGE_BYTES, searchBody, searchResults, suggestBody, suggestions } from '#lib/search/schemas';
+import {
+  clickBody,
+  clickRecorded,
+  feedbackBody,
+  feedbackQuery,
+  feedbackRecorded,
+  MAX_QUERY_IMAGE_BYTES,
+  searchBody,
+  searchResults,
+  suggestBody,
+  suggestions,
+} from '#lib/search/schemas';
 import { agentCallBody, agentCallResult, functionToolView, mcpMessage } from '#lib/agent/definitions';
 import {
   createdWebhook,
@@ -524,6 +535,20 @@ export const routes = nameRoutes({
     multipart: { fileFields: [], maxFileBytes: 0, alsoJson: true },
     request: { body: feedbackBody },
     response: feedbackRecorded,
+  }),
+  searchClick: defineRoute({
+    method: 'POST',
+    writes: true,
+    path: '/v1/search/click',
+    entry: 'functions/search/click.ts',
+    auth: 'key',
+    rateLimit: 'search',
+    successStatus: 200,
+    summary:
+      'Record a click on a search result (JSON, urlencoded or multipart); clicks give that video a small, bounded boost for the same query in this account only',
+    multipart: { fileFields: [], maxFileBytes: 0, alsoJson: true },
+    request: { body: clickBody },
+    response: clickRecorded,
   }),
   withdrawSearchFeedback: defineRoute({
     method: 'DELETE',

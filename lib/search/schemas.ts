@@ -86,6 +86,21 @@ export const feedbackBody = z.strictObject({
   query: z.string().max(1000).optional(),
 });
 
+const formNumber = (schema: z.ZodNumber) => z.preprocess((value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value), schema);
+
+/** api.md: a click on one result of a search, as JSON, urlencoded or multipart (a form sends numbers as text). */
+export const clickBody = z.strictObject({
+  search_id: z.string().min(1).max(64),
+  video_id: z.string().min(1).max(64),
+  timestamp_start: formNumber(z.number().min(0)),
+  /** The clicked segment's end, when the client sends it; kept with the click. */
+  timestamp_end: formNumber(z.number().min(0)).optional(),
+  /** The segment's `rank` as the search answered it (1-based across the whole result). */
+  rank: formNumber(z.number().int().min(1).max(100_000)),
+});
+
+export const clickRecorded = z.null();
+
 export const feedbackQuery = z.strictObject({
   video_id: z.string().min(1).max(64),
   timestamp_start: z.coerce.number().min(0),

@@ -100,7 +100,33 @@ describe('object shapes and filters as PureFrame declares them', () => {
     const response = await api.post('/v1/search', { token: owner.key, form });
 
     expect(response.status).toBe(200);
-    expect(response.body.meta.interpreted).toEqual({ query: 'test pattern', modes: null, exact_phrases: [], after_secs: 1 });
+    expect(response.body.meta.interpreted).toEqual({
+      query: 'test pattern',
+      modes: null,
+      exact_phrases: [],
+      after_secs: 1,
+      collection: null,
+      collection_found: null,
+      collection_id: null,
+    });
     expect(list(response.body.meta.warnings)).toContainEqual(expect.stringContaining('no label source exists'));
+  });
+  it('reads "in <collection name>" against the caller\'s own collections only; another account\'s name is a warning', async () => {
+    const empty = await api.post('/v1/collections', { token: owner.key, body: { name: 'Empty shelf' } });
+    const stranger = await signUp(api);
+    await api.post('/v1/collections', { token: stranger.token, body: { name: 'Their archive' } });
+    const ask = (query: string) => api.post('/v1/search', { token: owner.key, body: { query, natural_language: true, modes: ['transcript', 'ocr'] } });
+
+    const inFootage = await ask('test pattern in PureFrame footage');
+    const inEmpty = await ask('test pattern in the empty shelf collection');
+    const inTheirs = await ask('test pattern in the Their archive collection');
+
+    expect(inFootage.body.meta.interpreted).toMatchObject({ query: 'test pattern', collection: 'PureFrame footage', collection_id: collectionId });
+    expect(list(inFootage.body.data).every((hit) => String(hit.collection_id) === collectionId)).toBe(true);
+    expect(inEmpty.body.meta.interpreted).toMatchObject({ collection: 'Empty shelf', collection_id: String(empty.body.data.id) });
+    expect(inEmpty.body.data).toEqual([]);
+    expect(inTheirs.status).toBe(200);
+    expect(inTheirs.body.meta.interpreted).toMatchObject({ query: 'test pattern', collection: 'Their archive', collection_found: false, collection_id: null });
+    expect(list(inTheirs.body.meta.warnings)).toContainEqual(expect.stringContaining('No collection is named "Their archive"'));
   });
 });

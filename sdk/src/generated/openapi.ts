@@ -432,6 +432,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/search/click": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record a click on a search result (JSON, urlencoded or multipart); clicks give that video a small, bounded boost for the same query in this account only */
+        post: operations["searchClick"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/search/feedback": {
         parameters: {
             query?: never;
@@ -2195,6 +2212,65 @@ export interface operations {
                             request_id: string;
                             took_ms: number;
                             total: number;
+                        };
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    searchClick: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    rank: number;
+                    search_id: string;
+                    timestamp_end?: number;
+                    timestamp_start: number;
+                    video_id: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    rank: number;
+                    search_id: string;
+                    timestamp_end?: number;
+                    timestamp_start: number;
+                    video_id: string;
+                };
+                "multipart/form-data": {
+                    rank: number;
+                    search_id: string;
+                    timestamp_end?: number;
+                    timestamp_start: number;
+                    video_id: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Record a click on a search result (JSON, urlencoded or multipart); clicks give that video a small, bounded boost for the same query in this account only */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: null;
+                        meta: {
+                            request_id: string;
+                            took_ms: number;
                         };
                     };
                 };
