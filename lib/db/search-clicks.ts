@@ -23,6 +23,8 @@ export interface ClickRecord {
 
 /** How long a search can be clicked on, and a click is kept (its count stays). */
 const SEARCH_TTL_SECS = 7 * 24 * 60 * 60;
+/** A query's click count lasts this long after its last click. */
+const COUNT_TTL_SECS = 90 * 24 * 60 * 60;
 
 export async function putSearchRecord(accountId: string, searchId: string, queryKey: string, atEpochSecs: number): Promise<void> {
   await db.send(
@@ -57,8 +59,9 @@ export async function putClick(accountId: string, click: ClickRecord, atEpochSec
             Update: {
               TableName: tableName,
               Key: keys.clickCount(accountId, click.query_key, click.video_id),
-              UpdateExpression: 'SET video_id = :video, last_click = :at ADD clicks :one',
-              ExpressionAttributeValues: { ':video': click.video_id, ':at': atEpochSecs, ':one': 1 },
+              // Kept 90 days past the last click (and gone with the account's data by then).
+              UpdateExpression: 'SET video_id = :video, last_click = :at, expires_at = :expires ADD clicks :one',
+              ExpressionAttributeValues: { ':video': click.video_id, ':at': atEpochSecs, ':expires': atEpochSecs + COUNT_TTL_SECS, ':one': 1 },
             },
           },
         ];

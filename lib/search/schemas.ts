@@ -115,3 +115,31 @@ export const suggestBody = z.strictObject({
 });
 
 export const suggestions = z.array(z.object({ text: z.string(), source: z.enum(['transcript', 'ocr', 'history']) }));
+
+/** GET /v1/framemap (api.md): the scope, and `force=true` to recompute instead of answering from the cache. */
+export const framemapQuery = z.strictObject({
+  collection_id: z.string().min(1).max(64).optional(),
+  force: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
+});
+
+export const framemapView = z.object({
+  frames: z.array(
+    z.object({
+      id: z.string(),
+      x: z.number(),
+      y: z.number(),
+      video_id: z.string(),
+      collection_id: z.string(),
+      timestamp_start: z.number(),
+      thumbnail_url: z.string(),
+      cluster_id: z.number().int(),
+    }),
+  ),
+  clusters: z.array(z.object({ id: z.number().int(), label: z.string(), color: z.string(), frame_count: z.number().int(), video_count: z.number().int() })),
+  total_frames: z.number().int(),
+  total_videos: z.number().int(),
+  total_collections: z.number().int(),
+});

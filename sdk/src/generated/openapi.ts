@@ -347,6 +347,23 @@ export interface paths {
         patch: operations["renameCollection"];
         trace?: never;
     };
+    "/v1/framemap": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every indexed frame of the account or a collection on a 2-D similarity map (PCA), clustered (k-means) with labels from each cluster’s distinctive words; cached, force=true recomputes */
+        get: operations["framemap"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/health": {
         parameters: {
             query?: never;
@@ -1887,6 +1904,65 @@ export interface operations {
                             total_duration_secs: number;
                             user_id: string;
                             video_count: number;
+                        };
+                        meta: {
+                            request_id: string;
+                            took_ms: number;
+                        };
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    framemap: {
+        parameters: {
+            query?: {
+                collection_id?: string;
+                force?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every indexed frame of the account or a collection on a 2-D similarity map (PCA), clustered (k-means) with labels from each cluster’s distinctive words; cached, force=true recomputes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            clusters: {
+                                color: string;
+                                frame_count: number;
+                                id: number;
+                                label: string;
+                                video_count: number;
+                            }[];
+                            frames: {
+                                cluster_id: number;
+                                collection_id: string;
+                                id: string;
+                                thumbnail_url: string;
+                                timestamp_start: number;
+                                video_id: string;
+                                x: number;
+                                y: number;
+                            }[];
+                            total_collections: number;
+                            total_frames: number;
+                            total_videos: number;
                         };
                         meta: {
                             request_id: string;
