@@ -14,6 +14,8 @@ import { indexingBench, type IndexingMatrix } from './indexing';
 import { searchHttpBench } from './search-http';
 import { billingBench } from './billing';
 import { qualityBench } from './quality';
+import { clickBench } from './clicks';
+import { framemapBench } from './framemap';
 import { mcpBench } from './mcp';
 import { webhooksBench } from './webhooks';
 import { consoleBench } from './console';
@@ -25,7 +27,7 @@ import { stats, type Stats } from './support';
  * bundled API function, search through the MCP endpoint beside the same searches through POST /v1/search (bench/mcp.ts),
  * then indexing of a generated ten-minute 720p video (bench/indexing.ts).
  * `--indexing quick|full|off` picks how many indexing settings run (quick, the default, keeps the
- * whole run within about ten minutes); `--only api|console|search|billing|webhooks|indexing|quality` runs one part; the web console's bundle size and first
+ * whole run within about ten minutes); `--only api|console|search|billing|webhooks|indexing|quality|clicks|framemap` runs one part; the web console's bundle size and first
  * contentful paint (bench/console.ts) follow the API part. Search through HTTP over a
  * synthetic library (bench/search-http.ts) follows the API part; `--search-hours` sizes it (5 for a quick look),
  * `--search-queries` sets the timed searches per case, `--search-keep` keeps the library and `--search-library <dir>`
@@ -35,7 +37,8 @@ import { stats, type Stats } from './support';
  * `--search-load-clients 30 --search-load-secs 60` (the defaults) size the concurrent phase (0 clients: none).
  * Billing under a burst of concurrent searches (bench/billing.ts) comes next, then webhook delivery latency and
  * throughput (bench/webhooks.ts); quality on held-out data (bench/quality.ts,
- * `--quality-seed`) last.
+ * `--quality-seed`), then click boosts on a held-out click log (bench/clicks.ts) and the frame map's computation
+ * over 10- and 100-hour synthetic libraries (bench/framemap.ts) last.
  * Prints figures; asserts nothing.
  */
 const { values: options } = parseArgs({
@@ -243,7 +246,8 @@ async function bundleSizes(): Promise<void> {
   console.log(`  largest: ${(largest / 1024).toFixed(1)} KB (${(largest / API_BUNDLE.maxBytes).toFixed(2)}× of cap)`);
 }
 
-const runs = (part: 'api' | 'console' | 'search' | 'billing' | 'webhooks' | 'indexing' | 'quality') => options.only === undefined || options.only === part;
+const runs = (part: 'api' | 'console' | 'search' | 'billing' | 'webhooks' | 'indexing' | 'quality' | 'clicks' | 'framemap') =>
+  options.only === undefined || options.only === part;
 if (runs('api')) {
   await apiBench();
   await bundleSizes();
@@ -264,6 +268,8 @@ if (runs('billing')) await billingBench();
 if (runs('webhooks')) await webhooksBench();
 if (runs('indexing') && options.indexing !== 'off') await indexingBench(indexingMatrix(options.indexing));
 if (runs('quality')) await qualityBench(Number(options['quality-seed']));
+if (runs('clicks')) clickBench();
+if (runs('framemap')) framemapBench();
 
 function searchMedia(value: string | undefined): 'disk' | 'ram' | 'both' {
   if (value === 'disk' || value === 'ram' || value === 'both') return value;

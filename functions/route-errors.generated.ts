@@ -71,6 +71,8 @@ export const routeErrors: Record<string, readonly ErrorCode[]> = {
     'VIDEO_NOT_FOUND',
   ],
   searchFeedback: ['VIDEO_NOT_FOUND'],
+  searchClick: ['VIDEO_NOT_FOUND'],
+  framemap: ['COLLECTION_NOT_FOUND'],
   withdrawSearchFeedback: ['VIDEO_NOT_FOUND'],
   suggest: ['COLLECTION_NOT_FOUND'],
   listJobs: [],

@@ -111,6 +111,7 @@ export const routeExamples: Partial<Record<keyof typeof routes, RouteExample>> =
     ],
   },
   searchFeedback: { request: { video_id: VIDEO_ID, timestamp_start: 754.2, signal: 'down', query: 'the speaker shows the revenue chart' } },
+  searchClick: { request: { search_id: 'srch_01JF3ZA1B2C3D4E5F6G7H8J9K0', video_id: VIDEO_ID, timestamp_start: 754.2, timestamp_end: 761.8, rank: 1 } },
   suggest: { request: { prefix: 'reve', collection_id: COLLECTION_ID } },
   getJob: {
     response: {

@@ -29,7 +29,20 @@ import {
 } from '#lib/uploads/schemas';
 import { listVideosQuery, momentQuery, momentView, transcriptItems, transcriptQuery, videoDetail, videoList, videoParams } from '#lib/videos/schemas';
 import { jobParams, jobView, listJobsQuery } from '#lib/jobs/schemas';
-import { feedbackBody, feedbackQuery, feedbackRecorded, MAX_QUERY_IMAGE_BYTES, searchBody, searchResults, suggestBody, suggestions } from '#lib/search/schemas';
+import {
+  clickBody,
+  clickRecorded,
+  feedbackBody,
+  feedbackQuery,
+  feedbackRecorded,
+  MAX_QUERY_IMAGE_BYTES,
+  searchBody,
+  framemapQuery,
+  framemapView,
+  searchResults,
+  suggestBody,
+  suggestions,
+} from '#lib/search/schemas';
 import { agentCallBody, agentCallResult, functionToolView, mcpMessage } from '#lib/agent/definitions';
 import {
   createdWebhook,
@@ -523,6 +536,36 @@ export const routes = nameRoutes({
     multipart: { fileFields: [], maxFileBytes: 0, alsoJson: true },
     request: { body: feedbackBody },
     response: feedbackRecorded,
+  }),
+  searchClick: defineRoute({
+    method: 'POST',
+    writes: true,
+    path: '/v1/search/click',
+    entry: 'functions/search/click.ts',
+    auth: 'key',
+    rateLimit: 'search',
+    successStatus: 200,
+    summary:
+      'Record a click on a search result (JSON, urlencoded or multipart); clicks give that video a small, bounded boost for the same query in this account only',
+    multipart: { fileFields: [], maxFileBytes: 0, alsoJson: true },
+    request: { body: clickBody },
+    response: clickRecorded,
+  }),
+  framemap: defineRoute({
+    method: 'GET',
+    writes: false,
+    path: '/v1/framemap',
+    entry: 'functions/search/framemap.ts',
+    auth: 'key',
+    rateLimit: 'search',
+    successStatus: 200,
+    nativeModules: true,
+    memoryMb: 2048,
+    timeoutSecs: 29,
+    summary:
+      'Every indexed frame of the account or a collection on a 2-D similarity map (PCA), clustered (k-means) with labels from each cluster’s distinctive words; cached, force=true recomputes',
+    request: { query: framemapQuery },
+    response: framemapView,
   }),
   withdrawSearchFeedback: defineRoute({
     method: 'DELETE',

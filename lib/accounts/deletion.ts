@@ -16,6 +16,7 @@ import { enqueuePurge } from '#lib/indexing/queue';
 import Stripe from 'stripe';
 import { billingConfigured, stripeClient } from '#lib/billing/stripe-client';
 import { webhookKeysOf } from '#lib/db/webhooks';
+import { deleteFramemaps } from '#lib/search/framemap';
 
 /**
  * DELETE /v1/account (api.md): with the password as confirmation, every key and session is refused
@@ -65,6 +66,7 @@ async function sweepAccount(accountId: string): Promise<void> {
     await sweepCollectionDelete(accountId, collection.collection_id);
   }
   await enqueuePurge(accountId);
+  await deleteFramemaps(accountId);
   await deleteStripeCustomer(accountId);
   await markAccountDeleted(accountId, now().toISOString());
   logInfo('account deleted', { account_id: accountId });

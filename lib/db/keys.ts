@@ -33,6 +33,9 @@ export const ACCOUNT_EVENT_SK_PREFIX = 'EVT#';
  * | The account's default webhook secret       | ACC#<account_id>      | WHSECRET#default    |                   |                 |
  * | Search feedback of an account (down = hidden)| ACC#<account_id>      | FEEDBACK#<vid>@<ts> |                   |                 |
  * | Past search queries (suggest, TTL'd)       | ACC#<account_id>      | QUERY#<normalised>  |                   |                 |
+ * | A search's query, for its clicks (TTL'd)   | ACC#<account_id>      | SEARCH#<search_id>  |                   |                 |
+ * | Clicks on search results (TTL'd)           | ACC#<account_id>      | CLICK#<search_id>#<vid>@<ts> |          |                 |
+ * | Clicks per query and video (ranking boost) | ACC#<account_id>      | CLICKS#<normalised>#<vid> |             |                 |
  * | Idempotency records (Powertools)           | IDEMPOTENCY           | <fn>#<key hash>     |                   |                 |
  * | Stripe payment credited (once-only guard)  | STRIPE_PI#<pi_id>     | APPLIED             |                   |                 |
  * | Stripe event applied (once-only guard)     | STRIPE_EVT#<evt_id>   | APPLIED             |                   |                 |
@@ -107,6 +110,12 @@ export const keys = {
   searchFeedbackOf: (accountId: string) => ({ PK: `ACC#${accountId}`, SKPrefix: 'FEEDBACK#' }),
   pastQuery: (accountId: string, normalisedQuery: string) => ({ PK: `ACC#${accountId}`, SK: `QUERY#${normalisedQuery}` }),
   pastQueriesStartingWith: (accountId: string, normalisedPrefix: string) => ({ PK: `ACC#${accountId}`, SKPrefix: `QUERY#${normalisedPrefix}` }),
+
+  searchRecord: (accountId: string, searchId: string) => ({ PK: `ACC#${accountId}`, SK: `SEARCH#${searchId}` }),
+  searchClick: (accountId: string, searchId: string, segmentKey: string) => ({ PK: `ACC#${accountId}`, SK: `CLICK#${searchId}#${segmentKey}` }),
+  /** `normalisedQuery` holds only [a-z0-9 ] (lib/text.ts normalise), so `#` ends it. */
+  clickCount: (accountId: string, normalisedQuery: string, videoId: string) => ({ PK: `ACC#${accountId}`, SK: `CLICKS#${normalisedQuery}#${videoId}` }),
+  clickCountsOf: (accountId: string, normalisedQuery: string) => ({ PK: `ACC#${accountId}`, SKPrefix: `CLICKS#${normalisedQuery}#` }),
 
   idempotency: { partitionValue: 'IDEMPOTENCY' },
 

@@ -16,7 +16,8 @@ import type { SegmentHit, SegmentType } from '#lib/search/types';
  *    of its start — which is also its first part's: merging happens before hiding, so the parts
  *    after a hidden start cannot come back as a moment of their own.
  * 5. Group by video: segments by score (as the contract says), at most `maxSegments`; videos by
- *    their best RRF ("RRF decides the order"); a video's score is its best segment's.
+ *    their best RRF ("RRF decides the order"), times the account's click boost for the query when
+ *    it has one (bounded: lib/search/clicks.ts); a video's score is its best segment's.
  * 6. Rank segments across the whole result, then cut the page. `total` counts every video returned.
  * Every ordering ends on ids and times, so equal inputs give equal outputs.
  */
@@ -39,6 +40,8 @@ export interface FuseOptions {
   maxSegments: number;
   page: number;
   perPage: number;
+  /** Click boosts of this account for this query, by video id (≥ 1; absent: 1). */
+  boosts?: ReadonlyMap<string, number>;
 }
 
 export interface FusedSegment {
@@ -106,7 +109,7 @@ export function fuse(lists: readonly RankedList[], options: FuseOptions): FusedR
   const moments = mergeAdjacent(matches)
     .map((moment) => ({ ...moment, hidden: options.hidden.has(hiddenKey(moment.video_id, moment.start)) }))
     .filter((moment) => options.includeHidden || !moment.hidden);
-  const videos = present(groupByVideo(moments, options.maxSegments));
+  const videos = present(groupByVideo(moments, options.maxSegments, options.boosts ?? new Map()));
   const from = (options.page - 1) * options.perPage;
   return { total: videos.length, videos: videos.slice(from, from + options.perPage) };
 }
@@ -180,7 +183,7 @@ interface VideoGroup {
   moments: Moment[];
 }
 
-function groupByVideo(moments: readonly Moment[], maxSegments: number): VideoGroup[] {
+function groupByVideo(moments: readonly Moment[], maxSegments: number, boosts: ReadonlyMap<string, number>): VideoGroup[] {
   const groups = new Map<string, VideoGroup>();
   for (const moment of moments) {
     const group = groups.get(moment.video_id) ?? { video_id: moment.video_id, collection_id: moment.collection_id, rrf: 0, score: 0, moments: [] };
@@ -193,7 +196,8 @@ function groupByVideo(moments: readonly Moment[], maxSegments: number): VideoGro
     group.moments.sort((a, b) => b.score - a.score || b.rrf - a.rrf || a.start - b.start || compareText(a.type, b.type));
     group.moments = group.moments.slice(0, maxSegments);
   }
-  return [...groups.values()].sort((a, b) => b.rrf - a.rrf || b.score - a.score || compareText(a.video_id, b.video_id));
+  const ordering = (group: VideoGroup) => group.rrf * (boosts.get(group.video_id) ?? 1);
+  return [...groups.values()].sort((a, b) => ordering(b) - ordering(a) || b.score - a.score || compareText(a.video_id, b.video_id));
 }
 
 /** Ranks count across the whole result, before the page is cut. */

@@ -6,8 +6,11 @@
  * - a quoted phrase ("…" or “…”) must appear word for word in a matched transcript or on-screen text;
  * - "says …" / "said …" searches speech (transcript), "on screen …" / "written …" on-screen text (ocr);
  *   the words after the cue are what is searched (before it, when nothing follows: `"SALE" written`);
- * - "after N minutes|seconds" keeps moments that start at or after that time.
- * Collection names ("in <collection>") are not read yet (api.md names them; see the README).
+ * - "after N minutes|seconds" keeps moments that start at or after that time;
+ * - "in <collection name>" (one of the caller's own collections, given by the caller; optionally quoted,
+ *   "in the … collection", "in collection …") scopes the search to that collection. Wording that plainly
+ *   names a collection ("in the X collection", "in collection X") but matches none of them is reported
+ *   in `collection` with `collection_found: false`, and the search is not scoped.
  */
 import { fold } from '#lib/search/lance-text-query';
 
@@ -22,6 +25,10 @@ export interface Interpretation {
   exact_phrases: string[];
   /** "after 2 minutes": the earliest moment asked for, in seconds; null without one. */
   after_secs: number | null;
+  /** "in <collection>": the collection named (as the account spells it when found); null without one. */
+  collection: string | null;
+  /** Whether `collection` is one of the account's collections (false: named, but none is called that). */
+  collection_found: boolean | null;
 }
 
 const QUOTED = /"([^"]+)"|“([^”]+)”/g;
@@ -61,10 +68,12 @@ const CUES: ReadonlyArray<[RegExp, InterpretedMode]> = [
 /** Words that only join a cue to its content ("says that …", "on screen: the words …"). */
 const EDGE_FILLER = /^(?:that|the words?|the text|text|words?|something like|something|someone|somebody|where|when|like)\b\s*/i;
 
-export function interpretQuery(text: string): Interpretation {
+export function interpretQuery(text: string, collectionNames: readonly string[] = []): Interpretation {
   const exactPhrases: string[] = [];
+  // The collection first: its name may be quoted ("in "Trip 2024""), and those quotes are not an exact phrase.
+  const scope = readCollection(text, collectionNames);
   // Each phrase stands in as a placeholder while the cues are read, so "said" inside quotes is a word, not a cue.
-  let rest = text.replace(QUOTED, (_, straight: string | undefined, curly: string | undefined) => {
+  let rest = scope.rest.replace(QUOTED, (_, straight: string | undefined, curly: string | undefined) => {
     exactPhrases.push(squeeze(straight ?? curly ?? ''));
     return ` ${placeholder(exactPhrases.length - 1)} `;
   });
@@ -86,7 +95,44 @@ export function interpretQuery(text: string): Interpretation {
     modes,
     exact_phrases: exactPhrases.filter(Boolean),
     after_secs: afterSecs,
+    collection: scope.collection,
+    collection_found: scope.collection === null ? null : scope.found,
   };
+}
+
+/** Words that may stand between "in" and a name, or after it: "in the Holiday collection", "in my collection X". */
+const IN_PREFIX = String.raw`\bin\s+(?:the\s+|my\s+|our\s+)?(?:collection\s+(?:named\s+|called\s+)?)?`;
+const COLLECTION_SUFFIX = String.raw`(?:\s+collection)?`;
+/** A comma or colon that only closed the name ("in Trips, a sunset"). */
+const CLOSING = String.raw`(?:\s*[,:;])?`;
+/** Up to four words, none of them "in", after "in the"/"in collection": a name that is plainly a collection's. */
+const NAMED_WORDS = String.raw`((?:(?!in\b)[^\s"“”]+\s+){0,3}?(?!in\b)[^\s"“”]+)`;
+const UNKNOWN_COLLECTION = new RegExp(
+  String.raw`\bin\s+(?:the\s+|my\s+|our\s+)?collection\s+(?:named\s+|called\s+)?(?:["“]([^"”]+)["”]|${NAMED_WORDS})|\bin\s+(?:the\s+|my\s+|our\s+)?(?:["“]([^"”]+)["”]|${NAMED_WORDS})\s+collection\b`,
+  'i',
+);
+
+/**
+ * "in <name>": the longest of the account's collection names found after "in" (case and spacing
+ * aside, optionally quoted), taken out of the text. Failing that, wording that can only
+ * name a collection ("in the X collection") is taken out and reported as not found.
+ */
+function readCollection(text: string, names: readonly string[]): { rest: string; collection: string | null; found: boolean } {
+  const byLength = [...new Set(names)].filter((name) => name.trim() !== '').sort((a, b) => b.length - a.length);
+  for (const name of byLength) {
+    const words = name.trim().split(/\s+/).map(escapeRegExp).join('\\s+');
+    const named = new RegExp(`${IN_PREFIX}["“]?${words}["”]?${COLLECTION_SUFFIX}(?![\\p{L}\\p{N}])${CLOSING}`, 'iu');
+    const match = text.match(named);
+    if (match) return { rest: text.replace(named, ' '), collection: name, found: true };
+  }
+  const unknown = text.match(UNKNOWN_COLLECTION);
+  if (!unknown) return { rest: text, collection: null, found: false };
+  const written = squeeze(unknown.slice(1).find((group) => group !== undefined) ?? '');
+  return { rest: text.replace(UNKNOWN_COLLECTION, ' '), collection: written, found: false };
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 const PLACEHOLDER = /\uE000(\d+)\uE001/g;

@@ -20,12 +20,14 @@ import {
   scopeFilter,
   scoreAt,
   sqlList,
+  sqlString,
   textRecord,
   textSchema,
   videoFilter,
 } from '#lib/search/lance-tables';
 import {
   IndexUnavailableError,
+  type FrameWithVector,
   type Scope,
   type SearchIndex,
   type SegmentHit,
@@ -343,6 +345,26 @@ export class LanceSearchIndex implements SearchIndex {
     });
   }
 
+  async frameVectors(scope: Scope, embedder: string): Promise<FrameWithVector[]> {
+    return this.reading('frameVectors', async (store) => {
+      const frames: FrameWithVector[] = [];
+      for (const name of await this.framesTables(store, 'read')) {
+        const table = await this.existingTable(store, name);
+        if (table === undefined) continue;
+        const batch = await table
+          .query()
+          .where(`${scopeFilter(scope)} AND embedder = ${sqlString(embedder)}`)
+          .select([...FRAME_COLUMNS, 'vector'])
+          .toArrow({ timeoutMs: this.timeoutMs });
+        for (const record of plainRecords(batch)) {
+          const vector = vectorOf(record.vector);
+          if (vector) frames.push({ ...rowFromFrame(record), vector });
+        }
+      }
+      return frames;
+    });
+  }
+
   async videoSegments(accountId: string, videoId: string, types: readonly SegmentType[]): Promise<Omit<SegmentRow, 'vector'>[]> {
     return this.reading('videoSegments', async (store) => {
       const filter = videoFilter(accountId, videoId);
@@ -606,7 +628,13 @@ function vectorIndexConfig(kind: VectorIndexSettings['kind'], rows: number): Ind
  * it has none). Checked by shape: LanceDB's Arrow classes are not necessarily this module's.
  */
 function refinedScore(stored: unknown, refineWith: Float32Array): number {
+  const values = vectorOf(stored);
+  return values ? cosine(values, refineWith) : -1;
+}
+
+/** A stored vector column's value as a Float32Array (Arrow hands a vector back), or undefined. */
+function vectorOf(stored: unknown): Float32Array | undefined {
   const values: unknown =
     typeof stored === 'object' && stored !== null && 'toArray' in stored && typeof stored.toArray === 'function' ? stored.toArray() : stored;
-  return values instanceof Float32Array ? cosine(values, refineWith) : -1;
+  return values instanceof Float32Array ? values : undefined;
 }

@@ -86,6 +86,21 @@ export const feedbackBody = z.strictObject({
   query: z.string().max(1000).optional(),
 });
 
+const formNumber = (schema: z.ZodNumber) => z.preprocess((value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value), schema);
+
+/** api.md: a click on one result of a search, as JSON, urlencoded or multipart (a form sends numbers as text). */
+export const clickBody = z.strictObject({
+  search_id: z.string().min(1).max(64),
+  video_id: z.string().min(1).max(64),
+  timestamp_start: formNumber(z.number().min(0)),
+  /** The clicked segment's end, when the client sends it; kept with the click. */
+  timestamp_end: formNumber(z.number().min(0)).optional(),
+  /** The segment's `rank` as the search answered it (1-based across the whole result). */
+  rank: formNumber(z.number().int().min(1).max(100_000)),
+});
+
+export const clickRecorded = z.null();
+
 export const feedbackQuery = z.strictObject({
   video_id: z.string().min(1).max(64),
   timestamp_start: z.coerce.number().min(0),
@@ -100,3 +115,31 @@ export const suggestBody = z.strictObject({
 });
 
 export const suggestions = z.array(z.object({ text: z.string(), source: z.enum(['transcript', 'ocr', 'history']) }));
+
+/** GET /v1/framemap (api.md): the scope, and `force=true` to recompute instead of answering from the cache. */
+export const framemapQuery = z.strictObject({
+  collection_id: z.string().min(1).max(64).optional(),
+  force: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
+});
+
+export const framemapView = z.object({
+  frames: z.array(
+    z.object({
+      id: z.string(),
+      x: z.number(),
+      y: z.number(),
+      video_id: z.string(),
+      collection_id: z.string(),
+      timestamp_start: z.number(),
+      thumbnail_url: z.string(),
+      cluster_id: z.number().int(),
+    }),
+  ),
+  clusters: z.array(z.object({ id: z.number().int(), label: z.string(), color: z.string(), frame_count: z.number().int(), video_count: z.number().int() })),
+  total_frames: z.number().int(),
+  total_videos: z.number().int(),
+  total_collections: z.number().int(),
+});

@@ -12,7 +12,7 @@ import { accountText } from '#lib/search/account-text';
 import { fuse, type FusedSegment, type RankedList } from '#lib/search/fusion';
 import { IndexUnavailableError, type Scope, type SegmentHit } from '#lib/search/types';
 import { presignGet, readObject } from '#lib/storage/objects';
-import { getCollectionRecord } from '#lib/db/collections';
+import { getCollectionRecord, listCollectionRecords } from '#lib/db/collections';
 import { getVideoRecord } from '#lib/db/videos';
 import { visibleVideos, type VisibleVideo } from '#lib/search/visible-videos';
 import type { AccountSnapshot } from '#lib/auth/principal';
@@ -22,6 +22,7 @@ import { giveBackSearch, takeSearch } from '#lib/billing/search-metering';
 import { normalise } from '#lib/text';
 import { checkedQueryImage, fetchQueryImage } from '#lib/search/query-image';
 import { containsPhrase, interpretQuery, type Interpretation } from '#lib/search/interpret';
+import { clickBoostsFor, rememberSearch } from '#lib/search/clicks';
 
 /**
  * POST /v1/search: each mode retrieves on its own from the index (frames by vector, speech and
@@ -75,8 +76,11 @@ export interface SearchSegment {
 
 export interface SearchResult {
   data: Array<{ video_id: string; filename: string; collection_id: string; score: number; segments: SearchSegment[] }>;
-  meta: { total: number; page: number; per_page: number; search_id: string; warnings: string[]; interpreted?: Interpretation };
+  meta: { total: number; page: number; per_page: number; search_id: string; warnings: string[]; interpreted?: InterpretedSearch };
 }
+
+/** The interpreter's reading, with the collection it named resolved within the caller's account. */
+export type InterpretedSearch = Interpretation & { collection_id: string | null };
 
 /** Hits each mode hands to fusion: enough for many pages of videos. */
 const HITS_PER_MODE = 200;
@@ -117,19 +121,23 @@ export async function runSearch(searcher: Searcher, request: SearchInput, admitt
 
 async function searchAdmitted(searcher: Searcher, request: SearchInput, admitted: Promise<void>): Promise<SearchResult> {
   const startedMs = nowMs();
-  const { input, filters, notes } = understand(request);
+  const { input, filters, notes } = await understand(searcher.accountId, request);
   const image = input.image ? loadImage(input.image) : Promise.resolve(undefined);
   const checked = Promise.all([admitted, checkRequest(searcher.accountId, input, image)]);
   const charged = checked.then(() => takeSearch(searcher.accountId, searcher.account.plan));
-  // Suggestions complete what people type, so the query is remembered as sent, not as interpreted.
-  const remembered = checked.then(() => rememberForSuggestions(searcher.accountId, request.query)).catch(() => undefined);
+  const searchId = newId('search');
+  // Suggestions complete what people type, so the query is remembered as sent, not as interpreted;
+  // clicks count for the words searched (the interpreted query), the same words ranking looks their boosts up by.
+  const remembered = checked
+    .then(() => Promise.all([rememberForSuggestions(searcher.accountId, request.query), rememberForClicks(searcher.accountId, searchId, input.query)]))
+    .catch(() => undefined);
   const retrieval = retrieve(searcher, input, image);
   // A check that refuses leaves the retrieval unread: its failure, if any, is not the answer.
   retrieval.catch(() => undefined);
   try {
     const charge = await charged;
     try {
-      const result = await answer(searcher, input, filters, await retrieval);
+      const result = await answer(searcher, input, filters, await retrieval, searchId);
       metrics.recordSearch(nowMs() - startedMs);
       return {
         data: result.data,
@@ -152,19 +160,38 @@ async function searchAdmitted(searcher: Searcher, request: SearchInput, admitted
 /**
  * PureFrame's request fields turned into our search: `labels` answered with a warning while no
  * label source exists (never a refusal: a documented PureFrame field), and with `natural_language`
- * the query's wording read into the words searched, the modes and the filters.
+ * the query's wording read into the words searched, the modes, the filters and the scope. "in
+ * <collection>" is read against the caller's own collections only; a name none of them has is a
+ * warning (the search runs over the whole account), as is one that differs from an explicit `collection_id` (which wins).
  */
-function understand(request: SearchInput): { input: SearchInput; filters: HitFilters; notes: { warnings: string[]; interpreted?: Interpretation } } {
+async function understand(
+  accountId: string,
+  request: SearchInput,
+): Promise<{ input: SearchInput; filters: HitFilters; notes: { warnings: string[]; interpreted?: InterpretedSearch } }> {
   const warnings: string[] = [];
   if (request.labels?.length) {
     warnings.push(`labels (${request.labels.join(', ')}) were not applied: no label source exists for frames, so results are not filtered by label.`);
   }
   if (!request.naturalLanguage || !request.query) return { input: request, filters: { exactPhrases: [], startsAtOrAfterSecs: undefined }, notes: { warnings } };
-  const interpreted = interpretQuery(request.query);
+  const collections = (await listCollectionRecords(accountId)).filter((collection) => collection.status === 'active');
+  const interpreted = interpretQuery(
+    request.query,
+    collections.map((collection) => collection.name),
+  );
+  const named = interpreted.collection_found ? collections.find((collection) => collection.name === interpreted.collection) : undefined;
+  if (interpreted.collection !== null && !named) {
+    warnings.push(`No collection is named "${interpreted.collection}" in this account: the search was not limited to a collection.`);
+  }
+  let collectionId = request.collectionId;
+  if (named && request.collectionId && request.collectionId !== named.collection_id) {
+    warnings.push(`The query names the collection "${named.name}", but collection_id ${request.collectionId} was sent: the collection_id was searched.`);
+  } else if (named) {
+    collectionId = named.collection_id;
+  }
   return {
-    input: { ...request, query: interpreted.query, modes: interpreted.modes ?? request.modes },
+    input: { ...request, query: interpreted.query, modes: interpreted.modes ?? request.modes, collectionId },
     filters: { exactPhrases: interpreted.exact_phrases, startsAtOrAfterSecs: interpreted.after_secs ?? undefined },
-    notes: { warnings, interpreted },
+    notes: { warnings, interpreted: { ...interpreted, collection_id: named?.collection_id ?? null } },
   };
 }
 
@@ -196,6 +223,15 @@ async function rememberForSuggestions(accountId: string, rawQuery: string | unde
   }
 }
 
+/** A search whose query cannot be kept still answers; its clicks then count for no query. */
+async function rememberForClicks(accountId: string, searchId: string, query: string | undefined): Promise<void> {
+  try {
+    await rememberSearch(accountId, searchId, query);
+  } catch (error) {
+    logWarn('search: the search was not kept for its clicks', { error: String(error) });
+  }
+}
+
 async function requireScope(accountId: string, input: SearchInput): Promise<void> {
   const [collection, video] = await Promise.all([
     input.collectionId ? getCollectionRecord(accountId, input.collectionId) : undefined,
@@ -214,6 +250,8 @@ function loadImage(image: QueryImage): Promise<Buffer> {
 interface Retrieved {
   lists: RankedList[];
   hidden: Set<string>;
+  /** This account's click boosts for the query (lib/search/clicks.ts). */
+  boosts: Map<string, number>;
   warnings: string[];
   embedderId: string;
 }
@@ -252,6 +290,7 @@ async function retrieve({ accountId, account }: Searcher, input: SearchInput, lo
     retrievals.push(textVector.then(async (ready) => list('video', 'text', await index.nearestFrames(scope, embedder.id, ready, HITS_PER_MODE))));
   }
   const hidden = hiddenFor(accountId, account.feedbackEpoch);
+  const boosts = clickBoostsFor(accountId, query);
   if (query && textModes.length > 0) {
     // Matching is CPU work on this thread (~2 ms): it waits until the image is checked and embedded
     // and the k-NN searches are in the index's hands (their callbacks were registered first), so
@@ -261,12 +300,12 @@ async function retrieve({ accountId, account }: Searcher, input: SearchInput, lo
       .then((matcher) => matcher.matchEach(scope, textModes, query, HITS_PER_MODE));
     for (const mode of textModes) retrievals.push(matched.then((byMode) => list(mode, 'text', byMode.get(mode) ?? [])));
   }
-  const [lists, hiddenKeys] = await Promise.all([Promise.all(retrievals), hidden]);
-  return { lists, hidden: hiddenKeys, warnings, embedderId: embedder.id };
+  const [lists, hiddenKeys, clickBoosts] = await Promise.all([Promise.all(retrievals), hidden, boosts]);
+  return { lists, hidden: hiddenKeys, boosts: clickBoosts, warnings, embedderId: embedder.id };
 }
 
 /** Fusion over the videos search may show, then the page dressed with links (or inline thumbnails). */
-async function answer(searcher: Searcher, input: SearchInput, filters: HitFilters, retrieved: Retrieved): Promise<SearchResult> {
+async function answer(searcher: Searcher, input: SearchInput, filters: HitFilters, retrieved: Retrieved, searchId: string): Promise<SearchResult> {
   const { accountId } = searcher;
   const { lists, hidden, warnings } = retrieved;
   const videoIds = lists.flatMap((ranked) => ranked.hits.map((hit) => hit.row.video_id));
@@ -274,7 +313,15 @@ async function answer(searcher: Searcher, input: SearchInput, filters: HitFilter
   const videos = input.collapseDuplicates ? withoutCopies(visible) : visible;
   const fused = fuse(
     lists.map((ranked) => ({ ...ranked, hits: ranked.hits.filter((hit) => videos.has(hit.row.video_id) && passes(hit, filters)) })),
-    { embedder: retrieved.embedderId, hidden, includeHidden: input.includeHidden, maxSegments: input.maxSegments, page: input.page, perPage: input.perPage },
+    {
+      embedder: retrieved.embedderId,
+      hidden,
+      includeHidden: input.includeHidden,
+      maxSegments: input.maxSegments,
+      page: input.page,
+      perPage: input.perPage,
+      boosts: retrieved.boosts,
+    },
   );
 
   const data = await Promise.all(
@@ -291,7 +338,7 @@ async function answer(searcher: Searcher, input: SearchInput, filters: HitFilter
       };
     }),
   );
-  return { data, meta: { total: fused.total, page: input.page, per_page: input.perPage, search_id: newId('search'), warnings } };
+  return { data, meta: { total: fused.total, page: input.page, per_page: input.perPage, search_id: searchId, warnings } };
 }
 
 /**

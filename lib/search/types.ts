@@ -41,6 +41,8 @@ export interface SegmentHit {
   refined_score?: number;
 }
 
+export type FrameWithVector = Omit<SegmentRow, 'vector'> & { vector: Float32Array };
+
 export interface SearchIndex {
   /**
    * Makes `rows` the whole content of one video, in one commit: readers see either the old rows
@@ -59,6 +61,8 @@ export interface SearchIndex {
   matchText(scope: Scope, types: readonly Exclude<SegmentType, 'frame'>[], query: string, limit: number): Promise<SegmentHit[]>;
   /** Every transcript and OCR row of an account, without word times (for an in-process text matcher). */
   textRows(accountId: string): Promise<TextSegmentRow[]>;
+  /** Every frame row of `embedder` inside `scope`, with its vector (the frame map's input), in no particular order. */
+  frameVectors(scope: Scope, embedder: string): Promise<FrameWithVector[]>;
   /** Every row of a video of the given types (no vectors), in time order. */
   videoSegments(accountId: string, videoId: string, types: readonly SegmentType[]): Promise<Omit<SegmentRow, 'vector'>[]>;
   /** Rows per video (VideoDetail.segments_count). */

@@ -38,3 +38,12 @@ export function stagedChunkKey(accountId: string, videoId: string, jobId: string
 export function stagingPrefix(accountId: string, videoId: string, jobId: string): string {
   return `${videoPrefix(accountId, videoId)}staging/${jobId}/`;
 }
+
+/** The frame maps of an account (GET /v1/framemap's cache): one object per scope, removed with the account. */
+export function framemapPrefix(accountId: string): string {
+  return `framemaps/${accountId}/`;
+}
+
+export function framemapKey(accountId: string, collectionId: string | undefined): string {
+  return `${framemapPrefix(accountId)}${collectionId ?? 'all'}.json`;
+}

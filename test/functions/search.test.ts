@@ -407,7 +407,15 @@ describe('POST /v1/search over indexed videos', () => {
       const response = await search(owner.token, { query: `the narrator says "${heard}"`, natural_language: true });
 
       expect(response.status).toBe(200);
-      expect(response.body.meta.interpreted).toEqual({ query: heard, modes: ['transcript'], exact_phrases: [heard], after_secs: null });
+      expect(response.body.meta.interpreted).toEqual({
+        query: heard,
+        modes: ['transcript'],
+        exact_phrases: [heard],
+        after_secs: null,
+        collection: null,
+        collection_found: null,
+        collection_id: null,
+      });
       const segments = videosOf(response).flatMap(segmentsOf);
       expect(segments.length).toBeGreaterThan(0);
       expect(

@@ -347,6 +347,23 @@ export interface paths {
         patch: operations["renameCollection"];
         trace?: never;
     };
+    "/v1/framemap": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every indexed frame of the account or a collection on a 2-D similarity map (PCA), clustered (k-means) with labels from each cluster’s distinctive words; cached, force=true recomputes */
+        get: operations["framemap"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/health": {
         parameters: {
             query?: never;
@@ -426,6 +443,23 @@ export interface paths {
         put?: never;
         /** Find moments by a sentence and/or an example image (multipart `image`, or `image_url`) over frames, speech and on-screen text */
         post: operations["search"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/search/click": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record a click on a search result (JSON, urlencoded or multipart); clicks give that video a small, bounded boost for the same query in this account only */
+        post: operations["searchClick"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3177,6 +3211,101 @@ export interface operations {
             };
         };
     };
+    framemap: {
+        parameters: {
+            query?: {
+                collection_id?: string;
+                force?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every indexed frame of the account or a collection on a 2-D similarity map (PCA), clustered (k-means) with labels from each cluster’s distinctive words; cached, force=true recomputes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            clusters: {
+                                color: string;
+                                frame_count: number;
+                                id: number;
+                                label: string;
+                                video_count: number;
+                            }[];
+                            frames: {
+                                cluster_id: number;
+                                collection_id: string;
+                                id: string;
+                                thumbnail_url: string;
+                                timestamp_start: number;
+                                video_id: string;
+                                x: number;
+                                y: number;
+                            }[];
+                            total_collections: number;
+                            total_frames: number;
+                            total_videos: number;
+                        };
+                        meta: {
+                            request_id: string;
+                            took_ms: number;
+                        };
+                    };
+                };
+            };
+            /** @description INVALID_API_KEY, SESSION_EXPIRED, UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description COLLECTION_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     health: {
         parameters: {
             query?: never;
@@ -3714,6 +3843,128 @@ export interface operations {
             };
             /** @description SEARCH_UNAVAILABLE */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    searchClick: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "search_id": "srch_01JF3ZA1B2C3D4E5F6G7H8J9K0",
+                 *       "video_id": "vid_01JF3Z7B8C9D0E1F2G3H4J5K6M",
+                 *       "timestamp_start": 754.2,
+                 *       "timestamp_end": 761.8,
+                 *       "rank": 1
+                 *     }
+                 */
+                "application/json": {
+                    rank: number;
+                    search_id: string;
+                    timestamp_end?: number;
+                    timestamp_start: number;
+                    video_id: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    rank: number;
+                    search_id: string;
+                    timestamp_end?: number;
+                    timestamp_start: number;
+                    video_id: string;
+                };
+                "multipart/form-data": {
+                    rank: number;
+                    search_id: string;
+                    timestamp_end?: number;
+                    timestamp_start: number;
+                    video_id: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Record a click on a search result (JSON, urlencoded or multipart); clicks give that video a small, bounded boost for the same query in this account only */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: null;
+                        meta: {
+                            request_id: string;
+                            took_ms: number;
+                        };
+                    };
+                };
+            };
+            /** @description BAD_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INVALID_API_KEY, SESSION_EXPIRED, UNAUTHORIZED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description VIDEO_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description VALIDATION_ERROR */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };

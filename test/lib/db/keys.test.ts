@@ -12,6 +12,7 @@ describe('the keys of the single table', () => {
       ledger: [keys.ledgerEntry('acc_1', 'txn_1'), keys.ledgerOf('acc_1')],
       event: [keys.accountEvent('acc_1', 'evt_1'), keys.accountEventsOf('acc_1')],
       feedback: [keys.searchFeedback('acc_1', 'vid_1@0'), keys.searchFeedbackOf('acc_1')],
+      clicks: [keys.clickCount('acc_1', 'harbour', 'vid_1'), keys.clickCountsOf('acc_1', 'harbour')],
     } as const;
 
     // Act
@@ -27,6 +28,8 @@ describe('the keys of the single table', () => {
     expect(keys.account('acc_1').PK).toBe(keys.videosOf('acc_1').PK);
     expect(keys.collectionNameGuard('acc_1', 'holidays').SK.startsWith(keys.collectionsOf('acc_1').SKPrefix)).toBe(false);
     expect(keys.autoTopUpRequest('acc_1', 'atu_1').SK.startsWith(AUTO_TOPUP_SK_PREFIX)).toBe(true);
+    // A query's click counts are not listed by a shorter query that starts it.
+    expect(keys.clickCount('acc_1', 'harbour view', 'vid_1').SK.startsWith(keys.clickCountsOf('acc_1', 'harbour').SKPrefix)).toBe(false);
   });
 
   it('reads a collection id back from its sort key', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { clickBoost, MAX_CLICK_BOOST } from '#lib/search/clicks';
 import { fuse, type FusedResult, type FuseOptions, type RankedList, type SearchMode } from '#lib/search/fusion';
 import type { QuerySource } from '#lib/search/calibration';
 import type { SegmentHit, SegmentType } from '#lib/search/types';
@@ -328,5 +329,50 @@ describe('fuse: determinism', () => {
     expect(runs[1]).toEqual(runs[0]);
     expect(runs[2]).toEqual(runs[0]);
     expect(videoIds(runs[0])).toEqual(['vid_a', 'vid_b', 'vid_c']);
+  });
+});
+
+describe('click boosts (lib/search/clicks.ts)', () => {
+  // Ten videos, one transcript match each, ranked v00 … v09 by BM25.
+  const ranked = [
+    list(
+      'transcript',
+      'text',
+      Array.from({ length: 10 }, (_, index) => said(`v0${index}`, 0, 5, 'harbour', 20 - index)),
+    ),
+  ];
+
+  it('moves a clicked video up only past videos whose fused RRF is within the bound of its own', () => {
+    const many = new Map([['v03', clickBoost(1_000)]]);
+
+    const order = videoIds(fuse(ranked, options({ boosts: many })));
+
+    // RRF 1/64 × (1 + MAX_CLICK_BOOST) passes 1/63, 1/62 and 1/61 when the bound is over 64/61 − 1 ≈ 0.049, never more than the bound allows.
+    const passes = ['v00', 'v01', 'v02'].filter((video) => (1 / 64) * clickBoost(1_000) > 1 / (61 + Number(video.slice(1))));
+    expect(order.indexOf('v03')).toBe(3 - passes.length);
+    expect(order.slice(4)).toEqual(['v04', 'v05', 'v06', 'v07', 'v08', 'v09']);
+  });
+
+  it('cannot lift the last video to the top, however many clicks', () => {
+    const order = videoIds(fuse(ranked, options({ boosts: new Map([['v09', clickBoost(1e9)]]) })));
+
+    expect(order[0]).toBe('v00');
+    expect(order.indexOf('v09')).toBeGreaterThan(4);
+  });
+
+  it('is 1 without clicks, grows with them, and stays under 1 + MAX_CLICK_BOOST', () => {
+    const boosts = [0, 1, 2, 5, 50, 1e9].map((clicks) => clickBoost(clicks));
+
+    expect(boosts[0]).toBe(1);
+    expect(boosts.every((boost, index) => index === 0 || boost > (boosts[index - 1] ?? 0) || boost === 1 + MAX_CLICK_BOOST)).toBe(true);
+    expect(Math.max(...boosts)).toBeLessThanOrEqual(1 + MAX_CLICK_BOOST);
+  });
+
+  it('leaves segment scores and ranks within a video alone: only the order of videos changes', () => {
+    const plain = fuse(ranked, options());
+    const boosted = fuse(ranked, options({ boosts: new Map([['v01', clickBoost(10)]]) }));
+
+    expect(boosted.videos.find((video) => video.video_id === 'v01')?.score).toBe(plain.videos.find((video) => video.video_id === 'v01')?.score);
+    expect(videoIds(boosted).slice(0, 2)).toEqual(['v01', 'v00']);
   });
 });

@@ -3,7 +3,14 @@ import { containsPhrase, interpretQuery } from '#lib/search/interpret';
 
 describe('interpretQuery', () => {
   it('leaves a plain query as it is, naming no modes, phrases or time', () => {
-    expect(interpretQuery('orange cat on a sofa')).toEqual({ query: 'orange cat on a sofa', modes: null, exact_phrases: [], after_secs: null });
+    expect(interpretQuery('orange cat on a sofa')).toEqual({
+      query: 'orange cat on a sofa',
+      modes: null,
+      exact_phrases: [],
+      after_secs: null,
+      collection: null,
+      collection_found: null,
+    });
   });
 
   it('takes a quoted phrase as an exact phrase and still searches its words', () => {
@@ -12,6 +19,8 @@ describe('interpretQuery', () => {
       modes: null,
       exact_phrases: ['welcome back everyone'],
       after_secs: null,
+      collection: null,
+      collection_found: null,
     });
     expect(interpretQuery('“quarterly   results”').exact_phrases).toEqual(['quarterly results']);
   });
@@ -34,11 +43,20 @@ describe('interpretQuery', () => {
       modes: ['transcript', 'ocr'],
       exact_phrases: ['thank you'],
       after_secs: null,
+      collection: null,
+      collection_found: null,
     });
   });
 
   it('does not read a cue inside quotes', () => {
-    expect(interpretQuery('"he said no"')).toEqual({ query: 'he said no', modes: null, exact_phrases: ['he said no'], after_secs: null });
+    expect(interpretQuery('"he said no"')).toEqual({
+      query: 'he said no',
+      modes: null,
+      exact_phrases: ['he said no'],
+      after_secs: null,
+      collection: null,
+      collection_found: null,
+    });
   });
 
   it('reads "after N minutes/seconds" as the earliest start, in seconds, and takes it out of the query', () => {
@@ -51,6 +69,30 @@ describe('interpretQuery', () => {
 
   it('keeps the whole query when taking the instructions out would leave nothing', () => {
     expect(interpretQuery('says')).toMatchObject({ query: 'says', modes: ['transcript'] });
+  });
+
+  it('reads "in <collection>" as one of the given collection names, the longest that fits, quoted or not', () => {
+    const names = ['Holiday', 'Holiday 2024', 'Trips'];
+
+    expect(interpretQuery('dog on the beach in holiday 2024', names)).toMatchObject({
+      query: 'dog on the beach',
+      collection: 'Holiday 2024',
+      collection_found: true,
+    });
+    expect(interpretQuery('in "Trips" she says hello', names)).toMatchObject({ query: 'hello', modes: ['transcript'], exact_phrases: [], collection: 'Trips' });
+    expect(interpretQuery('fireworks in the Trips collection after 2 minutes', names)).toMatchObject({
+      query: 'fireworks',
+      after_secs: 120,
+      collection: 'Trips',
+    });
+    expect(interpretQuery('in collection Holiday, a sunset', names)).toMatchObject({ query: 'a sunset', collection: 'Holiday' });
+  });
+
+  it('reports wording that plainly names a collection as not found when none is called that, and leaves other "in"s alone', () => {
+    expect(interpretQuery('cat in the Xmas collection', ['Trips'])).toMatchObject({ query: 'cat', collection: 'Xmas', collection_found: false });
+    expect(interpretQuery('cat in collection "Old tapes"', [])).toMatchObject({ query: 'cat', collection: 'Old tapes', collection_found: false });
+    expect(interpretQuery('a man in a red coat in the park', ['Trips'])).toMatchObject({ query: 'a man in a red coat in the park', collection: null });
+    expect(interpretQuery('a trip in Tripsville', ['Trips']).collection).toBeNull();
   });
 
   it('reads the same sentence the same way every time', () => {
