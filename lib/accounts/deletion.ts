@@ -14,12 +14,14 @@ import { keys } from '#lib/db/keys';
 import { enqueuePurge } from '#lib/indexing/queue';
 import Stripe from 'stripe';
 import { billingConfigured, stripeClient } from '#lib/billing/stripe-client';
-import { webhookKeysOf } from '#lib/db/webhooks';
+import { webhookDeliveryKeysOf, webhookKeysOf } from '#lib/db/webhooks';
+import { accountEventKeysOf } from '#lib/db/events';
 
 /**
  * DELETE /v1/account (api.md): with the password as confirmation, every key and session is refused
  * at once (authentication checks the account's status), then everything the account owns is swept:
- * sessions, keys, webhook endpoints and secrets, collections with their videos and objects. The ledger stays, as the law requires,
+ * sessions, keys, webhook endpoints and secrets, collections with their videos and objects (no
+ * `video.deleted` is sent for them: the endpoints went first), the event outbox and delivery log. The ledger stays, as the law requires,
  * detached from the email. The sweep is resumable: what a request does not finish, the daily run does.
  */
 export async function requestAccountDeletion(accountId: string, password: string): Promise<{ deletion_id: string }> {
@@ -46,8 +48,10 @@ async function sweepAccount(accountId: string): Promise<void> {
   await deleteItems(await webhookKeysOf(accountId));
   for (const collection of await listCollectionRecords(accountId)) {
     throwIfArmed('account_sweep_interrupted');
-    await deleteCollection(accountId, collection.collection_id);
+    await deleteCollection(accountId, collection.collection_id, { reportVideoDeletions: false });
   }
+  // Its outbox and delivery log last: nothing more is written to them once its collections are gone.
+  await deleteItems([...(await accountEventKeysOf(accountId)), ...(await webhookDeliveryKeysOf(accountId))]);
   await enqueuePurge(accountId);
   await deleteStripeCustomer(accountId);
   await markAccountDeleted(accountId, now().toISOString());

@@ -114,22 +114,24 @@ const VIDEO_SORT_PREFIX = keys.videosOf('').SKPrefix;
 /**
  * Deletes a collection and everything it owns. Resumable: the collection is first marked
  * `deleting` (invisible, name released), then swept; a crash midway leaves it marked, and the
- * next DELETE or the scheduled sweep finishes the job.
+ * next DELETE or the scheduled sweep finishes the job. Each video it removes is reported
+ * (`video.deleted`, once per video however often the sweep repeats) unless the whole account is
+ * being deleted (`reportVideoDeletions: false`: its webhook endpoints are already gone).
  */
-export async function deleteCollection(accountId: string, collectionId: string): Promise<void> {
+export async function deleteCollection(accountId: string, collectionId: string, options = { reportVideoDeletions: true }): Promise<void> {
   const record = await getCollectionRecord(accountId, collectionId);
   if (!record) throw new AppError('COLLECTION_NOT_FOUND');
   if (record.status === 'active') await markCollectionDeleting(record, now().toISOString());
-  await sweepCollection(accountId, collectionId);
+  await sweepCollection(accountId, collectionId, options.reportVideoDeletions);
 }
 
-async function sweepCollection(accountId: string, collectionId: string): Promise<void> {
+async function sweepCollection(accountId: string, collectionId: string, reportDeletion: boolean): Promise<void> {
   for (;;) {
     const owned = await listOwnedItemKeys(collectionId, SWEEP_PAGE);
     if (owned.length === 0) break;
     // Videos go with their bytes and counters; whatever else the collection owns is rows only.
     for (const item of owned.filter((row) => row.SK.startsWith(VIDEO_SORT_PREFIX))) {
-      await purgeVideoById(accountId, item.SK.slice(VIDEO_SORT_PREFIX.length));
+      await purgeVideoById(accountId, item.SK.slice(VIDEO_SORT_PREFIX.length), { reportDeletion });
       throwIfArmed('collection_sweep_interrupted');
     }
     await deleteItems(owned.filter((row) => !row.SK.startsWith(VIDEO_SORT_PREFIX)));
@@ -145,7 +147,7 @@ export async function resumeCollectionDeletes(): Promise<number> {
     const pending = await listDeletingCollections(SWEEP_PAGE);
     if (pending.length === 0) return finished;
     for (const { account_id, collection_id } of pending) {
-      await sweepCollection(account_id, collection_id);
+      await sweepCollection(account_id, collection_id, true);
       finished += 1;
     }
   }
