@@ -16,6 +16,9 @@ export type LoadHandler = (entry: string) => Promise<unknown>;
 /** The index queue of this process (tests read what was sent through it). */
 export const localIndexQueue = new InProcessIndexQueue();
 
+/** The webhook sender's SQS batch size in AWS (infra/aws/constructs/webhooks.ts). */
+const WEBHOOK_SEND_BATCH = 10;
+
 export function localHost(load: LoadHandler): Host {
   const handlerOf = async <TEvent, TResult>(entry: string) => ((await load(entry)) as { handler: (event: TEvent) => Promise<TResult> }).handler;
   return {
@@ -29,12 +32,15 @@ export function localHost(load: LoadHandler): Host {
     },
     async enqueue(queue, messages) {
       if (queue === 'index') return localIndexQueue.send(messages as readonly IndexQueueMessage[]);
-      // As SQS would, a little later and not in the request: one attempt per message. A message whose
+      // As SQS would, a little later and not in the request: one attempt per message, in batches of the
+      // sender's SQS batch size (a fan-out to 100 endpoints does not open 100 sends at once). A message whose
       // handler throws is not redelivered here; the delivery stays due and the every-minute sweep sends it.
       setImmediate(() => {
         void (async () => {
           const handle = await handlerOf<SQSEvent, SQSBatchResponse>(backgroundFunctions.webhookSend.entry);
-          await Promise.all(messages.map((message) => handle(sqsEventOf(message, 1))));
+          for (let start = 0; start < messages.length; start += WEBHOOK_SEND_BATCH) {
+            await Promise.all(messages.slice(start, start + WEBHOOK_SEND_BATCH).map((message) => handle(sqsEventOf(message, 1))));
+          }
         })().catch((error: unknown) => logError('webhook send failed; the sweep retries it', { error }));
       });
     },

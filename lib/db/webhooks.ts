@@ -7,6 +7,7 @@ import { TABLE_SCHEMA } from '#lib/db/table-schema';
 import { retentionOf } from '#lib/db/events';
 import { failedConditionIndexes, isConditionFailure, transactConditionally } from '#lib/db/conditions';
 import { AppError } from '#lib/errors';
+import { throwIfArmed } from '#lib/faults';
 
 /** A signing secret sealed with AES-256-GCM (lib/webhooks/secret-box.ts); base64 fields. */
 export interface SealedSecret {
@@ -190,6 +191,7 @@ export async function recordFanOut(accountId: string, eventId: string, deliverie
   for (let start = 0; start < deliveries.length; start += PUTS_AT_ONCE) {
     await Promise.all(deliveries.slice(start, start + PUTS_AT_ONCE).map((record) => putDeliveryOnce(record, sweepAfter)));
   }
+  throwIfArmed('webhook_fan_out_interrupted');
   return (await transactConditionally([markFannedOut])).length === 0;
 }
 

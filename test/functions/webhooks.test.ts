@@ -526,18 +526,24 @@ describe('a paused endpoint', () => {
 });
 
 describe('fan-out at the plan cap', () => {
-  it('delivers every event to each of Enterprise’s 100 endpoints (more than one transaction holds)', { timeout: 120_000 }, async () => {
-    const { token, email } = await signUp(api);
+  /** An Enterprise account with its 100 endpoints for video.created, all on one receiver path that trusts every secret. */
+  async function enterpriseAtCap(name: string): Promise<{ token: string; accountId: string; path: string }> {
+    const { token, email, accountId } = await signUp(api);
     const { setPlanByEmail } = await import('#lib/billing/admin');
     await setPlanByEmail(email, 'enterprise');
-    const path = freshPath('many');
+    const path = freshPath(name);
     const secrets: string[] = [];
     for (let index = 0; index < 100; index += 1) {
       const response = await api.post('/v1/webhooks', { token, body: { url: `${receiver.origin}${path}`, events: ['video.created'] } });
       secrets.push(String(response.body.data.secret));
     }
-    const overCap = await api.post('/v1/webhooks', { token, body: { url: `${receiver.origin}${path}` } });
     receiver.trust(path, ...secrets);
+    return { token, accountId, path };
+  }
+
+  it('delivers every event to each of Enterprise’s 100 endpoints (more than one transaction holds)', { timeout: 120_000 }, async () => {
+    const { token, path } = await enterpriseAtCap('many');
+    const overCap = await api.post('/v1/webhooks', { token, body: { url: `${receiver.origin}${path}` } });
     const collectionId = await collectionOf(token);
 
     const videoIds = [await declareUpload(token, collectionId), await declareUpload(token, collectionId), await declareUpload(token, collectionId)];
@@ -552,6 +558,33 @@ describe('fan-out at the plan cap', () => {
       expect(requests.filter((request) => request.body.data.id === videoId)).toHaveLength(100);
     }
     expect(requests.every((request) => request.verifiedWith.includes(true))).toBe(true);
+  });
+
+  it('a fan-out interrupted after writing its deliveries is finished by the sweep without writing any twice', { timeout: 120_000 }, async () => {
+    const { token, accountId, path } = await enterpriseAtCap('interrupted');
+    const collectionId = await collectionOf(token);
+    const { armFault, disarmFault } = await import('#lib/faults');
+    armFault('webhook_fan_out_interrupted');
+    try {
+      await declareUpload(token, collectionId);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    } finally {
+      disarmFault('webhook_fan_out_interrupted');
+    }
+    const beforeSweep = receiver.received.filter((request) => request.path === path).length;
+    const [pendingEvent] = await storedItemsOf(accountId, 'EVT#');
+
+    await runSweepAfter(Date.now());
+    // At least once: the sweep's fan-out and its due list may both ask for an attempt; count deliveries, not requests.
+    const deliveryIds = () => new Set(receiver.received.filter((request) => request.path === path).map((request) => request.headers['frameseek-delivery-id']));
+    const deadline = Date.now() + 60_000;
+    while (deliveryIds().size < 100 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+
+    expect(beforeSweep).toBe(0);
+    expect(pendingEvent).toMatchObject({ delivery: 'pending' });
+    expect(await storedItemsOf(accountId, 'WHDEL#')).toHaveLength(100);
+    expect(deliveryIds().size).toBe(100);
+    expect(await storedItemsOf(accountId, 'EVT#')).toEqual([expect.objectContaining({ delivery: 'fanned_out' })]);
   });
 });
 
