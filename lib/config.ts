@@ -19,6 +19,8 @@ const FAULT_NAMES = [
   'event_announcement_lost',
   /** The queue message of a delivery's first attempt is lost (the sweep must take it over). */
   'webhook_dispatch_lost',
+  /** A fan-out too large for one transaction stops after writing its deliveries, before marking its event (the sweep must finish it). */
+  'webhook_fan_out_interrupted',
   /** The process stops right after an upload's one transaction (hold, storage, records), before the client hears back. */
   'upload_interrupted',
   /** `ingest_interrupted:<video_id>`: ingest stops right after claiming the video, before checking its bytes. */

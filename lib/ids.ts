@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { monotonicFactory } from 'ulid';
 import { nowMs } from '#lib/clock';
 
@@ -52,4 +52,21 @@ export function newId(kind: IdKind): string {
 /** A bearer secret: prefix + 256 random bits, base64url. */
 export function newSecret(prefix: 'fsk' | 'fss' | 'whsec'): string {
   return `${prefix}_${randomBytes(32).toString('base64url')}`;
+}
+
+const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
+const ULID_TIME_CHARS = 10;
+
+/**
+ * An id made the same way every time from the id it derives from and `parts`: the time of `fromId`'s
+ * ULID (so it sorts with it) and 80 bits of a hash. For rows a repeated step must find again instead
+ * of writing twice (a webhook delivery per event and endpoint).
+ */
+export function derivedId(kind: IdKind, fromId: string, ...parts: string[]): string {
+  const time = fromId.slice(fromId.indexOf('_') + 1, fromId.indexOf('_') + 1 + ULID_TIME_CHARS);
+  const digest = createHash('sha256')
+    .update([fromId, ...parts].join('\u0000'))
+    .digest();
+  const hashed = Array.from(digest.subarray(0, 16), (byte) => CROCKFORD.charAt(byte % 32)).join('');
+  return `${ID_PREFIXES[kind]}_${time}${hashed}`;
 }

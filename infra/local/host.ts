@@ -4,6 +4,7 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent, SQSBatchResponse, SQSE
 import { backgroundFunctions } from '#functions/routes';
 import type { Host } from '#lib/hosts/host';
 import type { IndexQueueMessage } from '#lib/indexing/queue';
+import pLimit from 'p-limit';
 import { logError } from '#lib/log';
 import { LOCAL_REGION } from '#infra/local/credentials';
 import { InProcessIndexQueue } from '#infra/local/index-queue';
@@ -43,6 +44,10 @@ export async function deadLetter(load: LoadHandler, failed: unknown): Promise<vo
   )(sqsEventOf(failed, 1));
 }
 
+/** The webhook sender's SQS batch size in AWS (infra/aws/constructs/webhooks.ts), and how many batches Lambda runs at once here. */
+const WEBHOOK_SEND_BATCH = 10;
+const WEBHOOK_SEND_BATCHES_AT_ONCE = 5;
+
 export function localHost(load: LoadHandler, retryDelayMs: number): Host {
   return {
     async invoke(functionName, input) {
@@ -55,12 +60,17 @@ export function localHost(load: LoadHandler, retryDelayMs: number): Host {
     },
     async enqueue(queue, messages) {
       if (queue === 'index') return localIndexQueue.send(messages as readonly IndexQueueMessage[]);
-      // As SQS would, a little later and not in the request: one attempt per message. A message whose
+      // As SQS would, a little later and not in the request: one attempt per message, in batches of the
+      // sender's SQS batch size (a fan-out to 100 endpoints does not open 100 sends at once). A message whose
       // handler throws is not redelivered here; the delivery stays due and the every-minute sweep sends it.
       setImmediate(() => {
         void (async () => {
           const handle = await handlerOf<SQSEvent, SQSBatchResponse>(load, backgroundFunctions.webhookSend.entry);
-          await Promise.all(messages.map((message) => handle(sqsEventOf(message, 1))));
+          const batches = Array.from({ length: Math.ceil(messages.length / WEBHOOK_SEND_BATCH) }, (_, batch) =>
+            messages.slice(batch * WEBHOOK_SEND_BATCH, (batch + 1) * WEBHOOK_SEND_BATCH),
+          );
+          const limit = pLimit(WEBHOOK_SEND_BATCHES_AT_ONCE);
+          await Promise.all(batches.map((batch) => limit(() => Promise.all(batch.map((message) => handle(sqsEventOf(message, 1)))))));
         })().catch((error: unknown) => logError('webhook send failed; the sweep retries it', { error }));
       });
     },

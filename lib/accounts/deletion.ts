@@ -15,13 +15,15 @@ import { keys } from '#lib/db/keys';
 import { enqueuePurge } from '#lib/indexing/queue';
 import Stripe from 'stripe';
 import { billingConfigured, stripeClient } from '#lib/billing/stripe-client';
-import { webhookKeysOf } from '#lib/db/webhooks';
+import { webhookDeliveryKeysOf, webhookKeysOf } from '#lib/db/webhooks';
+import { accountEventKeysOf } from '#lib/db/events';
 import { deleteFramemaps } from '#lib/search/framemap';
 
 /**
  * DELETE /v1/account (api.md): with the password as confirmation, every key and session is refused
  * at once (authentication checks the account's status), then everything the account owns is swept:
- * sessions, keys, webhook endpoints and secrets, collections with their videos and objects. The ledger stays, as the law requires,
+ * sessions, keys, webhook endpoints and secrets, collections with their videos and objects (no
+ * `video.deleted` is sent for them: the endpoints went first), the event outbox and delivery log. The ledger stays, as the law requires,
  * detached from the email. The sweep is resumable: what a request does not finish, the daily run does.
  */
 export async function requestAccountDeletion(accountId: string, password: string): Promise<{ deletion_id: string }> {
@@ -63,8 +65,10 @@ async function sweepAccount(accountId: string): Promise<void> {
   await deleteItems(await webhookKeysOf(accountId));
   for (const collection of await listCollectionRecords(accountId)) {
     throwIfArmed('account_sweep_interrupted');
-    await sweepCollectionDelete(accountId, collection.collection_id);
+    await sweepCollectionDelete(accountId, collection.collection_id, { reportVideoDeletions: false });
   }
+  // Its outbox and delivery log last: nothing more is written to them once its collections are gone.
+  await deleteItems([...(await accountEventKeysOf(accountId)), ...(await webhookDeliveryKeysOf(accountId))]);
   await enqueuePurge(accountId);
   await deleteFramemaps(accountId);
   await deleteStripeCustomer(accountId);

@@ -123,7 +123,8 @@ export interface CollectionSweepTask {
  * DELETE /v1/collections/{id}: the collection is marked `deleting` (invisible at once, name released) and
  * the request answers; a background function sweeps what it owns, so a large library never runs into the
  * route's timeout. Resumable: a sweep that stops midway leaves the mark, and the next DELETE or the daily
- * run finishes it.
+ * run finishes it. Each video it removes is reported (`video.deleted`, once per video however often the
+ * sweep repeats) unless the whole account is being deleted (its webhook endpoints are already gone).
  */
 export async function deleteCollection(accountId: string, collectionId: string): Promise<void> {
   const record = await getCollectionRecord(accountId, collectionId);
@@ -134,20 +135,20 @@ export async function deleteCollection(accountId: string, collectionId: string):
 }
 
 /** Marks (if still active) and sweeps a collection in this process: the background sweep, an account's sweep. */
-export async function sweepCollectionDelete(accountId: string, collectionId: string): Promise<void> {
+export async function sweepCollectionDelete(accountId: string, collectionId: string, options = { reportVideoDeletions: true }): Promise<void> {
   const record = await getCollectionRecord(accountId, collectionId);
   if (!record) return;
   if (record.status === 'active') await markCollectionDeleting(record, now().toISOString());
-  await sweepCollection(accountId, collectionId);
+  await sweepCollection(accountId, collectionId, options.reportVideoDeletions);
 }
 
-async function sweepCollection(accountId: string, collectionId: string): Promise<void> {
+async function sweepCollection(accountId: string, collectionId: string, reportDeletion: boolean): Promise<void> {
   for (;;) {
     const owned = await listOwnedItemKeys(collectionId, SWEEP_PAGE);
     if (owned.length === 0) break;
     // Videos go with their bytes and counters; whatever else the collection owns is rows only.
     for (const item of owned.filter((row) => row.SK.startsWith(VIDEO_SORT_PREFIX))) {
-      await purgeVideoById(accountId, item.SK.slice(VIDEO_SORT_PREFIX.length));
+      await purgeVideoById(accountId, item.SK.slice(VIDEO_SORT_PREFIX.length), { reportDeletion });
       throwIfArmed('collection_sweep_interrupted');
     }
     await deleteItems(owned.filter((row) => !row.SK.startsWith(VIDEO_SORT_PREFIX)));
@@ -163,7 +164,7 @@ export async function resumeCollectionDeletes(): Promise<number> {
     const pending = await listDeletingCollections(SWEEP_PAGE);
     if (pending.length === 0) return finished;
     for (const { account_id, collection_id } of pending) {
-      await sweepCollection(account_id, collection_id);
+      await sweepCollection(account_id, collection_id, true);
       finished += 1;
     }
   }

@@ -4,6 +4,22 @@ export const AUTO_TOPUP_SK_PREFIX = 'AUTOTOPUP#';
 export const ACCOUNT_EVENT_SK_PREFIX = 'EVT#';
 
 /**
+ * The sweep indexes every account writes to (EVENTS_PENDING, WEBHOOKS_DUE) are split over this many
+ * GSI1 partitions by a hash of the item's id, so no single partition takes every account's writes;
+ * the sweep reads them all. Shard 0 keeps the unsplit name, so rows listed before the split are read too.
+ */
+export const SWEEP_INDEX_SHARDS = 8;
+
+function shardOf(id: string): number {
+  let hash = 2166136261;
+  for (let index = 0; index < id.length; index += 1) hash = Math.imul(hash ^ id.charCodeAt(index), 16777619) >>> 0;
+  return hash % SWEEP_INDEX_SHARDS;
+}
+
+const shardName = (name: string, shard: number) => (shard === 0 ? name : `${name}#${shard}`);
+const allShards = (name: string) => Array.from({ length: SWEEP_INDEX_SHARDS }, (_, shard) => shardName(name, shard));
+
+/**
  * Every key of the single table is built here, and only here.
  *
  * | Entity / access pattern                    | PK                    | SK                  | GSI1PK            | GSI1SK          |
@@ -27,9 +43,9 @@ export const ACCOUNT_EVENT_SK_PREFIX = 'EVT#';
  * | Accounts being deleted (sweep resumes)     |                       |                     | DELETING_ACCOUNTS | ACC#<account_id>|
  * | Sessions of an account (deletion)          |                       |                     | ACC#<account_id>  | SESSION#<hash>  |
  * | Daily search count (day-keyed, TTL'd)      | QUOTA#<account_id>    | SEARCH#<yyyy-mm-dd> |                   |                 |
- * | Account events for webhooks (outbox)       | ACC#<account_id>      | EVT#<event_id>      | EVENTS_PENDING (until fanned out) | <created_iso>#<evt_id> |
+ * | Account events for webhooks (outbox)       | ACC#<account_id>      | EVT#<event_id>      | EVENTS_PENDING[#<shard>] (until fanned out) | <created_iso>#<evt_id> |
  * | Webhook endpoints of an account            | ACC#<account_id>      | WH#<webhook_id>     |                   |                 |
- * | Deliveries of an endpoint (newest first)   | ACC#<account_id>      | WHDEL#<wh>#<del_id> | WEBHOOKS_DUE (while pending) | <next_attempt_iso>#<del_id> |
+ * | Deliveries of an endpoint (newest first)   | ACC#<account_id>      | WHDEL#<wh>#<del_id> | WEBHOOKS_DUE[#<shard>] (while due) | <next_attempt_iso>#<del_id> |
  * | The account's default webhook secret       | ACC#<account_id>      | WHSECRET#default    |                   |                 |
  * | Search feedback of an account (down = hidden)| ACC#<account_id>      | FEEDBACK#<vid>@<ts> |                   |                 |
  * | Past search queries (suggest, TTL'd)       | ACC#<account_id>      | QUERY#<normalised>  |                   |                 |
@@ -93,8 +109,12 @@ export const keys = {
   accountEvent: (accountId: string, eventId: string) => ({ PK: `ACC#${accountId}`, SK: `${ACCOUNT_EVENT_SK_PREFIX}${eventId}` }),
   accountEventsOf: (accountId: string) => ({ PK: `ACC#${accountId}`, SKPrefix: ACCOUNT_EVENT_SK_PREFIX }),
   /** Listed while no delivery has been made for it, so the every-minute sweep fans out what a lost stream record or process left behind (sparse). */
-  accountEventPendingIndex: (createdAtIso: string, eventId: string) => ({ GSI1PK: 'EVENTS_PENDING', GSI1SK: `${createdAtIso}#${eventId}` }),
-  accountEventsPending: () => ({ GSI1PK: 'EVENTS_PENDING' }),
+  accountEventPendingIndex: (createdAtIso: string, eventId: string) => ({
+    GSI1PK: shardName('EVENTS_PENDING', shardOf(eventId)),
+    GSI1SK: `${createdAtIso}#${eventId}`,
+  }),
+  /** One partition per shard: the sweep reads each. */
+  accountEventsPending: () => allShards('EVENTS_PENDING').map((GSI1PK) => ({ GSI1PK })),
 
   webhookEndpoint: (accountId: string, webhookId: string) => ({ PK: `ACC#${accountId}`, SK: `WH#${webhookId}` }),
   webhookEndpointsOf: (accountId: string) => ({ PK: `ACC#${accountId}`, SKPrefix: 'WH#' }),
@@ -102,8 +122,14 @@ export const keys = {
   webhookDelivery: (accountId: string, webhookId: string, deliveryId: string) => ({ PK: `ACC#${accountId}`, SK: `WHDEL#${webhookId}#${deliveryId}` }),
   webhookDeliveriesOf: (accountId: string, webhookId: string) => ({ PK: `ACC#${accountId}`, SKPrefix: `WHDEL#${webhookId}#` }),
   /** Listed while the delivery still has an attempt to make (sparse): the retry sweep reads the due ones. */
-  webhookDeliveryDueIndex: (nextAttemptIso: string, deliveryId: string) => ({ GSI1PK: 'WEBHOOKS_DUE', GSI1SK: `${nextAttemptIso}#${deliveryId}` }),
-  webhookDeliveriesDueBefore: (isoTime: string) => ({ GSI1PK: 'WEBHOOKS_DUE', GSI1SKBefore: `${isoTime}#~` }),
+  webhookDeliveryDueIndex: (nextAttemptIso: string, deliveryId: string) => ({
+    GSI1PK: shardName('WEBHOOKS_DUE', shardOf(deliveryId)),
+    GSI1SK: `${nextAttemptIso}#${deliveryId}`,
+  }),
+  /** One range per shard: the sweep reads each. */
+  webhookDeliveriesDueBefore: (isoTime: string) => allShards('WEBHOOKS_DUE').map((GSI1PK) => ({ GSI1PK, GSI1SKBefore: `${isoTime}#~` })),
+  /** Every delivery of the account, whichever endpoint (an account's deletion removes them). */
+  webhookDeliveriesOfAccount: (accountId: string) => ({ PK: `ACC#${accountId}`, SKPrefix: 'WHDEL#' }),
   webhookDefaultSecret: (accountId: string) => ({ PK: `ACC#${accountId}`, SK: 'WHSECRET#default' }),
 
   searchFeedback: (accountId: string, segmentKey: string) => ({ PK: `ACC#${accountId}`, SK: `FEEDBACK#${segmentKey}` }),

@@ -57,3 +57,13 @@ export async function gsi1PageBefore<T>(range: { GSI1PK: string; GSI1SKBefore: s
 export function gsi1All<T>(partition: string, projection: string): Promise<T[]> {
   return queryAll<T>(gsi1Partition(partition, projection));
 }
+
+/** The keys (only) of the partition's items whose sort key starts with a prefix: what a deletion sweep needs. */
+export function prefixKeys(partition: string, sortKeyPrefix: string): Promise<Array<{ PK: string; SK: string }>> {
+  return queryAll<{ PK: string; SK: string }>({
+    TableName: tableName,
+    KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+    ExpressionAttributeValues: { ':pk': partition, ':prefix': sortKeyPrefix },
+    ProjectionExpression: 'PK, SK',
+  });
+}

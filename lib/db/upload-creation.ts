@@ -5,7 +5,7 @@ import type { UploadRecord } from '#lib/db/uploads';
 import type { VideoRecord } from '#lib/db/videos';
 import type { JobRecord } from '#lib/db/jobs';
 import { outboxEventPut } from '#lib/db/events';
-import { videoFields } from '#lib/db/videos';
+import { videoEventData } from '#lib/db/videos';
 
 /**
  * The items that create an upload, for the transaction that also holds its indexing estimate and
@@ -21,7 +21,7 @@ export function uploadCreationItems(
   createdEventId: string,
 ): TransactionItem[] {
   return [
-    outboxEventPut(video.account_id, createdEventId, 'video.created', videoFields(video), video.created_at),
+    outboxEventPut(video.account_id, createdEventId, 'video.created', videoEventData(video, job), video.created_at),
     {
       Update: {
         TableName: tableName,

@@ -8,6 +8,7 @@ import { getItems } from '#lib/db/batch';
 import type { JobErrorCode } from '#lib/errors';
 import { newId } from '#lib/ids';
 import { outboxEventPut } from '#lib/db/events';
+import type { JobRecord } from '#lib/db/jobs';
 
 export type VideoStatus = 'uploading' | 'processing' | 'ready' | 'failed' | 'deleting';
 
@@ -340,7 +341,7 @@ export async function recordFetched(
  * transaction (says the event id, or undefined when a twin delete got there first). The sweep that
  * follows is safe to repeat.
  */
-export async function markVideoDeleting(video: VideoRecord, at: string): Promise<string | undefined> {
+export async function markVideoDeleting(video: VideoRecord, job: VideoJob | undefined, at: string): Promise<string | undefined> {
   const eventId = newId('event');
   const failed = await transactConditionally([
     {
@@ -354,16 +355,12 @@ export async function markVideoDeleting(video: VideoRecord, at: string): Promise
       },
     },
     videoHidden(video.account_id),
-    outboxEventPut(video.account_id, eventId, 'video.deleted', videoFields(video), at),
+    outboxEventPut(video.account_id, eventId, 'video.deleted', videoEventData(video, job), at),
   ]);
   return failed.length === 0 ? eventId : undefined;
 }
 
-/**
- * A video's own fields as the API shows them: its list item without what the job and storage add
- * (progress, error, a thumbnail link). Also what its events carry (api.md: events carry the API's
- * shape) — a thumbnail link would expire long before a retried delivery lands.
- */
+/** A video's own fields as the API shows them: its list item without what the job and storage add (progress, error, a thumbnail link). */
 export function videoFields(video: VideoRecord) {
   return {
     id: video.video_id,
@@ -380,6 +377,35 @@ export function videoFields(video: VideoRecord) {
     job_id: video.job_id,
     created_at: video.created_at,
   };
+}
+
+/** What a video's latest job adds to it in the API: how far along, and why it failed. */
+export type VideoJob = Pick<JobRecord, 'status' | 'progress_pct' | 'error'>;
+
+export function videoJobFields(job: VideoJob | undefined) {
+  return {
+    progress_pct: job?.progress_pct ?? 0,
+    error: job?.status === 'failed' ? (job.error?.message ?? null) : null,
+    error_code: job?.status === 'failed' ? (job.error?.code ?? null) : null,
+  };
+}
+
+/** What the detail (GET /v1/videos/{id}) adds about the video's index. */
+export function videoIndexFields(video: VideoRecord) {
+  return {
+    segments_count: video.segments_count ?? 0,
+    models: video.models ?? { embedder: null, transcriber: null, text_reader: null },
+  };
+}
+
+/**
+ * The `data` of `video.created` / `video.deleted` (api.md: the shape the API returns for the object):
+ * GET /v1/videos/{id}'s answer, except its links, which are presigned for an hour and would expire
+ * before a late retry lands: `playback_url` is null and `thumbnail_url` absent (as in the detail of a
+ * video that has none).
+ */
+export function videoEventData(video: VideoRecord, job: VideoJob | undefined) {
+  return { ...videoFields(video), ...videoJobFields(job), playback_url: null, ...videoIndexFields(video) };
 }
 
 /**

@@ -2,9 +2,12 @@ import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aw
 import { db, tableName } from '#lib/db/client';
 import { keys } from '#lib/db/keys';
 import { countedUnderCap } from '#lib/db/accounts';
-import { gsi1PageBefore, queryPrefixNewestFirst } from '#lib/db/query';
+import { gsi1PageBefore, prefixKeys, queryAll, queryPrefixNewestFirst } from '#lib/db/query';
+import { TABLE_SCHEMA } from '#lib/db/table-schema';
+import { retentionOf } from '#lib/db/events';
 import { failedConditionIndexes, isConditionFailure, transactConditionally } from '#lib/db/conditions';
 import { AppError } from '#lib/errors';
+import { throwIfArmed } from '#lib/faults';
 
 /** A signing secret sealed with AES-256-GCM (lib/webhooks/secret-box.ts); base64 fields. */
 export interface SealedSecret {
@@ -61,6 +64,8 @@ export interface DeliveryRecord {
   give_up_at: string;
   delivered_at: string | null;
   created_at: string;
+  /** Set while an attempt that came due is held back because its endpoint is paused (next_attempt_at is then null). */
+  held?: boolean;
 }
 
 /** Creates the endpoint and counts it under the plan's cap, atomically (WEBHOOK_LIMIT_REACHED past it). */
@@ -141,27 +146,53 @@ function deliveryItem(record: DeliveryRecord, sweepAfter: string) {
     ...keys.webhookDelivery(record.account_id, record.webhook_id, record.delivery_id),
     ...(record.status === 'pending' ? keys.webhookDeliveryDueIndex(sweepAfter, record.delivery_id) : {}),
     ...record,
+    ...retentionOf(record.created_at),
   };
 }
 
+/** A transaction holds 100 items; the event's own update is one of them. */
+const FAN_OUT_TRANSACTION_ITEMS = 100;
+const PUTS_AT_ONCE = 25;
+
+/** Writes a delivery unless one with its id exists (a repeated fan-out); false when it did. */
+async function putDeliveryOnce(record: DeliveryRecord, sweepAfter: string): Promise<boolean> {
+  try {
+    await insertDelivery(record, sweepAfter);
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
 /**
- * Turns an outbox event into its deliveries, once: the event leaves the pending index in the same
- * transaction that writes them, conditional on it still being pending (a twin fan-out changes nothing).
+ * Turns an outbox event into its deliveries, once: the event leaves the pending index conditional on
+ * it still being pending (a twin fan-out changes nothing). When they fit, in one transaction with the
+ * deliveries; past a transaction's 100 items, the deliveries are written first, each only if absent
+ * (their ids derive from the event and endpoint, so a fan-out repeated after a crash midway writes
+ * none twice), and the event is marked last. False when a twin marked it first.
  */
 export async function recordFanOut(accountId: string, eventId: string, deliveries: readonly DeliveryRecord[], sweepAfter: string): Promise<boolean> {
-  const failed = await transactConditionally([
-    {
-      Update: {
-        TableName: tableName,
-        Key: keys.accountEvent(accountId, eventId),
-        UpdateExpression: 'SET delivery = :done REMOVE GSI1PK, GSI1SK',
-        ConditionExpression: 'delivery = :pending',
-        ExpressionAttributeValues: { ':done': 'fanned_out', ':pending': 'pending' },
-      },
+  const markFannedOut = {
+    Update: {
+      TableName: tableName,
+      Key: keys.accountEvent(accountId, eventId),
+      UpdateExpression: 'SET delivery = :done REMOVE GSI1PK, GSI1SK',
+      ConditionExpression: 'delivery = :pending',
+      ExpressionAttributeValues: { ':done': 'fanned_out', ':pending': 'pending' },
     },
-    ...deliveries.map((record) => ({ Put: { TableName: tableName, Item: deliveryItem(record, sweepAfter), ConditionExpression: 'attribute_not_exists(PK)' } })),
-  ]);
-  return failed.length === 0;
+  };
+  if (deliveries.length < FAN_OUT_TRANSACTION_ITEMS) {
+    const puts = deliveries.map((record) => ({
+      Put: { TableName: tableName, Item: deliveryItem(record, sweepAfter), ConditionExpression: 'attribute_not_exists(PK)' },
+    }));
+    return (await transactConditionally([markFannedOut, ...puts])).length === 0;
+  }
+  for (let start = 0; start < deliveries.length; start += PUTS_AT_ONCE) {
+    await Promise.all(deliveries.slice(start, start + PUTS_AT_ONCE).map((record) => putDeliveryOnce(record, sweepAfter)));
+  }
+  throwIfArmed('webhook_fan_out_interrupted');
+  return (await transactConditionally([markFannedOut])).length === 0;
 }
 
 /** A delivery with no outbox row behind it (webhook.ping). */
@@ -236,27 +267,77 @@ export async function recordAttempt(delivery: DeliveryRecord, attempt: DeliveryA
   }
 }
 
-/** A manual retry: pending again, due now (queued at once; the sweep takes over after `sweepAfter`), with a fresh 24 h of retries. */
+/**
+ * Holds a delivery whose attempt came due while its endpoint is paused: no attempt is recorded, it
+ * leaves the sweep's index and waits (`held`, no next attempt) until the endpoint is active again.
+ * Conditional like an attempt (no other recorded since `delivery` was read); false when one was.
+ */
+export async function holdDelivery(delivery: DeliveryRecord): Promise<boolean> {
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: keys.webhookDelivery(delivery.account_id, delivery.webhook_id, delivery.delivery_id),
+        UpdateExpression: 'SET held = :yes, next_attempt_at = :null REMOVE GSI1PK, GSI1SK',
+        ConditionExpression: 'attempt_count = :seen AND #status = :pending',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':yes': true, ':null': null, ':seen': delivery.attempt_count, ':pending': 'pending' },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/** The endpoint's deliveries held while it was paused. */
+export function listHeldDeliveries(accountId: string, webhookId: string): Promise<DeliveryRecord[]> {
+  const { PK, SKPrefix } = keys.webhookDeliveriesOf(accountId, webhookId);
+  return queryAll<DeliveryRecord>({
+    TableName: tableName,
+    KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+    FilterExpression: 'held = :yes AND #status = :pending',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':pk': PK, ':prefix': SKPrefix, ':yes': true, ':pending': 'pending' },
+  });
+}
+
+/**
+ * A manual retry, or a held delivery released when its endpoint is active again: pending again, due
+ * now (queued at once; the sweep takes over after `sweepAfter`), with a fresh 24 h of retries and a
+ * fresh retention.
+ */
 export async function requeueDelivery(delivery: DeliveryRecord, at: string, giveUpAt: string, sweepAfter: string): Promise<void> {
   const due = keys.webhookDeliveryDueIndex(sweepAfter, delivery.delivery_id);
   await db.send(
     new UpdateCommand({
       TableName: tableName,
       Key: keys.webhookDelivery(delivery.account_id, delivery.webhook_id, delivery.delivery_id),
-      UpdateExpression: 'SET #status = :pending, next_attempt_at = :at, give_up_at = :giveUp, GSI1PK = :duePk, GSI1SK = :dueSk',
+      UpdateExpression:
+        'SET #status = :pending, next_attempt_at = :at, give_up_at = :giveUp, GSI1PK = :duePk, GSI1SK = :dueSk, #expires = :expires REMOVE held',
       ConditionExpression: 'attribute_exists(PK)',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':pending': 'pending', ':at': at, ':giveUp': giveUpAt, ':duePk': due.GSI1PK, ':dueSk': due.GSI1SK },
+      ExpressionAttributeNames: { '#status': 'status', '#expires': TABLE_SCHEMA.ttlAttribute },
+      ExpressionAttributeValues: {
+        ':pending': 'pending',
+        ':at': at,
+        ':giveUp': giveUpAt,
+        ':duePk': due.GSI1PK,
+        ':dueSk': due.GSI1SK,
+        ':expires': retentionOf(at)[TABLE_SCHEMA.ttlAttribute],
+      },
     }),
   );
 }
 
 export type DueDelivery = Pick<DeliveryRecord, 'account_id' | 'webhook_id' | 'delivery_id'>;
 
-/** Deliveries whose next attempt is due at `isoTime`, oldest first (eventually consistent: the sender re-reads each). */
-export async function listDueDeliveries(isoTime: string, limit: number): Promise<DueDelivery[]> {
-  const items = await gsi1PageBefore<DueDelivery>(keys.webhookDeliveriesDueBefore(isoTime), 'account_id, webhook_id, delivery_id', limit);
-  return items.map((item) => ({ account_id: item.account_id, webhook_id: item.webhook_id, delivery_id: item.delivery_id }));
+/** Deliveries whose next attempt is due at `isoTime`, oldest first within each shard (eventually consistent: the sender re-reads each). */
+export async function listDueDeliveries(isoTime: string, limitPerShard: number): Promise<DueDelivery[]> {
+  const pages = await Promise.all(
+    keys.webhookDeliveriesDueBefore(isoTime).map((range) => gsi1PageBefore<DueDelivery>(range, 'account_id, webhook_id, delivery_id', limitPerShard)),
+  );
+  return pages.flat().map((item) => ({ account_id: item.account_id, webhook_id: item.webhook_id, delivery_id: item.delivery_id }));
 }
 
 export interface DefaultSecretRecord {
@@ -293,4 +374,10 @@ export async function putDefaultSecret(record: DefaultSecretRecord, options: { r
 export async function webhookKeysOf(accountId: string): Promise<Array<{ PK: string; SK: string }>> {
   const endpoints = await listWebhookEndpoints(accountId);
   return [...endpoints.map((endpoint) => keys.webhookEndpoint(accountId, endpoint.webhook_id)), keys.webhookDefaultSecret(accountId)];
+}
+
+/** The keys of every delivery of the account (its deletion removes them with its outbox). */
+export function webhookDeliveryKeysOf(accountId: string): Promise<Array<{ PK: string; SK: string }>> {
+  const { PK, SKPrefix } = keys.webhookDeliveriesOfAccount(accountId);
+  return prefixKeys(PK, SKPrefix);
 }

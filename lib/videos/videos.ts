@@ -6,7 +6,17 @@ import { abortMultipart, deletePrefix, presignGet } from '#lib/storage/objects';
 import { endUpload, getUploadRecord } from '#lib/db/uploads';
 import { releaseIndexingReservation } from '#lib/billing/metering';
 import { enqueuePurge } from '#lib/indexing/queue';
-import { getVideoRecord, listVideoRecords, markVideoDeleting, removeVideoRows, videoFields, type VideoRecord, type VideoStatus } from '#lib/db/videos';
+import {
+  getVideoRecord,
+  listVideoRecords,
+  markVideoDeleting,
+  removeVideoRows,
+  videoFields,
+  videoIndexFields,
+  videoJobFields,
+  type VideoRecord,
+  type VideoStatus,
+} from '#lib/db/videos';
 import { getJobRecord, listJobRecords, type JobRecord } from '#lib/db/jobs';
 import { announceEvent } from '#lib/db/events';
 
@@ -44,10 +54,8 @@ const THUMBNAIL_URL_SECS = 60 * 60;
 async function toListItem(video: VideoRecord, job: JobRecord | undefined): Promise<VideoListItem> {
   return {
     ...videoFields(video),
-    progress_pct: job?.progress_pct ?? 0,
+    ...videoJobFields(job),
     ...(video.thumbnail_key ? { thumbnail_url: await presignGet(video.thumbnail_key, THUMBNAIL_URL_SECS) } : {}),
-    error: job?.status === 'failed' ? (job.error?.message ?? null) : null,
-    error_code: job?.status === 'failed' ? (job.error?.code ?? null) : null,
   };
 }
 
@@ -105,8 +113,7 @@ export async function describeVideo(accountId: string, videoId: string): Promise
   return {
     ...(await toListItem(video, job)),
     playback_url: stored ? await presignGet(video.source_key, PLAYBACK_URL_SECS) : null,
-    segments_count: video.segments_count ?? 0,
-    models: video.models ?? { embedder: null, transcriber: null, text_reader: null },
+    ...videoIndexFields(video),
   };
 }
 
@@ -126,15 +133,30 @@ export async function purgeVideo(video: VideoRecord): Promise<void> {
   await enqueuePurge(video.account_id, video.video_id);
 }
 
+/**
+ * Marks the video deleting with `video.deleted` in the outbox (once, however often this repeats: a
+ * video already marked writes nothing) and announces it.
+ */
+async function markDeletingAndAnnounce(video: VideoRecord): Promise<void> {
+  const job = await getJobRecord(video.account_id, video.job_id);
+  const deletedEventId = await markVideoDeleting(video, job, now().toISOString());
+  if (deletedEventId) announceEvent(video.account_id, deletedEventId);
+}
+
 export async function deleteVideo(accountId: string, videoId: string): Promise<void> {
   const video = await requireVideo(accountId, videoId);
-  const deletedEventId = await markVideoDeleting(video, now().toISOString());
-  if (deletedEventId) announceEvent(accountId, deletedEventId);
+  await markDeletingAndAnnounce(video);
   await purgeVideo(video);
 }
 
-/** For a collection's cascade: purge a video row found under the collection. */
-export async function purgeVideoById(accountId: string, videoId: string): Promise<void> {
+/**
+ * For a collection's cascade: purge a video row found under the collection. `reportDeletion`: a
+ * collection deleted on its own reports each video it removes (`video.deleted`, like a single delete);
+ * an account's deletion does not (its endpoints are gone already).
+ */
+export async function purgeVideoById(accountId: string, videoId: string, options: { reportDeletion: boolean }): Promise<void> {
   const video = await getVideoRecord(accountId, videoId);
-  if (video) await purgeVideo(video);
+  if (!video) return;
+  if (options.reportDeletion && video.status !== 'deleting') await markDeletingAndAnnounce(video);
+  await purgeVideo(video);
 }

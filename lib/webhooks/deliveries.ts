@@ -1,16 +1,17 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { newId, newSecret } from '#lib/ids';
+import { derivedId, newId, newSecret } from '#lib/ids';
 import { now } from '#lib/clock';
 import { AppError } from '#lib/errors';
 import { isFaultArmed } from '#lib/faults';
 import { logError, logInfo, logWarn } from '#lib/log';
 import { guardedPost, UrlRefusedError } from '#lib/net/url-guard';
 import { host } from '#lib/hosts/host';
-import { getAccountEvent, listPendingEvents } from '#lib/db/events';
+import { getAccountEvent, listPendingEvents, markEventExpired } from '#lib/db/events';
 import {
   getDefaultSecret,
   getDelivery,
   getWebhookEndpoint,
+  holdDelivery,
   insertDelivery,
   listDueDeliveries,
   listWebhookEndpoints,
@@ -27,8 +28,8 @@ import {
 } from '#lib/db/webhooks';
 import { openSecret, sealSecret } from '#lib/webhooks/secret-box';
 import { signatureHeader } from '#lib/webhooks/signing';
-import { QUEUED_ATTEMPT_LEASE_MS, RETRY_WINDOW_MS, retryDelayMs, SEND_DEADLINE_MS } from '#lib/webhooks/delivery-policy';
-import { requireEndpoint } from '#lib/webhooks/endpoints';
+import { EVENT_MAX_PENDING_MS, QUEUED_ATTEMPT_LEASE_MS, RETRY_WINDOW_MS, retryDelayMs, SEND_DEADLINE_MS } from '#lib/webhooks/delivery-policy';
+import { releaseHeldDeliveries, requireEndpoint } from '#lib/webhooks/endpoints';
 
 /**
  * Delivery (api.md, Webhooks): each outbox event becomes one delivery per subscribed, active
@@ -40,9 +41,8 @@ import { requireEndpoint } from '#lib/webhooks/endpoints';
 /** The queue message that asks for one attempt of one delivery. */
 export type DeliveryMessage = DueDelivery;
 
-/** A transaction holds 100 items; the event's own update is one of them. */
-const MAX_DELIVERIES_PER_EVENT = 99;
-const SWEEP_PAGE = 500;
+/** What the sweep reads of each shard of its two indexes a minute (lib/db/keys.ts SWEEP_INDEX_SHARDS). */
+const SWEEP_PAGE = 100;
 
 function subscribed(endpoint: WebhookEndpointRecord, event: string): boolean {
   return endpoint.is_active && (endpoint.events.includes('*') || endpoint.events.includes(event));
@@ -53,10 +53,15 @@ function payloadOf(event: { id: string; event: string; created_at: string; data:
   return JSON.stringify({ id: event.id, event: event.event, created_at: event.created_at, data: event.data });
 }
 
-function newDelivery(fields: Pick<DeliveryRecord, 'account_id' | 'webhook_id' | 'event_id' | 'event' | 'url' | 'payload'>, at: Date): DeliveryRecord {
+/** A fresh delivery; an event's own deliveries take an id derived from the event and the endpoint (a repeated fan-out finds them). */
+function newDelivery(
+  fields: Pick<DeliveryRecord, 'account_id' | 'webhook_id' | 'event_id' | 'event' | 'url' | 'payload'>,
+  at: Date,
+  deliveryId: string = derivedId('delivery', fields.event_id, fields.webhook_id),
+): DeliveryRecord {
   return {
     ...fields,
-    delivery_id: newId('delivery'),
+    delivery_id: deliveryId,
     status: 'pending',
     attempt_count: 0,
     attempts: [],
@@ -94,24 +99,17 @@ export async function fanOutEvent(accountId: string, eventId: string): Promise<n
   const at = now();
   const payload = payloadOf(event);
   const common = { account_id: accountId, event_id: event.id, event: event.event, payload };
-  const endpoints = (await listWebhookEndpoints(accountId)).filter((endpoint) => subscribed(endpoint, event.event));
+  // An endpoint receives the events written since it was created, not older ones a late fan-out finds.
+  const endpoints = (await listWebhookEndpoints(accountId)).filter((endpoint) => subscribed(endpoint, event.event) && endpoint.created_at <= event.created_at);
   const deliveries = endpoints.map((endpoint) => newDelivery({ ...common, webhook_id: endpoint.webhook_id, url: endpoint.url }, at));
   // api.md: an upload's webhook_url receives that job's job.completed / job.failed only.
   if (event.webhook_url && event.event.startsWith('job.')) {
     await ensureDefaultSecret(accountId);
     deliveries.push(newDelivery({ ...common, webhook_id: UPLOAD_WEBHOOK_ID, url: event.webhook_url }, at));
   }
-  if (deliveries.length > MAX_DELIVERIES_PER_EVENT) {
-    logWarn('webhooks: more endpoints than one fan-out holds; the oldest are left out', {
-      account_id: accountId,
-      event_id: eventId,
-      endpoints: deliveries.length,
-    });
-  }
-  const kept = deliveries.slice(0, MAX_DELIVERIES_PER_EVENT);
-  if (!(await recordFanOut(accountId, eventId, kept, leaseEnd(at)))) return 0;
-  if (kept.length > 0 && !isFaultArmed('webhook_dispatch_lost')) await host().enqueue('webhooks', kept.map(messageOf));
-  return kept.length;
+  if (!(await recordFanOut(accountId, eventId, deliveries, leaseEnd(at)))) return 0;
+  if (deliveries.length > 0 && !isFaultArmed('webhook_dispatch_lost')) await host().enqueue('webhooks', deliveries.map(messageOf));
+  return deliveries.length;
 }
 
 /**
@@ -119,14 +117,14 @@ export async function fanOutEvent(accountId: string, eventId: string): Promise<n
  * attempts still to come) with its secret, and within 24 h of a rotation its previous one too; or the
  * upload's own URL with the account's default secret.
  */
-async function target(delivery: DeliveryRecord): Promise<{ url: string; secrets: string[] } | { refusal: string }> {
+async function target(delivery: DeliveryRecord): Promise<{ url: string; secrets: string[] } | { refusal: string } | { paused: true }> {
   if (delivery.webhook_id === UPLOAD_WEBHOOK_ID) {
     const stored = await getDefaultSecret(delivery.account_id);
     return stored ? { url: delivery.url, secrets: [await openSecret(stored.secret)] } : { refusal: 'the account has no default webhook secret' };
   }
   const endpoint = await getWebhookEndpoint(delivery.account_id, delivery.webhook_id);
   if (!endpoint) return { refusal: 'the endpoint was deleted' };
-  if (!endpoint.is_active && delivery.event !== 'webhook.ping') return { refusal: 'the endpoint is paused' };
+  if (!endpoint.is_active && delivery.event !== 'webhook.ping') return { paused: true };
   const stillSigning = endpoint.previous_secret && (endpoint.previous_secret_expires_at ?? '') > now().toISOString() ? [endpoint.previous_secret] : [];
   return { url: endpoint.url, secrets: await Promise.all([endpoint.secret, ...stillSigning].map(openSecret)) };
 }
@@ -171,6 +169,10 @@ export async function sendDelivery(message: DeliveryMessage): Promise<void> {
   if (!delivery || delivery.status !== 'pending') return;
   if (delivery.next_attempt_at && delivery.next_attempt_at > now().toISOString()) return;
   const destination = await target(delivery);
+  if ('paused' in destination) {
+    await holdWhilePaused(delivery);
+    return;
+  }
   if ('refusal' in destination) {
     const made = { at: now().toISOString(), status_code: null, error: `not sent: ${destination.refusal}`, duration_ms: 0 };
     await recordAttempt(delivery, made, { kind: 'failed' });
@@ -180,6 +182,19 @@ export async function sendDelivery(message: DeliveryMessage): Promise<void> {
   const outcome = outcomeOf(delivery, made);
   const recorded = await recordAttempt(delivery, made, outcome);
   logInfo('webhooks: attempt', { delivery_id: delivery.delivery_id, status_code: made.status_code, outcome: outcome.kind, recorded });
+}
+
+/**
+ * An attempt that comes due while its endpoint is paused is not made and not counted: the delivery
+ * waits, held, and is due again when the endpoint is re-activated (lib/webhooks/endpoints.ts). A
+ * re-activation that ran between the read and the hold would have missed it: release it then.
+ */
+async function holdWhilePaused(delivery: DeliveryRecord): Promise<void> {
+  if (!(await holdDelivery(delivery))) return;
+  logInfo('webhooks: held while the endpoint is paused', { delivery_id: delivery.delivery_id });
+  if ((await getWebhookEndpoint(delivery.account_id, delivery.webhook_id))?.is_active) {
+    await releaseHeldDeliveries(delivery.account_id, delivery.webhook_id);
+  }
 }
 
 /** POST /v1/webhooks/{id}/test: a `webhook.ping` to that endpoint (paused or not), logged like any delivery. */
@@ -193,7 +208,11 @@ export async function sendTestPing(accountId: string, webhookId: string): Promis
     created_at: at.toISOString(),
     data: { webhook_id: webhookId },
   });
-  const delivery = newDelivery({ account_id: accountId, webhook_id: webhookId, event_id: eventId, event: 'webhook.ping', url: endpoint.url, payload }, at);
+  const delivery = newDelivery(
+    { account_id: accountId, webhook_id: webhookId, event_id: eventId, event: 'webhook.ping', url: endpoint.url, payload },
+    at,
+    newId('delivery'),
+  );
   await insertDelivery(delivery, leaseEnd(at));
   await host().enqueue('webhooks', [messageOf(delivery)]);
   return { delivery_id: delivery.delivery_id, status: 'queued' };
@@ -211,17 +230,31 @@ export async function retryDelivery(accountId: string, webhookId: string, delive
 }
 
 /**
- * The every-minute sweep (plans.md, Scheduled work): fans out events whose announcement was lost,
- * and asks for every attempt that has come due (retries wait here, on the table, for their time).
+ * The every-minute sweep (plans.md, Scheduled work): fans out events whose announcement was lost
+ * (or expires those pending past EVENT_MAX_PENDING_MS), and asks for every attempt that has come due
+ * (retries wait here, on the table, for their time). One event that cannot be fanned out is logged
+ * and left for the next sweep; it never holds up the others.
  */
-export async function sweepWebhooks(): Promise<{ fanned_out: number; due: number }> {
-  let fannedOut = 0;
+export async function sweepWebhooks(): Promise<{ fanned_out: number; expired: number; due: number }> {
+  const counts = { fanned_out: 0, expired: 0 };
+  const expireBefore = new Date(now().getTime() - EVENT_MAX_PENDING_MS).toISOString();
   for (const event of await listPendingEvents(SWEEP_PAGE)) {
-    fannedOut += (await fanOutEvent(event.account_id, event.id)) > 0 ? 1 : 0;
+    try {
+      if (event.created_at < expireBefore) {
+        if (await markEventExpired(event.account_id, event.id)) {
+          counts.expired += 1;
+          logWarn('webhooks: an event pending past its delivery window was expired unsent', { account_id: event.account_id, event_id: event.id });
+        }
+      } else if ((await fanOutEvent(event.account_id, event.id)) > 0) {
+        counts.fanned_out += 1;
+      }
+    } catch (error) {
+      logError('webhooks: the sweep could not fan out an event; the next sweep tries again', { account_id: event.account_id, event_id: event.id, error });
+    }
   }
   const due = await listDueDeliveries(now().toISOString(), SWEEP_PAGE);
   if (due.length > 0) await host().enqueue('webhooks', due);
-  return { fanned_out: fannedOut, due: due.length };
+  return { ...counts, due: due.length };
 }
 
 /** The table's stream (filtered to new outbox rows) → fan-outs; a failure makes Lambda retry from that record. */

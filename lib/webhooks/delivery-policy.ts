@@ -22,3 +22,9 @@ export function retryDelayMs(attemptsMade: number, random: number = Math.random(
  * a lost message costs about a minute.
  */
 export const QUEUED_ATTEMPT_LEASE_MS = 60 * 1000;
+/**
+ * An outbox event still not fanned out this long after it was written (its announcement and every
+ * sweep since failed on it) is expired unsent instead of delivered days late: three days, as long as
+ * the longest a delivery can be retried (its 24 h window) plus two days for an outage to be fixed.
+ */
+export const EVENT_MAX_PENDING_MS = 3 * 24 * 60 * 60 * 1000;

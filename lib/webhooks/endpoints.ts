@@ -10,14 +10,17 @@ import {
   getWebhookEndpoint,
   insertWebhookEndpoint,
   listDeliveries,
+  listHeldDeliveries,
   listWebhookEndpoints,
   putDefaultSecret,
   removeWebhookEndpoint,
+  requeueDelivery,
   saveWebhookEndpoint,
   type DeliveryRecord,
   type WebhookEndpointRecord,
 } from '#lib/db/webhooks';
 import { sealSecret } from '#lib/webhooks/secret-box';
+import { RETRY_WINDOW_MS } from '#lib/webhooks/delivery-policy';
 
 /** api.md: after an explicit rotation the old secret keeps signing (beside the new one) this long. */
 export const ROTATION_OVERLAP_MS = 24 * 60 * 60 * 1000;
@@ -90,7 +93,21 @@ export async function updateWebhook(
     updated_at: now().toISOString(),
   };
   if (!(await saveWebhookEndpoint(updated))) throw new AppError('WEBHOOK_NOT_FOUND');
+  if (updated.is_active && !record.is_active) await releaseHeldDeliveries(accountId, webhookId);
   return toView(updated);
+}
+
+/**
+ * An endpoint active again: the deliveries held while it was paused are due now, each with a fresh
+ * 24 h of retries (the pause was not the receiver failing); the every-minute sweep sends them.
+ */
+export async function releaseHeldDeliveries(accountId: string, webhookId: string): Promise<number> {
+  const held = await listHeldDeliveries(accountId, webhookId);
+  const at = now();
+  const dueAt = at.toISOString();
+  const giveUpAt = new Date(at.getTime() + RETRY_WINDOW_MS).toISOString();
+  for (const delivery of held) await requeueDelivery(delivery, dueAt, giveUpAt, dueAt);
+  return held.length;
 }
 
 export async function deleteWebhook(accountId: string, webhookId: string): Promise<void> {

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { nowMs, useClock, useSystemClock } from '#lib/clock';
 import { keys } from '#lib/db/keys';
 import { verifyFrameseekSignature } from '#lib/webhooks/verify';
-import { errorOf, finishedJob, list, signUp, useTestApi, type Client, type Json } from '#test/support/api';
+import { createKey, errorOf, finishedJob, list, PASSWORD, signUp, useTestApi, type Client, type Json } from '#test/support/api';
 import { media } from '#test/support/media';
 import { startWebhookReceiver, type WebhookReceiver } from '#test/support/webhook-receiver';
 
@@ -29,6 +29,9 @@ afterAll(() => receiver.close());
 afterEach(() => useSystemClock());
 
 const api = useTestApi();
+// The tests run the every-minute sweep themselves (runSweepAfter, tick); the scheduler's own real-time timer would also
+// run it at a random moment of a test that counts what arrived before its sweep (this file runs for minutes).
+beforeAll(() => api.runtime().scheduler.stop());
 
 let paths = 0;
 /** A fresh receiver path per endpoint, so tests never read each other's requests. */
@@ -410,5 +413,252 @@ describe('delivery of outbox events', () => {
     expect(toUpload?.body.id).toBe(toEndpoint?.body.id);
     expect(toUpload?.verifiedWith).toEqual([true]);
     expect(listed.body.meta).toMatchObject({ default_secret_set: true });
+  });
+});
+
+/** The raw table item (loaded here: the table client reads the configuration, which the runtime sets first). */
+async function storedItem(key: { PK: string; SK: string }): Promise<Record<string, unknown> | undefined> {
+  const { db, tableName } = await import('#lib/db/client');
+  const { GetCommand } = await import('@aws-sdk/lib-dynamodb');
+  return (await db.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }))).Item;
+}
+
+/** Every item of the account's partition whose sort key starts with `prefix`. */
+async function storedItemsOf(accountId: string, prefix: string): Promise<Array<Record<string, unknown>>> {
+  const { db, tableName } = await import('#lib/db/client');
+  const { QueryCommand } = await import('@aws-sdk/lib-dynamodb');
+  const page = await db.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': keys.account(accountId).PK, ':prefix': prefix },
+      ConsistentRead: true,
+    }),
+  );
+  return page.Items ?? [];
+}
+
+describe('video events', () => {
+  it('carry what GET /v1/videos/{id} answers for the video (video.created and video.deleted)', async () => {
+    const { token } = await signUp(api);
+    const path = freshPath('video-shape');
+    await createEndpoint(token, path, { events: ['video.created', 'video.deleted'] });
+
+    const videoId = await declareUpload(token, await collectionOf(token));
+    const [created] = await receiver.waitFor(path, 1);
+    const described = await api.get(`/v1/videos/${videoId}`, { token });
+    await api.delete(`/v1/videos/${videoId}`, { token });
+    const [, deleted] = await receiver.waitFor(path, 2);
+
+    expect(described.body.data).toMatchObject({ id: videoId, status: 'uploading', playback_url: null, progress_pct: 0, segments_count: 0 });
+    expect(created?.body.data).toEqual(described.body.data);
+    expect(deleted?.body).toMatchObject({ event: 'video.deleted' });
+    expect(deleted?.body.data).toEqual(described.body.data);
+  });
+
+  it('DELETE /v1/collections/{id} sends video.deleted for each video it removes, once', async () => {
+    const { token } = await signUp(api);
+    const path = freshPath('collection-delete');
+    await createEndpoint(token, path, { events: ['video.deleted'] });
+    const collectionId = await collectionOf(token);
+    const videoIds = [await declareUpload(token, collectionId), await declareUpload(token, collectionId)];
+    const described = await Promise.all(videoIds.map((videoId) => api.get(`/v1/videos/${videoId}`, { token })));
+
+    const deletion = await api.delete(`/v1/collections/${collectionId}`, { token });
+    const deleted = await receiver.waitFor(path, 2);
+    await runSweepAfter(Date.now());
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    expect(deletion.status).toBe(204);
+    expect(deleted.map((request) => request.body.event)).toEqual(['video.deleted', 'video.deleted']);
+    expect(new Set(deleted.map((request) => request.body.data.id))).toEqual(new Set(videoIds));
+    expect(deleted.map((request) => request.body.data).sort((a, b) => String(a.id).localeCompare(String(b.id)))).toEqual(
+      described.map((response) => response.body.data).sort((a, b) => String(a.id).localeCompare(String(b.id))),
+    );
+    expect(receiver.received.filter((request) => request.path === path)).toHaveLength(2);
+  });
+
+  it('DELETE /v1/account sends nothing (its endpoints go first) and removes its outbox and delivery log', async () => {
+    const { token, accountId } = await signUp(api);
+    const path = freshPath('account-delete');
+    await createEndpoint(token, path);
+    await declareUpload(token, await collectionOf(token));
+    await receiver.waitFor(path, 1);
+    const before = { events: await storedItemsOf(accountId, 'EVT#'), deliveries: await storedItemsOf(accountId, 'WHDEL#') };
+
+    const deletion = await api.delete('/v1/account', { token, body: { password: PASSWORD } });
+    await runSweepAfter(Date.now());
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    expect(deletion.status).toBe(202);
+    expect(before.events.length).toBeGreaterThan(0);
+    expect(before.deliveries.length).toBeGreaterThan(0);
+    expect(receiver.received.filter((request) => request.path === path).map((request) => request.body.event)).toEqual(['video.created']);
+    expect(await storedItemsOf(accountId, 'EVT#')).toEqual([]);
+    expect(await storedItemsOf(accountId, 'WHDEL#')).toEqual([]);
+  });
+});
+
+describe('a paused endpoint', () => {
+  it('holds a retry that comes due while paused (no attempt made or counted) and sends it once re-activated', async () => {
+    // An API key: a session would expire over the days the clock moves.
+    const { key: token } = await createKey(api, (await signUp(api)).token);
+    const path = freshPath('paused-retry');
+    receiver.script(path, [500, 200]);
+    const { id } = await createEndpoint(token, path, { events: ['video.created'] });
+    await declareUpload(token, await collectionOf(token));
+    const failedOnce = await newestDeliveryWhen(token, id, (candidate) => Number(candidate.attempt_count) === 1);
+
+    await api.patch(`/v1/webhooks/${id}`, { token, body: { is_active: false } });
+    await runSweepAfter(String(failedOnce.next_attempt_at));
+    const held = await newestDeliveryWhen(token, id, (candidate) => candidate.next_attempt_at === null);
+    await runSweepAfter(Date.now() + 2 * 24 * 60 * 60 * 1000);
+    const stillHeld = (await deliveriesOf(api, token, id))[0];
+    const requestsWhilePaused = receiver.received.filter((request) => request.path === path).length;
+    const resumed = await api.patch(`/v1/webhooks/${id}`, { token, body: { is_active: true } });
+    await runSweepAfter(Date.now() + 2 * 24 * 60 * 60 * 1000);
+    const delivered = await newestDeliveryWhen(token, id, (candidate) => String(candidate.status) === 'delivered');
+
+    expect(held).toMatchObject({ status: 'pending', attempt_count: 1, next_attempt_at: null, last_status_code: 500 });
+    expect(stillHeld).toMatchObject({ status: 'pending', attempt_count: 1, next_attempt_at: null });
+    expect(requestsWhilePaused).toBe(1);
+    expect(resumed.body.data).toMatchObject({ is_active: true });
+    expect(delivered).toMatchObject({ status: 'delivered', attempt_count: 2, last_status_code: 200 });
+    expect((await receiver.waitFor(path, 2)).map((request) => request.answered)).toEqual([500, 200]);
+  });
+});
+
+describe('fan-out at the plan cap', () => {
+  /** The first request of each delivery on `path` once `count` deliveries arrived (at least once: one may come twice). */
+  async function distinctDeliveriesOn(path: string, count: number, timeoutMs: number) {
+    const firstOfEach = () => [
+      ...new Map(receiver.received.filter((request) => request.path === path).map((request) => [request.headers['frameseek-delivery-id'], request])).values(),
+    ];
+    const deadline = Date.now() + timeoutMs;
+    while (firstOfEach().length < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    return firstOfEach();
+  }
+
+  /** An Enterprise account with its 100 endpoints for video.created, all on one receiver path that trusts every secret. */
+  async function enterpriseAtCap(name: string): Promise<{ token: string; accountId: string; path: string }> {
+    const { token, email, accountId } = await signUp(api);
+    const { setPlanByEmail } = await import('#lib/billing/admin');
+    await setPlanByEmail(email, 'enterprise');
+    const path = freshPath(name);
+    const secrets: string[] = [];
+    for (let index = 0; index < 100; index += 1) {
+      const response = await api.post('/v1/webhooks', { token, body: { url: `${receiver.origin}${path}`, events: ['video.created'] } });
+      secrets.push(String(response.body.data.secret));
+    }
+    receiver.trust(path, ...secrets);
+    return { token, accountId, path };
+  }
+
+  it('delivers every event to each of Enterprise’s 100 endpoints (more than one transaction holds)', { timeout: 120_000 }, async () => {
+    const { token, path } = await enterpriseAtCap('many');
+    const overCap = await api.post('/v1/webhooks', { token, body: { url: `${receiver.origin}${path}` } });
+    const collectionId = await collectionOf(token);
+
+    const videoIds = [await declareUpload(token, collectionId), await declareUpload(token, collectionId), await declareUpload(token, collectionId)];
+    const firstOfEach = await distinctDeliveriesOn(path, 300, 90_000);
+    const requests = receiver.received.filter((request) => request.path === path);
+
+    expect(errorOf(overCap)).toMatchObject({ code: 'WEBHOOK_LIMIT_REACHED' });
+    expect(firstOfEach).toHaveLength(300);
+    for (const videoId of videoIds) {
+      expect(firstOfEach.filter((request) => request.body.data.id === videoId)).toHaveLength(100);
+    }
+    expect(requests.every((request) => request.verifiedWith.includes(true))).toBe(true);
+  });
+
+  it('a fan-out interrupted after writing its deliveries is finished by the sweep without writing any twice', { timeout: 120_000 }, async () => {
+    const { token, accountId, path } = await enterpriseAtCap('interrupted');
+    const collectionId = await collectionOf(token);
+    const { armFault, disarmFault } = await import('#lib/faults');
+    armFault('webhook_fan_out_interrupted');
+    try {
+      await declareUpload(token, collectionId);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    } finally {
+      disarmFault('webhook_fan_out_interrupted');
+    }
+    const beforeSweep = receiver.received.filter((request) => request.path === path).length;
+    const [pendingEvent] = await storedItemsOf(accountId, 'EVT#');
+
+    await runSweepAfter(Date.now());
+    // The sweep's fan-out and its due list may both ask for an attempt of one delivery.
+    const firstOfEach = await distinctDeliveriesOn(path, 100, 60_000);
+
+    expect(beforeSweep).toBe(0);
+    expect(pendingEvent).toMatchObject({ delivery: 'pending' });
+    expect(await storedItemsOf(accountId, 'WHDEL#')).toHaveLength(100);
+    expect(firstOfEach).toHaveLength(100);
+    expect(await storedItemsOf(accountId, 'EVT#')).toEqual([expect.objectContaining({ delivery: 'fanned_out' })]);
+  });
+});
+
+describe('the outbox', () => {
+  it('an event written while no endpoint existed is fanned out by the sweep to nobody (an endpoint made later does not get it)', async () => {
+    const { token: session, accountId } = await signUp(api);
+    // An API key: the sweep's clock may run days ahead of a session's life (earlier tests moved it).
+    const { key: token } = await createKey(api, session);
+    const collectionId = await collectionOf(token);
+    const { armFault, disarmFault } = await import('#lib/faults');
+    armFault('event_announcement_lost');
+    try {
+      await declareUpload(token, collectionId);
+    } finally {
+      disarmFault('event_announcement_lost');
+    }
+    const path = freshPath('later-endpoint');
+    const { id } = await createEndpoint(token, path);
+
+    await runSweepAfter(Date.now());
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const [event] = await storedItemsOf(accountId, 'EVT#');
+
+    expect(event).toMatchObject({ event: 'video.created', delivery: 'fanned_out' });
+    expect(event?.GSI1PK).toBeUndefined();
+    expect(await deliveriesOf(api, token, id)).toEqual([]);
+    expect(receiver.received.filter((request) => request.path === path)).toEqual([]);
+  });
+
+  it('expires an event still pending three days after it was written instead of delivering it late', async () => {
+    const { token: session, accountId } = await signUp(api);
+    // An API key: a session would expire over the days the clock moves.
+    const { key: token } = await createKey(api, session);
+    const path = freshPath('stale');
+    const { id } = await createEndpoint(token, path);
+    const { armFault, disarmFault } = await import('#lib/faults');
+    armFault('event_announcement_lost');
+    try {
+      await declareUpload(token, await collectionOf(token));
+    } finally {
+      disarmFault('event_announcement_lost');
+    }
+
+    await runSweepAfter(Date.now() + 3 * 24 * 60 * 60 * 1000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const [event] = await storedItemsOf(accountId, 'EVT#');
+
+    expect(event).toMatchObject({ event: 'video.created', delivery: 'expired' });
+    expect(event?.GSI1PK).toBeUndefined();
+    expect(await deliveriesOf(api, token, id)).toEqual([]);
+    expect(receiver.received.filter((request) => request.path === path)).toEqual([]);
+  });
+
+  it('outbox rows and deliveries carry a TTL 30 days out (DynamoDB removes them after their retention)', async () => {
+    const { token, accountId } = await signUp(api);
+    const path = freshPath('ttl');
+    const { id } = await createEndpoint(token, path);
+
+    await declareUpload(token, await collectionOf(token));
+    const delivery = await newestDeliveryWhen(token, id, (candidate) => String(candidate.status) === 'delivered');
+    const [event] = await storedItemsOf(accountId, 'EVT#');
+    const stored = await storedItem(keys.webhookDelivery(accountId, id, String(delivery.id)));
+    const thirtyDays = 30 * 24 * 60 * 60;
+
+    expect(event?.expires_at).toBe(Math.floor(Date.parse(String(event?.created_at)) / 1000) + thirtyDays);
+    expect(stored?.expires_at).toBe(Math.floor(Date.parse(String(delivery.created_at)) / 1000) + thirtyDays);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AUTO_TOPUP_SK_PREFIX, collectionIdFromSortKey, keys } from '#lib/db/keys';
+import { AUTO_TOPUP_SK_PREFIX, collectionIdFromSortKey, keys, SWEEP_INDEX_SHARDS } from '#lib/db/keys';
+import { newId } from '#lib/ids';
 
 describe('the keys of the single table', () => {
   it("puts each kind of an account's items under a sort-key prefix of its own, which lists it and nothing else", () => {
@@ -54,5 +55,30 @@ describe('the keys of the single table', () => {
     // Act / Assert
     expect(keys.autoTopUpPendingIndex('2026-11-09T23:59:59.999Z', 'atu_1').GSI1SK < bound).toBe(true);
     expect(keys.autoTopUpPendingIndex('2026-11-10T00:00:00.000Z', 'atu_1').GSI1SK < bound).toBe(false);
+  });
+
+  it('spreads the sweep indexes (pending events, due deliveries) over every shard, each of which the sweep reads', () => {
+    // Arrange
+    const eventIds = Array.from({ length: 400 }, () => newId('event'));
+    const deliveryIds = Array.from({ length: 400 }, () => newId('delivery'));
+    const pendingRead = keys.accountEventsPending().map((partition) => partition.GSI1PK);
+    const dueRead = keys.webhookDeliveriesDueBefore('2026-08-04T00:00:00.000Z').map((range) => range.GSI1PK);
+
+    // Act
+    const pendingWritten = eventIds.map((id) => keys.accountEventPendingIndex('2026-08-04T00:00:00.000Z', id).GSI1PK);
+    const dueWritten = deliveryIds.map((id) => keys.webhookDeliveryDueIndex('2026-08-04T00:00:00.000Z', id).GSI1PK);
+
+    // Assert
+    expect(SWEEP_INDEX_SHARDS).toBeGreaterThan(1);
+    expect(new Set(pendingWritten)).toEqual(new Set(pendingRead));
+    expect(new Set(dueWritten)).toEqual(new Set(dueRead));
+    expect(pendingRead).toHaveLength(SWEEP_INDEX_SHARDS);
+    // No shard takes more than twice its share; the unsplit names (rows listed before the split) are among those read.
+    const largestShare = Math.max(...pendingRead.map((partition) => pendingWritten.filter((written) => written === partition).length));
+    expect(largestShare).toBeLessThan((2 * eventIds.length) / SWEEP_INDEX_SHARDS);
+    expect(pendingRead).toContain('EVENTS_PENDING');
+    expect(dueRead).toContain('WEBHOOKS_DUE');
+    // The same id always lands in the same shard.
+    expect(keys.accountEventPendingIndex('x', 'evt_1').GSI1PK).toBe(keys.accountEventPendingIndex('y', 'evt_1').GSI1PK);
   });
 });

@@ -196,7 +196,7 @@ describe('ingest of a stored object', () => {
     // Arrange
     const accountId = await accountWithCollection();
     const deleting = await uploadVideo(accountId, 'vid_01');
-    await markVideoDeleting(deleting, LATER);
+    await markVideoDeleting(deleting, undefined, LATER);
     const jobless = await uploadVideo(accountId, 'vid_02');
     await db.send(new PutCommand({ TableName: tableName, Item: { ...keys.video(accountId, 'vid_02'), ...jobless, job_id: 'job_never_written' } }));
 
@@ -370,8 +370,8 @@ describe('deleting a video', () => {
     const epochBefore = (await getAccount(accountId))?.videos_epoch ?? 0;
 
     // Act
-    await markVideoDeleting(video, LATER);
-    await markVideoDeleting(uploadingVideo(accountId, 'vid_gone', 1_000), LATER);
+    await markVideoDeleting(video, undefined, LATER);
+    await markVideoDeleting(uploadingVideo(accountId, 'vid_gone', 1_000), undefined, LATER);
 
     // Assert
     expect(await getVideoRecord(accountId, 'vid_01')).toMatchObject({ status: 'deleting', updated_at: LATER });
@@ -388,7 +388,7 @@ describe('deleting a video', () => {
     await recordIngested({ ...video, status: 'processing' }, FACTS, LATER);
     const ingested = await getVideoRecord(accountId, 'vid_01');
     if (!ingested) throw new Error('video not stored');
-    await markVideoDeleting(ingested, LATER);
+    await markVideoDeleting(ingested, undefined, LATER);
 
     // Act
     await removeVideoRows(ingested);
