@@ -17,7 +17,8 @@ import Stripe from 'stripe';
 import { billingConfigured, stripeClient } from '#lib/billing/stripe-client';
 import { webhookDeliveryKeysOf, webhookKeysOf } from '#lib/db/webhooks';
 import { accountEventKeysOf } from '#lib/db/events';
-import { deleteFramemaps } from '#lib/search/framemap';
+import { deletePrefix } from '#lib/storage/objects';
+import { framemapPrefix } from '#lib/storage/layout';
 
 /**
  * DELETE /v1/account (api.md): with the password as confirmation, every key and session is refused
@@ -70,7 +71,8 @@ async function sweepAccount(accountId: string): Promise<void> {
   // Its outbox and delivery log last: nothing more is written to them once its collections are gone.
   await deleteItems([...(await accountEventKeysOf(accountId)), ...(await webhookDeliveryKeysOf(accountId))]);
   await enqueuePurge(accountId);
-  await deleteFramemaps(accountId);
+  // The cached frame maps (lib/search/framemap.ts) live outside the account's media prefix.
+  await deletePrefix(framemapPrefix(accountId));
   await deleteStripeCustomer(accountId);
   await markAccountDeleted(accountId, now().toISOString());
   logInfo('account deleted', { account_id: accountId });

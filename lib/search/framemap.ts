@@ -4,8 +4,8 @@ import { AppError } from '#lib/errors';
 import { now } from '#lib/clock';
 import { configuredEngines } from '#lib/ml/engines';
 import { getCollectionRecord } from '#lib/db/collections';
-import { deletePrefix, presignGet, putObject, readObject } from '#lib/storage/objects';
-import { framemapKey, framemapPrefix } from '#lib/storage/layout';
+import { presignGet, putObject, readObject } from '#lib/storage/objects';
+import { framemapKey } from '#lib/storage/layout';
 import { warmSearchIndex } from '#lib/search/index';
 import { visibleVideos } from '#lib/search/visible-videos';
 import type { AccountSnapshot } from '#lib/auth/principal';
@@ -95,11 +95,6 @@ export async function frameMap(accountId: string, account: AccountSnapshot, requ
     frames.map(async ({ thumbnail_key, ...frame }) => ({ ...frame, thumbnail_url: thumbnail_key ? await presignGet(thumbnail_key, LINK_SECS) : '' })),
   );
   return { frames: dressed, ...rest };
-}
-
-/** Removes the account's cached maps (account deletion). */
-export async function deleteFramemaps(accountId: string): Promise<void> {
-  await deletePrefix(framemapPrefix(accountId));
 }
 
 async function cached(key: string, indexEpoch: number): Promise<StoredMap | undefined> {
