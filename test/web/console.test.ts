@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp, useTestApi } from '#test/support/api';
@@ -14,12 +15,11 @@ const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/
 
 /**
  * The console (web/) in headless Chromium — Debian's, driven by playwright-core — against the real local
- * runtime, one person's way through it. Each step leaves a screenshot (FRAMESEEK_TEST_ARTIFACTS, or the
- * file's data folder) and axe-core checks each page for serious or critical violations.
+ * runtime, one person's way through it. Each step leaves a screenshot, a test artefact kept after the run
+ * (test-artifacts/console, gitignored, or $FRAMESEEK_TEST_ARTIFACTS/console), and axe-core checks each page
+ * for serious or critical violations.
  */
-const SHOTS = process.env.FRAMESEEK_TEST_ARTIFACTS
-  ? join(process.env.FRAMESEEK_TEST_ARTIFACTS, 'console')
-  : join(process.env.FRAMESEEK_TEST_DATA_DIR ?? '.', 'screenshots');
+const SHOTS = join(process.env.FRAMESEEK_TEST_ARTIFACTS ?? fileURLToPath(new URL('../../test-artifacts', import.meta.url)), 'console');
 let browser: Browser;
 let page: Page;
 let clip: MediaManifest;
