@@ -222,7 +222,7 @@ async function bundleSizes(): Promise<void> {
     { name: fallbackRoute.name, entry: fallbackRoute.entry },
   ];
   console.log(
-    `\nBundled API functions (esbuild, ${API_BUNDLE.format}, ${API_BUNDLE.target}, minified, AWS SDK from the runtime; cap ${API_BUNDLE.maxBytes / 1024} KB)`,
+    `\nBundled API functions (esbuild, ${API_BUNDLE.format}, ${API_BUNDLE.target}, minified, AWS SDK from the runtime, Powertools from its layer; cap ${API_BUNDLE.maxBytes / 1024} KB)`,
   );
   let largest = 0;
   for (const { name, entry } of entries) {
