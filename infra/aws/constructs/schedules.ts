@@ -26,29 +26,23 @@ export class Schedules extends Construct {
 
   constructor(scope: Construct, id: string, props: SchedulesProps) {
     super(scope, id);
-    this.dailyMaintenanceFunction = new BundledFunction(this, `${props.dailyMaintenance.name}Function`, {
-      projectRoot: props.projectRoot,
-      entry: props.dailyMaintenance.entry,
-      memoryMb: props.dailyMaintenance.memoryMb,
-      timeoutSecs: props.dailyMaintenance.timeoutSecs,
-      environment: { ...props.environment, FRAMESEEK_STRIPE_SECRET_ARN: props.stripeSecret.secretArn },
-    });
-    props.table.grantReadWriteData(this.dailyMaintenanceFunction);
-    props.stripeSecret.grantRead(this.dailyMaintenanceFunction);
-    // Expiring stale uploads aborts their multipart uploads and deletes their objects, and finishing
-    // an interrupted collection delete removes its videos' media (read/write includes delete).
-    props.bucket.grantReadWrite(this.dailyMaintenanceFunction);
-
-    this.deleteSweepFunction = new BundledFunction(this, `${props.deleteSweep.name}Function`, {
-      projectRoot: props.projectRoot,
-      entry: props.deleteSweep.entry,
-      memoryMb: props.deleteSweep.memoryMb,
-      timeoutSecs: props.deleteSweep.timeoutSecs,
-      environment: { ...props.environment, FRAMESEEK_STRIPE_SECRET_ARN: props.stripeSecret.secretArn },
-    });
-    props.table.grantReadWriteData(this.deleteSweepFunction);
-    props.stripeSecret.grantRead(this.deleteSweepFunction);
-    props.bucket.grantReadWrite(this.deleteSweepFunction);
+    // Both sweep: expiring stale uploads aborts their multipart uploads and deletes their objects, finishing
+    // a collection or account delete removes media (read/write includes delete) and deletes Stripe customers.
+    const sweeper = (entry: BackgroundFunctionEntry): BundledFunction => {
+      const fn = new BundledFunction(this, `${entry.name}Function`, {
+        projectRoot: props.projectRoot,
+        entry: entry.entry,
+        memoryMb: entry.memoryMb,
+        timeoutSecs: entry.timeoutSecs,
+        environment: { ...props.environment, FRAMESEEK_STRIPE_SECRET_ARN: props.stripeSecret.secretArn },
+      });
+      props.table.grantReadWriteData(fn);
+      props.stripeSecret.grantRead(fn);
+      props.bucket.grantReadWrite(fn);
+      return fn;
+    };
+    this.dailyMaintenanceFunction = sweeper(props.dailyMaintenance);
+    this.deleteSweepFunction = sweeper(props.deleteSweep);
 
     // Quotas and daily figures are defined in UTC days (plans.md, Scheduled work).
     this.dailyRule = new Rule(this, 'DailyRule', {
