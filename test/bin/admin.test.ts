@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { list, signUp, useTestApi } from '#test/support/api';
+import { runProcess, type CliRun } from '#test/support/cli';
 
 /**
  * `frameseek admin …` as an operator runs it: a child process with the server's settings (this
@@ -10,24 +10,10 @@ import { list, signUp, useTestApi } from '#test/support/api';
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const api = useTestApi();
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 function frameseekAdmin(args: string[]): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/cli/main.ts', 'admin', ...args], {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, TSX_DISABLE_CACHE: '1' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  return runProcess(process.execPath, ['--import', 'tsx', 'bin/cli/main.ts', 'admin', ...args], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, TSX_DISABLE_CACHE: '1' },
   });
 }
 

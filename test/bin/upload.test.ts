@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, createKey, list, signUp, startTestApi } from '#test/support/api';
 import { media, type MediaName } from '#test/support/media';
-import { scratchDir as scratchDirIn } from '#test/support/cli';
+import { runProcess, scratchDir as scratchDirIn, type CliRun } from '#test/support/cli';
 import type { LocalRuntime } from '#infra/local/runtime';
 
 /** `frameseek upload` as a user runs it: a child process speaking HTTP to the real local runtime. */
@@ -45,12 +44,6 @@ async function videoFile(name: MediaName): Promise<{ path: string; size: number 
   return { path, size: bytes.length };
 }
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 interface CliOptions {
   env?: Record<string, string | undefined>;
   /** Run the installed command (bin/frameseek) from another directory instead of main.ts. */
@@ -68,15 +61,7 @@ function frameseek(args: string[], options: CliOptions = {}): Promise<CliRun> {
   };
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
   const command = options.viaShim ? [join(PROJECT_ROOT, 'bin/frameseek'), ...args] : ['--import', 'tsx', 'bin/cli/main.ts', ...args];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, command, { cwd: options.viaShim ? tmpdir() : PROJECT_ROOT, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runProcess(process.execPath, command, { cwd: options.viaShim ? tmpdir() : PROJECT_ROOT, env });
 }
 
 function cliEnv(key: string, stateDir: string, extra: Record<string, string> = {}): Record<string, string> {

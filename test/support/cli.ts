@@ -41,15 +41,20 @@ export function frameseek(args: string[], options: CliOptions = {}): Promise<Cli
   const [program, ...programArgs] = options.terminal
     ? ['script', '--quiet', '--return', '--command', command.map((word) => `'${word.replaceAll("'", `'\\''`)}'`).join(' '), '/dev/null']
     : command;
+  return runProcess(program ?? process.execPath, programArgs, { cwd: PROJECT_ROOT, env, stdin: options.stdin ?? '' });
+}
+
+/** Runs a program to its end and keeps what it wrote; `stdin`, when given, is written to it and then closed. */
+export function runProcess(program: string, args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv; stdin?: string }): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(program ?? process.execPath, programArgs, { cwd: PROJECT_ROOT, env });
+    const child = spawn(program, args, { cwd: options.cwd, env: options.env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.stdin ?? '');
+    if (options.stdin !== undefined) child.stdin.end(options.stdin);
   });
 }
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { client, PASSWORD } from '#test/support/api';
 import { media } from '#test/support/media';
+import { runProcess, type CliRun } from '#test/support/cli';
 import { PROJECT_ROOT } from '#infra/local/runtime';
 import { readListenFile, type ListenRecord } from '#infra/local/listen-file';
 
@@ -64,22 +65,8 @@ function answers(endpoint: string): Promise<boolean> {
   });
 }
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 function frameseek(args: string[], env: Record<string, string>): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(join(PROJECT_ROOT, 'bin/frameseek'), args, { cwd: PROJECT_ROOT, env: userEnv(env) });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runProcess(join(PROJECT_ROOT, 'bin/frameseek'), args, { cwd: PROJECT_ROOT, env: userEnv(env) });
 }
 
 describe('npm start and bin/frameseek on a lone machine', () => {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
@@ -11,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClipOnnxEmbedder } from '#lib/ml/embedders/clip-onnx';
 import { MODEL_EXPORTS, ModelPullError, pullModel, type PullEvent } from '#lib/ml/models-pull';
 import { writeTinyClip } from '#test/support/tiny-clip';
-import { scratchDir } from '#test/support/cli';
+import { runProcess, scratchDir, type CliRun } from '#test/support/cli';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const NAME = 'clip-vit-base-patch32';
@@ -87,19 +86,11 @@ async function scratch(): Promise<string> {
   return scratchDir('pull');
 }
 
-function frameseek(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/cli/main.ts', ...args], {
-      cwd: PROJECT_ROOT,
-      // tsx and anything the CLI spills go to this file's data folder, not the temp dir.
-      env: { ...process.env, TSX_DISABLE_CACHE: '1', TMPDIR: scratchDir('cli-tmp'), ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+function frameseek(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runProcess(process.execPath, ['--import', 'tsx', 'bin/cli/main.ts', ...args], {
+    cwd: PROJECT_ROOT,
+    // tsx and anything the CLI spills go to this file's data folder, not the temp dir.
+    env: { ...process.env, TSX_DISABLE_CACHE: '1', TMPDIR: scratchDir('cli-tmp'), ...env },
   });
 }
 
