@@ -14,6 +14,7 @@ import { segmentRows, type StagedChunk } from '#lib/indexing/segments';
 import { LanceSearchIndex } from '#lib/search/lance-index';
 import { benchTalkingVideo, type MediaManifest } from '#test/support/talking-media';
 import { wordErrorRate } from '#test/support/wer';
+import { fileUrl } from './file-url';
 
 /**
  * The indexing section of `npm run bench`: the generated ten-minute 1280x720 talking video, indexed
@@ -165,11 +166,11 @@ function countingReads(reader: TextReader): TextReader & { imagesRead: number } 
   return counting;
 }
 
-/** processChunk itself, reading the video from a local path and writing thumbnails to a local folder instead of S3. */
+/** processChunk itself, reading the video from a local path (over HTTP on 127.0.0.1, as ffmpeg's whitelist asks) and writing thumbnails to a local folder instead of S3. */
 export async function indexChunk(path: string, chunk: ChunkRange, engines: Engines, thumbnailDir: string, busy: Record<Stage, number>): Promise<StagedChunk> {
   await mkdir(thumbnailDir, { recursive: true });
   const io: ChunkIo = {
-    sourceUrl: async () => path,
+    sourceUrl: () => fileUrl(path),
     hasAudio: true,
     storeThumbnail: async (time, jpeg) => {
       const file = join(thumbnailDir, `${Math.round(time * 1000)}.jpg`);

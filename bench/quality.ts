@@ -19,6 +19,7 @@ import { heldOutScenes, heldOutSentences, seededRandom } from '#test/support/hel
 import { benchScenes, makeTalkingVideo, type MediaManifest } from '#test/support/talking-media';
 import { editDistance, wordErrorRate, words } from '#test/support/wer';
 import { indexChunk } from './indexing';
+import { fileUrl } from './file-url';
 
 /**
  * `npm run bench -- --only quality`: search quality on material nothing was tuned on.
@@ -232,7 +233,7 @@ async function imageFigures(video: MediaManifest, rows: SegmentRow[], engines: E
 
 /** The middle 80 % of the frame at `secs`, as a JPEG: a picture like the scene's, not one of its indexed frames. */
 async function croppedFrame(path: string, secs: number): Promise<Buffer> {
-  const frame = await extractFrameAt(path, secs, 1280);
+  const frame = await extractFrameAt(await fileUrl(path), secs, 1280);
   if (!frame) throw new Error(`no frame at ${secs} s`);
   const picture = sharp(frame.jpeg);
   const { width = 0, height = 0 } = await picture.metadata();
