@@ -59,6 +59,14 @@ const CAPTION_WORDS = [
   'QUARTZ',
   'MAPLE',
   'HARVEST',
+  // Numbers, codes and names a dictionary does not hold: what a garbage filter must keep.
+  'B12',
+  'K9',
+  '1987',
+  '42',
+  'NAKAMURA',
+  'KOWALSKI',
+  'OKAFOR',
 ];
 
 const TEMPLATES: ((pick: <T>(list: readonly T[]) => T) => string)[] = [
@@ -70,7 +78,10 @@ const TEMPLATES: ((pick: <T>(list: readonly T[]) => T) => string)[] = [
     `for the ${pick(PLACES)}, then they ${pick(VERBS)} ${pick(NUMBERS)} more`,
 ];
 
-/** Caption looks the indexer must read: light on dark and dark on light, no box, colours, small and large, top, middle, lower third. */
+/**
+ * Caption looks the indexer must read: light on dark and dark on light, no box, coloured text on coloured
+ * backgrounds, small (1/25 of 720 lines: 28 px) and large titles, top, middle and lower third, two lines.
+ */
 const CAPTION_LOOKS: { source: string; style: CaptionStyle }[] = [
   { source: 'color=c=navy', style: { colour: 'white' } },
   { source: 'color=c=darkblue', style: { colour: 'yellow', place: 'top', heightShare: 1 / 8 } },
@@ -80,6 +91,10 @@ const CAPTION_LOOKS: { source: string; style: CaptionStyle }[] = [
   { source: 'color=c=teal', style: { colour: 'white', place: 'top', heightShare: 1 / 6 } },
   { source: 'testsrc2', style: { colour: 'white', box: 'black@0.7', place: 'lower-third', heightShare: 1 / 14 } },
   { source: 'color=c=lightyellow', style: { colour: 'navy', place: 'lower-third', heightShare: 1 / 16 } },
+  { source: 'color=c=darkgreen', style: { colour: 'orange', place: 'middle', heightShare: 1 / 12, lines: 2 } },
+  { source: 'color=c=maroon', style: { colour: 'cyan', place: 'lower-third', heightShare: 1 / 25 } },
+  { source: 'color=c=purple', style: { colour: 'gold', place: 'top', heightShare: 1 / 10, lines: 2 } },
+  { source: 'color=c=lightpink', style: { colour: 'darkgreen', place: 'lower-third', heightShare: 1 / 25, lines: 2 } },
 ];
 
 /** Mulberry32: a small seeded generator (uniform in [0, 1)). */
@@ -110,24 +125,35 @@ export function heldOutSentences(seed: number, count: number): string[] {
   return [...sentences];
 }
 
-/** Scenes of a held-out video: a sentence each, a two- or three-word caption that appears and leaves mid-scene in one of the looks. */
+/**
+ * Scenes of a held-out video: a sentence each, a two- or three-word caption that appears and leaves mid-scene in
+ * one of the looks (in turn); every third scene's caption is replaced by another mid-scene, with no scene change.
+ */
 export function heldOutScenes(seed: number, count: number, sceneSecs: number): TalkingScene[] {
   const random = seededRandom(seed + 1);
   const pick = picker(random);
   const sentences = heldOutSentences(seed, count);
   const used = new Set<string>();
-  return sentences.map((text, index) => {
+  const newCaption = (): string => {
     let caption = '';
     while (!caption || used.has(caption)) {
       const words = new Set([pick(CAPTION_WORDS), pick(CAPTION_WORDS), ...(random() < 0.5 ? [pick(CAPTION_WORDS)] : [])]);
       caption = [...words].join(' ');
     }
     used.add(caption);
+    return caption;
+  };
+  return sentences.map((text, index) => {
+    const caption = newCaption();
     const look = CAPTION_LOOKS[index % CAPTION_LOOKS.length] ?? CAPTION_LOOKS[0];
     if (!look) throw new Error('no caption looks');
     // Appears 1–4 s into the scene (between samples, with no scene change), leaves 0.5–1.5 s before its end.
     const from = Math.round((1 + 3 * random()) * 10) / 10;
     const to = Math.round((sceneSecs - 0.5 - random()) * 10) / 10;
-    return { text, caption, source: look.source, captionSecs: [from, to], captionStyle: look.style };
+    if (index % 3 !== 2) return { text, caption, source: look.source, captionSecs: [from, to], captionStyle: look.style };
+    // Changes part-way: the first caption from 1–2 s to the middle, the next from just after it.
+    const first: [number, number] = [Math.round((1 + random()) * 10) / 10, Math.round((sceneSecs / 2 - 0.3) * 10) / 10];
+    const next: [number, number] = [Math.round((sceneSecs / 2 + 0.2) * 10) / 10, to];
+    return { text, caption, source: look.source, captionSecs: first, captionStyle: look.style, nextCaption: { caption: newCaption(), captionSecs: next } };
   });
 }

@@ -38,6 +38,8 @@ export interface TalkingScene {
   captionSecs?: [number, number];
   /** How the caption is drawn; default white on a dark box in the middle. */
   captionStyle?: CaptionStyle;
+  /** A second caption that replaces the first in the same scene (same look, no scene change), at scene-relative seconds. */
+  nextCaption?: { caption: string; captionSecs: [number, number] };
 }
 
 /** A caption's look: colour (an ffmpeg colour), no box unless given, its height as a share of the frame's, where it sits. */
@@ -46,6 +48,8 @@ export interface CaptionStyle {
   box?: string;
   heightShare?: number;
   place?: 'top' | 'middle' | 'lower-third';
+  /** Two: the caption's words are split in two lines, the first half above. */
+  lines?: 1 | 2;
 }
 
 export interface MediaManifest {
@@ -185,7 +189,8 @@ function validate(scenes: TalkingScene[]): void {
   for (const scene of scenes) {
     // Both are spliced into a Scheme string and an ffmpeg filter script: a safe alphabet keeps quoting trivial.
     if (!/^[a-z][a-z ,.']*$/.test(scene.text)) throw new Error(`sentence must be lower-case words: ${scene.text}`);
-    if (!/^[A-Z0-9][A-Z0-9 ]*$/.test(scene.caption)) throw new Error(`caption must be capitals, digits and spaces: ${scene.caption}`);
+    for (const caption of [scene.caption, ...(scene.nextCaption ? [scene.nextCaption.caption] : [])])
+      if (!/^[A-Z0-9][A-Z0-9 ]*$/.test(caption)) throw new Error(`caption must be capitals, digits and spaces: ${caption}`);
     if (/[;[\]'\s]/.test(scene.source)) throw new Error(`source must be one lavfi source without spaces or quotes: ${scene.source}`);
     const { colour = '', box = '' } = scene.captionStyle ?? {};
     if (!/^[a-z0-9@.#]*$/i.test(colour + box)) throw new Error(`caption colours must be plain ffmpeg colours: ${colour} ${box}`);
@@ -389,39 +394,63 @@ function mixSpeech(plan: Plan, voices: Map<string, Voice>): Buffer {
   return Buffer.concat([header, Buffer.from(track.buffer, track.byteOffset, track.byteLength)]);
 }
 
-/** One filter graph: a lavfi source per scene, cut to length, its caption drawn, all concatenated. */
+/** One filter graph: a lavfi source per scene, cut to length, its caption(s) drawn, all concatenated. */
 function videoGraph(plan: Plan, recipe: Recipe): string {
   const { width, height, fps } = recipe;
   const branches = plan.scenes.map(({ scene, start, end }, index) => {
-    const [captionFrom, captionTo] = captionWindow(scene, end - start);
-    const style = scene.captionStyle;
-    // DejaVu Sans Bold capitals average about 0.75 em wide: the caption fills at most 90% of the width.
-    const fontSize = Math.floor(Math.min(height * (style?.heightShare ?? 1 / 7), (0.9 * width) / (0.75 * scene.caption.length)));
     const source = `${scene.source}${scene.source.includes('=') ? ':' : '='}s=${width}x${height}:r=${fps}`;
-    const y = { top: 'h/12', middle: '(h-text_h)/2', 'lower-third': 'h*5/6-text_h' }[style?.place ?? 'middle'];
-    const box = style ? (style.box ? ['box=1', `boxcolor=${style.box}`] : []) : ['box=1', 'boxcolor=black@0.85'];
-    const caption = [
+    const shown = [
+      { caption: scene.caption, window: captionWindow(scene, end - start) },
+      ...(scene.nextCaption ? [{ caption: scene.nextCaption.caption, window: clampWindow(scene.nextCaption.captionSecs, end - start) }] : []),
+    ];
+    const drawn = shown.flatMap(({ caption, window }) => drawCaption(caption, window, scene.captionStyle, width, height));
+    return `${source},trim=duration=${(end - start).toFixed(6)},setpts=PTS-STARTPTS,scale=${width}:${height},setsar=1,format=yuv420p,${drawn.join(',')}[scene${index}];`;
+  });
+  const inputs = plan.scenes.map((_, index) => `[scene${index}]`).join('');
+  return `${branches.join('\n')}\n${inputs}concat=n=${plan.scenes.length}:v=1:a=0[video]\n`;
+}
+
+/** drawtext filters for one caption: one line, or two (the words split in half, the first half above). */
+function drawCaption(caption: string, [from, to]: [number, number], style: CaptionStyle | undefined, width: number, height: number): string[] {
+  const words = caption.split(' ');
+  const half = Math.ceil(words.length / 2);
+  const lines = style?.lines === 2 && words.length > 1 ? [words.slice(0, half).join(' '), words.slice(half).join(' ')] : [caption];
+  const longest = Math.max(...lines.map((line) => line.length));
+  // DejaVu Sans Bold capitals average about 0.75 em wide: the caption fills at most 90% of the width.
+  const fontSize = Math.floor(Math.min(height * (style?.heightShare ?? 1 / 7), (0.9 * width) / (0.75 * longest)));
+  const box = style ? (style.box ? ['box=1', `boxcolor=${style.box}`] : []) : ['box=1', 'boxcolor=black@0.85'];
+  const lineStep = Math.round(fontSize * 1.3);
+  return lines.map((line, index) => {
+    // One line sits as it always did; a second line sits one line-step below the first, the pair kept in place.
+    const y =
+      lines.length === 1
+        ? { top: 'h/12', middle: '(h-text_h)/2', 'lower-third': 'h*5/6-text_h' }[style?.place ?? 'middle']
+        : { top: `h/12+${index * lineStep}`, middle: `(h-${2 * lineStep})/2+${index * lineStep}`, 'lower-third': `h*5/6-${(2 - index) * lineStep}` }[
+            style?.place ?? 'middle'
+          ];
+    return `drawtext=${[
       `fontfile=${CAPTION_FONT}`,
-      `text='${scene.caption}'`,
+      `text='${line}'`,
       `fontsize=${fontSize}`,
       `fontcolor=${style?.colour ?? 'white'}`,
       ...box,
       ...(box.length ? [`boxborderw=${Math.ceil(fontSize / 3)}`] : []),
       'x=(w-text_w)/2',
       `y=${y}`,
-      `enable='between(t,${captionFrom.toFixed(3)},${captionTo.toFixed(3)})'`,
-    ].join(':');
-    return `${source},trim=duration=${(end - start).toFixed(6)},setpts=PTS-STARTPTS,scale=${width}:${height},setsar=1,format=yuv420p,drawtext=${caption}[scene${index}];`;
+      `enable='between(t,${from.toFixed(3)},${to.toFixed(3)})'`,
+    ].join(':')}`;
   });
-  const inputs = plan.scenes.map((_, index) => `[scene${index}]`).join('');
-  return `${branches.join('\n')}\n${inputs}concat=n=${plan.scenes.length}:v=1:a=0[video]\n`;
 }
 
 /** Scene-relative seconds during which the caption shows; very short scenes keep the middle half. */
 function captionWindow(scene: TalkingScene, sceneSecs: number): [number, number] {
-  if (scene.captionSecs) return [Math.min(scene.captionSecs[0], sceneSecs), Math.min(scene.captionSecs[1], sceneSecs)];
+  if (scene.captionSecs) return clampWindow(scene.captionSecs, sceneSecs);
   const inset = Math.min(CAPTION_INSET_SECS, sceneSecs / 4);
   return [inset, sceneSecs - inset];
+}
+
+function clampWindow([from, to]: [number, number], sceneSecs: number): [number, number] {
+  return [Math.min(from, sceneSecs), Math.min(to, sceneSecs)];
 }
 
 function codecs(recipe: Recipe): string[] {
@@ -445,9 +474,14 @@ function toManifest(path: string, plan: Plan): MediaManifest {
       start: secs(speechAt / plan.rate),
       end: secs((speechAt + speechSamples) / plan.rate),
     })),
-    captions: plan.scenes.map(({ scene, start, end }) => {
+    captions: plan.scenes.flatMap(({ scene, start, end }) => {
       const [from, to] = captionWindow(scene, end - start);
-      return { text: scene.caption, start: secs(start + from), end: secs(start + to) };
+      const next = scene.nextCaption;
+      const [nextFrom, nextTo] = next ? clampWindow(next.captionSecs, end - start) : [0, 0];
+      return [
+        { text: scene.caption, start: secs(start + from), end: secs(start + to) },
+        ...(next ? [{ text: next.caption, start: secs(start + nextFrom), end: secs(start + nextTo) }] : []),
+      ];
     }),
     scenes: plan.scenes.map(({ scene, start, end }) => ({ source: scene.source, start: secs(start), end: secs(end) })),
   };
