@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { EngineUnavailableError, type TextReader } from '#lib/ml/types';
+import { isPlausibleLine, WORD_LIST_PATH, wordList } from '#lib/ml/ocr/plausible-text';
 
 /**
  * On-screen text with Tesseract (Debian `tesseract-ocr` + `tesseract-ocr-eng`). A batch of frames
@@ -27,6 +28,22 @@ export interface TesseractOptions {
   minWordConfidence?: number;
   /** Per frame of a batch. */
   timeoutMs?: number;
+  /** How a frame is prepared before Tesseract reads it (bench/quality-captions.ts measures the choices). */
+  preprocessing?: OcrPreprocessing;
+  /** The word list lines are checked against (plausible-text.ts), or false to keep every line. */
+  wordList?: string | false;
+}
+
+/** Image preparation before reading; every frame is made grey first. */
+export interface OcrPreprocessing {
+  /** Stretch the grey levels to the full range (1st–99th percentile). */
+  contrast?: boolean;
+  /** Negate a frame whose grey levels are mostly dark, so its text comes out dark on light. */
+  invertDark?: boolean;
+  /** Black and white at Otsu's threshold. */
+  binarise?: boolean;
+  /** Frames shorter than this are scaled up to it (lines); taller ones down to MAX_HEIGHT. */
+  minHeight?: number;
 }
 
 export const TESSERACT_BINARY = 'tesseract';
@@ -36,6 +53,7 @@ const DEFAULT_PAGE_SEGMENTATION = 3;
 const MIN_WORD_CONFIDENCE = 60;
 const MIN_HEIGHT = 720;
 const MAX_HEIGHT = 1080;
+const DEFAULT_PREPROCESSING: OcrPreprocessing = {};
 /** Frames per Tesseract process: start-up is paid once per batch, and a batch's PNGs (~0.3 MB each) are all the disk it needs. */
 const BATCH_SIZE = 32;
 
@@ -45,6 +63,8 @@ export class TesseractReader implements TextReader {
   private readonly pageSegmentation: number;
   private readonly minWordConfidence: number;
   private readonly timeoutMs: number;
+  private readonly preprocessing: OcrPreprocessing;
+  private readonly wordListPath: string | false;
 
   constructor(options: TesseractOptions = {}) {
     this.binary = options.binary ?? TESSERACT_BINARY;
@@ -52,6 +72,8 @@ export class TesseractReader implements TextReader {
     this.pageSegmentation = options.pageSegmentation ?? DEFAULT_PAGE_SEGMENTATION;
     this.minWordConfidence = options.minWordConfidence ?? MIN_WORD_CONFIDENCE;
     this.timeoutMs = options.timeoutMs ?? 60_000;
+    this.preprocessing = options.preprocessing ?? DEFAULT_PREPROCESSING;
+    this.wordListPath = options.wordList ?? WORD_LIST_PATH;
   }
 
   /** `tesseract@5.3.0`, read once per process (`tesseract --version`, ~20 ms) when first asked. */
@@ -72,7 +94,7 @@ export class TesseractReader implements TextReader {
 
   private async readBatch(images: readonly Buffer[]): Promise<string[]> {
     if (images.length === 0) return [];
-    const prepared = await Promise.all(images.map(prepareImage));
+    const prepared = await Promise.all(images.map((image) => prepareImage(image, this.preprocessing)));
     const folder = await mkdtemp(join(tmpdir(), 'frameseek-ocr-'));
     try {
       const pages = await Promise.all(
@@ -84,7 +106,8 @@ export class TesseractReader implements TextReader {
       );
       const list = join(folder, 'pages.txt');
       await writeFile(list, `${pages.join('\n')}\n`);
-      return textsFromTsv(await this.recognise(list, images.length), images.length, this.minWordConfidence);
+      const words = this.wordListPath === false ? undefined : wordList(this.wordListPath);
+      return textsFromTsv(await this.recognise(list, images.length), images.length, this.minWordConfidence, words);
     } finally {
       await rm(folder, { recursive: true, force: true });
     }
@@ -112,14 +135,76 @@ export class TesseractReader implements TextReader {
   }
 }
 
-/** Grey, at a height Tesseract reads well, as a fast-to-write PNG (lossless: no new JPEG artefacts around letters). */
-async function prepareImage(image: Buffer): Promise<Buffer> {
+/** Grey, at a height Tesseract reads well, prepared as asked, as a fast-to-write PNG (lossless: no new JPEG artefacts around letters). */
+export async function prepareImage(image: Buffer, preprocessing: OcrPreprocessing = DEFAULT_PREPROCESSING): Promise<Buffer> {
   const picture = sharp(image, { failOn: 'error' });
   const { height } = await picture.metadata();
   if (!height) throw new Error('the image has no height: not a picture sharp can decode');
-  const target = Math.min(Math.max(height, MIN_HEIGHT), MAX_HEIGHT);
-  const scaled = target === height ? picture : picture.resize({ height: target, kernel: 'lanczos3' });
-  return scaled.greyscale().png({ compressionLevel: 1 }).toBuffer();
+  const target = Math.min(Math.max(height, preprocessing.minHeight ?? MIN_HEIGHT), Math.max(MAX_HEIGHT, preprocessing.minHeight ?? 0));
+  const scaled = (target === height ? picture : picture.resize({ height: target, kernel: 'lanczos3' })).greyscale();
+  if (!preprocessing.contrast && !preprocessing.invertDark && !preprocessing.binarise) return scaled.png({ compressionLevel: 1 }).toBuffer();
+  const { data, info } = await scaled.raw().toBuffer({ resolveWithObject: true });
+  const grey = info.channels === 1 ? data : everyNth(data, info.channels);
+  const histogram = new Array<number>(256).fill(0);
+  for (const value of grey) histogram[value] = (histogram[value] ?? 0) + 1;
+  const [low, high] = preprocessing.contrast ? percentiles(histogram, grey.length, 0.01, 0.99) : [0, 255];
+  const stretch = high > low ? 255 / (high - low) : 1;
+  const invert = preprocessing.invertDark === true && percentiles(histogram, grey.length, 0.5, 0.5)[0] < 128;
+  const threshold = preprocessing.binarise ? otsu(histogram, grey.length) : -1;
+  const out = Buffer.allocUnsafe(grey.length);
+  for (let index = 0; index < grey.length; index += 1) {
+    let value = Math.min(255, Math.max(0, ((grey[index] ?? 0) - low) * stretch));
+    if (threshold >= 0) value = (grey[index] ?? 0) > threshold ? 255 : 0;
+    out[index] = invert ? 255 - value : value;
+  }
+  return sharp(out, { raw: { width: info.width, height: info.height, channels: 1 } })
+    .png({ compressionLevel: 1 })
+    .toBuffer();
+}
+
+function everyNth(data: Buffer, step: number): Buffer {
+  const out = Buffer.allocUnsafe(data.length / step);
+  for (let index = 0; index < out.length; index += 1) out[index] = data[index * step] ?? 0;
+  return out;
+}
+
+/** The grey levels below which the `lowShare` and `highShare` of the pixels lie. */
+function percentiles(histogram: readonly number[], total: number, lowShare: number, highShare: number): [number, number] {
+  let seen = 0;
+  let low = -1;
+  let high = 255;
+  for (let level = 0; level < 256; level += 1) {
+    seen += histogram[level] ?? 0;
+    if (low < 0 && seen >= total * lowShare) low = level;
+    if (seen >= total * highShare) {
+      high = level;
+      break;
+    }
+  }
+  return [Math.max(0, low), high];
+}
+
+/** Otsu's threshold: the grey level that best splits the histogram in two classes. */
+function otsu(histogram: readonly number[], total: number): number {
+  let sum = 0;
+  for (let level = 0; level < 256; level += 1) sum += level * (histogram[level] ?? 0);
+  let below = 0;
+  let sumBelow = 0;
+  let best = 0;
+  let threshold = 127;
+  for (let level = 0; level < 256; level += 1) {
+    below += histogram[level] ?? 0;
+    if (below === 0) continue;
+    const above = total - below;
+    if (above === 0) break;
+    sumBelow += level * (histogram[level] ?? 0);
+    const between = below * above * (sumBelow / below - (sum - sumBelow) / above) ** 2;
+    if (between > best) {
+      best = between;
+      threshold = level;
+    }
+  }
+  return threshold;
 }
 
 /**
@@ -128,10 +213,11 @@ async function prepareImage(image: Buffer): Promise<Buffer> {
  * backgrounds and outlined letters come out as lines of unconfident fragments (measured: under 60,
  * real caption words 90–97). On a kept line an unconfident word still counts when it looks like a
  * word (the last word of a boxed caption scores low when the box's edge touches it); and a line
- * left without letters or digits, or mostly punctuation, is noise.
+ * left without letters or digits, or mostly punctuation, is noise; so is one that is not mostly
+ * words, numbers, codes or names (`words`: plausible-text.ts).
  * A batch's TSV numbers its pages from 1 (`page_num`); the texts come back in page order.
  */
-export function textsFromTsv(tsv: string, pageCount: number, minWordConfidence: number): string[] {
+export function textsFromTsv(tsv: string, pageCount: number, minWordConfidence: number, words?: ReadonlySet<string>): string[] {
   const pages = Array.from({ length: pageCount }, () => new Map<string, { text: string; confident: boolean }[]>());
   for (const row of tsv.split('\n').slice(1)) {
     const [level, page, block, paragraph, line, , , , , , confidence, text = ''] = row.split('\t');
@@ -148,6 +234,7 @@ export function textsFromTsv(tsv: string, pageCount: number, minWordConfidence: 
       .map((words) => words.filter((word) => word.confident || looksLikeAWord(word.text)).map((word) => word.text))
       .map((words) => words.join(' '))
       .filter(isMostlyText)
+      .filter((line) => isPlausibleLine(line, words))
       .join('\n')
       .trim(),
   );
