@@ -134,13 +134,15 @@ export function heldOutScenes(seed: number, count: number, sceneSecs: number): T
   const pick = picker(random);
   const sentences = heldOutSentences(seed, count);
   const used = new Set<string>();
+  // No two captions share their set of words: "COBALT BEACON" and "BEACON COBALT" answer the same words equally.
   const newCaption = (): string => {
     let caption = '';
-    while (!caption || used.has(caption)) {
+    const key = (text: string) => [...text.split(' ')].sort().join(' ');
+    while (!caption || used.has(key(caption))) {
       const words = new Set([pick(CAPTION_WORDS), pick(CAPTION_WORDS), ...(random() < 0.5 ? [pick(CAPTION_WORDS)] : [])]);
       caption = [...words].join(' ');
     }
-    used.add(caption);
+    used.add(key(caption));
     return caption;
   };
   return sentences.map((text, index) => {
