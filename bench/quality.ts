@@ -6,8 +6,7 @@ import sharp from 'sharp';
 import { config } from '#lib/config';
 import { extractFrameAt } from '#lib/media/extract';
 import { chunkRanges } from '#lib/indexing/queue';
-import { segmentRows, similarity } from '#lib/indexing/segments';
-import { normalise } from '#lib/text';
+import { segmentRows } from '#lib/indexing/segments';
 import { PocketSphinxTranscriber, PRESET_ARGS, type SpeechPreset } from '#lib/ml/speech/pocketsphinx';
 import { TesseractReader } from '#lib/ml/ocr/tesseract';
 import { FrameDescriptorEmbedder } from '#lib/ml/embedders/frame-descriptor';
@@ -17,9 +16,10 @@ import type { SegmentRow, TextSegmentRow } from '#lib/search/types';
 import { joinPcm, spokenPcm } from '#test/support/engine-media';
 import { heldOutScenes, heldOutSentences, seededRandom } from '#test/support/held-out';
 import { benchScenes, makeTalkingVideo, type MediaManifest } from '#test/support/talking-media';
-import { editDistance, wordErrorRate, words } from '#test/support/wer';
+import { wordErrorRate, words } from '#test/support/wer';
 import { indexChunk } from './indexing';
 import { fileUrl } from './file-url';
+import { captionQuality } from './quality-captions';
 
 /**
  * `npm run bench -- --only quality`: search quality on material nothing was tuned on.
@@ -31,6 +31,8 @@ import { fileUrl } from './file-url';
  *   (exact phrase read), caption start error, character error rate of the captions read, phrase
  *   recall@1 for speech and captions (2–4 words from the truth, through the search's text matcher),
  *   and image→moment recall@1 (a cropped frame of each scene through the frame embedder).
+ * - Captions (bench/quality-captions.ts): OCR preprocessing variants picked on a tuning seed, and
+ *   caption recall, start error, CER and phrase recall@1 on a 24-scene held-out caption video.
  * Prints figures; asserts nothing.
  */
 
@@ -59,6 +61,7 @@ export async function qualityBench(seed = 18): Promise<void> {
   console.log(`\nQuality on held-out data (seed ${seed})`);
   await speechPresets(seed);
   await heldOutVideo(seed);
+  await captionQuality(seed);
 }
 
 async function speechPresets(seed: number): Promise<void> {
@@ -163,7 +166,6 @@ async function heldOutVideo(seed: number): Promise<void> {
     console.log(
       `  speech WER through the product: ${(wordErrorRate(video.speech.map((sentence) => sentence.text).join(' '), words.map((word) => word.word).join(' ')) * 100).toFixed(1)}%`,
     );
-    captionFigures(video, rows);
     phraseFigures(seed, video, rows);
     await imageFigures(video, rows, engines);
   } finally {
@@ -173,30 +175,6 @@ async function heldOutVideo(seed: number): Promise<void> {
 
 function overlaps(row: { start_secs: number; end_secs: number }, span: { start: number; end: number }): boolean {
   return row.start_secs < span.end && row.end_secs > span.start;
-}
-
-function captionFigures(video: MediaManifest, rows: SegmentRow[]): void {
-  const ocr = rows.filter((row) => row.type === 'ocr');
-  const startErrors: number[] = [];
-  let characterErrors = 0;
-  let characters = 0;
-  const missed: string[] = [];
-  for (const caption of video.captions) {
-    const target = normalise(caption.text);
-    const during = ocr.filter((row) => overlaps(row, caption));
-    const exact = during.filter((row) => normalise(row.text).includes(target)).sort((a, b) => a.start_secs - b.start_secs)[0];
-    if (exact) startErrors.push(Math.abs(exact.start_secs - caption.start));
-    else missed.push(`${caption.text} → ${during.map((row) => JSON.stringify(row.text)).join(', ') || 'nothing'}`);
-    const best = [...during].sort((a, b) => similarity(normalise(b.text), target) - similarity(normalise(a.text), target))[0];
-    characterErrors += Math.min(target.length, editDistance([...target], [...normalise(best?.text ?? '')]));
-    characters += target.length;
-  }
-  const mean = startErrors.reduce((total, error) => total + error, 0) / Math.max(1, startErrors.length);
-  console.log(
-    `  captions: read ${startErrors.length}/${video.captions.length} (${((startErrors.length / video.captions.length) * 100).toFixed(0)}%), ` +
-      `start error mean ${mean.toFixed(2)} s, worst ${Math.max(0, ...startErrors).toFixed(2)} s; CER ${((characterErrors / characters) * 100).toFixed(1)}% (best row during each caption, capped at its length)`,
-  );
-  for (const miss of missed) console.log(`    missed: ${miss}`);
 }
 
 function phraseFigures(seed: number, video: MediaManifest, rows: SegmentRow[]): void {
