@@ -21,7 +21,7 @@ import type { Scope, SegmentHit, TextSegmentRow } from '#lib/search/types';
  *   swapped spellings looked up exactly.
  * - Sounds (lib/search/phonetic.ts): a word the recogniser misheard as a similar-sounding one, or
  *   as two (`kettle` → `catch all`), is still found. Each transcript row's words and each pair of
- *   neighbouring words have a sound-alike key from the CMU dictionary (computed here from the text,
+ *   short neighbouring words have a sound-alike key from the CMU dictionary (computed here from the text,
  *   so rows indexed before have them too); a query word that no row has as heard (its stem is in no
  *   row) scores, at PHONETIC_WEIGHT of BM25, the rows holding a key within one phone of its key
  *   (none for keys of up to three phones, first phone fixed), up to MAX_EXPANSIONS keys, nearest
@@ -52,6 +52,12 @@ const FUZZY_PREFIX = 1;
 const K1 = 1.2;
 /** A sound-alike's share of an exact word's BM25: spelling wins when both are there. */
 const PHONETIC_WEIGHT = 0.5;
+/**
+ * Pairs of neighbouring words get a key only when both are this short (phones): a misheard word
+ * comes back as short words (`catch all`, `man did`), and every pair would more than double the
+ * matcher's memory (84 000 rows of 12 words: +160 % heap with all pairs, +35 % with these).
+ */
+const PAIR_MAX_PHONES = 4;
 /** Keys this long (phones) may be one phone off; shorter ones must be equal. */
 const PHONETIC_FUZZY_FROM = 4;
 const B = 0.75;
@@ -62,7 +68,7 @@ function analysedWords(folded: string): string[] {
 }
 
 /**
- * A row's sound keys: each analysed word's, and each pair of neighbouring words' (stop words
+ * A row's sound keys: each analysed word's, and each pair of short neighbouring words' (stop words
  * included: `and trellis` may be what `umbrella` became). Words without a key add none.
  */
 function soundTerms(folded: string): string[] {
@@ -73,7 +79,7 @@ function soundTerms(folded: string): string[] {
     const word = spoken[index] ?? '';
     if (key && !STOP_WORDS.has(word)) terms.push(key);
     const next = keys[index + 1];
-    if (key && next) terms.push(key + next);
+    if (key && next && key.length <= PAIR_MAX_PHONES && next.length <= PAIR_MAX_PHONES) terms.push(key + next);
   });
   return terms;
 }
