@@ -69,7 +69,7 @@ function analysedWords(folded: string): string[] {
 
 /**
  * A row's sound keys: each analysed word's, and each pair of short neighbouring words' (stop words
- * included: `and trellis` may be what `umbrella` became). Words without a key add none.
+ * included: `in the` may be half of what a word became). Words without a key add none.
  */
 function soundTerms(folded: string): string[] {
   const spoken = folded.split(/[^\p{L}\p{N}']+/u).filter((word) => word.length > 0);
