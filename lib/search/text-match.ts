@@ -69,9 +69,10 @@ function analysedWords(folded: string): string[] {
 
 /**
  * A row's sound keys: each analysed word's, and each pair of short neighbouring words' (stop words
- * included: `in the` may be half of what a word became). Words without a key add none.
+ * included: `in the` may be half of what a word became). Words without a key add none. Exported for
+ * an index that stores them beside the text (a full-text column of these keys).
  */
-function soundTerms(folded: string): string[] {
+export function soundTerms(folded: string): string[] {
   const spoken = folded.split(/[^\p{L}\p{N}']+/u).filter((word) => word.length > 0);
   const keys = spoken.map((word) => phoneticKey(word));
   const terms: string[] = [];
