@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,25 +6,24 @@ import { config } from '#lib/config';
 import { extractFrameAt } from '#lib/media/extract';
 import { chunkRanges } from '#lib/indexing/queue';
 import { segmentRows } from '#lib/indexing/segments';
-import { PocketSphinxTranscriber, PRESET_ARGS, type SpeechPreset } from '#lib/ml/speech/pocketsphinx';
+import { PocketSphinxTranscriber } from '#lib/ml/speech/pocketsphinx';
 import { TesseractReader } from '#lib/ml/ocr/tesseract';
 import { FrameDescriptorEmbedder } from '#lib/ml/embedders/frame-descriptor';
 import { TextMatcher } from '#lib/search/text-match';
 import type { Engines } from '#lib/ml/engines';
 import type { SegmentRow, TextSegmentRow } from '#lib/search/types';
-import { joinPcm, spokenPcm } from '#test/support/engine-media';
-import { heldOutScenes, heldOutSentences, seededRandom } from '#test/support/held-out';
-import { benchScenes, makeTalkingVideo, type MediaManifest } from '#test/support/talking-media';
+import { heldOutScenes, seededRandom } from '#test/support/held-out';
+import { makeTalkingVideo, type MediaManifest } from '#test/support/talking-media';
 import { wordErrorRate, words } from '#test/support/wer';
 import { indexChunk } from './indexing';
 import { fileUrl } from './file-url';
 import { captionQuality } from './quality-captions';
+import { speechQuality } from './quality-speech';
 
 /**
  * `npm run bench -- --only quality`: search quality on material nothing was tuned on.
- * - Speech: word error rate of each PocketSphinx setting tried, and utterances that came back empty,
- *   on (a) the bench video's sentences, (b) held-out Festival sentences (test/support/held-out.ts,
- *   seeded), (c) the five LibriVox utterances of real read speech in Debian's pocketsphinx-testdata.
+ * - Speech (bench/quality-speech.ts): word error rate of each PocketSphinx setting tried, utterances
+ *   dropped, and speech phrase recall@1 with and without sound-alike keys.
  * - A held-out video (seeded sentences and captions in eight looks, captions appearing and leaving
  *   mid-scene on still pictures) indexed by processChunk with the configured engines: caption recall
  *   (exact phrase read), caption start error, character error rate of the captions read, phrase
@@ -36,105 +34,15 @@ import { captionQuality } from './quality-captions';
  * Prints figures; asserts nothing.
  */
 
-const LIBRIVOX_DIR = '/usr/share/pocketsphinx/test/data/librivox';
-/** Sentences of the bench video used for (a): the first ten of its twenty (bounded run time on shared cores). */
-const BENCH_SENTENCES = 10;
 const HELD_OUT_SENTENCES = 8;
 const SCENE_SECS = 9;
-const GAP_SECS = 0.8;
 const DECODE_TIMEOUT_MS = 30 * 60_000;
-
-/** Settings tried: PocketSphinx's defaults, the current `fast`, and two between them. */
-const CANDIDATES: { name: string; preset: SpeechPreset; args: readonly string[] }[] = [
-  { name: 'accurate (defaults)', preset: 'accurate', args: PRESET_ARGS.accurate },
-  { name: 'fast', preset: 'fast', args: PRESET_ARGS.fast },
-  { name: 'narrow, flat pass kept', preset: 'fast', args: ['-ds', '1', '-topn', '2', '-maxwpf', '5', '-maxhmmpf', '3000', '-pl_window', '10'] },
-  { name: 'defaults, -pl_window 10', preset: 'accurate', args: ['-pl_window', '10'] },
-];
-
-interface Utterance {
-  text: string;
-  pcm: Buffer;
-}
 
 export async function qualityBench(seed = 18): Promise<void> {
   console.log(`\nQuality on held-out data (seed ${seed})`);
-  await speechPresets(seed);
+  await speechQuality(seed);
   await heldOutVideo(seed);
   await captionQuality(seed);
-}
-
-async function speechPresets(seed: number): Promise<void> {
-  const benchSet = await festival(benchScenes.slice(0, BENCH_SENTENCES).map((scene) => scene.text));
-  const heldOut = await festival(heldOutSentences(seed, HELD_OUT_SENTENCES));
-  const real = librivox();
-  const secs = (set: Utterance[]) => set.reduce((total, utterance) => total + utterance.pcm.length / 32_000, 0);
-  console.log(
-    `  speech sets: (a) bench ${benchSet.length} Festival sentences ${secs(benchSet).toFixed(0)} s; (b) held-out ${heldOut.length} Festival sentences ${secs(heldOut).toFixed(0)} s; ` +
-      `(c) real ${real.length} LibriVox utterances ${secs(real).toFixed(0)} s. Each set decoded as one recording (sentences ${GAP_SECS} s apart) for (a) and (b), one by one for (c).`,
-  );
-  console.log(`  ${'setting'.padEnd(26)} ${'WER a'.padStart(7)} ${'WER b'.padStart(7)} ${'WER c'.padStart(7)}  dropped a/b/c  CPU s (all sets)`);
-  for (const candidate of CANDIDATES) {
-    // Shared cores: a decoder may wait its turn far longer than its own CPU time.
-    const transcriber = new PocketSphinxTranscriber({ preset: candidate.preset, decoderArgs: candidate.args, timeoutMs: DECODE_TIMEOUT_MS });
-    const cpuBefore = childCpuSecs();
-    const a = await joinedFigures(transcriber, benchSet);
-    const b = await joinedFigures(transcriber, heldOut);
-    const c = await separateFigures(transcriber, real);
-    const cpu = childCpuSecs() - cpuBefore;
-    const percent = (value: number) => `${(value * 100).toFixed(1)}%`.padStart(7);
-    console.log(
-      `  ${candidate.name.padEnd(26)} ${percent(a.wer)} ${percent(b.wer)} ${percent(c.wer)}  ${`${a.dropped}/${b.dropped}/${c.dropped}`.padEnd(13)}  ${cpu.toFixed(1)}  [${candidate.args.join(' ') || 'no flags'}]`,
-    );
-  }
-  console.log(`  configured default: ${config.FRAMESEEK_SPEECH_PRESET}`);
-}
-
-async function festival(sentences: readonly string[]): Promise<Utterance[]> {
-  return Promise.all(sentences.map(async (text) => ({ text, pcm: await spokenPcm(text) })));
-}
-
-function librivox(): Utterance[] {
-  const lines = readFileSync(join(LIBRIVOX_DIR, 'transcription'), 'utf8').trim().split('\n');
-  return lines.map((line) => {
-    const match = /^<s> (.*) <\/s> \((.+)\)$/.exec(line.trim());
-    if (!match?.[1] || !match[2]) throw new Error(`unexpected transcription line: ${line}`);
-    // 16 kHz mono 16-bit RIFF with the plain 44-byte header.
-    return { text: match[1], pcm: readFileSync(join(LIBRIVOX_DIR, `${match[2]}.wav`)).subarray(44) };
-  });
-}
-
-/** WER over the whole set (errors / reference words), and the utterances none of whose time got a word. */
-async function joinedFigures(transcriber: PocketSphinxTranscriber, set: Utterance[]): Promise<{ wer: number; dropped: number }> {
-  const heard = await transcriber.transcribe(
-    joinPcm(
-      set.map((utterance) => utterance.pcm),
-      GAP_SECS,
-    ),
-  );
-  let at = 0;
-  let dropped = 0;
-  for (const utterance of set) {
-    const end = at + utterance.pcm.length / 32_000;
-    if (!heard.some((word) => word.end > at && word.start < end)) dropped += 1;
-    at = end + GAP_SECS;
-  }
-  const reference = set.map((utterance) => utterance.text).join(' ');
-  return { wer: wordErrorRate(reference, heard.map((word) => word.word).join(' ')), dropped };
-}
-
-async function separateFigures(transcriber: PocketSphinxTranscriber, set: Utterance[]): Promise<{ wer: number; dropped: number }> {
-  let errors = 0;
-  let total = 0;
-  let dropped = 0;
-  for (const utterance of set) {
-    const heard = (await transcriber.transcribe(utterance.pcm)).map((word) => word.word).join(' ');
-    if (!heard) dropped += 1;
-    const count = words(utterance.text).length;
-    errors += wordErrorRate(utterance.text, heard) * count;
-    total += count;
-  }
-  return { wer: errors / total, dropped };
 }
 
 async function heldOutVideo(seed: number): Promise<void> {
@@ -231,10 +139,4 @@ function cosine(a: Float32Array, b: Float32Array): number {
     normB += (b[index] ?? 0) ** 2;
   }
   return dot / Math.sqrt(normA * normB || 1);
-}
-
-/** CPU seconds of this process's finished children (the decoders), from /proc. */
-function childCpuSecs(): number {
-  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[13]) + Number(fields[14])) / 100;
 }

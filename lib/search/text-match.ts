@@ -1,5 +1,6 @@
 import { stem } from 'porter2';
 import { fold, fuzzinessFor, gramTerms, queryTerms, swappedSpellings } from '#lib/search/lance-text-query';
+import { phoneticKey } from '#lib/search/phonetic';
 import type { Scope, SegmentHit, TextSegmentRow } from '#lib/search/types';
 
 /**
@@ -18,6 +19,13 @@ import type { Scope, SegmentHit, TextSegmentRow } from '#lib/search/types';
  *   stems; for each word, BM25 of up to MAX_EXPANSIONS indexed words within its edit distance
  *   (one typo for 3–5 letters, two from 6, first letter fixed), nearest first; a short word's
  *   swapped spellings looked up exactly.
+ * - Sounds (lib/search/phonetic.ts): a word the recogniser misheard as a similar-sounding one, or
+ *   as two (`kettle` → `catch all`), is still found. Each transcript row's words and each pair of
+ *   short neighbouring words have a sound-alike key from the CMU dictionary (computed here from the text,
+ *   so rows indexed before have them too); a query word that no row has as heard (its stem is in no
+ *   row) scores, at PHONETIC_WEIGHT of BM25, the rows holding a key within one phone of its key
+ *   (none for keys of up to three phones, first phone fixed), up to MAX_EXPANSIONS keys, nearest
+ *   first. On-screen text has none: it is misread by shape. bench/quality-speech.ts measures it.
  * - Only when that finds nothing: rows containing every partial word (≥ 3 letters) as typed,
  *   scored by how rare each is.
  *
@@ -42,11 +50,49 @@ const STOP_WORDS = new Set(
 const MAX_EXPANSIONS = 20;
 const FUZZY_PREFIX = 1;
 const K1 = 1.2;
+/** A sound-alike's share of an exact word's BM25: spelling wins when both are there. */
+const PHONETIC_WEIGHT = 0.5;
+/**
+ * Pairs of neighbouring words get a key only when both are this short (phones): a misheard word
+ * comes back as short words (`catch all`, `man did`), and every pair would more than double the
+ * matcher's memory (84 000 rows of 12 words: +160 % heap with all pairs, +35 % with these).
+ */
+const PAIR_MAX_PHONES = 4;
+/** Keys this long (phones) may be one phone off; shorter ones must be equal. */
+const PHONETIC_FUZZY_FROM = 4;
 const B = 0.75;
 
 /** Words of a folded text as the indexes see them: split on what is not a letter or digit, stop words out. */
 function analysedWords(folded: string): string[] {
   return folded.split(/[^\p{L}\p{N}]+/u).filter((word) => word.length > 0 && !STOP_WORDS.has(word));
+}
+
+/**
+ * A row's sound keys: each analysed word's, and each pair of short neighbouring words' (stop words
+ * included: `in the` may be half of what a word became). Words without a key add none. Exported for
+ * an index that stores them beside the text (a full-text column of these keys).
+ */
+export function soundTerms(folded: string): string[] {
+  const spoken = folded.split(/[^\p{L}\p{N}']+/u).filter((word) => word.length > 0);
+  const keys = spoken.map((word) => phoneticKey(word));
+  const terms: string[] = [];
+  keys.forEach((key, index) => {
+    const word = spoken[index] ?? '';
+    if (key && !STOP_WORDS.has(word)) terms.push(key);
+    const next = keys[index + 1];
+    if (key && next && key.length <= PAIR_MAX_PHONES && next.length <= PAIR_MAX_PHONES) terms.push(key + next);
+  });
+  return terms;
+}
+
+/** `into` gets each term under its first `prefix` letters. */
+function groupByFirst(terms: Iterable<string>, prefix: number, into: Map<string, string[]>): void {
+  for (const term of terms) {
+    const first = term.slice(0, prefix);
+    const group = into.get(first);
+    if (group) group.push(term);
+    else into.set(first, [term]);
+  }
 }
 
 /** One term's rows (ascending) and how often it occurs in each. */
@@ -84,13 +130,13 @@ class Field {
     this.norms = Float64Array.from(rowsTerms, (terms) => K1 * (1 - B + (B * terms.length) / averageLength));
   }
 
-  /** Adds the term's BM25 to the score of every row it occurs in. */
-  score(term: string, scored: Scored): void {
+  /** Adds the term's BM25 (times `weight`) to the score of every row it occurs in. */
+  score(term: string, scored: Scored, weight = 1): void {
     const posting = this.postings.get(term);
     if (!posting) return;
     const { rows, counts } = posting;
     const { scores, touched } = scored;
-    const idf = Math.log(1 + (this.norms.length - rows.length + 0.5) / (rows.length + 0.5));
+    const idf = weight * Math.log(1 + (this.norms.length - rows.length + 0.5) / (rows.length + 0.5));
     for (let at = 0; at < rows.length; at += 1) {
       const row = rows[at] ?? 0;
       const count = counts[at] ?? 0;
@@ -188,8 +234,12 @@ interface CodedScope {
 export class TextMatcher {
   private readonly stems: Field;
   private readonly words: Field;
+  /** Sound-alike keys of each row's words and of each pair of neighbouring words. */
+  private readonly sounds: Field;
   /** Indexed words by their first letter (the fuzzy prefix), for typo look-ups. */
   private readonly vocabulary = new Map<string, string[]>();
+  /** Indexed sound keys by their first phone, for sound-alike look-ups. */
+  private readonly soundVocabulary = new Map<string, string[]>();
   private readonly folded: string[];
   private readonly accounts = new Codes();
   private readonly collections = new Codes();
@@ -205,7 +255,11 @@ export class TextMatcher {
    */
   private readonly wordScores: Float64Array;
 
-  constructor(readonly rows: readonly TextRow[]) {
+  /** `phonetic: false` matches by spelling alone (bench/quality-speech.ts measures both). */
+  constructor(
+    readonly rows: readonly TextRow[],
+    options: { phonetic?: boolean } = {},
+  ) {
     this.accountOf = Int32Array.from(rows, (row) => this.accounts.codeOf(row.account_id));
     this.collectionOf = Int32Array.from(rows, (row) => this.collections.codeOf(row.collection_id));
     this.videoOf = Int32Array.from(rows, (row) => this.videos.codeOf(row.video_id));
@@ -222,12 +276,10 @@ export class TextMatcher {
       return stemmed;
     };
     this.stems = new Field(words.map((terms) => terms.map(stemOf)));
-    for (const word of this.words.postings.keys()) {
-      const first = word.slice(0, FUZZY_PREFIX);
-      const group = this.vocabulary.get(first);
-      if (group) group.push(word);
-      else this.vocabulary.set(first, [word]);
-    }
+    // Transcripts only: on-screen text is misread by shape, not by sound.
+    this.sounds = new Field(options.phonetic === false ? [] : this.folded.map((text, row) => (rows[row]?.type === 'transcript' ? soundTerms(text) : [])));
+    groupByFirst(this.words.postings.keys(), FUZZY_PREFIX, this.vocabulary);
+    groupByFirst(this.sounds.postings.keys(), 1, this.soundVocabulary);
   }
 
   /** The best `limit` rows of `types` inside `scope` for `query`, best first. */
@@ -288,8 +340,24 @@ export class TextMatcher {
       const fuzziness = fuzzinessFor(term);
       if (fuzziness > 0) for (const near of this.nearWords(term, fuzziness)) this.words.score(near, scored);
       for (const swapped of swappedSpellings(term)) this.words.score(swapped, scored);
+      // Only a word no transcript or caption has as heard: one that was heard right keeps its ranking.
+      if (!this.stems.postings.has(stem(term))) for (const near of this.nearSounds(term)) this.sounds.score(near, scored, PHONETIC_WEIGHT);
     }
     return scored;
+  }
+
+  /** Indexed sound keys within a phone of `term`'s key (equal for short keys), first phone fixed, nearest first. */
+  private nearSounds(term: string): string[] {
+    const key = phoneticKey(term);
+    if (!key) return [];
+    const limit = key.length >= PHONETIC_FUZZY_FROM ? 1 : 0;
+    const near: Array<[distance: number, key: string]> = [];
+    for (const indexed of this.soundVocabulary.get(key.slice(0, 1)) ?? []) {
+      const distance = editDistance(key.slice(1), indexed.slice(1), limit);
+      if (distance <= limit) near.push([distance, indexed]);
+    }
+    near.sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+    return near.slice(0, MAX_EXPANSIONS).map(([, indexed]) => indexed);
   }
 
   /** Indexed words within `fuzziness` edits of `term` with its first letter, nearest first, at most MAX_EXPANSIONS. */

@@ -136,4 +136,37 @@ describe('TextMatcher', () => {
     expect(hits).toHaveLength(3);
     expect(hits[0]?.row).toMatchObject({ account_id: 'acc_1', video_id: 'vid_1', type: 'transcript', text: 'common words said again and again', end_secs: 5 });
   });
+
+  it('finds a word misheard as a sound-alike, one word or two, when the rest of the phrase does not give the row away', () => {
+    // Arrange: the recogniser wrote `catch all` for "kettle" and `man did` for "mended"
+    const heard = [
+      textRow(0, 'the famous notebook stayed in the garage'),
+      textRow(5, 'the famous catch all stayed in the bakery'),
+      textRow(10, 'victor polished the crooked ladder'),
+      textRow(15, 'rachel man did the crooked ladder'),
+    ];
+    const bySound = new TextMatcher(heard);
+    const bySpelling = new TextMatcher(heard, { phonetic: false });
+    const top = (matcher: TextMatcher, query: string) => ids(matcher.match({ accountId: 'acc_1' }, ['transcript'], query, 1));
+
+    // Act
+    const kettle = top(bySound, 'the famous kettle');
+    const mended = top(bySound, 'mended the crooked ladder');
+
+    // Assert
+    expect(kettle).toEqual(['vid_1:transcript:5']);
+    expect(mended).toEqual(['vid_1:transcript:15']);
+    expect(top(bySpelling, 'the famous kettle')).toEqual(['vid_1:transcript:0']);
+    expect(top(bySpelling, 'mended the crooked ladder')).toEqual(['vid_1:transcript:10']);
+  });
+
+  it('looks up by sound only a word no row has as heard, and only in transcripts', () => {
+    const rows = [textRow(0, 'a lute player'), textRow(5, 'the loot was hidden'), textRow(10, 'CATCH ALL', {}, 'ocr')];
+    const matcher = new TextMatcher(rows);
+    const found = (query: string) => ids(matcher.match({ accountId: 'acc_1' }, ['transcript', 'ocr'], query, 10));
+
+    expect(found('loot')).toEqual(['vid_1:transcript:5']);
+    expect(found('lute')).toEqual(['vid_1:transcript:0']);
+    expect(found('kettle')).toEqual([]);
+  });
 });
