@@ -49,6 +49,12 @@ export const PRESET_ARGS: Record<SpeechPreset, readonly string[]> = {
   fast: ['-ds', '1', '-topn', '2', '-maxwpf', '5', '-maxhmmpf', '1000', '-pl_window', '10', '-fwdflat', 'no'],
 };
 
+/**
+ * Bumped whenever a preset's flags change, so `models` on a video tells transcripts made with the old
+ * flags from the new ones (accurate v2 added the frequency warp).
+ */
+const PRESET_REVISION: Record<SpeechPreset, string> = { accurate: 'v2', fast: 'v1' };
+
 const SAMPLE_RATE = 16_000;
 const BYTES_PER_SECOND = SAMPLE_RATE * 2;
 /** `-time yes` prints a word's first and last frame; the last frame lasts one frame more (100 frames/s by default). */
@@ -75,9 +81,9 @@ export class PocketSphinxTranscriber implements Transcriber {
     this.timeoutMs = options.timeoutMs;
   }
 
-  /** `pocketsphinx@<Debian version>-en-us-<preset>`, read once per process (dpkg-query, ~10 ms) when first asked. */
+  /** `pocketsphinx@<Debian version>-en-us-<preset>-<revision>`, read once per process (dpkg-query, ~10 ms) when first asked. */
   get id(): string {
-    return `pocketsphinx@${packageVersion()}-${modelName(this.modelDir)}-${this.preset}`;
+    return `pocketsphinx@${packageVersion()}-${modelName(this.modelDir)}-${this.preset}-${PRESET_REVISION[this.preset]}`;
   }
 
   async transcribe(pcm: Buffer): Promise<TimedWord[]> {

@@ -49,8 +49,8 @@ describe('PocketSphinxTranscriber', () => {
   });
 
   it('names itself with the package version, model and preset', () => {
-    expect(new PocketSphinxTranscriber({ preset: 'fast' }).id).toMatch(/^pocketsphinx@\S*5prealpha\S*-en-us-fast$/);
-    expect(new PocketSphinxTranscriber({ preset: 'accurate' }).id).toMatch(/-en-us-accurate$/);
+    expect(new PocketSphinxTranscriber({ preset: 'fast' }).id).toMatch(/^pocketsphinx@\S*5prealpha\S*-en-us-fast-v1$/);
+    expect(new PocketSphinxTranscriber({ preset: 'accurate' }).id).toMatch(/-en-us-accurate-v2$/);
   });
 
   it('is unavailable, with how to install it, when the binary is missing', async () => {
