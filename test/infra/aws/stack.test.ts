@@ -150,7 +150,7 @@ async function indexQueueSendersInCode(): Promise<string[]> {
     logLevel: 'silent',
   });
   // Unminified and tree-shaken: a queueing function survives in a bundle only if that bundle calls it.
-  const queues = /\b(?:enqueueChunks|enqueuePurge)\d*\(|\bindexQueue\d*\.send\(/;
+  const queues = /\b(?:enqueueChunks|enqueuePurge|enqueueFrameMap)\d*\(|\bindexQueue\d*\.send\(/;
   return result.outputFiles.filter((file) => queues.test(file.text)).map((file) => file.path.replace(/^.*\/(\w+)\.js$/, '$1'));
 }
 
