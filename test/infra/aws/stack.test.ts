@@ -482,6 +482,8 @@ describe('the CDK stack', () => {
       .filter((route) => route.sendsIndexWork)
       .map((route) => route.name);
     expect([...flaggedRoutes, 'ingest', 'dailyMaintenance', 'deleteSweep'].sort()).toEqual(sendersInCode.sort());
+    // GET /v1/framemap queues its computation for the index worker (no function of its own).
+    expect(sendersInCode).toContain('framemap');
     expect(sendingRoles.map((role) => role.replace(/^(?:Api|Processing|Schedules)(\w+?)FunctionServiceRole\w*$/, '$1')).sort()).toEqual(sendersInCode.sort());
   });
 
