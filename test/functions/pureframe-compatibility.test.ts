@@ -25,9 +25,12 @@ const api = useTestApi();
 describe('a key written for PureFrame (pf_…)', () => {
   it('is INVALID_API_KEY, exactly like an unknown Frameseek key, not UNAUTHORIZED', async () => {
     const pureFrameKey = await api.get('/v1/collections', { token: `pf_live_${'a1B2'.repeat(8)}` });
+    // The prefix PureFrame's authentication page documents.
+    const documentedPrefix = await api.get('/v1/collections', { token: `pf_key_${'c3D4'.repeat(8)}` });
     const unknownKey = await api.get('/v1/collections', { token: `fsk_${'A'.repeat(43)}` });
 
     expect([pureFrameKey.status, errorOf(pureFrameKey).code]).toEqual([401, 'INVALID_API_KEY']);
+    expect([documentedPrefix.status, errorOf(documentedPrefix).code]).toEqual([401, 'INVALID_API_KEY']);
     expect(errorOf(pureFrameKey).message).toBe(errorOf(unknownKey).message);
   });
 });
