@@ -2,6 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { layoutFrames } from '#lib/search/framemap';
 import type { FrameWithVector, TextSegmentRow } from '#lib/search/types';
 import { randomSource, wordList } from './support';
+import { framemapOverHttp } from './search-http';
 
 /**
  * GET /v1/framemap's computation (lib/search/framemap.ts layoutFrames: PCA, k-means with k chosen by
@@ -9,7 +10,10 @@ import { randomSource, wordList } from './support';
  * frame every 2 s, 256-d vectors clustered around a few hundred scene centres (frames drifting a
  * little inside a scene), a transcript sentence every 5 s. The index read and the cache write are
  * not in it (the 100-hour library's index is built by `npm run bench -- --only search`, which
- * takes longer than this run should): this is the CPU part of a first call or a force=true.
+ * takes longer than this run should): this is the CPU part of the background computation. Then, with
+ * `httpHours`, the whole path through HTTP over bench/search-http.ts's library: the first call, the
+ * background computation in the runtime's index worker until a call answers it ready, and the
+ * cached answer's latency (framemapOverHttp).
  */
 const DIMENSION = 256;
 
@@ -48,8 +52,10 @@ function library(hours: number, seed: number): { frames: FrameWithVector[]; rows
   return { frames, rows };
 }
 
-export function framemapBench(hoursList: readonly number[] = [10, 100]): void {
-  for (const hours of hoursList) {
+export async function framemapBench(
+  options: { hoursList?: readonly number[]; httpHours?: number; library?: string | undefined; keep?: boolean } = {},
+): Promise<void> {
+  for (const hours of options.hoursList ?? [10, 100]) {
     const { frames, rows } = library(hours, 24);
     const started = performance.now();
     const map = layoutFrames(frames, rows, 1);
@@ -59,6 +65,11 @@ export function framemapBench(hoursList: readonly number[] = [10, 100]): void {
         `${map.clusters.length} clusters, ${map.frames.length} frames answered (of ${map.total_frames})`,
     );
   }
+  if (options.library || (options.httpHours ?? 0) > 0) {
+    await framemapOverHttp({ hours: options.httpHours ?? 0, library: options.library, keep: options.keep ?? false });
+  }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) framemapBench((process.argv[2] ?? '10,100').split(',').map(Number));
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await framemapBench({ hoursList: (process.argv[2] ?? '10,100').split(',').map(Number), httpHours: Number(process.argv[3] ?? '0') });
+}

@@ -38,7 +38,8 @@ import { stats, type Stats } from './support';
  * Billing under a burst of concurrent searches (bench/billing.ts) comes next, then webhook delivery latency and
  * throughput (bench/webhooks.ts); quality on held-out data (bench/quality.ts,
  * `--quality-seed`), then click boosts on a held-out click log (bench/clicks.ts) and the frame map's computation
- * over 10- and 100-hour synthetic libraries (bench/framemap.ts) last.
+ * over 10- and 100-hour synthetic libraries (bench/framemap.ts) last, then the map of a `--framemap-hours` library
+ * (100 by default; 0 for none; `--search-library` reuses a kept one) computed in the background and served from its cache.
  * Prints figures; asserts nothing.
  */
 const { values: options } = parseArgs({
@@ -57,6 +58,7 @@ const { values: options } = parseArgs({
     'search-load-clients': { type: 'string', default: '30' },
     'search-load-secs': { type: 'string', default: '60' },
     'quality-seed': { type: 'string', default: '18' },
+    'framemap-hours': { type: 'string', default: '100' },
   },
 });
 const requests = Number(options.requests);
@@ -269,7 +271,7 @@ if (runs('webhooks')) await webhooksBench();
 if (runs('indexing') && options.indexing !== 'off') await indexingBench(indexingMatrix(options.indexing));
 if (runs('quality')) await qualityBench(Number(options['quality-seed']));
 if (runs('clicks')) clickBench();
-if (runs('framemap')) framemapBench();
+if (runs('framemap')) await framemapBench({ httpHours: Number(options['framemap-hours']), library: options['search-library'], keep: options['search-keep'] });
 
 function searchMedia(value: string | undefined): 'disk' | 'ram' | 'both' {
   if (value === 'disk' || value === 'ram' || value === 'both') return value;

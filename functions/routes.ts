@@ -559,11 +559,10 @@ export const routes = nameRoutes({
     auth: 'key',
     rateLimit: 'search',
     successStatus: 200,
-    nativeModules: true,
-    memoryMb: 2048,
-    timeoutSecs: 29,
+    // The map is computed by the index worker (a `framemap` message on the index queue), never here.
+    sendsIndexWork: true,
     summary:
-      'Every indexed frame of the account or a collection on a 2-D similarity map (PCA), clustered (k-means) with labels from each cluster’s distinctive words; cached, force=true recomputes',
+      'Every indexed frame of the account or a collection on a 2-D similarity map (PCA), clustered (k-means) with labels from each cluster’s distinctive words. Computed in the background and cached: a missing or stale map, or force=true, starts the computation and answers at once — the previous map with meta.framemap.status "computing", or 202 with an empty map when there is none yet',
     request: { query: framemapQuery },
     response: framemapView,
   }),

@@ -27,6 +27,8 @@ const FAULT_NAMES = [
   'ingest_interrupted',
   /** A message that reached a dead-letter queue is lost before its handler runs (the daily sweep must find the job). */
   'dead_letter_lost',
+  /** `framemap_compute:<account_id>`: the background frame map computation throws on every try (its last records the failure). */
+  'framemap_compute',
 ] as const;
 export type FaultName = (typeof FAULT_NAMES)[number];
 

@@ -2,7 +2,11 @@ import * as z from 'zod';
 
 export const createApiKeyBody = z.strictObject({
   name: z.string().trim().min(1).max(100),
-  permissions: z.enum(['all', 'read_only']).default('all'),
+  /** `all_access` is PureFrame's name for `all` (its documented permission levels), accepted and stored as `all`. */
+  permissions: z
+    .enum(['all', 'read_only', 'all_access'])
+    .default('all')
+    .transform((permissions) => (permissions === 'all_access' ? 'all' : permissions)),
 });
 
 export const apiKeyParams = z.strictObject({ key_id: z.string().min(1).max(64) });

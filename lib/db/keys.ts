@@ -52,6 +52,7 @@ const allShards = (name: string) => Array.from({ length: SWEEP_INDEX_SHARDS }, (
  * | A search's query, for its clicks (TTL'd)   | ACC#<account_id>      | SEARCH#<search_id>  |                   |                 |
  * | Clicks on search results (TTL'd)           | ACC#<account_id>      | CLICK#<search_id>#<vid>@<ts> |          |                 |
  * | Clicks per query and video (ranking boost) | ACC#<account_id>      | CLICKS#<normalised>#<vid> |             |                 |
+ * | Frame map computation of a scope (marker)  | ACC#<account_id>      | FRAMEMAP#<scope>    |                   |                 |
  * | Idempotency records (Powertools)           | IDEMPOTENCY           | <fn>#<key hash>     |                   |                 |
  * | Stripe payment credited (once-only guard)  | STRIPE_PI#<pi_id>     | APPLIED             |                   |                 |
  * | Stripe event applied (once-only guard)     | STRIPE_EVT#<evt_id>   | APPLIED             |                   |                 |
@@ -142,6 +143,9 @@ export const keys = {
   /** `normalisedQuery` holds only [a-z0-9 ] (lib/text.ts normalise), so `#` ends it. */
   clickCount: (accountId: string, normalisedQuery: string, videoId: string) => ({ PK: `ACC#${accountId}`, SK: `CLICKS#${normalisedQuery}#${videoId}` }),
   clickCountsOf: (accountId: string, normalisedQuery: string) => ({ PK: `ACC#${accountId}`, SKPrefix: `CLICKS#${normalisedQuery}#` }),
+
+  /** `scope`: a collection id, or `all` for the whole account (as the map's cache object is named). */
+  frameMapRun: (accountId: string, scope: string) => ({ PK: `ACC#${accountId}`, SK: `FRAMEMAP#${scope}` }),
 
   idempotency: { partitionValue: 'IDEMPOTENCY' },
 

@@ -1,8 +1,9 @@
 import { config } from '#lib/config';
 import { host } from '#lib/hosts/host';
+import type { FrameMapMessage } from '#lib/search/framemap-answer';
 
 /**
- * The queue of index work: one message per time chunk of a video, purges and upkeep. The host carries
+ * The queue of index work: one message per time chunk of a video, purges, upkeep and frame maps. The host carries
  * it (lib/hosts: SQS with a DLQ in AWS, the local runtime's queue on disk) to the index worker.
  */
 export interface IndexChunkMessage {
@@ -50,7 +51,10 @@ export interface IndexMaintenanceMessage {
 
 export const INDEX_MAINTENANCE_MESSAGE: IndexMaintenanceMessage = { kind: 'maintain' };
 
-export type IndexQueueMessage = IndexChunkMessage | IndexPurgeMessage | IndexMaintenanceMessage;
+/** A frame map to compute (GET /v1/framemap queues it; lib/search/framemap.ts computes it in the worker). */
+export type { FrameMapMessage } from '#lib/search/framemap-answer';
+
+export type IndexQueueMessage = IndexChunkMessage | IndexPurgeMessage | IndexMaintenanceMessage | FrameMapMessage;
 
 export function isChunkMessage(message: IndexQueueMessage): message is IndexChunkMessage {
   return message.kind === undefined || message.kind === 'chunk';

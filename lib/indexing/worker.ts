@@ -4,6 +4,7 @@ import { metrics } from '#lib/metrics';
 import { logInfo, logWarn } from '#lib/log';
 import { configuredEngines, type Engines } from '#lib/ml/engines';
 import { searchIndex } from '#lib/search/index';
+import { computeFrameMap } from '#lib/search/framemap';
 import { deletePrefix, presignGet, readObject, putObject } from '#lib/storage/objects';
 import { stagedChunkKey, stagingPrefix, thumbnailKey, videoPrefix } from '#lib/storage/layout';
 import { getVideoRecord, type VideoRecord } from '#lib/db/videos';
@@ -35,6 +36,10 @@ export async function handleIndexMessage(message: IndexQueueMessage, delivery: D
     // Deletes already hid these rows (search reads video records); this frees the space.
     if (message.video_id) await searchIndex().deleteVideo(message.account_id, message.video_id);
     else await searchIndex().deleteAccount(message.account_id);
+    return;
+  }
+  if (message.kind === 'framemap') {
+    await computeFrameMap(message, delivery);
     return;
   }
   if (message.kind === 'maintain') {

@@ -5,11 +5,12 @@ import { metrics } from '#lib/metrics';
 import { failStalledIndexing } from '#lib/indexing/worker';
 import { failStrandedIngestOfKey } from '#lib/uploads/ingest';
 import { failStrandedFetch } from '#lib/uploads/url-ingest';
+import { failFrameMapFromDeadLetter } from '#lib/search/framemap-answer';
 
 /**
  * What reaches a dead-letter queue: an event or message whose last try failed. Each names a job that
  * would otherwise stay `queued` or `processing` for good; here it fails visibly, with its code, and
- * gives back what it held. Lambda's on-failure destination wraps an asynchronous invocation's event in
+ * gives back what it held (a frame map computation names no job: its scope's marker records the failure). Lambda's on-failure destination wraps an asynchronous invocation's event in
  * `requestPayload`; an SQS redrive keeps the message as it was.
  */
 const storageEvent = z.object({
@@ -17,10 +18,11 @@ const storageEvent = z.object({
 });
 const fetchTask = z.object({ kind: z.literal('fetchSource'), account_id: z.string(), upload_id: z.string() });
 const indexChunk = z.object({ kind: z.literal('chunk').optional(), account_id: z.string(), video_id: z.string(), job_id: z.string(), chunk_index: z.number() });
-const deadLetter = z.union([storageEvent, fetchTask, indexChunk]);
+const frameMapTask = z.object({ kind: z.literal('framemap'), account_id: z.string(), collection_id: z.string().optional(), started_at: z.string() });
+const deadLetter = z.union([storageEvent, fetchTask, frameMapTask, indexChunk]);
 const destinationRecord = z.object({ requestPayload: z.unknown() });
 
-export type DeadLetterOutcome = 'failed_job' | 'nothing_to_do' | 'not_understood' | 'lost';
+export type DeadLetterOutcome = 'failed_job' | 'failed_framemap' | 'nothing_to_do' | 'not_understood' | 'lost';
 
 export async function handleDeadLetter(body: unknown): Promise<DeadLetterOutcome> {
   if (isFaultArmed('dead_letter_lost')) return 'lost';
@@ -32,6 +34,12 @@ export async function handleDeadLetter(body: unknown): Promise<DeadLetterOutcome
     return 'not_understood';
   }
   const message = parsed.data;
+  if ('kind' in message && message.kind === 'framemap') {
+    // No job: the scope's frame map marker says it failed; the next GET /v1/framemap starts it again.
+    logWarn('dead letter: frame map computation gave up', { message });
+    await failFrameMapFromDeadLetter(message);
+    return 'failed_framemap';
+  }
   logWarn('dead letter: giving up on its job', { message });
   let failed = false;
   if ('Records' in message) {

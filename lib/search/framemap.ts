@@ -1,19 +1,24 @@
 import { PCA } from 'ml-pca';
 import { kmeans } from 'ml-kmeans';
-import { AppError } from '#lib/errors';
 import { now } from '#lib/clock';
+import { throwIfArmed } from '#lib/faults';
+import { logError, logInfo } from '#lib/log';
 import { configuredEngines } from '#lib/ml/engines';
+import { getAccount, isActive } from '#lib/db/accounts';
 import { getCollectionRecord } from '#lib/db/collections';
-import { presignGet, putObject, readObject } from '#lib/storage/objects';
+import { failFrameMapRun, finishFrameMapRun } from '#lib/db/framemap-runs';
+import { putObject } from '#lib/storage/objects';
 import { framemapKey } from '#lib/storage/layout';
 import { warmSearchIndex } from '#lib/search/index';
 import { visibleVideos } from '#lib/search/visible-videos';
-import type { AccountSnapshot } from '#lib/auth/principal';
+import { FRAMEMAP_FAILED_MESSAGE, frameMapScope, type FrameMapMessage, type StoredMap } from '#lib/search/framemap-answer';
 import type { FrameWithVector, TextSegmentRow } from '#lib/search/types';
 
 /**
- * GET /v1/framemap (api.md): every indexed frame of the scope (the account, or one collection) on a
- * 2-D map, clustered, each cluster labelled by its most distinctive words.
+ * The computation behind GET /v1/framemap (api.md): every indexed frame of the scope (the account,
+ * or one collection) on a 2-D map, clustered, each cluster labelled by its most distinctive words.
+ * It runs in the background, in the index worker (lib/search/framemap-answer.ts queues it), and
+ * stores the map where the route answers it from.
  *
  * - Map: PCA (ml-pca) fitted on up to FIT_SAMPLE (2000) frames (an even, deterministic sample), every
  *   frame projected on the first two components, x and y scaled to [0, 1].
@@ -24,11 +29,7 @@ import type { FrameWithVector, TextSegmentRow } from '#lib/search/types';
  * - Labels: the transcript and on-screen text rows overlapping each frame's moment are the
  *   cluster's words; each cluster is named by its three words of highest tf-idf across clusters
  *   (a word every cluster has says nothing about one of them).
- * - Cache: the computed map is stored in the bucket per scope with the account's index epoch; a
- *   later call answers from it while the epoch stands (no video indexed or deleted since), and
- *   `force=true` recomputes. The first call computes it within the request (seconds for thousands of
- *   frames; bench/framemap.ts measures it), which is the one place this differs from "in the background".
- * - At most MAX_MAP_FRAMES frames are answered (an even sample, every cluster counted in full): a
+ * - At most MAX_MAP_FRAMES frames are kept (an even sample, every cluster counted in full): a
  *   Lambda answer is at most 6 MB. `total_frames` counts them all.
  */
 export const MAX_MAP_FRAMES = 5000;
@@ -43,7 +44,6 @@ const PARSIMONY = 0.8;
 /** …but no more of them than this. */
 const MAX_COMPONENTS = 16;
 const KMEANS_SEED = 24;
-const LINK_SECS = 60 * 60;
 const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac', '#1f77b4', '#8c564b'];
 const STOPWORDS = new Set(
   'the a an and or but of to in on at by for with from is are was were be been it its this that these those as into over under than then there here he she they we you i my our your their his her them us me not no yes so do does did have has had will would can could just'.split(
@@ -51,60 +51,39 @@ const STOPWORDS = new Set(
   ),
 );
 
-export interface FrameMap {
-  frames: Array<{
-    id: string;
-    x: number;
-    y: number;
-    video_id: string;
-    collection_id: string;
-    timestamp_start: number;
-    thumbnail_url: string;
-    cluster_id: number;
-  }>;
-  clusters: Array<{ id: number; label: string; color: string; frame_count: number; video_count: number }>;
-  total_frames: number;
-  total_videos: number;
-  total_collections: number;
-}
-
-/** What the cache keeps: the map with thumbnail keys (links are signed per answer) and the epoch it was made at. */
-export interface StoredMap {
-  index_epoch: number;
-  computed_at: string;
-  frames: Array<Omit<FrameMap['frames'][number], 'thumbnail_url'> & { thumbnail_key: string }>;
-  clusters: FrameMap['clusters'];
-  total_frames: number;
-  total_videos: number;
-  total_collections: number;
-}
-
-export async function frameMap(accountId: string, account: AccountSnapshot, request: { collectionId?: string | undefined; force: boolean }): Promise<FrameMap> {
-  if (request.collectionId) {
-    const collection = await getCollectionRecord(accountId, request.collectionId);
-    if (!collection || collection.status === 'deleting') throw new AppError('COLLECTION_NOT_FOUND');
+/**
+ * One queued computation (the index worker's `framemap` message). A throw leaves the message for the
+ * queue to deliver again; its last delivery records the failure on the scope's marker instead, where
+ * the next GET shows it and starts again.
+ */
+export async function computeFrameMap(message: FrameMapMessage, delivery: { attempt: number; isLast: boolean }): Promise<void> {
+  const scope = frameMapScope(message.collection_id);
+  try {
+    throwIfArmed('framemap_compute', message.account_id);
+    const account = await getAccount(message.account_id);
+    const collection = message.collection_id ? await getCollectionRecord(message.account_id, message.collection_id) : undefined;
+    if (!account || !isActive(account) || (message.collection_id && (!collection || collection.status === 'deleting'))) {
+      logInfo('framemap: scope gone, nothing to map', { account_id: message.account_id, scope });
+      await finishFrameMapRun(message.account_id, scope, message.started_at);
+      return;
+    }
+    const stored = await computeMap(
+      message.account_id,
+      { videosEpoch: account.videos_epoch ?? 0, indexEpoch: account.index_epoch ?? 0 },
+      message.collection_id,
+    );
+    await putObject(framemapKey(message.account_id, message.collection_id), new TextEncoder().encode(JSON.stringify(stored)), 'application/json');
+    await finishFrameMapRun(message.account_id, scope, message.started_at);
+    logInfo('framemap: stored', { account_id: message.account_id, scope, frames: stored.total_frames });
+  } catch (error) {
+    if (!delivery.isLast) throw error;
+    logError('framemap: computation failed for good', { account_id: message.account_id, scope, attempt: delivery.attempt, error });
+    await failFrameMapRun(message.account_id, scope, message.started_at, now().toISOString(), FRAMEMAP_FAILED_MESSAGE);
   }
-  const key = framemapKey(accountId, request.collectionId);
-  let stored = request.force ? undefined : await cached(key, account.indexEpoch);
-  if (!stored) {
-    stored = await computeMap(accountId, account, request.collectionId);
-    await putObject(key, new TextEncoder().encode(JSON.stringify(stored)), 'application/json');
-  }
-  const { index_epoch: _epoch, computed_at: _at, frames, ...rest } = stored;
-  const dressed = await Promise.all(
-    frames.map(async ({ thumbnail_key, ...frame }) => ({ ...frame, thumbnail_url: thumbnail_key ? await presignGet(thumbnail_key, LINK_SECS) : '' })),
-  );
-  return { frames: dressed, ...rest };
 }
 
-async function cached(key: string, indexEpoch: number): Promise<StoredMap | undefined> {
-  const bytes = await readObject(key);
-  if (!bytes) return undefined;
-  const stored = JSON.parse(new TextDecoder().decode(bytes)) as StoredMap;
-  return stored.index_epoch === indexEpoch ? stored : undefined;
-}
-
-async function computeMap(accountId: string, account: AccountSnapshot, collectionId: string | undefined): Promise<StoredMap> {
+/** The map as stored, stamped with the index epoch read before the frames (a newer epoch makes it stale, never the reverse). */
+async function computeMap(accountId: string, account: { videosEpoch: number; indexEpoch: number }, collectionId: string | undefined): Promise<StoredMap> {
   const index = await warmSearchIndex();
   const scope = { accountId, ...(collectionId ? { collectionId } : {}) };
   const [allFrames, textRows] = await Promise.all([index.frameVectors(scope, configuredEngines().embedder.id), index.textRows(accountId)]);

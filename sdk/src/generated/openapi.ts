@@ -354,7 +354,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every indexed frame of the account or a collection on a 2-D similarity map (PCA), clustered (k-means) with labels from each cluster’s distinctive words; cached, force=true recomputes */
+        /** Every indexed frame of the account or a collection on a 2-D similarity map (PCA), clustered (k-means) with labels from each cluster’s distinctive words. Computed in the background and cached: a missing or stale map, or force=true, starts the computation and answers at once — the previous map with meta.framemap.status "computing", or 202 with an empty map when there is none yet */
         get: operations["framemap"];
         put?: never;
         post?: never;
@@ -1545,7 +1545,7 @@ export interface operations {
                      * @default all
                      * @enum {string}
                      */
-                    permissions?: "all" | "read_only";
+                    permissions?: "all" | "read_only" | "all_access";
                 };
             };
         };
@@ -3223,7 +3223,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Every indexed frame of the account or a collection on a 2-D similarity map (PCA), clustered (k-means) with labels from each cluster’s distinctive words; cached, force=true recomputes */
+            /** @description Every indexed frame of the account or a collection on a 2-D similarity map (PCA), clustered (k-means) with labels from each cluster’s distinctive words. Computed in the background and cached: a missing or stale map, or force=true, starts the computation and answers at once — the previous map with meta.framemap.status "computing", or 202 with an empty map when there is none yet */
             200: {
                 headers: {
                     [name: string]: unknown;

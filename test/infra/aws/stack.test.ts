@@ -150,7 +150,7 @@ async function indexQueueSendersInCode(): Promise<string[]> {
     logLevel: 'silent',
   });
   // Unminified and tree-shaken: a queueing function survives in a bundle only if that bundle calls it.
-  const queues = /\b(?:enqueueChunks|enqueuePurge)\d*\(|\bindexQueue\d*\.send\(/;
+  const queues = /\b(?:enqueueChunks|enqueuePurge|enqueueFrameMap)\d*\(|\bindexQueue\d*\.send\(/;
   return result.outputFiles.filter((file) => queues.test(file.text)).map((file) => file.path.replace(/^.*\/(\w+)\.js$/, '$1'));
 }
 
@@ -482,6 +482,8 @@ describe('the CDK stack', () => {
       .filter((route) => route.sendsIndexWork)
       .map((route) => route.name);
     expect([...flaggedRoutes, 'ingest', 'dailyMaintenance', 'deleteSweep'].sort()).toEqual(sendersInCode.sort());
+    // GET /v1/framemap queues its computation for the index worker (no function of its own).
+    expect(sendersInCode).toContain('framemap');
     expect(sendingRoles.map((role) => role.replace(/^(?:Api|Processing|Schedules)(\w+?)FunctionServiceRole\w*$/, '$1')).sort()).toEqual(sendersInCode.sort());
   });
 
