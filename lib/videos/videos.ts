@@ -1,23 +1,28 @@
 import { now } from '#lib/clock';
 import { AppError } from '#lib/errors';
-import { paginate, type Page } from '#lib/pagination';
+import type { Page, PageRequest } from '#lib/pagination';
 import { videoPrefix } from '#lib/storage/layout';
 import { abortMultipart, deletePrefix, presignGet } from '#lib/storage/objects';
 import { endUpload, getUploadRecord } from '#lib/db/uploads';
 import { releaseIndexingReservation } from '#lib/billing/metering';
 import { enqueuePurge } from '#lib/indexing/queue';
 import {
+  countVideos,
   getVideoRecord,
-  listVideoRecords,
   markVideoDeleting,
+  newestThumbnailKeys,
+  readVideosPage,
   removeVideoRows,
   videoFields,
   videoIndexFields,
   videoJobFields,
+  type VideoListFilters,
   type VideoRecord,
   type VideoStatus,
 } from '#lib/db/videos';
-import { getJobRecord, listJobRecords, type JobRecord } from '#lib/db/jobs';
+import { batchGetJobs, getJobRecord, type JobRecord } from '#lib/db/jobs';
+import { getCollectionRecord } from '#lib/db/collections';
+import { getAccount } from '#lib/db/accounts';
 import { announceEvent } from '#lib/db/events';
 
 const PLAYBACK_URL_SECS = 60 * 60;
@@ -62,19 +67,13 @@ async function toListItem(video: VideoRecord, job: JobRecord | undefined): Promi
 /**
  * Presigned thumbnails of up to `perCollection` of each collection's videos, newest first
  * (api.md: collection list items carry up to 4). Videos being deleted or without a thumbnail yet
- * are skipped; one read of the account's videos serves the whole page.
+ * are skipped; each collection's newest videos are read through its GSI1 partition, all at once.
  */
 export async function collectionThumbnailUrls(accountId: string, collectionIds: readonly string[], perCollection = 4): Promise<Map<string, string[]>> {
-  const keysByCollection = new Map<string, string[]>(collectionIds.map((id) => [id, []]));
-  if (collectionIds.length === 0) return keysByCollection;
-  for (const video of await listVideoRecords(accountId)) {
-    const chosen = keysByCollection.get(video.collection_id);
-    if (!chosen || chosen.length >= perCollection || video.status === 'deleting' || !video.thumbnail_key) continue;
-    chosen.push(video.thumbnail_key);
-  }
   const urls = new Map<string, string[]>();
   await Promise.all(
-    [...keysByCollection].map(async ([collectionId, thumbnailKeys]) => {
+    collectionIds.map(async (collectionId) => {
+      const thumbnailKeys = await newestThumbnailKeys(accountId, collectionId, perCollection);
       urls.set(collectionId, await Promise.all(thumbnailKeys.map((key) => presignGet(key, THUMBNAIL_URL_SECS))));
     }),
   );
@@ -88,22 +87,36 @@ async function requireVideo(accountId: string, videoId: string): Promise<VideoRe
   return video;
 }
 
-export interface VideoFilters {
-  collectionId?: string | undefined;
-  statuses?: readonly VideoStatus[] | undefined;
+export type VideoFilters = VideoListFilters;
+
+/**
+ * GET /v1/videos: a page read by key condition (GSI1 for one collection), the jobs of that page only,
+ * and the total from a counter (the account's, or the collection's) unless a status filter asks for a
+ * count no counter keeps.
+ */
+export async function listVideos(accountId: string, filters: VideoFilters, request: PageRequest): Promise<Page<VideoListItem>> {
+  const [page, total] = await Promise.all([
+    readVideosPage(accountId, filters, { limit: request.perPage, skip: request.skip, after: request.after }),
+    videoTotal(accountId, filters),
+  ]);
+  const jobs = await batchGetJobs(
+    accountId,
+    page.items.map((video) => video.job_id),
+  );
+  const jobsById = new Map(jobs.map((job) => [job.job_id, job]));
+  return {
+    items: await Promise.all(page.items.map((video) => toListItem(video, jobsById.get(video.job_id)))),
+    total,
+    page: request.page,
+    per_page: request.perPage,
+    next: page.next,
+  };
 }
 
-export async function listVideos(accountId: string, filters: VideoFilters, page: number, perPage: number): Promise<Page<VideoListItem>> {
-  const [videos, jobs] = await Promise.all([listVideoRecords(accountId), listJobRecords(accountId)]);
-  const jobsById = new Map(jobs.map((job) => [job.job_id, job]));
-  const visible = videos.filter(
-    (video) =>
-      video.status !== 'deleting' &&
-      (!filters.collectionId || video.collection_id === filters.collectionId) &&
-      (!filters.statuses?.length || filters.statuses.includes(video.status)),
-  );
-  const result = paginate(visible, page, perPage);
-  return { ...result, items: await Promise.all(result.items.map((video) => toListItem(video, jobsById.get(video.job_id)))) };
+async function videoTotal(accountId: string, filters: VideoFilters): Promise<number> {
+  if (filters.statuses?.length) return countVideos(accountId, filters);
+  if (filters.collectionId !== undefined) return (await getCollectionRecord(accountId, filters.collectionId))?.video_count ?? 0;
+  return (await getAccount(accountId))?.video_count ?? 0;
 }
 
 export async function describeVideo(accountId: string, videoId: string): Promise<VideoDetail> {
