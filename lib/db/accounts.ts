@@ -1,7 +1,7 @@
 import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '#lib/db/client';
 import { keys } from '#lib/db/keys';
-import { gsi1Page } from '#lib/db/query';
+import { countInRange, gsi1Page } from '#lib/db/query';
 import { failedConditionIndexes, isConditionFailure, transactConditionally } from '#lib/db/conditions';
 import { ledgerEntryPut, type LedgerEntryRecord } from '#lib/db/ledger';
 import { AppError } from '#lib/errors';
@@ -61,8 +61,8 @@ export interface AccountRecord {
   feedback_epoch?: number;
   /**
    * The lists' totals (`meta.total`), each changed in the transaction that adds or removes what it
-   * counts, never by a scan. Absent reads as 0 (an account made before a counter existed needs
-   * `bin/frameseek admin` to recount it; see README, Lists).
+   * counts, never by a scan. Absent reads as 0: an account made before the counters existed is
+   * recounted once by `frameseek admin recount-lists` (countListRows, setListCounters).
    */
   collection_count?: number;
   /** Video rows (and, below, job rows) of the account: a video being deleted counts until its rows go. */
@@ -75,15 +75,45 @@ export interface AccountRecord {
 /** The account counters behind the lists' totals (see AccountRecord). */
 export type ListCounter = 'collection_count' | 'video_count' | 'job_count' | 'api_key_count' | 'ledger_entries';
 
-/** The account item's part of a transaction that adds to (or takes from) list counters. */
-export function listCountersChange(accountId: string, changes: Partial<Record<ListCounter, number>>, condition?: string) {
+/**
+ * What the list counters should say, counted from the rows (keys only): for an account made before
+ * the counters existed. Not atomic with writes going on meanwhile: run it when the account is quiet.
+ */
+export async function countListRows(accountId: string): Promise<Record<ListCounter, number>> {
+  const [collection_count, video_count, job_count, api_key_count, ledger_entries] = await Promise.all([
+    countInRange(keys.collectionsOf(accountId), { expression: '#status = :active', names: { '#status': 'status' }, values: { ':active': 'active' } }),
+    countInRange(keys.videosOf(accountId), undefined),
+    countInRange(keys.jobsOf(accountId), undefined),
+    countInRange(keys.apiKeysOf(accountId), undefined),
+    countInRange(keys.ledgerOf(accountId), undefined),
+  ]);
+  return { collection_count, video_count, job_count, api_key_count, ledger_entries };
+}
+
+export async function setListCounters(accountId: string, counts: Record<ListCounter, number>): Promise<void> {
+  const names = Object.keys(counts) as ListCounter[];
+  await db.send(
+    new UpdateCommand({
+      TableName: tableName,
+      Key: keys.account(accountId),
+      UpdateExpression: `SET ${names.map((name) => `${name} = :${name}`).join(', ')}`,
+      ConditionExpression: 'attribute_exists(PK)',
+      ExpressionAttributeValues: Object.fromEntries(names.map((name) => [`:${name}`, counts[name]])),
+    }),
+  );
+}
+
+/**
+ * The account item's part of a transaction that adds to (or takes from) list counters. No condition:
+ * it never refuses the write it goes with (an account's row outlives its deletion, which only marks it).
+ */
+export function listCountersChange(accountId: string, changes: Partial<Record<ListCounter, number>>) {
   const names = Object.keys(changes) as ListCounter[];
   return {
     Update: {
       TableName: tableName,
       Key: keys.account(accountId),
       UpdateExpression: `ADD ${names.map((name) => `${name} :${name}`).join(', ')}`,
-      ConditionExpression: condition ?? 'attribute_exists(PK)',
       ExpressionAttributeValues: Object.fromEntries(names.map((name) => [`:${name}`, changes[name]])),
     },
   };

@@ -1,6 +1,6 @@
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '#lib/db/client';
-import { deleteItems } from '#lib/db/batch';
+import { deleteItems, getItems } from '#lib/db/batch';
 import { gsi1Page, queryPrefixNewestFirst, readNewestFirst, type ListRead } from '#lib/db/query';
 import { keys } from '#lib/db/keys';
 import { failedConditionIndexes, transactConditionally } from '#lib/db/conditions';
@@ -174,7 +174,8 @@ export async function deleteOwnedRows(accountId: string, rows: ReadonlyArray<{ P
   const jobPrefix = keys.jobsOf(accountId).SKPrefix;
   const jobs = rows.filter((row) => row.PK === keys.account(accountId).PK && row.SK.startsWith(jobPrefix));
   await deleteItems(rows.filter((row) => !jobs.includes(row)));
-  for (const row of jobs) {
+  // Most were the current jobs of the videos just purged, gone with them: only those still there are deleted (and counted).
+  for (const row of await getItems<{ PK: string; SK: string }>(jobs)) {
     await transactConditionally([
       { Delete: { TableName: tableName, Key: { PK: row.PK, SK: row.SK }, ConditionExpression: 'attribute_exists(PK)' } },
       listCountersChange(accountId, { job_count: -1 }),

@@ -274,4 +274,22 @@ describe('totals', () => {
     expect((await walk('/v1/videos', account.key, 4)).ids).toHaveLength(6);
     expect((await walk('/v1/collections', account.key, 1)).ids).toHaveLength(2);
   });
+
+  it('follow a collection’s delete: its videos and jobs leave the totals as its sweep removes them', async () => {
+    const account = await libraryAccount();
+    const [first = '', second = ''] = account.collections;
+
+    expect((await api.delete(`/v1/collections/${second}`, { token: account.key })).status).toBe(204);
+    let totals: unknown[] = [];
+    for (let attempt = 0; attempt < 100; attempt += 1) {
+      const answers = await Promise.all(['/v1/collections', '/v1/videos', '/v1/jobs'].map((path) => api.get(path, { token: account.key })));
+      totals = answers.map((response) => response.body.meta.total);
+      if (totals[1] === 4 && totals[2] === 4) break;
+      await new Promise((done) => setTimeout(done, 100));
+    }
+
+    expect(totals).toEqual([1, 4, 4]);
+    expect((await walk('/v1/videos', account.key, 3)).ids).toEqual(newestFirst(account.videos.filter((_, index) => index % 2 === 0)));
+    expect((await walk('/v1/jobs', account.key, 3, `&collection_id=${first}`)).pages[0]?.body.meta.total).toBe(4);
+  });
 });
