@@ -124,11 +124,11 @@ export interface ListRead {
  */
 export async function readNewestFirst<T extends { SK: string }>(
   range: ListRange,
-  read: ListRead & { filter?: ListFilter | undefined },
+  read: ListRead & { filter?: ListFilter | undefined; bound?: number },
 ): Promise<{ items: T[]; next: string | undefined }> {
   if (read.after !== undefined && !read.after.startsWith(range.SKPrefix)) return { items: [], next: undefined };
   const wanted = read.skip + read.limit;
-  const bound = read.filter ? wanted + FILTERED_READ_BOUND : Number.POSITIVE_INFINITY;
+  const bound = read.filter ? wanted + (read.bound ?? FILTERED_READ_BOUND) : Number.POSITIVE_INFINITY;
   const base = rangeQuery(range, read.filter);
   const rows: T[] = [];
   let start: Record<string, unknown> | undefined = read.after === undefined ? undefined : startAfter(range, read.after);
