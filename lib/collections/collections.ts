@@ -84,6 +84,7 @@ export async function createCollection(accountId: string, name: string): Promise
     video_count: 0,
     total_duration_secs: 0,
     storage_bytes: 0,
+    thumbnail_keys: [],
   };
   await insertCollection(record);
   return toDetail(record);
@@ -99,10 +100,7 @@ export async function listCollections(accountId: string, request: PageRequest): 
     readCollectionsPage(accountId, { limit: request.perPage, skip: request.skip, after: request.after }),
     getAccount(accountId),
   ]);
-  const thumbnails = await collectionThumbnailUrls(
-    accountId,
-    page.items.map((record) => record.collection_id),
-  );
+  const thumbnails = await collectionThumbnailUrls(accountId, page.items);
   return {
     items: page.items.map((record) => toListItem(record, thumbnails.get(record.collection_id) ?? [])),
     total: account?.collection_count ?? 0,

@@ -1,8 +1,8 @@
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '#lib/db/client';
 import { keys } from '#lib/db/keys';
 import { countInRange, queryPrefixNewestFirst, readNewestFirst, type ListFilter, type ListRead } from '#lib/db/query';
-import { failedConditionIndexes, transactConditionally } from '#lib/db/conditions';
+import { failedConditionIndexes, isConditionFailure, transactConditionally } from '#lib/db/conditions';
 import { storageChange, videoHidden } from '#lib/db/accounts';
 import { getItems } from '#lib/db/batch';
 import type { JobErrorCode } from '#lib/errors';
@@ -150,6 +150,33 @@ export async function newestThumbnailKeys(accountId: string, collectionId: strin
     },
   });
   return items.flatMap((video) => (video.thumbnail_key ? [video.thumbnail_key] : []));
+}
+
+/** How many thumbnails a collection's list item shows (api.md: up to 4). */
+export const COLLECTION_THUMBNAILS = 4;
+
+/**
+ * Writes on the collection the thumbnails of its newest videos that have one, read afresh: after each
+ * change that can alter them (a video indexed, a video deleted), so GET /v1/collections reads them with
+ * the collection instead of one query per collection. Not transactional (thumbnails are a picture, not a
+ * count): the next change writes them again. A collection gone or being deleted is left as it is.
+ */
+export async function refreshCollectionThumbnails(accountId: string, collectionId: string): Promise<void> {
+  const thumbnailKeys = await newestThumbnailKeys(accountId, collectionId, COLLECTION_THUMBNAILS);
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: keys.collection(accountId, collectionId),
+        UpdateExpression: 'SET thumbnail_keys = :keys',
+        ConditionExpression: '#status = :active',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':keys': thumbnailKeys, ':active': 'active' },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
 }
 
 /** Ingest's claim on a stored object: uploading → processing, once. False when already claimed. */

@@ -7,20 +7,23 @@ import { endUpload, getUploadRecord } from '#lib/db/uploads';
 import { releaseIndexingReservation } from '#lib/billing/metering';
 import { enqueuePurge } from '#lib/indexing/queue';
 import {
+  COLLECTION_THUMBNAILS,
   countVideos,
   getVideoRecord,
   markVideoDeleting,
   newestThumbnailKeys,
   readVideosPage,
+  refreshCollectionThumbnails,
   removeVideoRows,
   videoFields,
   videoIndexFields,
   videoJobFields,
+  type VideoJob,
   type VideoListFilters,
   type VideoRecord,
   type VideoStatus,
 } from '#lib/db/videos';
-import { batchGetJobs, getJobRecord, type JobRecord } from '#lib/db/jobs';
+import { batchGetJobs, getJobRecord } from '#lib/db/jobs';
 import { getCollectionRecord } from '#lib/db/collections';
 import { getAccount } from '#lib/db/accounts';
 import { announceEvent } from '#lib/db/events';
@@ -56,7 +59,7 @@ export interface VideoDetail extends VideoListItem {
 
 const THUMBNAIL_URL_SECS = 60 * 60;
 
-async function toListItem(video: VideoRecord, job: JobRecord | undefined): Promise<VideoListItem> {
+async function toListItem(video: VideoRecord, job: VideoJob | undefined): Promise<VideoListItem> {
   return {
     ...videoFields(video),
     ...videoJobFields(job),
@@ -65,16 +68,19 @@ async function toListItem(video: VideoRecord, job: JobRecord | undefined): Promi
 }
 
 /**
- * Presigned thumbnails of up to `perCollection` of each collection's videos, newest first
- * (api.md: collection list items carry up to 4). Videos being deleted or without a thumbnail yet
- * are skipped; each collection's newest videos are read through its GSI1 partition, all at once.
+ * Presigned thumbnails of each collection's newest videos (api.md: collection list items carry up to
+ * 4), as the collection keeps them (refreshCollectionThumbnails); a collection that has not kept them
+ * yet (made before they were kept) has its newest videos read through its GSI1 partition.
  */
-export async function collectionThumbnailUrls(accountId: string, collectionIds: readonly string[], perCollection = 4): Promise<Map<string, string[]>> {
+export async function collectionThumbnailUrls(
+  accountId: string,
+  collections: ReadonlyArray<{ collection_id: string; thumbnail_keys?: string[] | undefined }>,
+): Promise<Map<string, string[]>> {
   const urls = new Map<string, string[]>();
   await Promise.all(
-    collectionIds.map(async (collectionId) => {
-      const thumbnailKeys = await newestThumbnailKeys(accountId, collectionId, perCollection);
-      urls.set(collectionId, await Promise.all(thumbnailKeys.map((key) => presignGet(key, THUMBNAIL_URL_SECS))));
+    collections.map(async ({ collection_id: collectionId, thumbnail_keys: kept }) => {
+      const thumbnailKeys = kept ?? (await newestThumbnailKeys(accountId, collectionId, COLLECTION_THUMBNAILS));
+      urls.set(collectionId, await Promise.all(thumbnailKeys.slice(0, COLLECTION_THUMBNAILS).map((key) => presignGet(key, THUMBNAIL_URL_SECS))));
     }),
   );
   return urls;
@@ -101,17 +107,27 @@ export async function listVideos(accountId: string, filters: VideoFilters, reque
   ]);
   const jobs = await batchGetJobs(
     accountId,
-    page.items.map((video) => video.job_id),
+    page.items.filter((video) => !indexedByItsJob(video)).map((video) => video.job_id),
   );
-  const jobsById = new Map(jobs.map((job) => [job.job_id, job]));
+  const jobsById = new Map<string, VideoJob>(jobs.map((job) => [job.job_id, job]));
   return {
-    items: await Promise.all(page.items.map((video) => toListItem(video, jobsById.get(video.job_id)))),
+    items: await Promise.all(page.items.map((video) => toListItem(video, indexedByItsJob(video) ? DONE_JOB : jobsById.get(video.job_id)))),
     total,
     page: request.page,
     per_page: request.perPage,
     next: page.next,
   };
 }
+
+/**
+ * A ready video whose index is its latest job's: that job is done at 100 % (both were written in one
+ * transaction, recordJobDone), so a page of such videos needs no read of their jobs.
+ */
+function indexedByItsJob(video: VideoRecord): boolean {
+  return video.status === 'ready' && video.indexed_job_id === video.job_id;
+}
+
+const DONE_JOB: VideoJob = { status: 'done', progress_pct: 100, error: null };
 
 async function videoTotal(accountId: string, filters: VideoFilters): Promise<number> {
   if (filters.statuses?.length) return countVideos(accountId, filters);
@@ -154,6 +170,7 @@ async function markDeletingAndAnnounce(video: VideoRecord): Promise<void> {
   const job = await getJobRecord(video.account_id, video.job_id);
   const deletedEventId = await markVideoDeleting(video, job, now().toISOString());
   if (deletedEventId) announceEvent(video.account_id, deletedEventId);
+  if (video.thumbnail_key) await refreshCollectionThumbnails(video.account_id, video.collection_id);
 }
 
 export async function deleteVideo(accountId: string, videoId: string): Promise<void> {
