@@ -46,6 +46,11 @@ export interface PageRequest {
   page: number;
   skip: number;
   after: string | undefined;
+  /**
+   * The total the first page answered, carried in the cursor: the lists whose total no counter keeps
+   * (a status filter, a delivery log) count once, on the first page, instead of on every page.
+   */
+  carriedTotal?: number | undefined;
 }
 
 export interface Page<T> {
@@ -89,7 +94,7 @@ function scopeText(scope: CursorScope): string {
 }
 
 const CURSOR_VERSION = 'c1';
-const cursorState = z.strictObject({ a: z.string().min(1).max(512), p: z.number().int().min(2) });
+const cursorState = z.strictObject({ a: z.string().min(1).max(512), p: z.number().int().min(2), t: z.number().int().min(0).optional() });
 
 function signature(scope: CursorScope, body: string): Buffer {
   return createHmac('sha256', config.FRAMESEEK_CURSOR_SECRET)
@@ -98,8 +103,8 @@ function signature(scope: CursorScope, body: string): Buffer {
 }
 
 /** An opaque, signed cursor: where the next page starts and which page number it is. */
-export function encodeCursor(scope: CursorScope, after: string, page: number): string {
-  const body = Buffer.from(JSON.stringify({ a: after, p: page })).toString('base64url');
+export function encodeCursor(scope: CursorScope, after: string, page: number, total?: number): string {
+  const body = Buffer.from(JSON.stringify({ a: after, p: page, t: total })).toString('base64url');
   return `${CURSOR_VERSION}.${body}.${signature(scope, body).toString('base64url')}`;
 }
 
@@ -107,7 +112,7 @@ const badCursor = () =>
   validationError([{ path: 'cursor', message: 'not a cursor of this list: send meta.next_cursor as it was given, with the same filters' }]);
 
 /** The cursor's position, once its signature holds for this scope (constant-time); otherwise VALIDATION_ERROR on `cursor`. */
-export function decodeCursor(scope: CursorScope, cursor: string): { after: string; page: number } {
+export function decodeCursor(scope: CursorScope, cursor: string): { after: string; page: number; total: number | undefined } {
   const [version, body, mac, ...rest] = cursor.split('.');
   if (version !== CURSOR_VERSION || !body || !mac || rest.length > 0) throw badCursor();
   const given = Buffer.from(mac, 'base64url');
@@ -121,14 +126,14 @@ export function decodeCursor(scope: CursorScope, cursor: string): { after: strin
   }
   const parsed = cursorState.safeParse(state);
   if (!parsed.success) throw badCursor();
-  return { after: parsed.data.a, page: parsed.data.p };
+  return { after: parsed.data.a, page: parsed.data.p, total: parsed.data.t };
 }
 
 /** The read a list's query asks for: from its cursor (checked against the scope), or from its page. */
 export function pageRequest(scope: CursorScope, query: { page?: number | undefined; per_page: number; cursor?: string | undefined }): PageRequest {
   if (query.cursor === undefined) return pageOf(query.page ?? 1, query.per_page);
-  const { after, page } = decodeCursor(scope, query.cursor);
-  return { perPage: query.per_page, page, skip: 0, after };
+  const { after, page, total } = decodeCursor(scope, query.cursor);
+  return { perPage: query.per_page, page, skip: 0, after, carriedTotal: total };
 }
 
 /** The envelope's `meta` for a paginated list: `next_cursor` is null on the last page. */
@@ -137,7 +142,7 @@ export function pageMeta(scope: CursorScope, result: Page<unknown>): { total: nu
     total: result.total,
     page: result.page,
     per_page: result.per_page,
-    next_cursor: result.next === undefined ? null : encodeCursor(scope, result.next, result.page + 1),
+    next_cursor: result.next === undefined ? null : encodeCursor(scope, result.next, result.page + 1, result.total),
   };
 }
 

@@ -19,7 +19,7 @@ export async function listJobs(accountId: string, filters: JobListFilters, reque
   const filtered = filters.status?.length || filters.collectionId !== undefined;
   const [page, total] = await Promise.all([
     readJobsPage(accountId, filters, { limit: request.perPage, skip: request.skip, after: request.after }),
-    filtered ? countJobs(accountId, filters) : getAccount(accountId).then((account) => account?.job_count ?? 0),
+    filtered ? (request.carriedTotal ?? countJobs(accountId, filters)) : getAccount(accountId).then((account) => account?.job_count ?? 0),
   ]);
   return { items: page.items.map(jobView), total, page: request.page, per_page: request.perPage, next: page.next };
 }

@@ -103,7 +103,7 @@ export type VideoFilters = VideoListFilters;
 export async function listVideos(accountId: string, filters: VideoFilters, request: PageRequest): Promise<Page<VideoListItem>> {
   const [page, total] = await Promise.all([
     readVideosPage(accountId, filters, { limit: request.perPage, skip: request.skip, after: request.after }),
-    videoTotal(accountId, filters),
+    videoTotal(accountId, filters, request.carriedTotal),
   ]);
   const jobs = await batchGetJobs(
     accountId,
@@ -129,8 +129,8 @@ function indexedByItsJob(video: VideoRecord): boolean {
 
 const DONE_JOB: VideoJob = { status: 'done', progress_pct: 100, error: null };
 
-async function videoTotal(accountId: string, filters: VideoFilters): Promise<number> {
-  if (filters.statuses?.length) return countVideos(accountId, filters);
+async function videoTotal(accountId: string, filters: VideoFilters, carried: number | undefined): Promise<number> {
+  if (filters.statuses?.length) return carried ?? countVideos(accountId, filters);
   if (filters.collectionId !== undefined) return (await getCollectionRecord(accountId, filters.collectionId))?.video_count ?? 0;
   return (await getAccount(accountId))?.video_count ?? 0;
 }

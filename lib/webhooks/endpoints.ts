@@ -191,7 +191,7 @@ export async function listWebhookDeliveries(accountId: string, webhookId: string
   await requireEndpoint(accountId, webhookId);
   const [page, total] = await Promise.all([
     readDeliveriesPage(accountId, webhookId, { limit: request.perPage, skip: request.skip, after: request.after }),
-    countDeliveries(accountId, webhookId),
+    request.carriedTotal ?? countDeliveries(accountId, webhookId),
   ]);
   return { items: page.items.map(toDeliveryView), total, page: request.page, per_page: request.perPage, next: page.next };
 }
