@@ -18,6 +18,7 @@ import { clickBench } from './clicks';
 import { framemapBench } from './framemap';
 import { mcpBench } from './mcp';
 import { webhooksBench } from './webhooks';
+import { listsBench } from './lists';
 import { consoleBench } from './console';
 import { stats, type Stats } from './support';
 
@@ -27,7 +28,7 @@ import { stats, type Stats } from './support';
  * bundled API function, search through the MCP endpoint beside the same searches through POST /v1/search (bench/mcp.ts),
  * then indexing of a generated ten-minute 720p video (bench/indexing.ts).
  * `--indexing quick|full|off` picks how many indexing settings run (quick, the default, keeps the
- * whole run within about ten minutes); `--only api|console|search|billing|webhooks|indexing|quality|clicks|framemap` runs one part; the web console's bundle size and first
+ * whole run within about ten minutes); `--only api|console|search|billing|webhooks|lists|indexing|quality|clicks|framemap` runs one part; the web console's bundle size and first
  * contentful paint (bench/console.ts) follow the API part. Search through HTTP over a
  * synthetic library (bench/search-http.ts) follows the API part; `--search-hours` sizes it (5 for a quick look),
  * `--search-queries` sets the timed searches per case, `--search-keep` keeps the library and `--search-library <dir>`
@@ -36,7 +37,7 @@ import { stats, type Stats } from './support';
  * (or `ram`) searches the library only where it was seeded (or only a copy on tmpfs) instead of both side by side;
  * `--search-load-clients 30 --search-load-secs 60` (the defaults) size the concurrent phase (0 clients: none).
  * Billing under a burst of concurrent searches (bench/billing.ts) comes next, then webhook delivery latency and
- * throughput (bench/webhooks.ts); quality on held-out data (bench/quality.ts,
+ * throughput (bench/webhooks.ts), lists by cursor over a 10 000-video account (bench/lists.ts); quality on held-out data (bench/quality.ts,
  * `--quality-seed`), then click boosts on a held-out click log (bench/clicks.ts) and the frame map's computation
  * over 10- and 100-hour synthetic libraries (bench/framemap.ts) last, then the map of a `--framemap-hours` library
  * (100 by default; 0 for none; `--search-library` reuses a kept one) computed in the background and served from its cache.
@@ -248,7 +249,7 @@ async function bundleSizes(): Promise<void> {
   console.log(`  largest: ${(largest / 1024).toFixed(1)} KB (${(largest / API_BUNDLE.maxBytes).toFixed(2)}× of cap)`);
 }
 
-const runs = (part: 'api' | 'console' | 'search' | 'billing' | 'webhooks' | 'indexing' | 'quality' | 'clicks' | 'framemap') =>
+const runs = (part: 'api' | 'console' | 'search' | 'billing' | 'webhooks' | 'lists' | 'indexing' | 'quality' | 'clicks' | 'framemap') =>
   options.only === undefined || options.only === part;
 if (runs('api')) {
   await apiBench();
@@ -268,6 +269,7 @@ if (runs('search'))
   });
 if (runs('billing')) await billingBench();
 if (runs('webhooks')) await webhooksBench();
+if (runs('lists')) await listsBench();
 if (runs('indexing') && options.indexing !== 'off') await indexingBench(indexingMatrix(options.indexing));
 if (runs('quality')) await qualityBench(Number(options['quality-seed']));
 if (runs('clicks')) clickBench();

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { defineRoute, nameRoutes, type FallbackRoute } from '#lib/http/route';
 import { accountDeletion, accountResponse, credentialsBody, deleteAccountBody, loginBody, signedInResponse } from '#lib/accounts/schemas';
-import { apiKeyParams, apiKeyView, createApiKeyBody, createdApiKey } from '#lib/auth/schemas';
+import { apiKeyParams, apiKeyView, createApiKeyBody, createdApiKey, listApiKeysQuery } from '#lib/auth/schemas';
 import {
   autoTopUpBody,
   autoTopUpView,
@@ -50,6 +50,7 @@ import {
   deliveryParams,
   deliveryView,
   listDeliveriesQuery,
+  listWebhooksQuery,
   queuedDelivery,
   rotatedSecret,
   updateWebhookBody,
@@ -192,8 +193,8 @@ export const routes = nameRoutes({
     auth: 'session',
     rateLimit: 'account',
     successStatus: 200,
-    summary: 'All API keys of the account, revoked ones included',
-    request: {},
+    summary: 'API keys of the account, newest first, revoked ones included',
+    request: { query: listApiKeysQuery },
     response: z.array(apiKeyView),
   }),
   revokeApiKey: defineRoute({
@@ -673,7 +674,7 @@ export const routes = nameRoutes({
     rateLimit: 'account',
     successStatus: 200,
     summary: 'Webhook endpoints, newest first; meta.default_secret_set says whether upload webhook_urls have a signing secret yet',
-    request: {},
+    request: { query: listWebhooksQuery },
     response: z.array(webhookView),
   }),
   createWebhook: defineRoute({

@@ -50,6 +50,9 @@ const faultSwitch = z
   })
   .pipe(z.object({ name: z.enum(FAULT_NAMES), target: z.string().or(z.undefined()) }));
 
+/** Stands in for FRAMESEEK_CURSOR_SECRET outside prod (where it is refused). */
+const DEVELOPMENT_CURSOR_SECRET = 'frameseek-development-cursor-secret-not-for-prod';
+
 const configSchema = z
   .object({
     FRAMESEEK_STAGE: z.enum(['local', 'test', 'dev', 'prod']).default('local'),
@@ -105,6 +108,12 @@ const configSchema = z
      */
     FRAMESEEK_WEBHOOK_KEY_FILE: z.string().optional(),
     FRAMESEEK_WEBHOOK_KEY_SECRET_ARN: z.string().startsWith('arn:').optional(),
+    /**
+     * The HMAC key that signs list cursors (`meta.next_cursor`, lib/pagination.ts): every process of a
+     * deployment must share it, or a cursor from one would fail in another. Required in prod; elsewhere a
+     * fixed development key stands in (cursors signed with it are worth nothing outside this machine).
+     */
+    FRAMESEEK_CURSOR_SECRET: z.string().min(32, 'at least 32 characters').default(DEVELOPMENT_CURSOR_SECRET),
     /** Engines (lib/ml): what turns speech, on-screen text and pictures into searchable rows. */
     FRAMESEEK_TRANSCRIBER: z.enum(['pocketsphinx', 'aws-transcribe', 'none']).default('pocketsphinx'),
     /** PocketSphinx settings: `accurate` (its defaults) or `fast` (narrower beams; bench/ prints WER and time for both). */
@@ -152,6 +161,9 @@ const configSchema = z
     }
     if (env.FRAMESEEK_STAGE === 'prod' && env.FRAMESEEK_FAULTS.length > 0) {
       context.addIssue({ code: 'custom', path: ['FRAMESEEK_FAULTS'], message: 'fault switches are refused in the prod stage' });
+    }
+    if (env.FRAMESEEK_STAGE === 'prod' && env.FRAMESEEK_CURSOR_SECRET === DEVELOPMENT_CURSOR_SECRET) {
+      context.addIssue({ code: 'custom', path: ['FRAMESEEK_CURSOR_SECRET'], message: 'set a secret of its own in the prod stage' });
     }
     for (const name of ['FRAMESEEK_BEDROCK_ENDPOINT', 'FRAMESEEK_TRANSCRIBE_ENDPOINT', 'FRAMESEEK_REKOGNITION_ENDPOINT'] as const) {
       if (env.FRAMESEEK_STAGE === 'prod' && env[name] !== undefined) {

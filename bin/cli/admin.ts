@@ -1,7 +1,7 @@
 import { AppError } from '#lib/errors';
 import { dynamoClient } from '#lib/db/client';
 import { PLAN_IDS } from '#lib/plans';
-import { grantCreditsByEmail, isPlanId, setPlanByEmail } from '#lib/billing/admin';
+import { grantCreditsByEmail, isPlanId, recountListsByEmail, setPlanByEmail } from '#lib/billing/admin';
 import { CliError } from './errors.ts';
 
 /**
@@ -63,5 +63,18 @@ export function grantCredits(flags: GrantCreditsFlags, stdout: Output): Promise<
     result('account', accountId);
     result('transaction', entry.id);
     result('balance_micros', entry.balance_after_micros);
+  });
+}
+
+export interface RecountListsFlags {
+  email: string;
+  json?: boolean;
+}
+
+export function recountLists(flags: RecountListsFlags, stdout: Output): Promise<number> {
+  return asCommand(stdout, flags.json, async (result) => {
+    const { accountId, counts } = await recountListsByEmail(flags.email);
+    result('account', accountId);
+    for (const [name, count] of Object.entries(counts)) result(name, count);
   });
 }

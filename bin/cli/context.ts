@@ -94,9 +94,11 @@ export function printTable(headers: readonly string[], rows: readonly (readonly 
   }
 }
 
-/** A list's closing line: how much of it was shown. */
-export function printPageNote(meta: { total: number; page: number; per_page: number }, shown: number): void {
-  if (meta.total > shown) process.stderr.write(`page ${meta.page}: ${shown} of ${meta.total} (--page ${meta.page + 1} for more)\n`);
+/** A list's closing line: how much of it was shown, and how to read on (by cursor, where the list answers one). */
+export function printPageNote(meta: { total: number; page: number; per_page: number; next_cursor?: string | null }, shown: number): void {
+  if (meta.next_cursor) process.stderr.write(`page ${meta.page}: ${shown} of ${meta.total} (--cursor ${meta.next_cursor} for more)\n`);
+  else if (meta.next_cursor === undefined && meta.total > shown)
+    process.stderr.write(`page ${meta.page}: ${shown} of ${meta.total} (--page ${meta.page + 1} for more)\n`);
 }
 
 /** A command's action, run by the program's runner (which turns its exit code and errors into the process's). */

@@ -13,6 +13,8 @@ type Parse = (value: string) => number;
 interface PageFlags extends CommonFlags {
   page: number;
   perPage: number;
+  /** meta.next_cursor of the page before (printed under a list): reads on from there, however deep. */
+  cursor?: string;
 }
 
 interface FilterFlags extends PageFlags {
@@ -51,7 +53,9 @@ function snippet(text: string | undefined, max = 48): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
-const pageQuery = (flags: PageFlags) => ({ page: flags.page, per_page: flags.perPage });
+/** A cursor reads on from where its page stopped (past the 10 000 rows `page` reaches); `page` goes with it never. */
+const pageQuery = (flags: PageFlags) =>
+  flags.cursor === undefined ? { page: flags.page, per_page: flags.perPage } : { cursor: flags.cursor, per_page: flags.perPage };
 
 async function listCollections(flags: PageFlags): Promise<number> {
   const { client } = await connect(flags);
@@ -274,7 +278,10 @@ export function addLibraryCommands(program: Command, run: Runner, integerAtLeast
   const action = actionsRunBy(run);
   const paged = (command: Command, perPage = 20) =>
     withCommonOptions(
-      command.option('--page <n>', 'which page', integerAtLeast(1), 1).option('--per-page <n>', 'rows per page (at most 100)', integerAtLeast(1), perPage),
+      command
+        .option('--page <n>', 'which page (the first 10 000 rows)', integerAtLeast(1), 1)
+        .option('--per-page <n>', 'rows per page (at most 100)', integerAtLeast(1), perPage)
+        .option('--cursor <cursor>', 'the next page after the one that printed this cursor'),
     );
 
   const collections = program.command('collections').description('Collections of videos');

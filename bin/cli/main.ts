@@ -11,7 +11,7 @@ import { CliError, InterruptedError } from './errors.ts';
 import { addLibraryCommands } from './library-commands.ts';
 import { addWebhookCommands } from './webhook-commands.ts';
 import { uploadFile } from './upload.ts';
-import type { GrantCreditsFlags, SetPlanFlags } from './admin.ts';
+import type { GrantCreditsFlags, RecountListsFlags, SetPlanFlags } from './admin.ts';
 
 /**
  * `frameseek`: a command-line client of the Frameseek API, built on the SDK (sdk/). It speaks only HTTP to the API
@@ -175,6 +175,15 @@ admin
   .option('--json', 'print the result as JSON')
   .action(async (flags: GrantCreditsFlags) => {
     process.exitCode = await run(async () => (await loadAdmin()).grantCredits(flags, process.stdout));
+  });
+
+admin
+  .command('recount-lists')
+  .description('Set the totals of an account’s lists from its rows (once, for an account made before the counters existed; run it while the account is quiet)')
+  .requiredOption('--email <email>', 'the email of the account')
+  .option('--json', 'print the result as JSON')
+  .action(async (flags: RecountListsFlags) => {
+    process.exitCode = await run(async () => (await loadAdmin()).recountLists(flags, process.stdout));
   });
 
 interface ModelsPullFlags {

@@ -13,6 +13,7 @@ interface CreateFlags extends CommonFlags {
 interface DeliveriesFlags extends CommonFlags {
   page: number;
   perPage: number;
+  cursor?: string;
 }
 
 type SubscribedEvents = NonNullable<paths['/v1/webhooks']['post']['requestBody']['content']['application/json']['events']>;
@@ -76,7 +77,12 @@ async function testWebhook(webhookId: string, flags: CommonFlags): Promise<numbe
 async function listDeliveries(webhookId: string, flags: DeliveriesFlags): Promise<number> {
   const { client } = await connect(flags);
   const answer = await unwrap(
-    client.GET('/v1/webhooks/{webhook_id}/deliveries', { params: { path: { webhook_id: webhookId }, query: { page: flags.page, per_page: flags.perPage } } }),
+    client.GET('/v1/webhooks/{webhook_id}/deliveries', {
+      params: {
+        path: { webhook_id: webhookId },
+        query: flags.cursor === undefined ? { page: flags.page, per_page: flags.perPage } : { cursor: flags.cursor, per_page: flags.perPage },
+      },
+    }),
   );
   if (flags.json) printJson(answer);
   else {
@@ -126,7 +132,8 @@ export function addWebhookCommands(program: Command, run: Runner, integerAtLeast
       .description('Its delivery log, newest first')
       .argument('<webhook_id>', 'the endpoint')
       .option('--page <n>', 'page', integerAtLeast(1), 1)
-      .option('--per-page <n>', 'deliveries per page', integerAtLeast(1), 20),
+      .option('--per-page <n>', 'deliveries per page', integerAtLeast(1), 20)
+      .option('--cursor <cursor>', 'the next page after the one that printed this cursor'),
   ).action(action(listDeliveries));
   withCommonOptions(
     webhooks.command('retry').description('Deliver again now').argument('<webhook_id>', 'the endpoint').argument('<delivery_id>', 'the delivery'),

@@ -1,9 +1,10 @@
 import { apiHandler } from '#lib/http/api-handler';
-import { pageMeta } from '#lib/pagination';
+import { cursorScope, pageMeta, pageRequest } from '#lib/pagination';
 import { listWebhookDeliveries } from '#lib/webhooks/endpoints';
 import { routes } from '#functions/routes';
 
 export const handler = apiHandler(routes.listWebhookDeliveries, async ({ principal, params, query }) => {
-  const page = await listWebhookDeliveries(principal.accountId, params.webhook_id, query.page, query.per_page);
-  return { data: page.items, meta: pageMeta(page) };
+  const scope = cursorScope(principal.accountId, 'webhook_deliveries', { webhook_id: params.webhook_id });
+  const page = await listWebhookDeliveries(principal.accountId, params.webhook_id, pageRequest(scope, query));
+  return { data: page.items, meta: pageMeta(scope, page) };
 });

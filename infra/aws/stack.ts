@@ -115,6 +115,13 @@ export class FrameseekStack extends Stack {
     // Finishing an interrupted account or collection delete purges its index rows through the worker.
     this.processing.indexQueue.grantSendMessages(this.schedules.dailyMaintenanceFunction);
     this.processing.indexQueue.grantSendMessages(this.schedules.deleteSweepFunction);
+    // Signs list cursors (meta.next_cursor): generated once, the same in every API function, read at deploy
+    // time into their environment (a cold start reads nothing more).
+    const cursorSecret = new Secret(this, 'CursorSecret', {
+      description: 'Frameseek: the HMAC key that signs list cursors',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      removalPolicy: retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
     const publicUrl: unknown = this.node.tryGetContext('publicUrl');
     const corsOrigins = this.corsOriginsFromContext();
     this.api = new Api(this, 'Api', {
@@ -127,7 +134,7 @@ export class FrameseekStack extends Stack {
       table,
       bucket,
       stage: props.stage,
-      environment: { ...environment, FRAMESEEK_CORS_ORIGINS: corsOrigins.join(',') },
+      environment: { ...environment, FRAMESEEK_CORS_ORIGINS: corsOrigins.join(','), FRAMESEEK_CURSOR_SECRET: cursorSecret.secretValue.unsafeUnwrap() },
       backgroundTargets: new Map([
         [backgroundFunctions.fetchSource.name, { fn: this.processing.fetchSourceFunction, invokeEnvVar: backgroundFunctions.fetchSource.invokeEnvVar }],
         [backgroundFunctions.deleteSweep.name, { fn: this.schedules.deleteSweepFunction, invokeEnvVar: backgroundFunctions.deleteSweep.invokeEnvVar }],

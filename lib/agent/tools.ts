@@ -5,6 +5,7 @@ import { runSearch, type SearchResult } from '#lib/search/search';
 import { getCollection, listCollections } from '#lib/collections/collections';
 import { describeVideo, listVideos } from '#lib/videos/videos';
 import { getJob } from '#lib/jobs/jobs';
+import { cursorScope, pageMeta, pageRequest } from '#lib/pagination';
 import { momentAt, transcriptOf } from '#lib/videos/text';
 import { completeUpload } from '#lib/uploads/uploads';
 import { createUrlUpload } from '#lib/uploads/url-ingest';
@@ -47,13 +48,18 @@ const runners: ToolRunners = {
     };
   },
   list_collections: async (principal, input) => {
-    const page = await listCollections(principal.accountId, input.page, input.per_page);
-    return { collections: page.items, total: page.total, page: page.page, per_page: page.per_page };
+    // The route's own cursor scope: a cursor from GET /v1/collections continues here, and the other way round.
+    const scope = cursorScope(principal.accountId, 'collections');
+    const page = await listCollections(principal.accountId, pageRequest(scope, input));
+    const { total, page: number, per_page, next_cursor } = pageMeta(scope, page);
+    return { collections: page.items, total, page: number, per_page, next_cursor };
   },
   get_collection: (principal, input) => getCollection(principal.accountId, input.collection_id),
   list_videos: async (principal, input) => {
-    const page = await listVideos(principal.accountId, { collectionId: input.collection_id, statuses: input.status }, input.page, input.per_page);
-    return { videos: page.items, total: page.total, page: page.page, per_page: page.per_page };
+    const scope = cursorScope(principal.accountId, 'videos', { collection_id: input.collection_id, status: input.status });
+    const page = await listVideos(principal.accountId, { collectionId: input.collection_id, statuses: input.status }, pageRequest(scope, input));
+    const { total, page: number, per_page, next_cursor } = pageMeta(scope, page);
+    return { videos: page.items, total, page: number, per_page, next_cursor };
   },
   get_video: (principal, input) => describeVideo(principal.accountId, input.video_id),
   get_job_status: (principal, input) => getJob(principal.accountId, input.job_id),

@@ -3,13 +3,14 @@ import { hashToken } from '#lib/auth/secrets';
 import { now } from '#lib/clock';
 import { AppError } from '#lib/errors';
 import { planLimits } from '#lib/plans';
-import { requireAccount, type AccountRecord } from '#lib/db/accounts';
+import { getAccount, requireAccount, type AccountRecord } from '#lib/db/accounts';
+import type { Page, PageRequest } from '#lib/pagination';
 import {
   getApiKey,
   getApiKeyLookup,
   insertApiKey,
-  listApiKeys,
   markApiKeyRevoked,
+  readApiKeysPage,
   recordApiKeyUse,
   type ApiKeyLookup,
   type ApiKeyRecord,
@@ -60,8 +61,13 @@ export async function createApiKey(accountId: string, name: string, permissions:
   return { ...toView(record), key: secret };
 }
 
-export async function listKeys(accountId: string): Promise<ApiKeyView[]> {
-  return (await listApiKeys(accountId)).map(toView);
+/** GET /v1/api_keys: a page by key condition (revoked keys included), the total from the account's counter. */
+export async function listKeys(accountId: string, request: PageRequest): Promise<Page<ApiKeyView>> {
+  const [page, account] = await Promise.all([
+    readApiKeysPage(accountId, { limit: request.perPage, skip: request.skip, after: request.after }),
+    getAccount(accountId),
+  ]);
+  return { items: page.items.map(toView), total: account?.api_key_count ?? 0, page: request.page, per_page: request.perPage, next: page.next };
 }
 
 export async function revokeApiKey(accountId: string, keyId: string): Promise<void> {

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { listQuery, refusePageDepth } from '#lib/pagination';
 
 export const createApiKeyBody = z.strictObject({
   name: z.string().trim().min(1).max(100),
@@ -8,6 +9,9 @@ export const createApiKeyBody = z.strictObject({
     .default('all')
     .transform((permissions) => (permissions === 'all_access' ? 'all' : permissions)),
 });
+
+/** Up to 100 keys a page by default: a client that never paged still sees them all in the usual case. */
+export const listApiKeysQuery = z.strictObject({ ...listQuery(100, 100) }).superRefine(refusePageDepth);
 
 export const apiKeyParams = z.strictObject({ key_id: z.string().min(1).max(64) });
 

@@ -4,7 +4,7 @@ import { PLAN_IDS, type PlanId } from '#lib/plans';
 import { credit } from '#lib/billing/ledger';
 import type { LedgerEntryRecord } from '#lib/db/ledger';
 import { normalizeEmail } from '#lib/text';
-import { findAccountIdByEmail, updateAccountPlan } from '#lib/db/accounts';
+import { countListRows, findAccountIdByEmail, setListCounters, updateAccountPlan, type ListCounter } from '#lib/db/accounts';
 
 /**
  * Operator actions (plans.md, Deployment settings) for a self-hosted deployment without Stripe:
@@ -32,4 +32,15 @@ export async function grantCreditsByEmail(email: string, micros: number, note?: 
   const accountId = await accountIdOf(email);
   const entry = await credit(accountId, micros, 'grant', note ?? 'Credit granted by the operator');
   return { accountId, entry };
+}
+
+/**
+ * Sets the account's list counters (`meta.total` of its lists) from its rows: once, for an account made
+ * before the counters existed. Run while the account is quiet (a write between the count and the set is lost).
+ */
+export async function recountListsByEmail(email: string): Promise<{ accountId: string; counts: Record<ListCounter, number> }> {
+  const accountId = await accountIdOf(email);
+  const counts = await countListRows(accountId);
+  await setListCounters(accountId, counts);
+  return { accountId, counts };
 }

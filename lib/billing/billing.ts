@@ -1,7 +1,7 @@
 import type { PlanId } from '#lib/plans';
-import type { Page } from '#lib/pagination';
-import { countLedgerEntries, newestLedgerEntries, type LedgerEntryRecord } from '#lib/db/ledger';
-import { requireAccount, type AutoTopUpFailure } from '#lib/db/accounts';
+import type { Page, PageRequest } from '#lib/pagination';
+import { readLedgerPage, type LedgerEntryRecord } from '#lib/db/ledger';
+import { getAccount, requireAccount, type AutoTopUpFailure } from '#lib/db/accounts';
 
 export interface BillingView {
   plan: PlanId;
@@ -37,8 +37,11 @@ export async function describeBilling(accountId: string): Promise<BillingView> {
   };
 }
 
-/** The account's ledger, newest first. */
-export async function listTransactions(accountId: string, page: number, perPage: number): Promise<Page<LedgerEntryRecord>> {
-  const [newest, total] = await Promise.all([newestLedgerEntries(accountId, page * perPage), countLedgerEntries(accountId)]);
-  return { items: newest.slice((page - 1) * perPage), total, page, per_page: perPage };
+/** The account's ledger, newest first: a page by key condition, the total from the account's counter. */
+export async function listTransactions(accountId: string, request: PageRequest): Promise<Page<LedgerEntryRecord>> {
+  const [page, account] = await Promise.all([
+    readLedgerPage(accountId, { limit: request.perPage, skip: request.skip, after: request.after }),
+    getAccount(accountId),
+  ]);
+  return { items: page.items, total: account?.ledger_entries ?? 0, page: request.page, per_page: request.perPage, next: page.next };
 }

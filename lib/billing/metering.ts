@@ -50,7 +50,7 @@ export async function createUploadWithHold(created: NewUpload, holdMicros: numbe
     const heldVideo = { ...video, reserved_indexing_micros: holdMicros, reserved_trial_micros: hold.trialFundedMicros };
     return {
       ...hold,
-      account: { storage: { deltaBytes: upload.size_bytes, limitBytes: storageLimitBytes } },
+      account: { storage: { deltaBytes: upload.size_bytes, limitBytes: storageLimitBytes }, listed: { videos: 1, jobs: 1 } },
       alongside: uploadCreationItems(upload, heldVideo, job, createdEventId),
     };
   });

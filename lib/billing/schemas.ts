@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { paginationQuery, refusePageDepth } from '#lib/pagination';
+import { listQuery, refusePageDepth } from '#lib/pagination';
 import { PLAN_IDS } from '#lib/plan-names';
 import { LEDGER_ENTRY_TYPES } from '#lib/db/ledger-types';
 
@@ -21,7 +21,7 @@ export const billingView = z.object({
   }),
 });
 
-export const listTransactionsQuery = z.strictObject(paginationQuery()).superRefine(refusePageDepth);
+export const listTransactionsQuery = z.strictObject(listQuery()).superRefine(refusePageDepth);
 
 export const ledgerEntryView = z.object({
   id: z.string(),

@@ -3,15 +3,16 @@ import { now } from '#lib/clock';
 import { AppError } from '#lib/errors';
 import { throwIfArmed } from '#lib/faults';
 import { host } from '#lib/hosts/host';
-import { paginate, type Page } from '#lib/pagination';
+import type { Page, PageRequest } from '#lib/pagination';
+import { getAccount } from '#lib/db/accounts';
 import { keys } from '#lib/db/keys';
-import { deleteItems } from '#lib/db/batch';
 import { collectionThumbnailUrls, purgeVideoById } from '#lib/videos/videos';
 import {
   deleteCollectionRecord,
+  deleteOwnedRows,
   getCollectionRecord,
   insertCollection,
-  listCollectionRecords,
+  readCollectionsPage,
   listDeletingCollections,
   listOwnedItemKeys,
   markCollectionDeleting,
@@ -83,6 +84,7 @@ export async function createCollection(accountId: string, name: string): Promise
     video_count: 0,
     total_duration_secs: 0,
     storage_bytes: 0,
+    thumbnail_keys: [],
   };
   await insertCollection(record);
   return toDetail(record);
@@ -92,14 +94,20 @@ export async function getCollection(accountId: string, collectionId: string): Pr
   return toDetail(await requireCollection(accountId, collectionId));
 }
 
-export async function listCollections(accountId: string, page: number, perPage: number): Promise<Page<CollectionListItem>> {
-  const visible = (await listCollectionRecords(accountId)).filter((record) => record.status === 'active');
-  const result = paginate(visible, page, perPage);
-  const thumbnails = await collectionThumbnailUrls(
-    accountId,
-    result.items.map((record) => record.collection_id),
-  );
-  return { ...result, items: result.items.map((record) => toListItem(record, thumbnails.get(record.collection_id) ?? [])) };
+/** GET /v1/collections: a page read by key condition; the total from the account's counter. */
+export async function listCollections(accountId: string, request: PageRequest): Promise<Page<CollectionListItem>> {
+  const [page, account] = await Promise.all([
+    readCollectionsPage(accountId, { limit: request.perPage, skip: request.skip, after: request.after }),
+    getAccount(accountId),
+  ]);
+  const thumbnails = await collectionThumbnailUrls(accountId, page.items);
+  return {
+    items: page.items.map((record) => toListItem(record, thumbnails.get(record.collection_id) ?? [])),
+    total: account?.collection_count ?? 0,
+    page: request.page,
+    per_page: request.perPage,
+    next: page.next,
+  };
 }
 
 export async function renameCollection(accountId: string, collectionId: string, name: string): Promise<CollectionDetail> {
@@ -151,7 +159,10 @@ async function sweepCollection(accountId: string, collectionId: string, reportDe
       await purgeVideoById(accountId, item.SK.slice(VIDEO_SORT_PREFIX.length), { reportDeletion });
       throwIfArmed('collection_sweep_interrupted');
     }
-    await deleteItems(owned.filter((row) => !row.SK.startsWith(VIDEO_SORT_PREFIX)));
+    await deleteOwnedRows(
+      accountId,
+      owned.filter((row) => !row.SK.startsWith(VIDEO_SORT_PREFIX)),
+    );
   }
   throwIfArmed('collection_sweep_interrupted');
   await deleteCollectionRecord(accountId, collectionId);

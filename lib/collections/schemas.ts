@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { paginationQuery, refusePageDepth } from '#lib/pagination';
+import { listQuery, refusePageDepth } from '#lib/pagination';
 
 export const collectionName = z.string().trim().min(1, 'must not be empty').max(255);
 
@@ -11,7 +11,7 @@ export const collectionBody = z.strictObject({ name: collectionName });
  */
 export const collectionParams = z.strictObject({ collection_id: z.string().min(1).max(64) });
 
-export const listCollectionsQuery = z.strictObject(paginationQuery()).superRefine(refusePageDepth);
+export const listCollectionsQuery = z.strictObject(listQuery()).superRefine(refusePageDepth);
 
 export const collectionView = z.object({
   id: z.string(),

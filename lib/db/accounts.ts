@@ -1,7 +1,7 @@
 import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '#lib/db/client';
 import { keys } from '#lib/db/keys';
-import { gsi1Page } from '#lib/db/query';
+import { countInRange, gsi1Page } from '#lib/db/query';
 import { failedConditionIndexes, isConditionFailure, transactConditionally } from '#lib/db/conditions';
 import { ledgerEntryPut, type LedgerEntryRecord } from '#lib/db/ledger';
 import { AppError } from '#lib/errors';
@@ -14,6 +14,8 @@ export interface AccountRecord {
   plan: PlanId;
   created_at: string;
   active_api_keys?: number;
+  /** Webhook endpoints: the plan's cap and GET /v1/webhooks's total. */
+  webhook_endpoints?: number;
   /**
    * Counts revocations of the account's API keys, in the revoking transaction: authentication
    * keeps keys it has resolved per process and trusts one only while this number is unchanged
@@ -57,6 +59,64 @@ export interface AccountRecord {
    * this number stays as it was (lib/search/hidden.ts).
    */
   feedback_epoch?: number;
+  /**
+   * The lists' totals (`meta.total`), each changed in the transaction that adds or removes what it
+   * counts, never by a scan. Absent reads as 0: an account made before the counters existed is
+   * recounted once by `frameseek admin recount-lists` (countListRows, setListCounters).
+   */
+  collection_count?: number;
+  /** Video rows (and, below, job rows) of the account: a video being deleted counts until its rows go. */
+  video_count?: number;
+  job_count?: number;
+  api_key_count?: number;
+  ledger_entries?: number;
+}
+
+/** The account counters behind the lists' totals (see AccountRecord). */
+export type ListCounter = 'collection_count' | 'video_count' | 'job_count' | 'api_key_count' | 'ledger_entries';
+
+/**
+ * What the list counters should say, counted from the rows (keys only): for an account made before
+ * the counters existed. Not atomic with writes going on meanwhile: run it when the account is quiet.
+ */
+export async function countListRows(accountId: string): Promise<Record<ListCounter, number>> {
+  const [collection_count, video_count, job_count, api_key_count, ledger_entries] = await Promise.all([
+    countInRange(keys.collectionsOf(accountId), { expression: '#status = :active', names: { '#status': 'status' }, values: { ':active': 'active' } }),
+    countInRange(keys.videosOf(accountId), undefined),
+    countInRange(keys.jobsOf(accountId), undefined),
+    countInRange(keys.apiKeysOf(accountId), undefined),
+    countInRange(keys.ledgerOf(accountId), undefined),
+  ]);
+  return { collection_count, video_count, job_count, api_key_count, ledger_entries };
+}
+
+export async function setListCounters(accountId: string, counts: Record<ListCounter, number>): Promise<void> {
+  const names = Object.keys(counts) as ListCounter[];
+  await db.send(
+    new UpdateCommand({
+      TableName: tableName,
+      Key: keys.account(accountId),
+      UpdateExpression: `SET ${names.map((name) => `${name} = :${name}`).join(', ')}`,
+      ConditionExpression: 'attribute_exists(PK)',
+      ExpressionAttributeValues: Object.fromEntries(names.map((name) => [`:${name}`, counts[name]])),
+    }),
+  );
+}
+
+/**
+ * The account item's part of a transaction that adds to (or takes from) list counters. No condition:
+ * it never refuses the write it goes with (an account's row outlives its deletion, which only marks it).
+ */
+export function listCountersChange(accountId: string, changes: Partial<Record<ListCounter, number>>) {
+  const names = Object.keys(changes) as ListCounter[];
+  return {
+    Update: {
+      TableName: tableName,
+      Key: keys.account(accountId),
+      UpdateExpression: `ADD ${names.map((name) => `${name} :${name}`).join(', ')}`,
+      ExpressionAttributeValues: Object.fromEntries(names.map((name) => [`:${name}`, changes[name]])),
+    },
+  };
 }
 
 export interface AutoTopUpFailure {
@@ -172,6 +232,7 @@ export async function insertAccount(account: AccountRecord, openingCredit?: Ledg
                 ...account,
                 active_api_keys: 0,
                 storage_bytes: 0,
+                ledger_entries: openingCredit ? 1 : 0,
                 credits_micros: openingCredit?.balance_after_micros ?? 0,
               },
               ConditionExpression: 'attribute_not_exists(PK)',
@@ -290,14 +351,17 @@ export function storageChange(accountId: string, deltaBytes: number, limitBytes?
   };
 }
 
-/** The account item's part of a transaction that takes one of its videos out of search (see `videos_epoch`). */
-export function videoHidden(accountId: string, releasedBytes = 0) {
+/**
+ * The account item's part of a transaction that takes one of its videos out of search (see `videos_epoch`);
+ * `removedRows` when the video's and its job's rows go too (the lists' counters).
+ */
+export function videoHidden(accountId: string, releasedBytes = 0, removedRows = false) {
   return {
     Update: {
       TableName: tableName,
       Key: keys.account(accountId),
-      UpdateExpression: 'ADD storage_bytes :delta, videos_epoch :one',
-      ExpressionAttributeValues: { ':delta': -releasedBytes, ':one': 1 },
+      UpdateExpression: `ADD storage_bytes :delta, videos_epoch :one${removedRows ? ', video_count :minusOne, job_count :minusOne' : ''}`,
+      ExpressionAttributeValues: { ':delta': -releasedBytes, ':one': 1, ...(removedRows ? { ':minusOne': -1 } : {}) },
     },
   };
 }
@@ -306,12 +370,12 @@ export function videoHidden(accountId: string, releasedBytes = 0) {
  * The account item's part of a transaction that counts one more of something the plan caps; its
  * condition fails at the cap (or for an account that is gone), so nothing past the cap is written.
  */
-export function countedUnderCap(accountId: string, counter: 'active_api_keys' | 'webhook_endpoints', cap: number) {
+export function countedUnderCap(accountId: string, counter: 'active_api_keys' | 'webhook_endpoints', cap: number, alsoCounted?: ListCounter) {
   return {
     Update: {
       TableName: tableName,
       Key: keys.account(accountId),
-      UpdateExpression: `ADD ${counter} :one`,
+      UpdateExpression: `ADD ${counter} :one${alsoCounted ? `, ${alsoCounted} :one` : ''}`,
       ConditionExpression: `attribute_exists(PK) AND (attribute_not_exists(${counter}) OR ${counter} < :cap)`,
       ExpressionAttributeValues: { ':one': 1, ':cap': cap },
     },

@@ -1,6 +1,6 @@
 import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '#lib/db/client';
-import { queryPrefixNewestFirst } from '#lib/db/query';
+import { queryPrefixNewestFirst, readNewestFirst, type ListRead } from '#lib/db/query';
 import { keys } from '#lib/db/keys';
 import { countedUnderCap } from '#lib/db/accounts';
 import { failedConditionIndexes, isConditionFailure } from '#lib/db/conditions';
@@ -44,7 +44,7 @@ export async function insertApiKey(record: ApiKeyRecord, activeKeyCap: number): 
     await db.send(
       new TransactWriteCommand({
         TransactItems: [
-          countedUnderCap(record.account_id, 'active_api_keys', activeKeyCap),
+          countedUnderCap(record.account_id, 'active_api_keys', activeKeyCap, 'api_key_count'),
           {
             Put: {
               TableName: tableName,
@@ -70,6 +70,11 @@ export async function insertApiKey(record: ApiKeyRecord, activeKeyCap: number): 
 export async function listApiKeys(accountId: string): Promise<ApiKeyRecord[]> {
   const { PK, SKPrefix } = keys.apiKeysOf(accountId);
   return queryPrefixNewestFirst<ApiKeyRecord>(tableName, PK, SKPrefix);
+}
+
+/** A page of the account's API keys (revoked ones included), newest first. */
+export function readApiKeysPage(accountId: string, read: ListRead): Promise<{ items: ApiKeyRecord[]; next: string | undefined }> {
+  return readNewestFirst<ApiKeyRecord & { SK: string }>(keys.apiKeysOf(accountId), read);
 }
 
 export async function getApiKey(accountId: string, keyId: string): Promise<ApiKeyRecord | undefined> {

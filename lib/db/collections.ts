@@ -1,10 +1,11 @@
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '#lib/db/client';
-import { deleteItems } from '#lib/db/batch';
-import { gsi1Page, queryPrefixNewestFirst } from '#lib/db/query';
+import { deleteItems, getItems } from '#lib/db/batch';
+import { gsi1Page, queryPrefixNewestFirst, readNewestFirst, type ListRead } from '#lib/db/query';
 import { keys } from '#lib/db/keys';
-import { failedConditionIndexes } from '#lib/db/conditions';
+import { failedConditionIndexes, transactConditionally } from '#lib/db/conditions';
 import { AppError } from '#lib/errors';
+import { listCountersChange } from '#lib/db/accounts';
 
 export interface CollectionRecord {
   collection_id: string;
@@ -42,6 +43,7 @@ export async function insertCollection(record: CollectionRecord): Promise<void> 
               ConditionExpression: 'attribute_not_exists(PK)',
             },
           },
+          listCountersChange(record.account_id, { collection_count: 1 }),
         ],
       }),
     );
@@ -61,6 +63,14 @@ export async function getCollectionRecord(accountId: string, collectionId: strin
 export async function listCollectionRecords(accountId: string): Promise<CollectionRecord[]> {
   const { PK, SKPrefix } = keys.collectionsOf(accountId);
   return queryPrefixNewestFirst<CollectionRecord>(tableName, PK, SKPrefix);
+}
+
+/** A page of the account's active collections, newest first (a key-condition read, never the whole partition). */
+export async function readCollectionsPage(accountId: string, read: ListRead): Promise<{ items: CollectionRecord[]; next: string | undefined }> {
+  return readNewestFirst<CollectionRecord & { SK: string }>(keys.collectionsOf(accountId), {
+    ...read,
+    filter: { expression: '#status = :active', names: { '#status': 'status' }, values: { ':active': 'active' } },
+  });
 }
 
 /** Renames under the uniqueness guard: the old name is released and the new one taken in one transaction. */
@@ -105,10 +115,19 @@ export async function updateCollectionName(record: CollectionRecord, name: strin
 }
 
 /**
- * First step of a delete: the collection disappears from every read and its name is free
- * again, while its contents are swept. Listed under GSI1 DELETING so a later run can resume.
+ * First step of a delete: the collection disappears from every read (and from the account's count)
+ * and its name is free again, while its contents are swept. Listed under GSI1 DELETING so a later
+ * run can resume. Once only: a collection no longer active is left as it is.
  */
 export async function markCollectionDeleting(record: CollectionRecord, at: string): Promise<void> {
+  try {
+    await markDeleting(record, at);
+  } catch (error) {
+    if (!failedConditionIndexes(error)?.includes(0)) throw error;
+  }
+}
+
+async function markDeleting(record: CollectionRecord, at: string): Promise<void> {
   await db.send(
     new TransactWriteCommand({
       TransactItems: [
@@ -117,9 +136,10 @@ export async function markCollectionDeleting(record: CollectionRecord, at: strin
             TableName: tableName,
             Key: keys.collection(record.account_id, record.collection_id),
             UpdateExpression: 'SET #status = :deleting, updated_at = :at, GSI1PK = :gsiPk, GSI1SK = :gsiSk',
-            ConditionExpression: 'attribute_exists(PK)',
+            ConditionExpression: '#status = :active',
             ExpressionAttributeNames: { '#status': 'status' },
             ExpressionAttributeValues: {
+              ':active': 'active',
               ':deleting': 'deleting',
               ':at': at,
               ':gsiPk': keys.collectionDeleting(record.collection_id).GSI1PK,
@@ -135,6 +155,7 @@ export async function markCollectionDeleting(record: CollectionRecord, at: strin
             ExpressionAttributeValues: { ':id': record.collection_id },
           },
         },
+        listCountersChange(record.account_id, { collection_count: -1 }),
       ],
     }),
   );
@@ -143,6 +164,23 @@ export async function markCollectionDeleting(record: CollectionRecord, at: strin
 /** Keys of the items a collection owns (GSI1 COL#<id>), one page at a time. */
 export async function listOwnedItemKeys(collectionId: string, limit: number): Promise<Array<{ PK: string; SK: string }>> {
   return gsi1Page(keys.ownedByCollection(collectionId).GSI1PK, 'PK, SK', limit);
+}
+
+/**
+ * Deletes rows a collection owned besides its videos (earlier jobs of reindexed videos, upload
+ * sessions): each job row with the account's job count, in one transaction, once.
+ */
+export async function deleteOwnedRows(accountId: string, rows: ReadonlyArray<{ PK: string; SK: string }>): Promise<void> {
+  const jobPrefix = keys.jobsOf(accountId).SKPrefix;
+  const jobs = rows.filter((row) => row.PK === keys.account(accountId).PK && row.SK.startsWith(jobPrefix));
+  await deleteItems(rows.filter((row) => !jobs.includes(row)));
+  // Most were the current jobs of the videos just purged, gone with them: only those still there are deleted (and counted).
+  for (const row of await getItems<{ PK: string; SK: string }>(jobs)) {
+    await transactConditionally([
+      { Delete: { TableName: tableName, Key: { PK: row.PK, SK: row.SK }, ConditionExpression: 'attribute_exists(PK)' } },
+      listCountersChange(accountId, { job_count: -1 }),
+    ]);
+  }
 }
 
 export async function deleteCollectionRecord(accountId: string, collectionId: string): Promise<void> {

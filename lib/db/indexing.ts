@@ -6,6 +6,7 @@ import type { VideoRecord } from '#lib/db/videos';
 import type { JobErrorCode } from '#lib/errors';
 import { jobView, type JobRecord, type JobView } from '#lib/db/jobs';
 import { outboxEventPut } from '#lib/db/events';
+import { listCountersChange } from '#lib/db/accounts';
 
 /**
  * The job side of indexing. Chunks of one job run in parallel and may be delivered twice, so
@@ -219,6 +220,7 @@ export async function recordReindexStarted(video: VideoRecord, job: JobRecord, a
         ConditionExpression: 'attribute_not_exists(PK)',
       },
     },
+    listCountersChange(job.account_id, { job_count: 1 }),
   ]);
   return failed.length === 0;
 }

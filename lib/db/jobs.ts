@@ -2,7 +2,8 @@ import { GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '#lib/db/client';
 import { keys } from '#lib/db/keys';
 import { isConditionFailure } from '#lib/db/conditions';
-import { queryPrefixNewestFirst } from '#lib/db/query';
+import { countInRange, queryPrefixNewestFirst, readNewestFirst, type ListFilter, type ListRead } from '#lib/db/query';
+import { getItems } from '#lib/db/batch';
 import type { JobErrorCode } from '#lib/errors';
 
 /**
@@ -107,6 +108,46 @@ export async function getJobRecord(accountId: string, jobId: string): Promise<Jo
 export function listJobRecords(accountId: string): Promise<JobRecord[]> {
   const { PK, SKPrefix } = keys.jobsOf(accountId);
   return queryPrefixNewestFirst<JobRecord>(tableName, PK, SKPrefix);
+}
+
+export interface JobListFilters {
+  status?: readonly JobStatus[] | undefined;
+  collectionId?: string | undefined;
+}
+
+/** The rows GET /v1/jobs lists: the account's jobs, or one collection's through GSI1, of the statuses asked. */
+function jobListQuery(accountId: string, filters: JobListFilters) {
+  const statuses = filters.status ?? [];
+  const values: Record<string, unknown> = {};
+  statuses.forEach((status, index) => (values[`:status${index}`] = status));
+  const conditions: string[] = [];
+  if (statuses.length > 0) conditions.push(`#status IN (${statuses.map((_, index) => `:status${index}`).join(', ')})`);
+  // GSI1's collection partition is shared by id only: the account check keeps another account's id from reading its rows.
+  if (filters.collectionId !== undefined) {
+    conditions.push('account_id = :account');
+    values[':account'] = accountId;
+  }
+  const filter: ListFilter | undefined =
+    conditions.length === 0 ? undefined : { expression: conditions.join(' AND '), ...(statuses.length > 0 ? { names: { '#status': 'status' } } : {}), values };
+  const range = filters.collectionId === undefined ? keys.jobsOf(accountId) : keys.jobsOfCollection(accountId, filters.collectionId);
+  return { range, filter };
+}
+
+/** One page of GET /v1/jobs by key condition (see readNewestFirst). */
+export function readJobsPage(accountId: string, filters: JobListFilters, read: ListRead): Promise<{ items: JobRecord[]; next: string | undefined }> {
+  const { range, filter } = jobListQuery(accountId, filters);
+  return readNewestFirst<JobRecord & { SK: string }>(range, { ...read, filter });
+}
+
+/** How many jobs a filter lets through, for the filters no counter keeps (their keys are counted). */
+export function countJobs(accountId: string, filters: JobListFilters): Promise<number> {
+  const { range, filter } = jobListQuery(accountId, filters);
+  return countInRange(range, filter);
+}
+
+/** Several jobs of one account at once (a page of videos); missing ones are left out. */
+export function batchGetJobs(accountId: string, jobIds: readonly string[]): Promise<JobRecord[]> {
+  return getItems<JobRecord>([...new Set(jobIds)].map((jobId) => keys.job(accountId, jobId)));
 }
 
 /** A job deleted meanwhile (its video was deleted) stays deleted: nothing to mark, and no stub item left behind. */

@@ -84,10 +84,13 @@ export const keys = {
   video: (accountId: string, videoId: string) => ({ PK: `ACC#${accountId}`, SK: `VID#${videoId}` }),
   videoIndex: (collectionId: string, videoId: string) => ({ GSI1PK: `COL#${collectionId}`, GSI1SK: `VID#${videoId}` }),
   videosOf: (accountId: string) => ({ PK: `ACC#${accountId}`, SKPrefix: 'VID#' }),
+  /** A collection's videos through GSI1 (PK with them: where a page resumes). */
+  videosOfCollection: (accountId: string, collectionId: string) => ({ PK: `ACC#${accountId}`, SKPrefix: 'VID#', GSI1PK: `COL#${collectionId}` }),
 
   job: (accountId: string, jobId: string) => ({ PK: `ACC#${accountId}`, SK: `JOB#${jobId}` }),
   jobIndex: (collectionId: string, jobId: string) => ({ GSI1PK: `COL#${collectionId}`, GSI1SK: `JOB#${jobId}` }),
   jobsOf: (accountId: string) => ({ PK: `ACC#${accountId}`, SKPrefix: 'JOB#' }),
+  jobsOfCollection: (accountId: string, collectionId: string) => ({ PK: `ACC#${accountId}`, SKPrefix: 'JOB#', GSI1PK: `COL#${collectionId}` }),
 
   upload: (accountId: string, uploadId: string) => ({ PK: `ACC#${accountId}`, SK: `UPL#${uploadId}` }),
   uploadIndex: (collectionId: string, uploadId: string) => ({ GSI1PK: `COL#${collectionId}`, GSI1SK: `UPL#${uploadId}` }),

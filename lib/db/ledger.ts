@@ -3,7 +3,7 @@ import { QueryCommand, TransactWriteCommand, type QueryCommandInput } from '@aws
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '#lib/db/client';
 import { keys } from '#lib/db/keys';
-import { gsi1All } from '#lib/db/query';
+import { gsi1All, readNewestFirst, type ListRead } from '#lib/db/query';
 import type { LedgerEntryType } from '#lib/db/ledger-types';
 
 export { LEDGER_ENTRY_TYPES, type LedgerEntryType } from '#lib/db/ledger-types';
@@ -54,6 +54,8 @@ export interface AccountSideChange {
    * while no other is pending). `settle`: the request's credit has landed, so the next crossing may charge again.
    */
   autoTopUp?: { kind: 'claim' | 'settle'; requestId: string };
+  /** Rows the change adds to the lists (upload creation: a video and its job), counted with it (`meta.total`). */
+  listed?: { videos: number; jobs: number };
 }
 
 export interface BalanceChange {
@@ -92,7 +94,9 @@ function accountUpdate(change: BalanceChange) {
 
   const sets = ['credits_micros = :after'];
   const removes: string[] = [];
-  const adds: string[] = [];
+  // Every change writes one ledger row: GET /v1/billing/transactions counts them here.
+  const adds: string[] = ['ledger_entries :oneEntry'];
+  values[':oneEntry'] = 1;
   if (trial.kind === 'remaining') {
     sets.push('trial_credit_remaining_micros = :trialRemaining');
     values[':trialRemaining'] = trial.micros;
@@ -100,7 +104,12 @@ function accountUpdate(change: BalanceChange) {
     // Leaving the expiry index too is what makes the daily expiry idempotent.
     removes.push('trial_credit_remaining_micros', 'trial_expires_at', 'GSI1PK', 'GSI1SK');
   }
-  const { storage, autoTopUp } = change.account ?? {};
+  const { storage, autoTopUp, listed } = change.account ?? {};
+  if (listed) {
+    adds.push('video_count :listedVideos', 'job_count :listedJobs');
+    values[':listedVideos'] = listed.videos;
+    values[':listedJobs'] = listed.jobs;
+  }
   if (storage) {
     adds.push('storage_bytes :storageDelta');
     conditions.push('(attribute_not_exists(storage_bytes) OR storage_bytes <= :storageMaxBefore)');
@@ -190,6 +199,12 @@ export async function newestLedgerEntries(accountId: string, count: number): Pro
     cursor = page.LastEvaluatedKey;
   } while (cursor && entries.length < count);
   return entries;
+}
+
+/** A page of the account's ledger, newest first. */
+export async function readLedgerPage(accountId: string, read: ListRead): Promise<{ items: LedgerEntryRecord[]; next: string | undefined }> {
+  const page = await readNewestFirst<LedgerEntryRecord & { SK: string }>(keys.ledgerOf(accountId), read);
+  return { items: page.items.map(toLedgerEntry), next: page.next };
 }
 
 export async function countLedgerEntries(accountId: string): Promise<number> {

@@ -1,8 +1,8 @@
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '#lib/db/client';
 import { keys } from '#lib/db/keys';
-import { queryPrefixNewestFirst } from '#lib/db/query';
-import { failedConditionIndexes, transactConditionally } from '#lib/db/conditions';
+import { countInRange, queryPrefixNewestFirst, readNewestFirst, type ListFilter, type ListRead } from '#lib/db/query';
+import { failedConditionIndexes, isConditionFailure, transactConditionally } from '#lib/db/conditions';
 import { storageChange, videoHidden } from '#lib/db/accounts';
 import { getItems } from '#lib/db/batch';
 import type { JobErrorCode } from '#lib/errors';
@@ -101,6 +101,82 @@ export function batchGetVideos(accountId: string, videoIds: readonly string[]): 
 export function listVideoRecords(accountId: string): Promise<VideoRecord[]> {
   const { PK, SKPrefix } = keys.videosOf(accountId);
   return queryPrefixNewestFirst<VideoRecord>(tableName, PK, SKPrefix);
+}
+
+export interface VideoListFilters {
+  collectionId?: string | undefined;
+  statuses?: readonly VideoStatus[] | undefined;
+}
+
+/** The rows GET /v1/videos lists: the account's videos (or one collection's, through GSI1) not being deleted, of the statuses asked. */
+function videoListQuery(accountId: string, filters: VideoListFilters) {
+  const statuses = filters.statuses ?? [];
+  const values: Record<string, unknown> = { ':deleting': 'deleting' };
+  statuses.forEach((status, index) => (values[`:status${index}`] = status));
+  const conditions = ['#status <> :deleting'];
+  if (statuses.length > 0) conditions.push(`#status IN (${statuses.map((_, index) => `:status${index}`).join(', ')})`);
+  // GSI1's collection partition is shared by id only: the account check keeps another account's id from reading its rows.
+  if (filters.collectionId !== undefined) {
+    conditions.push('account_id = :account');
+    values[':account'] = accountId;
+  }
+  const filter: ListFilter = { expression: conditions.join(' AND '), names: { '#status': 'status' }, values };
+  const range = filters.collectionId === undefined ? keys.videosOf(accountId) : keys.videosOfCollection(accountId, filters.collectionId);
+  return { range, filter };
+}
+
+/** One page of GET /v1/videos by key condition (see readNewestFirst). */
+export function readVideosPage(accountId: string, filters: VideoListFilters, read: ListRead): Promise<{ items: VideoRecord[]; next: string | undefined }> {
+  const { range, filter } = videoListQuery(accountId, filters);
+  return readNewestFirst<VideoRecord & { SK: string }>(range, { ...read, filter });
+}
+
+/** How many videos a status filter lets through: no counter keeps these, so their keys are counted. */
+export function countVideos(accountId: string, filters: VideoListFilters): Promise<number> {
+  const { range, filter } = videoListQuery(accountId, filters);
+  return countInRange(range, filter);
+}
+
+/** The thumbnails of up to `count` of a collection's newest videos that have one (and are not being deleted). */
+export async function newestThumbnailKeys(accountId: string, collectionId: string, count: number): Promise<string[]> {
+  const { items } = await readNewestFirst<VideoRecord & { SK: string }>(keys.videosOfCollection(accountId, collectionId), {
+    limit: count,
+    skip: 0,
+    after: undefined,
+    filter: {
+      expression: '#status <> :deleting AND attribute_type(thumbnail_key, :string) AND account_id = :account',
+      names: { '#status': 'status' },
+      values: { ':deleting': 'deleting', ':string': 'S', ':account': accountId },
+    },
+  });
+  return items.flatMap((video) => (video.thumbnail_key ? [video.thumbnail_key] : []));
+}
+
+/** How many thumbnails a collection's list item shows (api.md: up to 4). */
+export const COLLECTION_THUMBNAILS = 4;
+
+/**
+ * Writes on the collection the thumbnails of its newest videos that have one, read afresh: after each
+ * change that can alter them (a video indexed, a video deleted), so GET /v1/collections reads them with
+ * the collection instead of one query per collection. Not transactional (thumbnails are a picture, not a
+ * count): the next change writes them again. A collection gone or being deleted is left as it is.
+ */
+export async function refreshCollectionThumbnails(accountId: string, collectionId: string): Promise<void> {
+  const thumbnailKeys = await newestThumbnailKeys(accountId, collectionId, COLLECTION_THUMBNAILS);
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: keys.collection(accountId, collectionId),
+        UpdateExpression: 'SET thumbnail_keys = :keys',
+        ConditionExpression: '#status = :active',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':keys': thumbnailKeys, ':active': 'active' },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
 }
 
 /** Ingest's claim on a stored object: uploading → processing, once. False when already claimed. */
@@ -417,7 +493,7 @@ function removalItems(video: VideoRecord, withCollection: boolean, keepUpload: b
     { Delete: { TableName: tableName, Key: keys.video(video.account_id, video.video_id), ConditionExpression: 'attribute_exists(PK)' } },
     { Delete: { TableName: tableName, Key: keys.job(video.account_id, video.job_id) } },
     ...(keepUpload ? [] : [{ Delete: { TableName: tableName, Key: keys.upload(video.account_id, video.upload_id) } }]),
-    videoHidden(video.account_id, video.counted_account_bytes),
+    videoHidden(video.account_id, video.counted_account_bytes, true),
   ];
   if (!withCollection) return items;
   return [

@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aw
 import { db, tableName } from '#lib/db/client';
 import { keys } from '#lib/db/keys';
 import { countedUnderCap } from '#lib/db/accounts';
-import { gsi1PageBefore, prefixKeys, queryAll, queryPrefixNewestFirst } from '#lib/db/query';
+import { countInRange, gsi1PageBefore, prefixKeys, queryAll, queryPrefixNewestFirst, readNewestFirst, type ListRead } from '#lib/db/query';
 import { TABLE_SCHEMA } from '#lib/db/table-schema';
 import { retentionOf } from '#lib/db/events';
 import { failedConditionIndexes, isConditionFailure, transactConditionally } from '#lib/db/conditions';
@@ -101,6 +101,11 @@ export async function getWebhookEndpoint(accountId: string, webhookId: string): 
 export function listWebhookEndpoints(accountId: string): Promise<WebhookEndpointRecord[]> {
   const { PK, SKPrefix } = keys.webhookEndpointsOf(accountId);
   return queryPrefixNewestFirst<WebhookEndpointRecord>(tableName, PK, SKPrefix);
+}
+
+/** A page of the account's webhook endpoints, newest first. */
+export function readWebhookEndpointsPage(accountId: string, read: ListRead): Promise<{ items: WebhookEndpointRecord[]; next: string | undefined }> {
+  return readNewestFirst<WebhookEndpointRecord & { SK: string }>(keys.webhookEndpointsOf(accountId), read);
 }
 
 /** Writes the endpoint's changed fields; false when it is gone meanwhile. */
@@ -208,6 +213,19 @@ export async function getDelivery(accountId: string, webhookId: string, delivery
 export function listDeliveries(accountId: string, webhookId: string): Promise<DeliveryRecord[]> {
   const { PK, SKPrefix } = keys.webhookDeliveriesOf(accountId, webhookId);
   return queryPrefixNewestFirst<DeliveryRecord>(tableName, PK, SKPrefix);
+}
+
+/** A page of an endpoint's delivery log, newest first. */
+export function readDeliveriesPage(accountId: string, webhookId: string, read: ListRead): Promise<{ items: DeliveryRecord[]; next: string | undefined }> {
+  return readNewestFirst<DeliveryRecord & { SK: string }>(keys.webhookDeliveriesOf(accountId, webhookId), read);
+}
+
+/**
+ * How many deliveries the endpoint's log holds. Deliveries expire by TTL (DynamoDB removes them
+ * without a write of ours), so no counter can follow them: their keys are counted.
+ */
+export function countDeliveries(accountId: string, webhookId: string): Promise<number> {
+  return countInRange(keys.webhookDeliveriesOf(accountId, webhookId), undefined);
 }
 
 /** What one attempt decided: delivered, another attempt at `nextAttemptAt`, or failed for good. */

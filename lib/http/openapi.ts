@@ -48,18 +48,29 @@ const errorEnvelope = {
 
 const PAGE_FIELDS = ['total', 'page', 'per_page'];
 
+function inputProperties(schema: RouteDefinition['request']['query']): JsonSchema {
+  return schema ? ((toSchema(schema, 'input').properties ?? {}) as JsonSchema) : {};
+}
+
 /** A route that takes `page` and `per_page` (in its query or body) answers a page: meta says where it is (api.md Transport). */
 function isPaged(route: RouteDefinition): boolean {
   return [route.request.query, route.request.body].some((schema) => {
-    const properties = schema ? ((toSchema(schema, 'input').properties ?? {}) as JsonSchema) : {};
+    const properties = inputProperties(schema);
     return 'page' in properties && 'per_page' in properties;
   });
 }
 
+/** A list that takes `cursor` answers the next page's in `meta.next_cursor` (null on the last page). */
+function isCursored(route: RouteDefinition): boolean {
+  return 'cursor' in inputProperties(route.request.query);
+}
+
 function metaSchema(route: RouteDefinition): JsonSchema {
   const fields = ['request_id', 'took_ms', ...(isPaged(route) ? PAGE_FIELDS : [])];
-  const properties = Object.fromEntries(fields.map((field) => [field, { type: field === 'request_id' ? 'string' : 'integer' }]));
-  return { type: 'object', required: fields, properties };
+  const properties: Record<string, JsonSchema> = Object.fromEntries(fields.map((field) => [field, { type: field === 'request_id' ? 'string' : 'integer' }]));
+  if (!isCursored(route)) return { type: 'object', required: fields, properties };
+  properties.next_cursor = { type: ['string', 'null'], description: 'Send as ?cursor= for the next page; null on the last page' };
+  return { type: 'object', required: [...fields, 'next_cursor'], properties };
 }
 
 /** What the document says of each route beyond its declaration: the codes its own code throws, its examples. */

@@ -7,7 +7,7 @@ import { searchIndex } from '#lib/search/index';
 import { computeFrameMap } from '#lib/search/framemap';
 import { deletePrefix, presignGet, readObject, putObject } from '#lib/storage/objects';
 import { stagedChunkKey, stagingPrefix, thumbnailKey, videoPrefix } from '#lib/storage/layout';
-import { getVideoRecord, type VideoRecord } from '#lib/db/videos';
+import { getVideoRecord, refreshCollectionThumbnails, type VideoRecord } from '#lib/db/videos';
 import { getJobRecord, type JobRecord } from '#lib/db/jobs';
 import { markIndexChanged } from '#lib/db/accounts';
 import { announceEvent } from '#lib/db/events';
@@ -147,6 +147,7 @@ async function finaliseOnce(video: VideoRecord, job: JobRecord): Promise<void> {
   );
   if (done) announceEvent(video.account_id, eventId);
   if (done) {
+    await refreshCollectionThumbnails(video.account_id, video.collection_id);
     logInfo('index: job done', { job_id: job.job_id, video_id: video.video_id, segments: rows.length });
     metrics.recordJobFinished('completed');
     // From the job's creation to its end: what a customer waits, per minute of their video.

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { paginationQuery, refusePageDepth, statusList } from '#lib/pagination';
+import { listQuery, refusePageDepth, statusList } from '#lib/pagination';
 
 export const JOB_STATUSES = ['queued', 'pending', 'processing', 'done', 'failed'] as const;
 
@@ -7,7 +7,7 @@ export const listJobsQuery = z
   .strictObject({
     collection_id: z.string().min(1).max(64).optional(),
     status: statusList(JOB_STATUSES).optional(),
-    ...paginationQuery(),
+    ...listQuery(),
   })
   .superRefine(refusePageDepth);
 

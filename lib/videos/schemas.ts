@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { paginationQuery, refusePageDepth, statusList } from '#lib/pagination';
+import { listQuery, refusePageDepth, statusList } from '#lib/pagination';
 
 export const VIDEO_STATUSES = ['uploading', 'processing', 'ready', 'failed'] as const;
 
@@ -8,7 +8,7 @@ export const listVideosQuery = z
     collection_id: z.string().min(1).max(64).optional(),
     // PureFrame names a finished video `done`, as our jobs do; our videos say `ready`.
     status: statusList(VIDEO_STATUSES, { done: 'ready' }).optional(),
-    ...paginationQuery(),
+    ...listQuery(),
   })
   .superRefine(refusePageDepth);
 

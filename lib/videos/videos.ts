@@ -1,23 +1,31 @@
 import { now } from '#lib/clock';
 import { AppError } from '#lib/errors';
-import { paginate, type Page } from '#lib/pagination';
+import type { Page, PageRequest } from '#lib/pagination';
 import { videoPrefix } from '#lib/storage/layout';
 import { abortMultipart, deletePrefix, presignGet } from '#lib/storage/objects';
 import { endUpload, getUploadRecord } from '#lib/db/uploads';
 import { releaseIndexingReservation } from '#lib/billing/metering';
 import { enqueuePurge } from '#lib/indexing/queue';
 import {
+  COLLECTION_THUMBNAILS,
+  countVideos,
   getVideoRecord,
-  listVideoRecords,
   markVideoDeleting,
+  newestThumbnailKeys,
+  readVideosPage,
+  refreshCollectionThumbnails,
   removeVideoRows,
   videoFields,
   videoIndexFields,
   videoJobFields,
+  type VideoJob,
+  type VideoListFilters,
   type VideoRecord,
   type VideoStatus,
 } from '#lib/db/videos';
-import { getJobRecord, listJobRecords, type JobRecord } from '#lib/db/jobs';
+import { batchGetJobs, getJobRecord } from '#lib/db/jobs';
+import { getCollectionRecord } from '#lib/db/collections';
+import { getAccount } from '#lib/db/accounts';
 import { announceEvent } from '#lib/db/events';
 
 const PLAYBACK_URL_SECS = 60 * 60;
@@ -51,7 +59,7 @@ export interface VideoDetail extends VideoListItem {
 
 const THUMBNAIL_URL_SECS = 60 * 60;
 
-async function toListItem(video: VideoRecord, job: JobRecord | undefined): Promise<VideoListItem> {
+async function toListItem(video: VideoRecord, job: VideoJob | undefined): Promise<VideoListItem> {
   return {
     ...videoFields(video),
     ...videoJobFields(job),
@@ -60,22 +68,19 @@ async function toListItem(video: VideoRecord, job: JobRecord | undefined): Promi
 }
 
 /**
- * Presigned thumbnails of up to `perCollection` of each collection's videos, newest first
- * (api.md: collection list items carry up to 4). Videos being deleted or without a thumbnail yet
- * are skipped; one read of the account's videos serves the whole page.
+ * Presigned thumbnails of each collection's newest videos (api.md: collection list items carry up to
+ * 4), as the collection keeps them (refreshCollectionThumbnails); a collection that has not kept them
+ * yet (made before they were kept) has its newest videos read through its GSI1 partition.
  */
-export async function collectionThumbnailUrls(accountId: string, collectionIds: readonly string[], perCollection = 4): Promise<Map<string, string[]>> {
-  const keysByCollection = new Map<string, string[]>(collectionIds.map((id) => [id, []]));
-  if (collectionIds.length === 0) return keysByCollection;
-  for (const video of await listVideoRecords(accountId)) {
-    const chosen = keysByCollection.get(video.collection_id);
-    if (!chosen || chosen.length >= perCollection || video.status === 'deleting' || !video.thumbnail_key) continue;
-    chosen.push(video.thumbnail_key);
-  }
+export async function collectionThumbnailUrls(
+  accountId: string,
+  collections: ReadonlyArray<{ collection_id: string; thumbnail_keys?: string[] | undefined }>,
+): Promise<Map<string, string[]>> {
   const urls = new Map<string, string[]>();
   await Promise.all(
-    [...keysByCollection].map(async ([collectionId, thumbnailKeys]) => {
-      urls.set(collectionId, await Promise.all(thumbnailKeys.map((key) => presignGet(key, THUMBNAIL_URL_SECS))));
+    collections.map(async ({ collection_id: collectionId, thumbnail_keys: kept }) => {
+      const thumbnailKeys = kept ?? (await newestThumbnailKeys(accountId, collectionId, COLLECTION_THUMBNAILS));
+      urls.set(collectionId, await Promise.all(thumbnailKeys.slice(0, COLLECTION_THUMBNAILS).map((key) => presignGet(key, THUMBNAIL_URL_SECS))));
     }),
   );
   return urls;
@@ -88,22 +93,46 @@ async function requireVideo(accountId: string, videoId: string): Promise<VideoRe
   return video;
 }
 
-export interface VideoFilters {
-  collectionId?: string | undefined;
-  statuses?: readonly VideoStatus[] | undefined;
+export type VideoFilters = VideoListFilters;
+
+/**
+ * GET /v1/videos: a page read by key condition (GSI1 for one collection), the jobs of that page only,
+ * and the total from a counter (the account's, or the collection's) unless a status filter asks for a
+ * count no counter keeps.
+ */
+export async function listVideos(accountId: string, filters: VideoFilters, request: PageRequest): Promise<Page<VideoListItem>> {
+  const [page, total] = await Promise.all([
+    readVideosPage(accountId, filters, { limit: request.perPage, skip: request.skip, after: request.after }),
+    videoTotal(accountId, filters, request.carriedTotal),
+  ]);
+  const jobs = await batchGetJobs(
+    accountId,
+    page.items.filter((video) => !indexedByItsJob(video)).map((video) => video.job_id),
+  );
+  const jobsById = new Map<string, VideoJob>(jobs.map((job) => [job.job_id, job]));
+  return {
+    items: await Promise.all(page.items.map((video) => toListItem(video, indexedByItsJob(video) ? DONE_JOB : jobsById.get(video.job_id)))),
+    total,
+    page: request.page,
+    per_page: request.perPage,
+    next: page.next,
+  };
 }
 
-export async function listVideos(accountId: string, filters: VideoFilters, page: number, perPage: number): Promise<Page<VideoListItem>> {
-  const [videos, jobs] = await Promise.all([listVideoRecords(accountId), listJobRecords(accountId)]);
-  const jobsById = new Map(jobs.map((job) => [job.job_id, job]));
-  const visible = videos.filter(
-    (video) =>
-      video.status !== 'deleting' &&
-      (!filters.collectionId || video.collection_id === filters.collectionId) &&
-      (!filters.statuses?.length || filters.statuses.includes(video.status)),
-  );
-  const result = paginate(visible, page, perPage);
-  return { ...result, items: await Promise.all(result.items.map((video) => toListItem(video, jobsById.get(video.job_id)))) };
+/**
+ * A ready video whose index is its latest job's: that job is done at 100 % (both were written in one
+ * transaction, recordJobDone), so a page of such videos needs no read of their jobs.
+ */
+function indexedByItsJob(video: VideoRecord): boolean {
+  return video.status === 'ready' && video.indexed_job_id === video.job_id;
+}
+
+const DONE_JOB: VideoJob = { status: 'done', progress_pct: 100, error: null };
+
+async function videoTotal(accountId: string, filters: VideoFilters, carried: number | undefined): Promise<number> {
+  if (filters.statuses?.length) return carried ?? countVideos(accountId, filters);
+  if (filters.collectionId !== undefined) return (await getCollectionRecord(accountId, filters.collectionId))?.video_count ?? 0;
+  return (await getAccount(accountId))?.video_count ?? 0;
 }
 
 export async function describeVideo(accountId: string, videoId: string): Promise<VideoDetail> {
@@ -141,6 +170,7 @@ async function markDeletingAndAnnounce(video: VideoRecord): Promise<void> {
   const job = await getJobRecord(video.account_id, video.job_id);
   const deletedEventId = await markVideoDeleting(video, job, now().toISOString());
   if (deletedEventId) announceEvent(video.account_id, deletedEventId);
+  if (video.thumbnail_key) await refreshCollectionThumbnails(video.account_id, video.collection_id);
 }
 
 export async function deleteVideo(accountId: string, videoId: string): Promise<void> {

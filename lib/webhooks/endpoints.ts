@@ -2,17 +2,18 @@ import { newId, newSecret } from '#lib/ids';
 import { now } from '#lib/clock';
 import { AppError } from '#lib/errors';
 import { planLimits } from '#lib/plans';
-import { paginate, type Page } from '#lib/pagination';
+import type { Page, PageRequest } from '#lib/pagination';
 import { requirePublicUrl } from '#lib/net/url-guard';
-import { requireAccount } from '#lib/db/accounts';
+import { getAccount, requireAccount } from '#lib/db/accounts';
 import {
+  countDeliveries,
   getDefaultSecret,
   getWebhookEndpoint,
   insertWebhookEndpoint,
-  listDeliveries,
   listHeldDeliveries,
-  listWebhookEndpoints,
   putDefaultSecret,
+  readDeliveriesPage,
+  readWebhookEndpointsPage,
   removeWebhookEndpoint,
   requeueDelivery,
   saveWebhookEndpoint,
@@ -74,9 +75,17 @@ export async function createWebhook(
   return { ...toView(record), secret };
 }
 
-export async function listWebhooks(accountId: string): Promise<{ endpoints: WebhookView[]; defaultSecretSet: boolean }> {
-  const [endpoints, defaultSecret] = await Promise.all([listWebhookEndpoints(accountId), getDefaultSecret(accountId)]);
-  return { endpoints: endpoints.map(toView), defaultSecretSet: defaultSecret !== undefined };
+/** GET /v1/webhooks: a page by key condition, the total from the account's counter (the plan's cap counts them). */
+export async function listWebhooks(accountId: string, request: PageRequest): Promise<{ page: Page<WebhookView>; defaultSecretSet: boolean }> {
+  const [page, account, defaultSecret] = await Promise.all([
+    readWebhookEndpointsPage(accountId, { limit: request.perPage, skip: request.skip, after: request.after }),
+    getAccount(accountId),
+    getDefaultSecret(accountId),
+  ]);
+  return {
+    page: { items: page.items.map(toView), total: account?.webhook_endpoints ?? 0, page: request.page, per_page: request.perPage, next: page.next },
+    defaultSecretSet: defaultSecret !== undefined,
+  };
 }
 
 export async function updateWebhook(
@@ -177,8 +186,12 @@ function toDeliveryView(record: DeliveryRecord): DeliveryView {
 }
 
 /** The endpoint's delivery log, newest first. */
-export async function listWebhookDeliveries(accountId: string, webhookId: string, page: number, perPage: number): Promise<Page<DeliveryView>> {
+/** An endpoint's delivery log: a page by key condition; the total counted (deliveries expire by TTL, which no counter sees). */
+export async function listWebhookDeliveries(accountId: string, webhookId: string, request: PageRequest): Promise<Page<DeliveryView>> {
   await requireEndpoint(accountId, webhookId);
-  const result = paginate(await listDeliveries(accountId, webhookId), page, perPage);
-  return { ...result, items: result.items.map(toDeliveryView) };
+  const [page, total] = await Promise.all([
+    readDeliveriesPage(accountId, webhookId, { limit: request.perPage, skip: request.skip, after: request.after }),
+    request.carriedTotal ?? countDeliveries(accountId, webhookId),
+  ]);
+  return { items: page.items.map(toDeliveryView), total, page: request.page, per_page: request.perPage, next: page.next };
 }

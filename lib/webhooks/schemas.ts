@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { ACCOUNT_EVENT_NAMES } from '#lib/event-names';
-import { paginationQuery, refusePageDepth } from '#lib/pagination';
+import { listQuery, refusePageDepth } from '#lib/pagination';
 
 /** What an endpoint may subscribe to: every event (`*`), or some of api.md's six. */
 export const subscribableEvents = z
@@ -22,7 +22,9 @@ export const updateWebhookBody = z
 
 export const webhookParams = z.strictObject({ webhook_id: z.string().min(1).max(64) });
 export const deliveryParams = z.strictObject({ webhook_id: z.string().min(1).max(64), delivery_id: z.string().min(1).max(64) });
-export const listDeliveriesQuery = z.strictObject({ ...paginationQuery() }).superRefine(refusePageDepth);
+export const listDeliveriesQuery = z.strictObject({ ...listQuery() }).superRefine(refusePageDepth);
+/** Up to 100 endpoints a page by default (the largest plan's cap): a client that never paged still sees them all. */
+export const listWebhooksQuery = z.strictObject({ ...listQuery(100, 100) }).superRefine(refusePageDepth);
 
 export const webhookView = z.object({
   id: z.string(),

@@ -1,5 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { db, tableName } from '#lib/db/client';
+import { keys } from '#lib/db/keys';
 import { list, signUp, useTestApi } from '#test/support/api';
 import { runProcess, type CliRun } from '#test/support/cli';
 
@@ -62,5 +65,28 @@ describe('frameseek admin', () => {
     expect(unknownEmail.stderr).toContain('error: NOT_FOUND: No account has the email nobody@example.com');
     expect(unknownPlan.stderr).toContain('error: VALIDATION_ERROR: --plan must be one of free, payg, enterprise (got gold)');
     expect((await api.get('/v1/account', { token })).body.data.plan).toBe('free');
+  });
+
+  it('recount-lists sets the totals of an account made before the counters existed from its rows', async () => {
+    const { token, accountId, email } = await signUp(api);
+    for (const name of ['one', 'two']) expect((await api.post('/v1/collections', { token, body: { name } })).status).toBe(201);
+    await db.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: keys.account(accountId),
+        UpdateExpression: 'REMOVE collection_count, video_count, job_count, api_key_count, ledger_entries',
+      }),
+    );
+    const before = (await api.get('/v1/collections', { token })).body.meta.total;
+
+    const run = await frameseekAdmin(['recount-lists', '--email', email, '--json']);
+
+    expect(before).toBe(0);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({
+      data: { account: accountId, collection_count: 2, video_count: 0, job_count: 0, api_key_count: 0, ledger_entries: 1 },
+    });
+    expect((await api.get('/v1/collections', { token })).body.meta.total).toBe(2);
+    expect((await api.get('/v1/billing/transactions', { token })).body.meta.total).toBe(1);
   });
 });

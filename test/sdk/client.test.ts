@@ -133,6 +133,23 @@ describe('pages and items', () => {
     expect(requested).toEqual([1, 2, 3]);
     expect(names.sort()).toEqual(['b', 'c', 'd', 'e', 'sdk']);
   });
+
+  it('follow meta.next_cursor when the fetcher sends it back', async () => {
+    const { client } = await sdkForNewAccount();
+    for (const name of ['b', 'c', 'd', 'e']) await unwrap(client.POST('/v1/collections', { body: { name } }));
+    const cursors: Array<string | undefined> = [];
+
+    const names: string[] = [];
+    for await (const collection of items((page, cursor) => {
+      cursors.push(cursor);
+      return unwrap(client.GET('/v1/collections', { params: { query: cursor ? { cursor, per_page: 2 } : { page, per_page: 2 } } }));
+    }))
+      names.push(collection.name);
+
+    expect(names).toEqual(['e', 'd', 'c', 'b', 'sdk']);
+    expect(cursors[0]).toBeUndefined();
+    expect(cursors.slice(1)).toEqual([expect.stringMatching(/^c1\./), expect.stringMatching(/^c1\./)]);
+  });
 });
 
 describe('errors', () => {

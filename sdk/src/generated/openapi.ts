@@ -112,7 +112,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** All API keys of the account, revoked ones included */
+        /** API keys of the account, newest first, revoked ones included */
         get: operations["listApiKeys"];
         put?: never;
         /** Create an API key; its secret is shown only in this response */
@@ -1446,14 +1446,18 @@ export interface operations {
     };
     listApiKeys: {
         parameters: {
-            query?: never;
+            query?: {
+                cursor?: string;
+                page?: number;
+                per_page?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description All API keys of the account, revoked ones included */
+            /** @description API keys of the account, newest first, revoked ones included */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1471,8 +1475,13 @@ export interface operations {
                             revoked_at: string | null;
                         }[];
                         meta: {
+                            /** @description Send as ?cursor= for the next page; null on the last page */
+                            next_cursor: string | null;
+                            page: number;
+                            per_page: number;
                             request_id: string;
                             took_ms: number;
+                            total: number;
                         };
                     };
                 };
@@ -2653,6 +2662,7 @@ export interface operations {
     listTransactions: {
         parameters: {
             query?: {
+                cursor?: string;
                 page?: number;
                 per_page?: number;
             };
@@ -2679,6 +2689,8 @@ export interface operations {
                             type: "trial_credit" | "trial_expiry" | "grant" | "topup" | "indexing" | "search" | "storage" | "refund";
                         }[];
                         meta: {
+                            /** @description Send as ?cursor= for the next page; null on the last page */
+                            next_cursor: string | null;
                             page: number;
                             per_page: number;
                             request_id: string;
@@ -2738,6 +2750,7 @@ export interface operations {
     listCollections: {
         parameters: {
             query?: {
+                cursor?: string;
                 page?: number;
                 per_page?: number;
             };
@@ -2763,6 +2776,8 @@ export interface operations {
                             video_count: number;
                         }[];
                         meta: {
+                            /** @description Send as ?cursor= for the next page; null on the last page */
+                            next_cursor: string | null;
                             page: number;
                             per_page: number;
                             request_id: string;
@@ -3358,6 +3373,7 @@ export interface operations {
         parameters: {
             query?: {
                 collection_id?: string;
+                cursor?: string;
                 page?: number;
                 per_page?: number;
                 status?: string | string[];
@@ -3394,6 +3410,8 @@ export interface operations {
                             video_id: string;
                         }[];
                         meta: {
+                            /** @description Send as ?cursor= for the next page; null on the last page */
+                            next_cursor: string | null;
                             page: number;
                             per_page: number;
                             request_id: string;
@@ -4913,6 +4931,7 @@ export interface operations {
         parameters: {
             query?: {
                 collection_id?: string;
+                cursor?: string;
                 page?: number;
                 per_page?: number;
                 status?: string | string[];
@@ -4951,6 +4970,8 @@ export interface operations {
                             width: number | null;
                         }[];
                         meta: {
+                            /** @description Send as ?cursor= for the next page; null on the last page */
+                            next_cursor: string | null;
                             page: number;
                             per_page: number;
                             request_id: string;
@@ -5432,7 +5453,11 @@ export interface operations {
     };
     listWebhooks: {
         parameters: {
-            query?: never;
+            query?: {
+                cursor?: string;
+                page?: number;
+                per_page?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -5454,8 +5479,13 @@ export interface operations {
                             url: string;
                         }[];
                         meta: {
+                            /** @description Send as ?cursor= for the next page; null on the last page */
+                            next_cursor: string | null;
+                            page: number;
+                            per_page: number;
                             request_id: string;
                             took_ms: number;
+                            total: number;
                         };
                     };
                 };
@@ -5806,6 +5836,7 @@ export interface operations {
     listWebhookDeliveries: {
         parameters: {
             query?: {
+                cursor?: string;
                 page?: number;
                 per_page?: number;
             };
@@ -5844,6 +5875,8 @@ export interface operations {
                             status: "pending" | "delivered" | "failed";
                         }[];
                         meta: {
+                            /** @description Send as ?cursor= for the next page; null on the last page */
+                            next_cursor: string | null;
                             page: number;
                             per_page: number;
                             request_id: string;

@@ -608,6 +608,19 @@ describe('the CDK stack', () => {
     }
     template.hasResourceProperties('AWS::SecretsManager::Secret', { SecretString: Match.anyValue() });
   });
+
+  it('gives every API function the generated cursor-signing key, resolved from its secret at deploy time', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: Match.objectLike({ PasswordLength: 48, ExcludePunctuation: true }) });
+    const cursorSecret = Object.keys(resourcesOfType('AWS::SecretsManager::Secret')).find((logicalId) => logicalId.startsWith('CursorSecret'));
+
+    expect(cursorSecret).toBeDefined();
+    for (const route of routeList.filter((candidate) => ['listVideos', 'listCollections', 'agentCall'].includes(candidate.name))) {
+      const environment = functionProperties(functionIdStartingWith(`Api${route.name}Function`)).Environment as { Variables: Record<string, unknown> };
+      const value = JSON.stringify(environment.Variables.FRAMESEEK_CURSOR_SECRET);
+      expect(value).toContain('{{resolve:secretsmanager:');
+      expect(value).toContain(`"Ref":"${cursorSecret ?? ''}"`);
+    }
+  });
 });
 
 describe('the CDK stack: outgoing webhooks', () => {

@@ -60,6 +60,7 @@ describe('account by id, and its email guard', () => {
       active_api_keys: 0,
       storage_bytes: 0,
       credits_micros: 0,
+      ledger_entries: 0,
     });
     expect(await findAccountIdByEmail(account.email)).toBe(account.account_id);
   });
