@@ -5,9 +5,9 @@ import { config } from '#lib/config';
 import { AppError } from '#lib/errors';
 import { planLimits, type PlanId } from '#lib/plans';
 import { trialCreditFor } from '#lib/billing/trial';
-import { hashPassword, verifyAgainstDecoy, verifyPassword } from '#lib/auth/secrets';
+import { hashPassword, needsRehash, verifyAgainstDecoy, verifyPassword } from '#lib/auth/secrets';
 import { startSession, type IssuedSession } from '#lib/auth/sessions';
-import { findAccountIdByEmail, getAccount, insertAccount, requireAccount, type AccountRecord } from '#lib/db/accounts';
+import { findAccountIdByEmail, getAccount, insertAccount, replacePasswordHash, requireAccount, type AccountRecord } from '#lib/db/accounts';
 import { normalizeEmail } from '#lib/text';
 
 export interface AccountView {
@@ -74,6 +74,8 @@ export async function logIn(email: string, password: string): Promise<SignedIn> 
   const account = accountId ? await getAccount(accountId) : undefined;
   const matches = account ? await verifyPassword(password, account.password_hash) : await verifyAgainstDecoy(password);
   if (!account || !matches) throw new AppError('UNAUTHORIZED', WRONG_PAIR);
+  // A hash made at an older, lower cost is replaced now that the password is known: raising the cost reaches every account that signs in.
+  if (needsRehash(account.password_hash)) await replacePasswordHash(account.account_id, account.password_hash, await hashPassword(password));
   return { account: toView(account), session: await startSession(account.account_id) };
 }
 

@@ -226,6 +226,25 @@ function storageBilledDelete(accountId: string) {
   return { Delete: { TableName: tableName, Key: keys.storageBilledAccount(accountId) } };
 }
 
+/** A stronger hash of the same password, written only over the hash it replaces (a password change meanwhile wins). */
+export async function replacePasswordHash(accountId: string, previousHash: string, nextHash: string): Promise<boolean> {
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: keys.account(accountId),
+        UpdateExpression: 'SET password_hash = :next',
+        ConditionExpression: 'password_hash = :previous',
+        ExpressionAttributeValues: { ':next': nextHash, ':previous': previousHash },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
 /** Moves an account to another plan (and onto or off the storage-billed list); false when there is no such account. */
 export async function updateAccountPlan(accountId: string, plan: PlanId, at: string): Promise<boolean> {
   const failed = await transactConditionally([

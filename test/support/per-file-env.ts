@@ -46,6 +46,8 @@ Object.assign(process.env, {
   FRAMESEEK_WEBHOOK_KEY_FILE: join(dataDir, 'webhook-secrets.key'),
   FRAMESEEK_SINGLE_PUT_MAX_BYTES: String(1024 * 1024),
   FRAMESEEK_MULTIPART_PART_BYTES: String(256 * 1024),
+  // Password hashes at 2^12 rather than production's 2^17 (lib/auth/secrets.ts): sign-ups stay fast. Refused in prod.
+  FRAMESEEK_SCRYPT_LOG2_N: '12',
   // Test files make many requests (and sign-ups) from one address; the rate-limit tests restore the defaults.
   FRAMESEEK_PLAN_OVERRIDES: JSON.stringify(RAISED_RATE_LIMITS),
 });
