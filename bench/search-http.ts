@@ -1142,7 +1142,7 @@ async function stagesWorker(job: StagesJob): Promise<StagesReport> {
     },
     () => `${stats(plan.map((_, position) => links(position))).mean.toFixed(0)} links`,
   );
-  const searcher = { accountId, account: { plan: 'free' as const, videosEpoch: 0, indexEpoch: 0, feedbackEpoch: 0 } };
+  const searcher = { accountId, account: { plan: 'free' as const, videosEpoch: 0, indexEpoch: 0, feedbackEpoch: 0, suspended: false } };
   const input = {
     modes: ['video', 'transcript', 'ocr'] as const,
     page: 1,

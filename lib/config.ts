@@ -25,6 +25,8 @@ const FAULT_NAMES = [
   'upload_interrupted',
   /** `ingest_interrupted:<video_id>`: ingest stops right after claiming the video, before checking its bytes. */
   'ingest_interrupted',
+  /** A top-up stops right after its card was charged, before crediting or answering (a client's retry must not charge again). */
+  'topup_answer_lost',
   /** A message that reached a dead-letter queue is lost before its handler runs (the daily sweep must find the job). */
   'dead_letter_lost',
 ] as const;

@@ -226,6 +226,15 @@ function storageBilledDelete(accountId: string) {
   return { Delete: { TableName: tableName, Key: keys.storageBilledAccount(accountId) } };
 }
 
+/**
+ * Suspended from paid work: a refund or dispute took back credit that was already spent, so the balance is below
+ * zero (lib/billing/reversals.ts). Every debit needs a balance that covers it; Free searches are refused too.
+ * A top-up that brings the balance back to zero or above lifts it.
+ */
+export function isSuspended(account: Pick<AccountRecord, 'credits_micros'>): boolean {
+  return (account.credits_micros ?? 0) < 0;
+}
+
 /** A stronger hash of the same password, written only over the hash it replaces (a password change meanwhile wins). */
 export async function replacePasswordHash(accountId: string, previousHash: string, nextHash: string): Promise<boolean> {
   try {

@@ -56,6 +56,7 @@ const allShards = (name: string) => Array.from({ length: SWEEP_INDEX_SHARDS }, (
  * | Idempotency records (Powertools)           | IDEMPOTENCY[#<shard>] | <fn>#<key hash>     |                   |                 |
  * | Stripe payment credited (once-only guard)  | STRIPE_PI#<pi_id>     | APPLIED             |                   |                 |
  * | Stripe event applied (once-only guard)     | STRIPE_EVT#<evt_id>   | APPLIED             |                   |                 |
+ * | Stripe payment taken back (refund, dispute)| STRIPE_PI#<pi_id>     | REVERSED            |                   |                 |
  * | Auto top-up requests of an account (outbox)| ACC#<account_id>      | AUTOTOPUP#<evt_id>  | AUTO_TOPUPS_PENDING (until done) | <created_iso>#<evt_id> |
  * | Accounts whose storage is charged (payg)   | STORAGE_BILLED        | ACC#<account_id>    |                   |                 |
  * | Storage accrued for a day (once-only guard)| ACC#<account_id>      | STORAGE#<yyyy-mm-dd>|                   |                 |
@@ -151,6 +152,8 @@ export const keys = {
   /** Global, not per account: a PaymentIntent is credited once whichever path (top-up answer or webhook) gets there first. */
   stripePaymentApplied: (paymentIntentId: string) => ({ PK: `STRIPE_PI#${paymentIntentId}`, SK: 'APPLIED' }),
   stripeEventApplied: (eventId: string) => ({ PK: `STRIPE_EVT#${eventId}`, SK: 'APPLIED' }),
+  /** How much of a credited payment refunds and disputes have taken back so far (written with each take-back). */
+  stripePaymentReversal: (paymentIntentId: string) => ({ PK: `STRIPE_PI#${paymentIntentId}`, SK: 'REVERSED' }),
 
   /** Written with the debit that crossed the auto top-up threshold; the table's stream (AWS) or the local runtime hands it to the charger. */
   autoTopUpRequest: (accountId: string, requestId: string) => ({ PK: `ACC#${accountId}`, SK: `${AUTO_TOPUP_SK_PREFIX}${requestId}` }),

@@ -12,6 +12,7 @@ export const RAISED_RATE_LIMITS = {
     per_minute: Object.fromEntries(RATE_LIMIT_GROUPS.map((group) => [group, 100_000])),
     auth_per_email: 100_000,
     auth_per_ip: 100_000,
+    trial_credits_per_ip_per_day: 100_000,
   },
 };
 

@@ -2091,6 +2091,7 @@ export interface operations {
                             } | null;
                             /** @enum {string} */
                             plan: "free" | "payg" | "enterprise";
+                            suspended: boolean;
                         };
                         meta: {
                             request_id: string;
@@ -2676,7 +2677,7 @@ export interface operations {
                             description: string;
                             id: string;
                             /** @enum {string} */
-                            type: "trial_credit" | "trial_expiry" | "grant" | "topup" | "indexing" | "search" | "storage" | "refund";
+                            type: "trial_credit" | "trial_expiry" | "grant" | "topup" | "indexing" | "search" | "storage" | "refund" | "reversal";
                         }[];
                         meta: {
                             page: number;
