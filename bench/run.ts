@@ -16,6 +16,7 @@ import { billingBench } from './billing';
 import { qualityBench } from './quality';
 import { clickBench } from './clicks';
 import { framemapBench } from './framemap';
+import { noiseChunkBench } from './noise-chunk';
 import { mcpBench } from './mcp';
 import { webhooksBench } from './webhooks';
 import { consoleBench } from './console';
@@ -27,7 +28,7 @@ import { stats, type Stats } from './support';
  * bundled API function, search through the MCP endpoint beside the same searches through POST /v1/search (bench/mcp.ts),
  * then indexing of a generated ten-minute 720p video (bench/indexing.ts).
  * `--indexing quick|full|off` picks how many indexing settings run (quick, the default, keeps the
- * whole run within about ten minutes); `--only api|console|search|billing|webhooks|indexing|quality|clicks|framemap` runs one part; the web console's bundle size and first
+ * whole run within about ten minutes); `--only api|console|search|billing|webhooks|indexing|noise|quality|clicks|framemap` runs one part (noise: one five-minute index chunk of a scene-change-every-frame video and its peak memory, bench/noise-chunk.ts); the web console's bundle size and first
  * contentful paint (bench/console.ts) follow the API part. Search through HTTP over a
  * synthetic library (bench/search-http.ts) follows the API part; `--search-hours` sizes it (5 for a quick look),
  * `--search-queries` sets the timed searches per case, `--search-keep` keeps the library and `--search-library <dir>`
@@ -246,7 +247,7 @@ async function bundleSizes(): Promise<void> {
   console.log(`  largest: ${(largest / 1024).toFixed(1)} KB (${(largest / API_BUNDLE.maxBytes).toFixed(2)}× of cap)`);
 }
 
-const runs = (part: 'api' | 'console' | 'search' | 'billing' | 'webhooks' | 'indexing' | 'quality' | 'clicks' | 'framemap') =>
+const runs = (part: 'api' | 'console' | 'search' | 'billing' | 'webhooks' | 'indexing' | 'noise' | 'quality' | 'clicks' | 'framemap') =>
   options.only === undefined || options.only === part;
 if (runs('api')) {
   await apiBench();
@@ -267,6 +268,7 @@ if (runs('search'))
 if (runs('billing')) await billingBench();
 if (runs('webhooks')) await webhooksBench();
 if (runs('indexing') && options.indexing !== 'off') await indexingBench(indexingMatrix(options.indexing));
+if (runs('noise')) await noiseChunkBench();
 if (runs('quality')) await qualityBench(Number(options['quality-seed']));
 if (runs('clicks')) clickBench();
 if (runs('framemap')) framemapBench();
