@@ -196,7 +196,7 @@ function cpuSecs(): { own: number; children: number } {
  * tesseract), sampled every 100 ms from /proc: the engines run as child processes. A child's CPU after its last
  * sample is missed; the report prints how much of the exact children's CPU the samples caught.
  */
-function treeSampler(): { stop: () => { peakMb: number; cpuByProgram: Map<string, number> } } {
+export function treeSampler(): { stop: () => { peakMb: number; cpuByProgram: Map<string, number> } } {
   const lastSeen = new Map<string, { program: string; cpuSecs: number }>();
   let peakMb = 0;
   const sample = () => (peakMb = Math.max(peakMb, sampleTree(lastSeen)));

@@ -16,6 +16,7 @@ import { billingBench } from './billing';
 import { qualityBench } from './quality';
 import { clickBench } from './clicks';
 import { framemapBench } from './framemap';
+import { noiseChunkBench } from './noise-chunk';
 import { mcpBench } from './mcp';
 import { webhooksBench } from './webhooks';
 import { listsBench } from './lists';
@@ -28,7 +29,7 @@ import { stats, type Stats } from './support';
  * bundled API function, search through the MCP endpoint beside the same searches through POST /v1/search (bench/mcp.ts),
  * then indexing of a generated ten-minute 720p video (bench/indexing.ts).
  * `--indexing quick|full|off` picks how many indexing settings run (quick, the default, keeps the
- * whole run within about ten minutes); `--only api|console|search|billing|webhooks|lists|indexing|quality|clicks|framemap` runs one part; the web console's bundle size and first
+ * whole run within about ten minutes); `--only api|console|search|billing|webhooks|lists|indexing|noise|quality|clicks|framemap` runs one part (noise: one five-minute index chunk of a scene-change-every-frame video and its peak memory, bench/noise-chunk.ts); the web console's bundle size and first
  * contentful paint (bench/console.ts) follow the API part. Search through HTTP over a
  * synthetic library (bench/search-http.ts) follows the API part; `--search-hours` sizes it (5 for a quick look),
  * `--search-queries` sets the timed searches per case, `--search-keep` keeps the library and `--search-library <dir>`
@@ -67,7 +68,10 @@ const uploadBytes = Number(options['upload-mb']) * 1024 * 1024;
 /** plans.md, Deployment settings: benchmarks raise limits, and say so. */
 const RAISED_LIMITS = {
   plans: { free: { storage_limit_bytes: 10 ** 13, active_api_keys: 5, trial_credit_micros: 10 ** 12, daily_search_quota: 100_000 } },
-  rate_limits: { per_minute: { collections_read: 100_000, collections_write: 100_000, upload: 100_000, account: 100_000, search: 100_000, agent: 100_000 } },
+  rate_limits: {
+    per_minute: { collections_read: 100_000, collections_write: 100_000, upload: 100_000, account: 100_000, search: 100_000, agent: 100_000 },
+    trial_credits_per_ip_per_day: 1_000_000,
+  },
 };
 
 async function time(count: number, call: (index: number) => Promise<Response>): Promise<Stats> {
@@ -249,7 +253,7 @@ async function bundleSizes(): Promise<void> {
   console.log(`  largest: ${(largest / 1024).toFixed(1)} KB (${(largest / API_BUNDLE.maxBytes).toFixed(2)}× of cap)`);
 }
 
-const runs = (part: 'api' | 'console' | 'search' | 'billing' | 'webhooks' | 'lists' | 'indexing' | 'quality' | 'clicks' | 'framemap') =>
+const runs = (part: 'api' | 'console' | 'search' | 'billing' | 'webhooks' | 'lists' | 'indexing' | 'noise' | 'quality' | 'clicks' | 'framemap') =>
   options.only === undefined || options.only === part;
 if (runs('api')) {
   await apiBench();
@@ -271,6 +275,7 @@ if (runs('billing')) await billingBench();
 if (runs('webhooks')) await webhooksBench();
 if (runs('lists')) await listsBench();
 if (runs('indexing') && options.indexing !== 'off') await indexingBench(indexingMatrix(options.indexing));
+if (runs('noise')) await noiseChunkBench();
 if (runs('quality')) await qualityBench(Number(options['quality-seed']));
 if (runs('clicks')) clickBench();
 if (runs('framemap')) await framemapBench({ httpHours: Number(options['framemap-hours']), library: options['search-library'], keep: options['search-keep'] });

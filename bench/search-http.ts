@@ -88,7 +88,10 @@ const DEFAULT_READ_TIMEOUT_MS = 2_000;
 /** plans.md, Deployment settings: benchmarks raise limits, and say so. */
 const RAISED_LIMITS = {
   plans: { free: { daily_search_quota: 1_000_000, storage_limit_bytes: 10 ** 13, active_api_keys: 5 } },
-  rate_limits: { per_minute: { search: 1_000_000, collections_write: 100_000, collections_read: 100_000, account: 100_000 } },
+  rate_limits: {
+    per_minute: { search: 1_000_000, collections_write: 100_000, collections_read: 100_000, account: 100_000 },
+    trial_credits_per_ip_per_day: 1_000_000,
+  },
 };
 
 interface Configuration {
@@ -1224,7 +1227,7 @@ async function stagesWorker(job: StagesJob): Promise<StagesReport> {
     },
     () => `${stats(plan.map((_, position) => links(position))).mean.toFixed(0)} links`,
   );
-  const searcher = { accountId, account: { plan: 'free' as const, videosEpoch: 0, indexEpoch: 0, feedbackEpoch: 0 } };
+  const searcher = { accountId, account: { plan: 'free' as const, videosEpoch: 0, indexEpoch: 0, feedbackEpoch: 0, suspended: false } };
   const input = {
     modes: ['video', 'transcript', 'ocr'] as const,
     page: 1,

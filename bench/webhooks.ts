@@ -25,7 +25,12 @@ const UPLOAD_CONCURRENCY = 8;
 const ENDPOINTS = 10;
 const RAISED = {
   plans: { free: { storage_limit_bytes: 10 ** 13, trial_credit_micros: 10 ** 12, webhook_endpoints: ENDPOINTS } },
-  rate_limits: { per_minute: { upload: 1_000_000, collections_write: 1_000_000, account: 1_000_000 }, auth_per_email: 1_000, auth_per_ip: 1_000 },
+  rate_limits: {
+    per_minute: { upload: 1_000_000, collections_write: 1_000_000, account: 1_000_000 },
+    auth_per_email: 1_000,
+    auth_per_ip: 1_000,
+    trial_credits_per_ip_per_day: 1_000_000,
+  },
 };
 
 interface Arrival {

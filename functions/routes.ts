@@ -397,6 +397,8 @@ export const routes = nameRoutes({
   getUpload: defineRoute({
     method: 'GET',
     writes: false,
+    // Its answer carries fresh presigned URLs for the parts still missing: PUTs signed by this function's role.
+    media: 'write',
     path: '/v1/uploads/{upload_id}',
     entry: 'functions/uploads/get.ts',
     auth: 'key',
@@ -511,6 +513,8 @@ export const routes = nameRoutes({
   search: defineRoute({
     method: 'POST',
     writes: false,
+    // Presigns thumbnails and playback; writes nothing to media.
+    media: 'read',
     path: '/v1/search',
     entry: 'functions/search/search.ts',
     auth: 'key',
@@ -555,6 +559,8 @@ export const routes = nameRoutes({
   framemap: defineRoute({
     method: 'GET',
     writes: false,
+    // Caches the computed map under framemaps/ (lib/search/framemap.ts).
+    media: 'write',
     path: '/v1/framemap',
     entry: 'functions/search/framemap.ts',
     auth: 'key',
@@ -581,6 +587,7 @@ export const routes = nameRoutes({
   suggest: defineRoute({
     method: 'POST',
     writes: false,
+    media: 'read',
     path: '/v1/search/suggest',
     entry: 'functions/search/suggest.ts',
     auth: 'key',

@@ -25,6 +25,8 @@ const FAULT_NAMES = [
   'upload_interrupted',
   /** `ingest_interrupted:<video_id>`: ingest stops right after claiming the video, before checking its bytes. */
   'ingest_interrupted',
+  /** A top-up stops right after its card was charged, before crediting or answering (a client's retry must not charge again). */
+  'topup_answer_lost',
   /** A message that reached a dead-letter queue is lost before its handler runs (the daily sweep must find the job). */
   'dead_letter_lost',
   /** `framemap_compute:<account_id>`: the background frame map computation throws on every try (its last records the failure). */
@@ -136,6 +138,11 @@ const configSchema = z
     FRAMESEEK_SEARCH_CONCURRENCY: z.coerce.number().int().positive().default(4),
     /** The longest a search waits for its turn before 503 SEARCH_UNAVAILABLE: well inside the index's 2 s read deadline. */
     FRAMESEEK_SEARCH_MAX_WAIT_MS: z.coerce.number().int().positive().default(1000),
+    /**
+     * scrypt's cost for new password hashes as log2 N (r = 8, p = 1). Unset: 17, OWASP's minimum (N = 2^17, 128 MiB).
+     * The test stage sets it lower so sign-ups stay fast; refused in prod, where only the default runs.
+     */
+    FRAMESEEK_SCRYPT_LOG2_N: z.coerce.number().int().min(10).max(20).optional(),
     /** Fault switches for tests, `name` or `name:target` (e.g. internal_error:getAccount); refused in prod. */
     FRAMESEEK_FAULTS: commaList.pipe(z.array(faultSwitch)),
     /** Stripe secret key (sk_… or a restricted rk_…). Unset: nothing that talks to Stripe runs (BILLING_NOT_CONFIGURED). */
@@ -164,6 +171,9 @@ const configSchema = z
     }
     if (env.FRAMESEEK_STAGE === 'prod' && env.FRAMESEEK_CURSOR_SECRET === DEVELOPMENT_CURSOR_SECRET) {
       context.addIssue({ code: 'custom', path: ['FRAMESEEK_CURSOR_SECRET'], message: 'set a secret of its own in the prod stage' });
+    }
+    if (env.FRAMESEEK_STAGE === 'prod' && env.FRAMESEEK_SCRYPT_LOG2_N !== undefined) {
+      context.addIssue({ code: 'custom', path: ['FRAMESEEK_SCRYPT_LOG2_N'], message: 'a password-hash cost override is refused in the prod stage' });
     }
     for (const name of ['FRAMESEEK_BEDROCK_ENDPOINT', 'FRAMESEEK_TRANSCRIBE_ENDPOINT', 'FRAMESEEK_REKOGNITION_ENDPOINT'] as const) {
       if (env.FRAMESEEK_STAGE === 'prod' && env[name] !== undefined) {

@@ -44,6 +44,8 @@ const plansTableSchema = z.strictObject({
     per_minute: z.record(z.enum(RATE_LIMIT_GROUPS), z.number().int().positive()),
     auth_per_email: z.number().int().positive(),
     auth_per_ip: z.number().int().positive(),
+    /** Sign-ups from one address that get the trial credit per UTC day (beside auth_per_ip a minute); later ones start without it. */
+    trial_credits_per_ip_per_day: z.number().int().nonnegative(),
   }),
 });
 
@@ -103,6 +105,7 @@ export const DEFAULT_PLANS: PlansTable = {
     },
     auth_per_email: 10,
     auth_per_ip: 30,
+    trial_credits_per_ip_per_day: 3,
   },
 };
 

@@ -87,7 +87,35 @@ interface CheckoutSessionObject {
   payment_intent_data: { metadata: Metadata; setup_future_usage: 'off_session' | 'on_session' | null };
 }
 
-type StripeObject = CustomerObject | PaymentMethodObject | PaymentIntentObject | CheckoutSessionObject;
+/** The charge of a succeeded PaymentIntent, as `charge.refunded` reports it (refunds as a running total). */
+interface ChargeObject {
+  id: string;
+  object: 'charge';
+  created: number;
+  amount: number;
+  amount_refunded: number;
+  refunded: boolean;
+  currency: string;
+  customer: string | null;
+  payment_intent: string;
+  metadata: Metadata;
+  livemode: false;
+}
+
+interface DisputeObject {
+  id: string;
+  object: 'dispute';
+  created: number;
+  amount: number;
+  currency: string;
+  charge: string;
+  payment_intent: string;
+  reason: 'fraudulent';
+  status: 'needs_response';
+  livemode: false;
+}
+
+type StripeObject = CustomerObject | PaymentMethodObject | PaymentIntentObject | CheckoutSessionObject | ChargeObject | DisputeObject;
 
 export interface StandInEvent {
   id: string;
@@ -137,6 +165,10 @@ export interface RunningStripeStandIn {
   redeliver(event: StandInEvent): Promise<WebhookDelivery>;
   /** Posts a newly signed event of `type` about `object`. */
   sendEvent(type: string, object: StripeObject): Promise<WebhookDelivery>;
+  /** Refunds `amountCents` more of a succeeded PaymentIntent's charge (as from Stripe's dashboard) and posts `charge.refunded`. */
+  refund(paymentIntentId: string, amountCents: number): Promise<WebhookDelivery>;
+  /** The cardholder disputes a PaymentIntent's charge: posts `charge.dispute.created` for `amountCents`. */
+  dispute(paymentIntentId: string, amountCents: number): Promise<WebhookDelivery>;
   /** Every PaymentIntent, oldest first. */
   paymentIntents(): PaymentIntentObject[];
   customers(): CustomerObject[];
@@ -519,6 +551,55 @@ export async function startStripeStandIn(options: StripeStandInOptions): Promise
     return sendEvent('checkout.session.completed', session);
   }
 
+  const charges = new Map<string, ChargeObject>();
+  function chargeOf(paymentIntentId: string): ChargeObject {
+    const intent = paymentIntents.get(paymentIntentId);
+    if (!intent || intent.status !== 'succeeded') throw new Error(`No succeeded PaymentIntent ${paymentIntentId} in the Stripe stand-in`);
+    let charge = charges.get(paymentIntentId);
+    if (!charge) {
+      charge = {
+        id: newObjectId('ch'),
+        object: 'charge',
+        created: intent.created,
+        amount: intent.amount_received,
+        amount_refunded: 0,
+        refunded: false,
+        currency: intent.currency,
+        customer: intent.customer,
+        payment_intent: intent.id,
+        metadata: intent.metadata,
+        livemode: false,
+      };
+      charges.set(paymentIntentId, charge);
+    }
+    return charge;
+  }
+
+  function refund(paymentIntentId: string, amountCents: number): Promise<WebhookDelivery> {
+    const charge = chargeOf(paymentIntentId);
+    if (charge.amount_refunded + amountCents > charge.amount) throw new Error(`Refund of ${amountCents} cents is more than is left of ${charge.id}`);
+    charge.amount_refunded += amountCents;
+    charge.refunded = charge.amount_refunded === charge.amount;
+    return sendEvent('charge.refunded', charge);
+  }
+
+  function dispute(paymentIntentId: string, amountCents: number): Promise<WebhookDelivery> {
+    const charge = chargeOf(paymentIntentId);
+    const opened: DisputeObject = {
+      id: newObjectId('dp'),
+      object: 'dispute',
+      created: unixNow(),
+      amount: amountCents,
+      currency: charge.currency,
+      charge: charge.id,
+      payment_intent: paymentIntentId,
+      reason: 'fraudulent',
+      status: 'needs_response',
+      livemode: false,
+    };
+    return sendEvent('charge.dispute.created', opened);
+  }
+
   const server: Server = createServer((request, response) => {
     serve(request, response).catch((error: unknown) => {
       if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
@@ -549,6 +630,8 @@ export async function startStripeStandIn(options: StripeStandInOptions): Promise
     completeCheckout,
     redeliver: deliver,
     sendEvent,
+    refund,
+    dispute,
     paymentIntents: () => [...paymentIntents.values()].map((intent) => structuredClone(intent)),
     customers: () => [...customers.values()].filter((customer) => !deletedCustomers.has(customer.id)).map((customer) => structuredClone(customer)),
     stop: () =>

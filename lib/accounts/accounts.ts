@@ -3,11 +3,12 @@ import { now, utcDay } from '#lib/clock';
 import { searchesOn } from '#lib/db/search-quota';
 import { config } from '#lib/config';
 import { AppError } from '#lib/errors';
-import { planLimits, type PlanId } from '#lib/plans';
+import { planLimits, plansTable, type PlanId } from '#lib/plans';
+import { takeFromWindow } from '#lib/db/rate-limits';
 import { trialCreditFor } from '#lib/billing/trial';
-import { hashPassword, verifyAgainstDecoy, verifyPassword } from '#lib/auth/secrets';
+import { hashPassword, needsRehash, verifyAgainstDecoy, verifyPassword } from '#lib/auth/secrets';
 import { startSession, type IssuedSession } from '#lib/auth/sessions';
-import { findAccountIdByEmail, getAccount, insertAccount, requireAccount, type AccountRecord } from '#lib/db/accounts';
+import { findAccountIdByEmail, getAccount, insertAccount, replacePasswordHash, requireAccount, type AccountRecord } from '#lib/db/accounts';
 import { normalizeEmail } from '#lib/text';
 
 export interface AccountView {
@@ -46,11 +47,17 @@ function toView(account: AccountRecord, searchesToday = 0): AccountView {
   };
 }
 
-export async function signUp(email: string, password: string): Promise<SignedIn> {
+/**
+ * A new account. `sourceIp` is where the sign-up came from: the trial credit goes to the first few sign-ups from
+ * one address each UTC day (plans table `trial_credits_per_ip_per_day`), so a script cannot farm it; later ones get
+ * an account without it.
+ */
+export async function signUp(email: string, password: string, sourceIp: string): Promise<SignedIn> {
   const normalizedEmail = normalizeEmail(email);
   const signedUpAt = now();
   const plan = config.FRAMESEEK_DEFAULT_PLAN;
-  const trial = trialCreditFor(plan, signedUpAt);
+  const offered = trialCreditFor(plan, signedUpAt);
+  const trial = offered && (await takeTrialFromAddress(sourceIp, signedUpAt)) ? offered : undefined;
   const account: AccountRecord = {
     account_id: newId('account'),
     email: normalizedEmail,
@@ -67,6 +74,16 @@ export async function signUp(email: string, password: string): Promise<SignedIn>
   };
 }
 
+const DAY_SECS = 24 * 60 * 60;
+
+/** Counts a trial credit against the address's UTC day; false once the day's are given out. */
+async function takeTrialFromAddress(sourceIp: string, at: Date): Promise<boolean> {
+  const limit = plansTable.rate_limits.trial_credits_per_ip_per_day;
+  if (limit === 0) return false;
+  const dayStartSecs = Math.floor(at.getTime() / 1000 / DAY_SECS) * DAY_SECS;
+  return (await takeFromWindow(`ip:${sourceIp}`, 'trial_credit', dayStartSecs, limit, dayStartSecs + 2 * DAY_SECS)) !== undefined;
+}
+
 const WRONG_PAIR = 'Email or password is incorrect';
 
 export async function logIn(email: string, password: string): Promise<SignedIn> {
@@ -74,6 +91,8 @@ export async function logIn(email: string, password: string): Promise<SignedIn> 
   const account = accountId ? await getAccount(accountId) : undefined;
   const matches = account ? await verifyPassword(password, account.password_hash) : await verifyAgainstDecoy(password);
   if (!account || !matches) throw new AppError('UNAUTHORIZED', WRONG_PAIR);
+  // A hash made at an older, lower cost is replaced now that the password is known: raising the cost reaches every account that signs in.
+  if (needsRehash(account.password_hash)) await replacePasswordHash(account.account_id, account.password_hash, await hashPassword(password));
   return { account: toView(account), session: await startSession(account.account_id) };
 }
 

@@ -4,6 +4,7 @@ import { resolveApiKey } from '#lib/auth/api-keys';
 import { resolveSession } from '#lib/auth/sessions';
 import { hashToken } from '#lib/auth/secrets';
 import type { AccountSnapshot, AuthKind, Principal } from '#lib/auth/principal';
+import { isSuspended } from '#lib/db/accounts';
 
 /** A credential of an account being deleted (or gone) is refused at once, whatever index lags behind. */
 async function requireActiveAccount(accountId: string, refusal: 'SESSION_EXPIRED' | 'INVALID_API_KEY'): Promise<AccountRecord> {
@@ -28,7 +29,13 @@ async function checkAccountAlongside<T>(
 }
 
 function snapshotOf(account: AccountRecord): AccountSnapshot {
-  return { plan: account.plan, videosEpoch: account.videos_epoch ?? 0, indexEpoch: account.index_epoch ?? 0, feedbackEpoch: account.feedback_epoch ?? 0 };
+  return {
+    plan: account.plan,
+    videosEpoch: account.videos_epoch ?? 0,
+    indexEpoch: account.index_epoch ?? 0,
+    feedbackEpoch: account.feedback_epoch ?? 0,
+    suspended: isSuspended(account),
+  };
 }
 
 const BEARER = /^Bearer\s+(\S+)$/i;

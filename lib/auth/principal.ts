@@ -13,6 +13,8 @@ export interface AccountSnapshot {
   indexEpoch: number;
   /** AccountRecord.feedback_epoch (0 when never set). */
   feedbackEpoch: number;
+  /** The balance is below zero (a refund or dispute took back spent credit): no paid work until a top-up. */
+  suspended: boolean;
 }
 
 /** Who may call a route: `key`: an API key or a session; `session`: a signed-in person only; `none`: public. */

@@ -1,11 +1,12 @@
 import type { PlanId } from '#lib/plans';
 import type { Page, PageRequest } from '#lib/pagination';
 import { readLedgerPage, type LedgerEntryRecord } from '#lib/db/ledger';
-import { getAccount, requireAccount, type AutoTopUpFailure } from '#lib/db/accounts';
+import { getAccount, isSuspended, requireAccount, type AutoTopUpFailure } from '#lib/db/accounts';
 
 export interface BillingView {
   plan: PlanId;
   credits_micros: number;
+  suspended: boolean;
   payment_method: { brand: string; last4: string } | null;
   auto_topup: {
     enabled: boolean;
@@ -27,6 +28,7 @@ export async function describeBilling(accountId: string): Promise<BillingView> {
   return {
     plan: account.plan,
     credits_micros: account.credits_micros ?? 0,
+    suspended: isSuspended(account),
     payment_method: card ? { brand: card.brand, last4: card.last4 } : null,
     auto_topup: {
       enabled: autoTopUp.enabled,

@@ -103,6 +103,18 @@ export async function credit(accountId: string, amountMicros: number, type: Cred
   return entry;
 }
 
+/**
+ * INSUFFICIENT_CREDITS for an account suspended from paid work: its balance is below zero since a refund or dispute
+ * took back credit it had already spent (lib/billing/reversals.ts); GET /v1/billing says `suspended`.
+ */
+export function suspendedError(balanceMicros?: number): AppError {
+  const owed = balanceMicros === undefined ? '' : ` (the balance is ${balanceMicros} micro-dollars)`;
+  return new AppError(
+    'INSUFFICIENT_CREDITS',
+    `The account is suspended from paid work: a refunded or disputed card payment took back credit already spent${owed}; top up to bring the balance back to zero or above`,
+  );
+}
+
 /** A debit as planned, with how much of it trial credit pays (what a refund gives back as trial credit). */
 export interface PlannedDebit extends PlannedChange {
   trialFundedMicros: number;
@@ -114,6 +126,7 @@ export interface PlannedDebit extends PlannedChange {
  */
 export function plannedDebit(account: AccountRecord, amountMicros: number, type: DebitType, description: string): PlannedDebit {
   const { credits_micros: balance } = balanceOf(account);
+  if (balance < 0) throw suspendedError(balance);
   if (balance < amountMicros) {
     throw new AppError('INSUFFICIENT_CREDITS', `The credit balance (${balance} micro-dollars) cannot pay ${amountMicros} micro-dollars; top up to continue`);
   }

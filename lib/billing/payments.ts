@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { now } from '#lib/clock';
+import { throwIfArmed } from '#lib/faults';
 import { AppError, validationError } from '#lib/errors';
 import { plansTable } from '#lib/plans';
 import { balanceOf, newLedgerEntry } from '#lib/billing/ledger';
@@ -52,24 +54,45 @@ async function stripeCustomerOf(account: AccountRecord): Promise<string> {
   return recordStripeCustomer(account.account_id, customer.id);
 }
 
-export async function startCheckout(accountId: string, amountMicros: number): Promise<{ url: string }> {
+/**
+ * Stripe's idempotency key for what one request asks of it, from the account, the request's own `Idempotency-Key`
+ * and the amount: a retry of that request (after a timeout, a lost answer or a crash, when our own idempotency record
+ * did not survive) gets the first PaymentIntent or Checkout Session back instead of charging again. Without an
+ * `Idempotency-Key` there is nothing to tie a retry to, and none is sent.
+ */
+export function stripeIdempotencyKey(
+  action: 'topup' | 'checkout',
+  accountId: string,
+  requestKey: string | undefined,
+  amountMicros: number,
+): string | undefined {
+  if (requestKey === undefined) return undefined;
+  const digest = createHash('sha256').update(`${accountId}\n${requestKey}\n${amountMicros}`).digest('base64url');
+  return `frameseek-${action}-${accountId}-${digest}`;
+}
+
+export async function startCheckout(accountId: string, amountMicros: number, idempotencyKey?: string): Promise<{ url: string }> {
   requireMinimumTopUp(amountMicros);
   const stripe = stripeClient();
   const returnTo = publicUrl();
   const customer = await stripeCustomerOf(await requireAccount(accountId));
   const metadata = { account_id: accountId, amount_micros: String(amountMicros) };
-  const session = await stripe.checkout.sessions.create({
-    mode: 'payment',
-    customer,
-    client_reference_id: accountId,
-    // Cards only: they pay at once and can be charged again off-session for top-ups.
-    allowed_payment_method_types: ['card'],
-    line_items: [{ quantity: 1, price_data: { currency: 'usd', unit_amount: centsOf(amountMicros), product_data: { name: 'Frameseek credits' } } }],
-    payment_intent_data: { setup_future_usage: 'off_session', metadata: { ...metadata, purpose: 'checkout' satisfies PaymentPurpose } },
-    metadata,
-    success_url: `${returnTo}/billing?checkout=success&session_id={CHECKOUT_SESSION_ID}`,
-    cancel_url: `${returnTo}/billing?checkout=cancelled`,
-  });
+  const stripeKey = stripeIdempotencyKey('checkout', accountId, idempotencyKey, amountMicros);
+  const session = await stripe.checkout.sessions.create(
+    {
+      mode: 'payment',
+      customer,
+      client_reference_id: accountId,
+      // Cards only: they pay at once and can be charged again off-session for top-ups.
+      allowed_payment_method_types: ['card'],
+      line_items: [{ quantity: 1, price_data: { currency: 'usd', unit_amount: centsOf(amountMicros), product_data: { name: 'Frameseek credits' } } }],
+      payment_intent_data: { setup_future_usage: 'off_session', metadata: { ...metadata, purpose: 'checkout' satisfies PaymentPurpose } },
+      metadata,
+      success_url: `${returnTo}/billing?checkout=success&session_id={CHECKOUT_SESSION_ID}`,
+      cancel_url: `${returnTo}/billing?checkout=cancelled`,
+    },
+    stripeKey === undefined ? undefined : { idempotencyKey: stripeKey },
+  );
   if (!session.url) throw new Error(`Stripe answered Checkout Session ${session.id} without a URL`);
   return { url: session.url };
 }
@@ -79,11 +102,17 @@ export interface TopUpResult {
   transaction_id: string;
 }
 
-/** Charges the saved card off-session and credits the balance once the charge succeeded. */
-export async function topUp(accountId: string, amountMicros: number): Promise<TopUpResult> {
+/**
+ * Charges the saved card off-session and credits the balance once the charge succeeded. The charge carries a
+ * Stripe idempotency key made from the request's `Idempotency-Key` (stripeIdempotencyKey), so a retried request
+ * credits the same PaymentIntent once (creditPaymentOnce) rather than charging the card twice.
+ */
+export async function topUp(accountId: string, amountMicros: number, idempotencyKey?: string): Promise<TopUpResult> {
   requireMinimumTopUp(amountMicros);
   const account = await requireAccount(accountId);
-  const intent = await chargeSavedCard(account, amountMicros, { purpose: 'topup' });
+  const stripeKey = stripeIdempotencyKey('topup', accountId, idempotencyKey, amountMicros);
+  const intent = await chargeSavedCard(account, amountMicros, { purpose: 'topup', ...(stripeKey === undefined ? {} : { idempotencyKey: stripeKey }) });
+  throwIfArmed('topup_answer_lost');
 
   const outcome = await creditPaymentOnce({
     accountId,

@@ -8,6 +8,11 @@ const autoTopUpSettingsView = z.object({ enabled: z.boolean(), threshold_micros:
 export const billingView = z.object({
   plan: z.enum(PLAN_IDS),
   credits_micros: z.number().int(),
+  /**
+   * Suspended from paid work: a refunded or disputed card payment took back credit already spent, so the balance is
+   * below zero; indexing and searches answer INSUFFICIENT_CREDITS until a top-up brings it back to zero or above.
+   */
+  suspended: z.boolean(),
   /** The card saved by a completed Checkout; null until then. */
   payment_method: z.object({ brand: z.string(), last4: z.string() }).nullable(),
   auto_topup: autoTopUpSettingsView.extend({

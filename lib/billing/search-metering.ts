@@ -1,9 +1,11 @@
 import { now, utcDay } from '#lib/clock';
 import { AppError } from '#lib/errors';
-import { planLimits, plansTable, type PlanId } from '#lib/plans';
+import { planLimits, plansTable } from '#lib/plans';
+import type { AccountSnapshot } from '#lib/auth/principal';
 import { charge, refund } from '#lib/billing/ledger';
 import { giveBackDailySearch, searchesOn, takeDailySearch } from '#lib/db/search-quota';
-import { requireAccount } from '#lib/db/accounts';
+import { isSuspended, requireAccount } from '#lib/db/accounts';
+import { suspendedError } from '#lib/billing/ledger';
 
 /**
  * The one gate every search passes (POST /v1/search and the agent's search_videos): Free takes one
@@ -17,10 +19,13 @@ export type SearchCharge =
 
 const DAY_SECS = 24 * 60 * 60;
 
-/** `plan`: as the request's authentication read it (spares a read); read afresh when not given. */
-export async function takeSearch(accountId: string, plan?: PlanId): Promise<SearchCharge> {
-  const quota = planLimits(plan ?? (await requireAccount(accountId)).plan).daily_search_quota;
+/** `account`: as the request's authentication read it (spares a read); read afresh when not given. */
+export async function takeSearch(accountId: string, account?: Pick<AccountSnapshot, 'plan' | 'suspended'>): Promise<SearchCharge> {
+  const { plan, suspended } = account ?? snapshotOf(await requireAccount(accountId));
+  const quota = planLimits(plan).daily_search_quota;
   if (quota !== null) {
+    // A metered search is refused by its debit; a quota search of a suspended account is refused here.
+    if (suspended) throw suspendedError();
     const today = now();
     const day = utcDay(today);
     const dayEndSecs = Math.floor(Date.parse(`${day}T00:00:00.000Z`) / 1000) + DAY_SECS;
@@ -35,6 +40,10 @@ export async function takeSearch(accountId: string, plan?: PlanId): Promise<Sear
   const micros = plansTable.prices.search_micros;
   const { trialFundedMicros } = await charge(accountId, micros, 'search', 'Search');
   return { kind: 'credit', accountId, micros, trialMicros: trialFundedMicros };
+}
+
+function snapshotOf(account: Parameters<typeof isSuspended>[0] & { plan: AccountSnapshot['plan'] }): Pick<AccountSnapshot, 'plan' | 'suspended'> {
+  return { plan: account.plan, suspended: isSuspended(account) };
 }
 
 export async function giveBackSearch(taken: SearchCharge): Promise<void> {

@@ -5,8 +5,10 @@ import { getAccount, saveDefaultPaymentMethod, type AccountRecord } from '#lib/d
 import { isEventApplied } from '#lib/db/payments';
 import { creditPaymentOnce, paymentDescription, type PaymentPurpose } from '#lib/billing/payments';
 import { AUTO_TOPUP_METADATA_KEY } from '#lib/billing/auto-topup';
+import { takeBackPayment } from '#lib/billing/reversals';
 import {
   centsOf,
+  MICROS_PER_CENT,
   stripeClient,
   stripeWebhookSettings,
   type StripeCheckoutSession,
@@ -43,9 +45,26 @@ export async function applyStripeEvent(event: StripeEvent): Promise<WebhookOutco
       return applyCompletedCheckout(event, event.data.object);
     case 'payment_intent.succeeded':
       return applySucceededTopUp(event, event.data.object);
+    // A refund (made in Stripe's dashboard) or a dispute gives the card back its money: the credit it bought goes too.
+    case 'charge.refunded': {
+      const charge = event.data.object;
+      const paymentIntentId = idOf(charge.payment_intent);
+      if (!paymentIntentId) return 'ignored';
+      return takeBackPayment({ event: { id: event.id, type: event.type }, paymentIntentId, refundedMicros: charge.amount_refunded * MICROS_PER_CENT });
+    }
+    case 'charge.dispute.created': {
+      const dispute = event.data.object;
+      const paymentIntentId = idOf(dispute.payment_intent);
+      if (!paymentIntentId) return 'ignored';
+      return takeBackPayment({ event: { id: event.id, type: event.type }, paymentIntentId, disputedMicros: dispute.amount * MICROS_PER_CENT });
+    }
     default:
       return 'ignored';
   }
+}
+
+function idOf(value: string | { id: string } | null): string | undefined {
+  return typeof value === 'string' ? value : value?.id;
 }
 
 interface OurPayment {

@@ -287,6 +287,34 @@ function storageBilledDelete(accountId: string) {
   return { Delete: { TableName: tableName, Key: keys.storageBilledAccount(accountId) } };
 }
 
+/**
+ * Suspended from paid work: a refund or dispute took back credit that was already spent, so the balance is below
+ * zero (lib/billing/reversals.ts). Every debit needs a balance that covers it; Free searches are refused too.
+ * A top-up that brings the balance back to zero or above lifts it.
+ */
+export function isSuspended(account: Pick<AccountRecord, 'credits_micros'>): boolean {
+  return (account.credits_micros ?? 0) < 0;
+}
+
+/** A stronger hash of the same password, written only over the hash it replaces (a password change meanwhile wins). */
+export async function replacePasswordHash(accountId: string, previousHash: string, nextHash: string): Promise<boolean> {
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: keys.account(accountId),
+        UpdateExpression: 'SET password_hash = :next',
+        ConditionExpression: 'password_hash = :previous',
+        ExpressionAttributeValues: { ':next': nextHash, ':previous': previousHash },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
 /** Moves an account to another plan (and onto or off the storage-billed list); false when there is no such account. */
 export async function updateAccountPlan(accountId: string, plan: PlanId, at: string): Promise<boolean> {
   const failed = await transactConditionally([

@@ -4,9 +4,10 @@ export const AUTO_TOPUP_SK_PREFIX = 'AUTOTOPUP#';
 export const ACCOUNT_EVENT_SK_PREFIX = 'EVT#';
 
 /**
- * The sweep indexes every account writes to (EVENTS_PENDING, WEBHOOKS_DUE) are split over this many
- * GSI1 partitions by a hash of the item's id, so no single partition takes every account's writes;
- * the sweep reads them all. Shard 0 keeps the unsplit name, so rows listed before the split are read too.
+ * The partitions every account writes to (the sweep indexes EVENTS_PENDING and WEBHOOKS_DUE, and the
+ * table partitions OPEN_UPLOADS and IDEMPOTENCY) are split over this many partitions by a hash of the
+ * item's id, so no single partition takes every account's writes; a sweep reads them all. Shard 0 keeps
+ * the unsplit name, so rows written before the split are read too.
  */
 export const SWEEP_INDEX_SHARDS = 8;
 
@@ -36,7 +37,7 @@ const allShards = (name: string) => Array.from({ length: SWEEP_INDEX_SHARDS }, (
  * | Videos of an account (newest first)        | ACC#<account_id>      | VID#<video_id>      | COL#<collection_id>| VID#<video_id> |
  * | Jobs of an account (newest first)          | ACC#<account_id>      | JOB#<job_id>        | COL#<collection_id>| JOB#<job_id>   |
  * | Upload sessions                            | ACC#<account_id>      | UPL#<upload_id>     | COL#<collection_id>| UPL#<upload_id>|
- * | Open uploads by expiry (daily sweep)       | OPEN_UPLOADS          | <expires_iso>#<upl> |                   |                 |
+ * | Open uploads by expiry (daily sweep)       | OPEN_UPLOADS[#<shard>]| <expires_iso>#<upl> |                   |                 |
  * | Rate-limit window counter (TTL'd)          | RATE#<scope>          | <group>#<window>    |                   |                 |
  * | Credit ledger of an account (newest first) | ACC#<account_id>      | TXN#<txn_id>        |                   |                 |
  * | Accounts whose trial credit expires on day |                       |                     | TRIAL_EXPIRY#<day>| ACC#<account_id>|
@@ -53,9 +54,10 @@ const allShards = (name: string) => Array.from({ length: SWEEP_INDEX_SHARDS }, (
  * | Clicks on search results (TTL'd)           | ACC#<account_id>      | CLICK#<search_id>#<vid>@<ts> |          |                 |
  * | Clicks per query and video (ranking boost) | ACC#<account_id>      | CLICKS#<normalised>#<vid> |             |                 |
  * | Frame map computation of a scope (marker)  | ACC#<account_id>      | FRAMEMAP#<scope>    |                   |                 |
- * | Idempotency records (Powertools)           | IDEMPOTENCY           | <fn>#<key hash>     |                   |                 |
+ * | Idempotency records (Powertools)           | IDEMPOTENCY[#<shard>] | <fn>#<key hash>     |                   |                 |
  * | Stripe payment credited (once-only guard)  | STRIPE_PI#<pi_id>     | APPLIED             |                   |                 |
  * | Stripe event applied (once-only guard)     | STRIPE_EVT#<evt_id>   | APPLIED             |                   |                 |
+ * | Stripe payment taken back (refund, dispute)| STRIPE_PI#<pi_id>     | REVERSED            |                   |                 |
  * | Auto top-up requests of an account (outbox)| ACC#<account_id>      | AUTOTOPUP#<evt_id>  | AUTO_TOPUPS_PENDING (until done) | <created_iso>#<evt_id> |
  * | Accounts whose storage is charged (payg)   | STORAGE_BILLED        | ACC#<account_id>    |                   |                 |
  * | Storage accrued for a day (once-only guard)| ACC#<account_id>      | STORAGE#<yyyy-mm-dd>|                   |                 |
@@ -94,8 +96,9 @@ export const keys = {
 
   upload: (accountId: string, uploadId: string) => ({ PK: `ACC#${accountId}`, SK: `UPL#${uploadId}` }),
   uploadIndex: (collectionId: string, uploadId: string) => ({ GSI1PK: `COL#${collectionId}`, GSI1SK: `UPL#${uploadId}` }),
-  openUpload: (expiresAtIso: string, uploadId: string) => ({ PK: 'OPEN_UPLOADS', SK: `${expiresAtIso}#${uploadId}` }),
-  openUploadsBefore: (isoTime: string) => ({ PK: 'OPEN_UPLOADS', SKBefore: `${isoTime}#~` }),
+  openUpload: (expiresAtIso: string, uploadId: string) => ({ PK: shardName('OPEN_UPLOADS', shardOf(uploadId)), SK: `${expiresAtIso}#${uploadId}` }),
+  /** One range per shard: the daily sweep reads each. */
+  openUploadsBefore: (isoTime: string) => allShards('OPEN_UPLOADS').map((PK) => ({ PK, SKBefore: `${isoTime}#~` })),
 
   /** scope: `acc:<id>`, `email:<address>` or `ip:<address>`; window: its start, epoch seconds. */
   rateWindow: (scope: string, group: string, windowStartSecs: number) => ({ PK: `RATE#${scope}`, SK: `${group}#${windowStartSecs}` }),
@@ -150,11 +153,14 @@ export const keys = {
   /** `scope`: a collection id, or `all` for the whole account (as the map's cache object is named). */
   frameMapRun: (accountId: string, scope: string) => ({ PK: `ACC#${accountId}`, SK: `FRAMEMAP#${scope}` }),
 
-  idempotency: { partitionValue: 'IDEMPOTENCY' },
+  /** The partition of one idempotency scope (`<account>:<Idempotency-Key>`): a repeat finds its record in the same shard. */
+  idempotencyPartition: (scope: string) => shardName('IDEMPOTENCY', shardOf(scope)),
 
   /** Global, not per account: a PaymentIntent is credited once whichever path (top-up answer or webhook) gets there first. */
   stripePaymentApplied: (paymentIntentId: string) => ({ PK: `STRIPE_PI#${paymentIntentId}`, SK: 'APPLIED' }),
   stripeEventApplied: (eventId: string) => ({ PK: `STRIPE_EVT#${eventId}`, SK: 'APPLIED' }),
+  /** How much of a credited payment refunds and disputes have taken back so far (written with each take-back). */
+  stripePaymentReversal: (paymentIntentId: string) => ({ PK: `STRIPE_PI#${paymentIntentId}`, SK: 'REVERSED' }),
 
   /** Written with the debit that crossed the auto top-up threshold; the table's stream (AWS) or the local runtime hands it to the charger. */
   autoTopUpRequest: (accountId: string, requestId: string) => ({ PK: `ACC#${accountId}`, SK: `${AUTO_TOPUP_SK_PREFIX}${requestId}` }),

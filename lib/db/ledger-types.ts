@@ -2,7 +2,8 @@
 
 /**
  * What moves a balance. `topup`, `indexing`, `search`, `storage` and `refund` are written by the
- * metering and Stripe work that builds on the ledger.
+ * metering and Stripe work that builds on the ledger; `reversal` takes back credit whose card payment
+ * Stripe refunded or the cardholder disputed (the only change that may take a balance below zero).
  */
-export const LEDGER_ENTRY_TYPES = ['trial_credit', 'trial_expiry', 'grant', 'topup', 'indexing', 'search', 'storage', 'refund'] as const;
+export const LEDGER_ENTRY_TYPES = ['trial_credit', 'trial_expiry', 'grant', 'topup', 'indexing', 'search', 'storage', 'refund', 'reversal'] as const;
 export type LedgerEntryType = (typeof LEDGER_ENTRY_TYPES)[number];

@@ -69,6 +69,11 @@ export interface BalanceChange {
    */
   alongside?: readonly TransactionItem[];
   account?: AccountSideChange;
+  /**
+   * A take-back of credit Stripe returned to the card (a refund, a dispute): written whatever the balance, which
+   * may then fall below zero; every debit still needs a balance that covers it, so paid work stops until a top-up.
+   */
+  mayGoNegative?: boolean;
 }
 
 /** `refused`: one of the `alongside` writes' conditions failed, so the change must not happen. */
@@ -81,7 +86,7 @@ function accountUpdate(change: BalanceChange) {
   const conditions = ['attribute_exists(PK)'];
   // Every account is created with the attribute; should one lack it, it reads as zero rather than refusing every change.
   conditions.push(seen.credits_micros === 0 ? '(attribute_not_exists(credits_micros) OR credits_micros = :seenCredits)' : 'credits_micros = :seenCredits');
-  if (entry.amount_micros < 0) {
+  if (entry.amount_micros < 0 && !change.mayGoNegative) {
     conditions.push('credits_micros >= :debit');
     values[':debit'] = -entry.amount_micros;
   }

@@ -69,3 +69,43 @@ export async function isEventApplied(eventId: string): Promise<boolean> {
   );
   return result.Item !== undefined;
 }
+
+/**
+ * What refunds and disputes have taken back of a credited payment: Stripe reports a charge's refunds as a running
+ * total (`amount_refunded`) and a dispute by its amount, so each event says what the total should be and only the
+ * difference moves the balance. Kept for good, like the payment's own guard.
+ */
+export interface PaymentReversalRecord {
+  payment_intent_id: string;
+  account_id: string;
+  refunded_micros: number;
+  disputed_micros: number;
+}
+
+export async function findPaymentReversal(paymentIntentId: string): Promise<PaymentReversalRecord | undefined> {
+  const result = await db.send(new GetCommand({ TableName: tableName, Key: keys.stripePaymentReversal(paymentIntentId), ConsistentRead: true }));
+  if (!result.Item) return undefined;
+  const item = result.Item as PaymentReversalRecord;
+  return {
+    payment_intent_id: item.payment_intent_id,
+    account_id: item.account_id,
+    refunded_micros: item.refunded_micros,
+    disputed_micros: item.disputed_micros,
+  };
+}
+
+/** The new totals, written only over the ones read (`seen`; undefined: none yet), in the take-back's transaction. */
+export function paymentReversalPut(record: PaymentReversalRecord, seen: PaymentReversalRecord | undefined) {
+  return {
+    Put: {
+      TableName: tableName,
+      Item: { ...keys.stripePaymentReversal(record.payment_intent_id), ...record },
+      ...(seen
+        ? {
+            ConditionExpression: 'refunded_micros = :refunded AND disputed_micros = :disputed',
+            ExpressionAttributeValues: { ':refunded': seen.refunded_micros, ':disputed': seen.disputed_micros },
+          }
+        : { ConditionExpression: 'attribute_not_exists(PK)' }),
+    },
+  };
+}

@@ -69,18 +69,26 @@ export interface OpenUploadEntry {
   expires_at_iso: string;
 }
 
-/** Open uploads whose time ran out before `isoTime`, oldest first. */
+/** Open uploads whose time ran out before `isoTime`, oldest first (the oldest `limit` of every shard's). */
 export async function listExpiredOpenUploads(isoTime: string, limit: number): Promise<OpenUploadEntry[]> {
-  const { PK, SKBefore } = keys.openUploadsBefore(isoTime);
-  const page = await db.send(
-    new QueryCommand({
-      TableName: tableName,
-      KeyConditionExpression: 'PK = :pk AND SK < :before',
-      ExpressionAttributeValues: { ':pk': PK, ':before': SKBefore },
-      Limit: limit,
+  const pages = await Promise.all(
+    keys.openUploadsBefore(isoTime).map(async ({ PK, SKBefore }) => {
+      const page = await db.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'PK = :pk AND SK < :before',
+          ExpressionAttributeValues: { ':pk': PK, ':before': SKBefore },
+          Limit: limit,
+        }),
+      );
+      return (page.Items ?? []) as (OpenUploadEntry & { SK: string })[];
     }),
   );
-  return (page.Items ?? []) as OpenUploadEntry[];
+  return pages
+    .flat()
+    .sort((a, b) => (a.SK < b.SK ? -1 : a.SK > b.SK ? 1 : 0))
+    .slice(0, limit)
+    .map((item) => ({ account_id: item.account_id, upload_id: item.upload_id, expires_at_iso: item.expires_at_iso }));
 }
 
 /** An index entry whose upload no longer exists (its video was deleted): nothing left to sweep. */

@@ -24,21 +24,26 @@ const idempotencyConfig = new IdempotencyConfig({
   expiresAfterSeconds: IDEMPOTENCY_WINDOW_SECS,
 });
 
-/** One store per route: Powertools keeps the key prefix on the store instance. */
-const storesByRoute = new Map<string, DynamoDBPersistenceLayer>();
+/**
+ * One store per route and partition: Powertools keeps the key prefix and the partition value on the store
+ * instance. Records are spread over the IDEMPOTENCY shards by their scope (lib/db/keys.ts), not all in one.
+ */
+const stores = new Map<string, DynamoDBPersistenceLayer>();
 
-function storeFor(routeName: string): DynamoDBPersistenceLayer {
-  let store = storesByRoute.get(routeName);
+function storeFor(routeName: string, scope: string): DynamoDBPersistenceLayer {
+  const partition = keys.idempotencyPartition(scope);
+  const name = `${routeName} ${partition}`;
+  let store = stores.get(name);
   if (!store) {
     store = new DynamoDBPersistenceLayer({
       tableName,
       keyAttr: TABLE_SCHEMA.partitionKey,
       sortKeyAttr: TABLE_SCHEMA.sortKey,
-      staticPkValue: keys.idempotency.partitionValue,
+      staticPkValue: partition,
       expiryAttr: TABLE_SCHEMA.ttlAttribute,
       awsSdkV3Client: dynamoClient,
     });
-    storesByRoute.set(routeName, store);
+    stores.set(name, store);
   }
   return store;
 }
@@ -58,12 +63,13 @@ export async function runIdempotently<T>(call: IdempotentCall, work: () => Promi
     throw validationError([{ path: 'Idempotency-Key', message: `must be 1–${MAX_IDEMPOTENCY_KEY_LENGTH} characters` }]);
   }
   idempotencyConfig.registerLambdaContext(call.lambdaContext);
+  const scope = `${call.accountId}:${call.idempotencyKey}`;
   const idempotent = makeIdempotent(async (_payload: { scope: string; request: unknown }) => work(), {
-    persistenceStore: storeFor(call.routeName),
+    persistenceStore: storeFor(call.routeName, scope),
     config: idempotencyConfig,
     keyPrefix: call.routeName,
   });
-  const payload = { scope: `${call.accountId}:${call.idempotencyKey}`, request: call.request };
+  const payload = { scope, request: call.request };
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await idempotent(payload);

@@ -57,6 +57,12 @@ export interface RouteDefinition<TAuth extends AuthKind = AuthKind, TSchemas ext
   bareJson?: boolean;
   /** The handler gets the body byte for byte (e.g. to check a signature over it); the route declares no body schema. */
   rawBody?: boolean;
+  /**
+   * What the route may do to customers' media (objects under lib/storage/layout.ts MEDIA_PREFIXES; never the search
+   * index's) in AWS: `read` (reading, presigned playback) or `write` (also presigned uploads, deletes, caches).
+   * Default (mediaAccess): `read` for GET routes, `write` for the rest; public routes get none.
+   */
+  media?: 'read' | 'write';
   /** Talks to Stripe: in AWS the function may read the Stripe secret (and only such functions may). */
   usesStripe?: boolean;
   /**
@@ -110,4 +116,21 @@ export function isWriteRoute(route: Pick<RouteDefinition, 'writes'>): boolean {
 /** What the credential check (lib/auth/authenticate.ts) needs to know of a route. */
 export function accessOf(route: Pick<RouteDefinition, 'auth' | 'writes'>): { auth: AuthKind; writes: boolean } {
   return { auth: route.auth, writes: isWriteRoute(route) };
+}
+
+/**
+ * A route's grants in AWS, from its declaration (least privilege, issue 19 item 9). The table: none for public GETs;
+ * `read_update` for other GETs (reads, plus the UpdateItem of rate-limit counters, session sliding and API-key
+ * last-use stamps — never a Put, Delete or transaction); `read_write` for the rest.
+ */
+export type TableAccess = 'none' | 'read_update' | 'read_write';
+
+export function tableAccess(route: Pick<RouteDefinition, 'auth' | 'method'>): TableAccess {
+  if (route.method !== 'GET') return 'read_write';
+  return route.auth === 'none' ? 'none' : 'read_update';
+}
+
+export function mediaAccess(route: Pick<RouteDefinition, 'auth' | 'method' | 'media'>): 'none' | 'read' | 'write' {
+  if (route.auth === 'none') return 'none';
+  return route.media ?? (route.method === 'GET' ? 'read' : 'write');
 }

@@ -57,6 +57,11 @@ export interface ChunkHooks {
 export type ChunkPart = 'extract' | 'thumbnails' | 'speech' | 'text' | 'embedding';
 
 const THUMBNAIL_WIDTH = 320;
+/**
+ * Memory per frame batch: at most this many frames are decoded at once by each step (thumbnails, text signatures;
+ * OCR and embeddings take their own batches of 16), so a chunk's peak is its JPEGs plus a few decoded frames.
+ */
+const DECODES_AT_ONCE = 4;
 const EMBED_BATCH = 16;
 /** Seconds of audio read beyond each side of a chunk, so speech cut by its boundary is recognised whole. */
 const AUDIO_PADDING_SECS = 3;
@@ -141,7 +146,7 @@ export async function processChunk(chunk: ChunkRange, io: ChunkIo, engines: Engi
 }
 
 async function storeThumbnails(io: ChunkIo, frames: readonly ExtractedFrame[]): Promise<string[]> {
-  const limit = pLimit(8);
+  const limit = pLimit(2 * DECODES_AT_ONCE);
   return Promise.all(
     frames.map((frame) =>
       limit(async () => {
@@ -193,7 +198,9 @@ function sameText(a: string, b: string): boolean {
 }
 
 async function readWhereTextMayChange(frames: readonly ExtractedFrame[], reader: TextReader): Promise<string[]> {
-  const signatures = await Promise.all(frames.map((frame) => textSignature(frame.jpeg)));
+  // A few decodes at a time: a chunk's frames are bounded (lib/media/extract.ts maxFramesFor), their decoded pixels are not held together.
+  const limit = pLimit(DECODES_AT_ONCE);
+  const signatures = await Promise.all(frames.map((frame) => limit(() => textSignature(frame.jpeg))));
   let lastRead: Float32Array | undefined;
   const toRead = signatures.map((signature) => {
     const differs = !lastRead || signatureDistance(lastRead, signature) > TEXT_SIGNATURE_CHANGE;

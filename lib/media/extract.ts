@@ -29,10 +29,25 @@ export interface RangeRequest {
   everySecs?: number;
   /** ffmpeg's scene score above which a frame is taken even between samples. */
   sceneThreshold?: number;
+  /** A scene change is taken only this long after the last frame taken (MIN_SCENE_GAP_SECS by default). */
+  minSceneGapSecs?: number;
   /** Frames wider than this are scaled down (OCR and embeddings need no more). */
   maxWidth?: number;
   /** Audio is read this much before and after the range (it starts at `max(0, start - padding)`). */
   audioPaddingSecs?: number;
+}
+
+/**
+ * Scene changes closer together than this are not each a frame: a noise video (a scene change every frame) or a
+ * strobe would otherwise give every frame of a chunk, 7 500 at 25 fps over five minutes, all held in memory at once.
+ * With it a range holds at most maxFramesFor(duration) frames (601 for a five-minute chunk); cuts further apart are
+ * all still taken.
+ */
+export const MIN_SCENE_GAP_SECS = 0.5;
+
+/** The most frames a range of `durationSecs` yields: one per scene gap, and the first. Also the collector's hard cap. */
+export function maxFramesFor(durationSecs: number, minSceneGapSecs = MIN_SCENE_GAP_SECS): number {
+  return Math.ceil(durationSecs / minSceneGapSecs) + 1;
 }
 
 const EXTRACT_TIMEOUT_MS = 10 * 60 * 1000;
@@ -46,8 +61,9 @@ export async function extractRange(request: RangeRequest): Promise<ExtractedRang
   const every = request.everySecs ?? 2;
   const scene = request.sceneThreshold ?? 0.3;
   const maxWidth = request.maxWidth ?? 960;
+  const minGap = request.minSceneGapSecs ?? MIN_SCENE_GAP_SECS;
   const duration = Math.max(0.05, request.endSecs - request.startSecs);
-  const select = `select='isnan(prev_selected_t)+gte(t-prev_selected_t,${every})+gt(scene,${scene})'`;
+  const select = `select='isnan(prev_selected_t)+gte(t-prev_selected_t,${every})+gt(scene,${scene})*gte(t-prev_selected_t,${minGap})'`;
   const args = [
     '-hide_banner',
     '-nostdin',
@@ -94,8 +110,9 @@ export async function extractRange(request: RangeRequest): Promise<ExtractedRang
   const [stdout, stderrStream, audio] = [child.stdout, child.stderr, child.stdio[3]];
   if (!stdout || !stderrStream || !audio) throw new Error('ffmpeg started without its pipes');
   const timer = setTimeout(() => child.kill('SIGKILL'), EXTRACT_TIMEOUT_MS);
-  const [jpegStream, stderr, pcm, exitCode] = await Promise.all([
-    collect(stdout),
+  const maxFrames = maxFramesFor(duration, minGap);
+  const [jpegs, stderr, pcm, exitCode] = await Promise.all([
+    collectJpegs(stdout, maxFrames),
     collectText(stderrStream),
     request.hasAudio ? collect(audio as Readable) : Promise.resolve(Buffer.alloc(0)),
     new Promise<number | null>((done, fail) => {
@@ -105,7 +122,6 @@ export async function extractRange(request: RangeRequest): Promise<ExtractedRang
   ]).finally(() => clearTimeout(timer));
   if (exitCode !== 0) throw new ExtractFailedError(`ffmpeg could not read ${request.startSecs}–${request.endSecs} s: ${lastLines(stderr)}`);
 
-  const jpegs = splitJpegs(jpegStream);
   const times = frameTimes(stderr);
   // showinfo reports every selected frame before the encoder sees it: the two lists pair up in order.
   const frames = jpegs.map((jpeg, index) => ({ time: roundMs(request.startSecs + (times[index] ?? index * every)), jpeg }));
@@ -149,7 +165,7 @@ export async function extractFrameAt(url: string, secs: number, maxWidth = 960):
     }),
   ]).finally(() => clearTimeout(timer));
   if (exitCode !== 0) throw new ExtractFailedError(`ffmpeg could not read the frame at ${secs} s: ${lastLines(stderr)}`);
-  const [image] = splitJpegs(jpeg);
+  const [image] = splitJpegs(jpeg).images;
   return image ? { time: roundMs(secs), jpeg: image } : undefined;
 }
 
@@ -166,17 +182,47 @@ async function collectText(stream: Readable): Promise<string> {
   return (await collect(stream)).toString('utf8');
 }
 
-function splitJpegs(stream: Buffer): Buffer[] {
+/**
+ * The JPEGs of an image2pipe stream, split as they arrive, so only whole images and the one being written are held
+ * (never the stream twice); past `maxFrames` the rest is read and dropped (a safety net behind the scene gap).
+ */
+function collectJpegs(stream: Readable, maxFrames: number): Promise<Buffer[]> {
+  return new Promise((done, fail) => {
+    const images: Buffer[] = [];
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    stream.on('data', (part: Buffer) => {
+      if (images.length >= maxFrames) return;
+      pending.push(part);
+      pendingBytes += part.length;
+      // Only look for an end once this part could hold one: an image ends with FFD9, possibly split across parts.
+      if (part.indexOf(JPEG_END) < 0 && !(part[0] === 0xd9 && pending.length > 1)) return;
+      const buffered = Buffer.concat(pending, pendingBytes);
+      const found = splitJpegs(buffered);
+      const consumed = found.consumed;
+      for (const image of found.images) if (images.length < maxFrames) images.push(Buffer.from(image));
+      const rest = buffered.subarray(consumed);
+      pending = rest.length > 0 ? [Buffer.from(rest)] : [];
+      pendingBytes = rest.length;
+    });
+    stream.once('error', fail);
+    stream.once('end', () => done(images));
+  });
+}
+
+function splitJpegs(stream: Buffer): { images: Buffer[]; consumed: number } {
   // Inside JPEG entropy data 0xFF is always stuffed, so FFD9 only ever marks an image's end.
   const images: Buffer[] = [];
+  let consumed = 0;
   let start = stream.indexOf(JPEG_START);
   while (start >= 0) {
     const end = stream.indexOf(JPEG_END, start + 2);
     if (end < 0) break;
     images.push(stream.subarray(start, end + 2));
+    consumed = end + 2;
     start = stream.indexOf(JPEG_START, end + 2);
   }
-  return images;
+  return { images, consumed: start < 0 ? stream.length : Math.max(consumed, start) };
 }
 
 function frameTimes(stderr: string): number[] {

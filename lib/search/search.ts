@@ -124,7 +124,7 @@ async function searchAdmitted(searcher: Searcher, request: SearchInput, admitted
   const { input, filters, notes } = await understand(searcher.accountId, request);
   const image = input.image ? loadImage(input.image) : Promise.resolve(undefined);
   const checked = Promise.all([admitted, checkRequest(searcher.accountId, input, image)]);
-  const charged = checked.then(() => takeSearch(searcher.accountId, searcher.account.plan));
+  const charged = checked.then(() => takeSearch(searcher.accountId, searcher.account));
   const searchId = newId('search');
   // Suggestions complete what people type, so the query is remembered as sent, not as interpreted;
   // clicks count for the words searched (the interpreted query), the same words ranking looks their boosts up by.

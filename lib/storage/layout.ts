@@ -4,6 +4,9 @@
  */
 const SOURCE_KEY = /^videos\/(acc_[0-9a-z]{26})\/(vid_[0-9a-z]{26})\/source\.([a-z0-9]{2,5})$/;
 
+/** Every top-level prefix of customers' media (the search index's `index/` is not one): what routes are granted in AWS. */
+export const MEDIA_PREFIXES = ['videos/', 'framemaps/'] as const;
+
 export function videoPrefix(accountId: string, videoId: string): string {
   return `videos/${accountId}/${videoId}/`;
 }

@@ -1,6 +1,11 @@
+import { randomBytes, scryptSync } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createKey, errorOf, PASSWORD, signUp, useTestApi } from '#test/support/api';
+import { storedItem } from '#test/support/table';
 import { useClock, useSystemClock } from '#lib/clock';
+import { db, tableName } from '#lib/db/client';
+import { keys } from '#lib/db/keys';
 
 const api = useTestApi();
 const HOUR = 60 * 60 * 1000;
@@ -92,6 +97,38 @@ describe('POST /v1/auth/login', () => {
     expect([wrongPassword.status, unknownEmail.status]).toEqual([401, 401]);
     expect(errorOf(wrongPassword).code).toBe('UNAUTHORIZED');
     expect(errorOf(wrongPassword).message).toBe(errorOf(unknownEmail).message);
+  });
+
+  it('rehashes a password stored at an older, lower cost at the next successful log-in, not at a failed one', async () => {
+    const { email, accountId } = await signUp(api);
+    const salt = randomBytes(16);
+    const weakHash = [
+      'scrypt',
+      2 ** 10,
+      8,
+      1,
+      salt.toString('base64url'),
+      scryptSync(PASSWORD, salt, 32, { N: 2 ** 10, r: 8, p: 1 }).toString('base64url'),
+    ].join('$');
+    await db.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: keys.account(accountId),
+        UpdateExpression: 'SET password_hash = :hash',
+        ExpressionAttributeValues: { ':hash': weakHash },
+      }),
+    );
+
+    const wrong = await api.post('/v1/auth/login', { body: { email, password: 'not the password at all' } });
+    const afterWrong = await storedItem(keys.account(accountId));
+    const right = await api.post('/v1/auth/login', { body: { email, password: PASSWORD } });
+    const afterRight = await storedItem(keys.account(accountId));
+    const again = await api.post('/v1/auth/login', { body: { email, password: PASSWORD } });
+
+    expect([wrong.status, right.status, again.status]).toEqual([401, 200, 200]);
+    expect(afterWrong?.password_hash).toBe(weakHash);
+    // The test stage's cost (FRAMESEEK_SCRYPT_LOG2_N=12, test/support/per-file-env.ts); production's is 2^17.
+    expect(String(afterRight?.password_hash)).toMatch(/^scrypt\$4096\$8\$1\$/);
   });
 });
 

@@ -69,6 +69,7 @@ describe('GET /v1/billing', () => {
     expect(response.body.data).toEqual({
       plan: 'free',
       credits_micros: TRIAL_MICROS,
+      suspended: false,
       payment_method: null,
       auto_topup: { enabled: false, threshold_micros: 0, amount_micros: 0 },
     });

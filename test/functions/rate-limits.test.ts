@@ -3,10 +3,11 @@ import { createKey, errorOf, PASSWORD, useTestApi } from '#test/support/api';
 import { useClock, useSystemClock } from '#lib/clock';
 import { setPlanByEmail } from '#lib/billing/admin';
 
-// This file runs with the plans table's real rate limits (the rest of the suite raises them);
+// This file runs with the plans table's real rate limits (the rest of the suite raises them), except the daily
+// trial credits per address (its many sign-ups spend credit; test/functions/signup-trial.test.ts tests that cap);
 // hoisted, so it happens before the imports above parse the configuration.
 vi.hoisted(() => {
-  delete process.env.FRAMESEEK_PLAN_OVERRIDES;
+  process.env.FRAMESEEK_PLAN_OVERRIDES = JSON.stringify({ rate_limits: { trial_credits_per_ip_per_day: 100_000 } });
 });
 const api = useTestApi();
 

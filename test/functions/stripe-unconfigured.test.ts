@@ -33,6 +33,7 @@ describe('a deployment without Stripe keys', () => {
     expect(billing.body.data).toEqual({
       plan: 'free',
       credits_micros: 5_000_000,
+      suspended: false,
       payment_method: null,
       auto_topup: { enabled: false, threshold_micros: 0, amount_micros: 0 },
     });

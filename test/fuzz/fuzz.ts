@@ -180,30 +180,47 @@ export interface FuzzReport {
   retried: number;
 }
 
-/** Runs `cases` random requests (reproducible from `seed`), collecting every answer that breaks the contract. */
-export async function runFuzz(target: FuzzTarget, options: { cases: number; seed: number }): Promise<FuzzReport> {
+/** Cases generated at once: the samples (image and video bodies among them) are held until sent, so not all of a long run. */
+const SLICE = 1000;
+
+export interface FuzzProgress {
+  /** Cases sent so far. */
+  sent: number;
+}
+
+/**
+ * Runs `cases` random requests (reproducible from `seed`), collecting every answer that breaks the contract.
+ * Cases are generated a slice at a time (the first slice from `seed` itself), so a long run holds one slice
+ * of bodies, not all of them; `onSlice` is called after each slice (the runner's memory figures).
+ */
+export async function runFuzz(target: FuzzTarget, options: { cases: number; seed: number; onSlice?: (progress: FuzzProgress) => void }): Promise<FuzzReport> {
   const failures: FuzzFailure[] = [];
   const statuses: Record<string, number> = {};
   let retried = 0;
-  const samples = fc.sample(fuzzCases(target), { numRuns: options.cases, seed: options.seed });
-  for (const request of samples) {
-    let answer;
-    try {
-      answer = await send(target.baseUrl, request);
-    } catch {
-      // A keep-alive socket the server closed after the previous case (fetch does not retry): once more on a
-      // fresh connection, counted; no answer then is a failure.
-      retried += 1;
+  let sent = 0;
+  for (let slice = 0; sent < options.cases; slice += 1) {
+    const samples = fc.sample(fuzzCases(target), { numRuns: Math.min(SLICE, options.cases - sent), seed: options.seed + slice * 7919 });
+    for (const request of samples) {
+      let answer;
       try {
         answer = await send(target.baseUrl, request);
-      } catch (error) {
-        failures.push({ request, status: 0, problem: `no answer: ${String(error)}`, text: '' });
-        continue;
+      } catch {
+        // A keep-alive socket the server closed after the previous case (fetch does not retry): once more on a
+        // fresh connection, counted; no answer then is a failure.
+        retried += 1;
+        try {
+          answer = await send(target.baseUrl, request);
+        } catch (error) {
+          failures.push({ request, status: 0, problem: `no answer: ${String(error)}`, text: '' });
+          continue;
+        }
       }
+      statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
+      const problem = problemWith(answer.status, answer.headers, answer.text);
+      if (problem) failures.push({ request, status: answer.status, problem, text: answer.text.slice(0, 500) });
     }
-    statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
-    const problem = problemWith(answer.status, answer.headers, answer.text);
-    if (problem) failures.push({ request, status: answer.status, problem, text: answer.text.slice(0, 500) });
+    sent += samples.length;
+    options.onSlice?.({ sent });
   }
-  return { cases: samples.length, failures, statuses, retried };
+  return { cases: sent, failures, statuses, retried };
 }

@@ -45,7 +45,9 @@ try {
 
   const rssBefore = process.memoryUsage().rss;
   const started = Date.now();
-  const report = await runFuzz({ baseUrl: runtime.url, sessionToken, apiKey }, { cases, seed });
+  // After each slice: the process's memory, after a full collection when node runs with --expose-gc (so a
+  // rising heap is a leak, not garbage not yet collected).
+  const report = await runFuzz({ baseUrl: runtime.url, sessionToken, apiKey }, { cases, seed, onSlice: ({ sent }) => console.log(memoryLine(sent)) });
   const rssAfter = process.memoryUsage().rss;
   const health = await fetch(`${runtime.url}/v1/health`);
 
@@ -68,3 +70,11 @@ try {
   rmSync(dataDir, { recursive: true, force: true });
 }
 process.exit(failed ? 1 : 0);
+
+function memoryLine(sent: number): string {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const memory = process.memoryUsage();
+  const mb = (bytes: number) => (bytes / 1e6).toFixed(0);
+  return `after ${sent} cases: rss ${mb(memory.rss)} MB, heap used ${mb(memory.heapUsed)} MB${gc ? ' (after gc)' : ''}, external ${mb(memory.external)} MB, array buffers ${mb(memory.arrayBuffers)} MB`;
+}

@@ -1,9 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '#lib/config';
+import { SCRYPT_LOG2_N } from '#lib/auth/secrets';
 
 describe('config', () => {
   it('refuses fault switches in the prod stage', () => {
     expect(() => parseConfig({ FRAMESEEK_STAGE: 'prod', FRAMESEEK_FAULTS: 'internal_error' })).toThrow(/refused in the prod stage/);
+  });
+
+  it("hashes passwords at OWASP's scrypt minimum unless a stage other than prod lowers it", () => {
+    expect(SCRYPT_LOG2_N).toBe(17);
+    expect(parseConfig({ FRAMESEEK_STAGE: 'prod' }).FRAMESEEK_SCRYPT_LOG2_N).toBeUndefined();
+    expect(parseConfig({ FRAMESEEK_STAGE: 'test', FRAMESEEK_SCRYPT_LOG2_N: '12' }).FRAMESEEK_SCRYPT_LOG2_N).toBe(12);
+    expect(() => parseConfig({ FRAMESEEK_STAGE: 'prod', FRAMESEEK_SCRYPT_LOG2_N: '12' })).toThrow(
+      /FRAMESEEK_SCRYPT_LOG2_N.*refused in the prod stage|refused in the prod stage/,
+    );
   });
 
   it('parses fault switches with targets elsewhere', () => {

@@ -34,6 +34,28 @@ const RECIPES = {
   'clip.mkv': ['-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-t', '2', '-c:v', 'libx264', '-pix_fmt', 'yuv420p'],
   'clip.avi': ['-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-t', '2', '-c:v', 'mpeg4'],
   'clip.mpeg': ['-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-t', '2', '-c:v', 'mpeg2video', '-f', 'mpeg'],
+  /**
+   * Ten seconds in which most frames are a scene change (each frame's brightness jumps, over noise): ffmpeg's scene
+   * filter picks about 130 of its 250 frames. Under 1 MB, so one PUT.
+   */
+  'scene-every-frame.mp4': [
+    '-f',
+    'lavfi',
+    '-i',
+    'color=c=gray:size=128x96:rate=25',
+    '-vf',
+    "geq=lum='mod(N*N*37+X,256)':cb=128:cr=128,noise=alls=40:allf=t",
+    '-t',
+    '10',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-crf',
+    '36',
+    '-pix_fmt',
+    'yuv420p',
+  ],
   /** Over two minutes yet under 1 MB: its indexing price exceeds the size-based estimate. */
   'long-small.mp4': ['-f', 'lavfi', '-i', 'color=c=blue:size=64x64:rate=5', '-t', '130', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p'],
   'audio-only.mp4': ['-f', 'lavfi', '-i', 'sine=frequency=440', '-t', '2', '-c:a', 'aac'],

@@ -12,6 +12,7 @@ export const RAISED_RATE_LIMITS = {
     per_minute: Object.fromEntries(RATE_LIMIT_GROUPS.map((group) => [group, 100_000])),
     auth_per_email: 100_000,
     auth_per_ip: 100_000,
+    trial_credits_per_ip_per_day: 100_000,
   },
 };
 
@@ -46,6 +47,8 @@ Object.assign(process.env, {
   FRAMESEEK_WEBHOOK_KEY_FILE: join(dataDir, 'webhook-secrets.key'),
   FRAMESEEK_SINGLE_PUT_MAX_BYTES: String(1024 * 1024),
   FRAMESEEK_MULTIPART_PART_BYTES: String(256 * 1024),
+  // Password hashes at 2^12 rather than production's 2^17 (lib/auth/secrets.ts): sign-ups stay fast. Refused in prod.
+  FRAMESEEK_SCRYPT_LOG2_N: '12',
   // Test files make many requests (and sign-ups) from one address; the rate-limit tests restore the defaults.
   FRAMESEEK_PLAN_OVERRIDES: JSON.stringify(RAISED_RATE_LIMITS),
 });

@@ -1,5 +1,5 @@
 import { CfnOutput, Duration } from 'aws-cdk-lib';
-import { CorsHttpMethod, HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CfnStage, CorsHttpMethod, HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -7,7 +7,8 @@ import type { Function as LambdaFunction, IFunction } from 'aws-cdk-lib/aws-lamb
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { FallbackRoute, RouteDefinition } from '#lib/http/route';
+import { mediaAccess, tableAccess, type FallbackRoute, type RouteDefinition } from '#lib/http/route';
+import { MEDIA_PREFIXES } from '#lib/storage/layout';
 import { CORS } from '#lib/http/cors';
 import { isBundledRoute } from '#infra/aws/bundling';
 import { BundledFunction, FUNCTION_DEFAULTS } from '#infra/aws/constructs/bundled-function';
@@ -40,6 +41,13 @@ export interface ApiProps {
   /** Routes flagged usesWebhookSecrets may read the webhook data key; those flagged sendsWebhooks may queue attempts. */
   readonly webhooks: Pick<Webhooks, 'grantSecrets' | 'grantSend'>;
 }
+
+/**
+ * API Gateway's own ceiling on the whole stage, in front of the per-account limits the functions keep (plans.md):
+ * a flood from many accounts or none is refused with 429 before it reaches Lambda's concurrency. Requests per
+ * second, and the burst a moment may take above it.
+ */
+export const STAGE_THROTTLE = { rateLimit: 200, burstLimit: 400 } as const;
 
 /**
  * The HTTP API: one function per route of the route table, plus the $default catch-all. A route is a
@@ -86,15 +94,15 @@ export class Api extends Construct {
       },
       defaultIntegration: new HttpLambdaIntegration('NotFoundIntegration', notFound),
     });
+    const stage = this.httpApi.defaultStage?.node.defaultChild;
+    if (!(stage instanceof CfnStage)) throw new Error('the HTTP API has no default stage to throttle');
+    stage.defaultRouteSettings = { throttlingRateLimit: STAGE_THROTTLE.rateLimit, throttlingBurstLimit: STAGE_THROTTLE.burstLimit };
 
     const functions = new Map<string, LambdaFunction>([[props.fallback.name, notFound]]);
     for (const route of props.routes) {
       const fn = makeFunction(route);
-      // Public routes that never touch data get no table access at all.
-      if (route.auth !== 'none' || route.method !== 'GET') props.table.grantReadWriteData(fn);
-      // Signed-in routes presign uploads and playback and delete media (read/write includes delete);
-      // public ones never see the bucket.
-      if (route.auth !== 'none') props.bucket.grantReadWrite(fn);
+      grantTable(props.table, fn, route);
+      grantMedia(props.bucket, fn, route);
       if (route.sendsIndexWork) props.indexQueue.grantSendMessages(fn);
       if (route.usesWebhookSecrets) props.webhooks.grantSecrets(fn);
       if (route.sendsWebhooks) props.webhooks.grantSend(fn);
@@ -118,5 +126,27 @@ export class Api extends Construct {
     }
     this.functions = functions;
     new CfnOutput(this, 'Url', { value: this.httpApi.apiEndpoint });
+  }
+}
+
+/** The table as the route table says (tableAccess): nothing, reads and UpdateItem, or reads and writes. */
+function grantTable(table: ITable, fn: LambdaFunction, route: RouteDefinition): void {
+  const access = tableAccess(route);
+  if (access === 'read_write') table.grantReadWriteData(fn);
+  if (access === 'read_update') {
+    table.grantReadData(fn);
+    table.grant(fn, 'dynamodb:UpdateItem');
+  }
+}
+
+/**
+ * Customers' media as the route table says (mediaAccess), on the media prefixes only: the search index's objects in
+ * the same bucket are read through SearchIndex.grantRead by the routes that search, and written by no route.
+ */
+function grantMedia(bucket: IBucket, fn: LambdaFunction, route: RouteDefinition): void {
+  const access = mediaAccess(route);
+  for (const prefix of access === 'none' ? [] : MEDIA_PREFIXES) {
+    if (access === 'write') bucket.grantReadWrite(fn, `${prefix}*`);
+    else bucket.grantRead(fn, `${prefix}*`);
   }
 }

@@ -23,6 +23,8 @@ export interface ApiRequest<TAuth extends AuthKind, TSchemas extends RequestSche
   rawBody: Buffer;
   /** A request header, by case-insensitive name. */
   header(name: string): string | undefined;
+  /** The request's `Idempotency-Key` on a route that honours it (`idempotent`), for work that must pass it on (Stripe charges). */
+  idempotencyKey: string | undefined;
   requestId: string;
   sourceIp: string;
   /**
@@ -59,6 +61,7 @@ export function respondWith<const TAuth extends AuthKind, const TSchemas extends
     if (!state) throw new Error('Request state missing');
     throwIfArmed('internal_error', route.name);
     const admitted = state.admission ?? Promise.resolve();
+    const idempotencyKey = route.idempotent ? header(event, 'idempotency-key') : undefined;
     const apiRequest = {
       params: state.params,
       query: state.query,
@@ -67,11 +70,11 @@ export function respondWith<const TAuth extends AuthKind, const TSchemas extends
       files: state.files,
       rawBody: route.rawBody ? Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0),
       header: (name: string) => header(event, name),
+      idempotencyKey,
       requestId: state.requestId,
       sourceIp: event.requestContext.http.sourceIp,
       admitted,
     } as ApiRequest<TAuth, TSchemas>;
-    const idempotencyKey = route.idempotent ? header(event, 'idempotency-key') : undefined;
     const result =
       idempotencyKey !== undefined && state.principal
         ? await runIdempotently(

@@ -2100,6 +2100,7 @@ export interface operations {
                             } | null;
                             /** @enum {string} */
                             plan: "free" | "payg" | "enterprise";
+                            suspended: boolean;
                         };
                         meta: {
                             request_id: string;
@@ -2686,7 +2687,7 @@ export interface operations {
                             description: string;
                             id: string;
                             /** @enum {string} */
-                            type: "trial_credit" | "trial_expiry" | "grant" | "topup" | "indexing" | "search" | "storage" | "refund";
+                            type: "trial_credit" | "trial_expiry" | "grant" | "topup" | "indexing" | "search" | "storage" | "refund" | "reversal";
                         }[];
                         meta: {
                             /** @description Send as ?cursor= for the next page; null on the last page */

@@ -10,7 +10,9 @@ import { PROJECT_ROOT } from '#infra/local/runtime';
 import { INDEX_MAX_ATTEMPTS } from '#lib/indexing/queue';
 import { WEBHOOK_SEND_MAX_RECEIVES } from '#infra/aws/constructs/webhooks';
 import { FETCH_DEADLINE_MS } from '#lib/uploads/url-ingest';
-import type { RouteDefinition } from '#lib/http/route';
+import { mediaAccess, tableAccess, type RouteDefinition } from '#lib/http/route';
+import { framemapKey, MEDIA_PREFIXES, videoPrefix } from '#lib/storage/layout';
+import { STAGE_THROTTLE } from '#infra/aws/constructs/api';
 import { CORS } from '#lib/http/cors';
 import { backgroundFunctions, fallbackRoute, routes } from '#functions/routes';
 
@@ -487,29 +489,75 @@ describe('the CDK stack', () => {
     expect(sendingRoles.map((role) => role.replace(/^(?:Api|Processing|Schedules)(\w+?)FunctionServiceRole\w*$/, '$1')).sort()).toEqual(sendersInCode.sort());
   });
 
-  it('gives table access only to functions that need it', () => {
-    const rolesWithTableAccess = rolesAllowing('dynamodb:PutItem');
+  it('gives table writes only to functions that need them: no GET route may put, delete or transact', () => {
+    const rolesWithTableWrites = rolesAllowing('dynamodb:PutItem');
 
-    const dataRoutes = routeList.filter((route) => route.auth !== 'none' || route.method !== 'GET');
-    expect(rolesWithTableAccess).toHaveLength(dataRoutes.length + deployedBackgroundFunctions.length);
-    expect(rolesWithTableAccess.some((role) => role.startsWith('ApihealthFunction'))).toBe(false);
-    expect(rolesWithTableAccess.some((role) => role.startsWith('ApiopenApiFunction'))).toBe(false);
-    expect(rolesWithTableAccess.some((role) => role.startsWith('ApinotFoundFunction'))).toBe(false);
+    const writingRoutes = routeList.filter((route) => tableAccess(route) === 'read_write');
+    expect(writingRoutes.every((route) => route.method !== 'GET')).toBe(true);
+    expect(rolesWithTableWrites).toHaveLength(writingRoutes.length + deployedBackgroundFunctions.length);
+    for (const route of routeList.filter((candidate) => candidate.method === 'GET')) {
+      expect(rolesWithTableWrites.some((role) => role.startsWith(`Api${route.name}Function`))).toBe(false);
+    }
+    expect(rolesWithTableWrites.some((role) => role.startsWith('ApinotFoundFunction'))).toBe(false);
   });
 
-  it('gives media access (read, write, delete) only to signed-in routes and the background functions', () => {
-    const rolesWithMediaAccess = rolesAllowing('s3:DeleteObject*');
-    const signedInRoutes = routeList.filter((route) => route.auth !== 'none');
+  it("lets a signed-in GET route read the table and only update items (rate-limit counters, session sliding, keys' last use)", () => {
+    const updates = statementsAllowing('ApigetVideoFunction', 'dynamodb:UpdateItem');
+    const reads = statementsAllowing('ApigetVideoFunction', 'dynamodb:GetItem');
 
-    expect(rolesWithMediaAccess).toHaveLength(signedInRoutes.length + mediaBackgroundFunctions.length);
-    expect(rolesWithMediaAccess.some((role) => role.startsWith('AutoTopUpsautoTopUpFunction'))).toBe(false);
-    for (const role of rolesWithMediaAccess) {
+    expect(updates).toHaveLength(1);
+    expect(reads.length).toBeGreaterThan(0);
+    for (const action of ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']) {
+      expect(statementsAllowing('ApigetVideoFunction', action)).toEqual([]);
+    }
+    expect(rolesAllowing('dynamodb:GetItem').some((role) => role.startsWith('ApihealthFunction'))).toBe(false);
+  });
+
+  it('gives media writes (put, delete) only to routes whose table entry writes media, and the background functions', () => {
+    const rolesWithMediaWrites = rolesAllowing('s3:DeleteObject*');
+    const writingRoutes = routeList.filter((route) => mediaAccess(route) === 'write');
+
+    expect(rolesWithMediaWrites).toHaveLength(writingRoutes.length + mediaBackgroundFunctions.length);
+    expect(rolesWithMediaWrites.some((role) => role.startsWith('AutoTopUpsautoTopUpFunction'))).toBe(false);
+    for (const role of rolesWithMediaWrites) {
       expect(rolesAllowing('s3:GetObject*')).toContain(role);
       expect(rolesAllowing('s3:PutObject')).toContain(role);
     }
-    for (const publicRoute of ['health', 'openApi', 'notFound', 'signUp', 'logIn']) {
-      expect(rolesWithMediaAccess.some((role) => role.startsWith(`Api${publicRoute}Function`))).toBe(false);
+    for (const readOnly of ['getVideo', 'listVideos', 'videoMoment', 'getJob', 'search']) {
+      expect(rolesAllowing('s3:PutObject').some((role) => role.startsWith(`Api${readOnly}Function`))).toBe(false);
+      expect(rolesAllowing('s3:GetObject*').some((role) => role.startsWith(`Api${readOnly}Function`))).toBe(true);
     }
+    for (const publicRoute of ['health', 'openApi', 'notFound', 'signUp', 'logIn']) {
+      expect(rolesAllowing('s3:GetObject*').some((role) => role.startsWith(`Api${publicRoute}Function`))).toBe(false);
+    }
+  });
+
+  it("grants routes customers' media by prefix, never the search index's objects in the same bucket", () => {
+    const mediaStatements = routeList
+      .filter((route) => mediaAccess(route) !== 'none')
+      .flatMap((route) => statementsAllowing(`Api${route.name}Function`, 's3:GetObject*'));
+    const objectResources = mediaStatements.flatMap((statement) => [statement.Resource].flat()).map((resource) => JSON.stringify(resource));
+
+    expect(objectResources.length).toBeGreaterThan(0);
+    // Every key a route writes sits under one of the granted prefixes.
+    for (const key of [videoPrefix('acc_1', 'vid_1'), framemapKey('acc_1', undefined)])
+      expect(MEDIA_PREFIXES.some((prefix) => key.startsWith(prefix))).toBe(true);
+    for (const resource of objectResources.filter((candidate) => candidate.includes('/'))) {
+      expect(MEDIA_PREFIXES.some((prefix) => resource.includes(`/${prefix}*`)) || resource.includes('/index/*')).toBe(true);
+    }
+    // The index is read only by the routes that search it (SearchIndex.grantRead), and written by none.
+    for (const route of routeList) {
+      const writes = statementsAllowing(`Api${route.name}Function`, 's3:PutObject');
+      expect(JSON.stringify(writes.map((statement) => statement.Resource))).not.toContain('/index/*');
+    }
+  });
+
+  it('throttles the API stage (rate and burst) in front of the per-account limits', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      DefaultRouteSettings: { ThrottlingRateLimit: STAGE_THROTTLE.rateLimit, ThrottlingBurstLimit: STAGE_THROTTLE.burstLimit },
+    });
+    expect(STAGE_THROTTLE.burstLimit).toBeGreaterThanOrEqual(STAGE_THROTTLE.rateLimit);
   });
 
   it('tells every function its stage, table, bucket, index queue, search index (on S3 with the DynamoDB commit store) and embedder', () => {

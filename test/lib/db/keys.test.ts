@@ -40,7 +40,7 @@ describe('the keys of the single table', () => {
 
   it('bounds the open uploads of an instant: those expiring then are included, later ones are not', () => {
     // Arrange
-    const bound = keys.openUploadsBefore('2026-08-04T00:00:00.000Z').SKBefore;
+    const [{ SKBefore: bound }] = keys.openUploadsBefore('2026-08-04T00:00:00.000Z');
 
     // Act / Assert
     expect(keys.openUpload('2026-08-04T00:00:00.000Z', 'upl_01ZZZ').SK < bound).toBe(true);
@@ -78,6 +78,26 @@ describe('the keys of the single table', () => {
     expect(largestShare).toBeLessThan((2 * eventIds.length) / SWEEP_INDEX_SHARDS);
     expect(pendingRead).toContain('EVENTS_PENDING');
     expect(dueRead).toContain('WEBHOOKS_DUE');
+  });
+
+  it('spreads open uploads and idempotency records (every tenant writes them) over the shards, and the upload sweep reads every one', () => {
+    // Arrange
+    const uploadIds = Array.from({ length: 400 }, () => newId('upload'));
+    const scopes = Array.from({ length: 400 }, (_, index) => `${newId('account')}:key-${index}`);
+    const uploadsRead = keys.openUploadsBefore('2026-08-04T00:00:00.000Z').map((range) => range.PK);
+
+    // Act
+    const uploadsWritten = uploadIds.map((id) => keys.openUpload('2026-08-03T00:00:00.000Z', id).PK);
+    const idempotencyWritten = scopes.map((scope) => keys.idempotencyPartition(scope));
+
+    // Assert
+    expect(new Set(uploadsWritten)).toEqual(new Set(uploadsRead));
+    expect(uploadsRead).toHaveLength(SWEEP_INDEX_SHARDS);
+    expect(uploadsRead).toContain('OPEN_UPLOADS');
+    expect(new Set(idempotencyWritten).size).toBe(SWEEP_INDEX_SHARDS);
+    expect(keys.idempotencyPartition(scopes[0] ?? '')).toBe(idempotencyWritten[0]);
+    for (const partition of uploadsRead)
+      expect(uploadsWritten.filter((written) => written === partition).length).toBeLessThan((2 * uploadIds.length) / SWEEP_INDEX_SHARDS);
     // The same id always lands in the same shard.
     expect(keys.accountEventPendingIndex('x', 'evt_1').GSI1PK).toBe(keys.accountEventPendingIndex('y', 'evt_1').GSI1PK);
   });
