@@ -125,6 +125,11 @@ const configSchema = z
     FRAMESEEK_SEARCH_CONCURRENCY: z.coerce.number().int().positive().default(4),
     /** The longest a search waits for its turn before 503 SEARCH_UNAVAILABLE: well inside the index's 2 s read deadline. */
     FRAMESEEK_SEARCH_MAX_WAIT_MS: z.coerce.number().int().positive().default(1000),
+    /**
+     * Accounts with at most this many transcript and OCR rows are text-matched in memory
+     * (lib/search/account-text.ts); larger ones by the index's full-text search. 0: always the index.
+     */
+    FRAMESEEK_TEXT_IN_MEMORY_MAX_ROWS: z.coerce.number().int().nonnegative().default(100_000),
     /** Fault switches for tests, `name` or `name:target` (e.g. internal_error:getAccount); refused in prod. */
     FRAMESEEK_FAULTS: commaList.pipe(z.array(faultSwitch)),
     /** Stripe secret key (sk_… or a restricted rk_…). Unset: nothing that talks to Stripe runs (BILLING_NOT_CONFIGURED). */

@@ -1,5 +1,5 @@
 import { stem } from 'porter2';
-import { fold, fuzzinessFor, gramTerms, queryTerms, swappedSpellings } from '#lib/search/lance-text-query';
+import { analysedWords, fold, fuzzinessFor, gramTerms, queryTerms, STOP_WORDS, swappedSpellings } from '#lib/search/lance-text-query';
 import type { Scope, SegmentHit, TextSegmentRow } from '#lib/search/types';
 
 /**
@@ -15,9 +15,9 @@ import type { Scope, SegmentHit, TextSegmentRow } from '#lib/search/types';
  *   `stems` (Porter2, the Snowball English stemmer the `text` index uses) for exact words;
  *   `words` unstemmed, for typos.
  * - Word stage, one score per row, clauses adding up as SHOULD clauses do: BM25 of the query's
- *   stems; for each word, BM25 of up to MAX_EXPANSIONS indexed words within its edit distance
- *   (one typo for 3–5 letters, two from 6, first letter fixed), nearest first; a short word's
- *   swapped spellings looked up exactly.
+ *   stems; for each word the account never said as typed, BM25 of up to MAX_EXPANSIONS indexed
+ *   words within its edit distance (one typo for 3–5 letters, two from 6, first letter fixed),
+ *   nearest first; a short word's swapped spellings looked up exactly.
  * - Only when that finds nothing: rows containing every partial word (≥ 3 letters) as typed,
  *   scored by how rare each is.
  *
@@ -35,19 +35,10 @@ interface Scored {
   partial?: { candidates: number[]; scores: Float64Array };
 }
 
-/** Lucene's (and tantivy's) English stop words, which the indexes drop. */
-const STOP_WORDS = new Set(
-  'a an and are as at be but by for if in into is it no not of on or such that the their then there these they this to was will with'.split(' '),
-);
 const MAX_EXPANSIONS = 20;
 const FUZZY_PREFIX = 1;
 const K1 = 1.2;
 const B = 0.75;
-
-/** Words of a folded text as the indexes see them: split on what is not a letter or digit, stop words out. */
-function analysedWords(folded: string): string[] {
-  return folded.split(/[^\p{L}\p{N}]+/u).filter((word) => word.length > 0 && !STOP_WORDS.has(word));
-}
 
 /** One term's rows (ascending) and how often it occurs in each. */
 interface Posting {
@@ -285,6 +276,8 @@ export class TextMatcher {
     const analysed = terms.filter((term) => !STOP_WORDS.has(term));
     for (const term of new Set(analysed.map((word) => stem(word)))) this.stems.score(term, scored);
     for (const term of analysed) {
+      // As the index does (lance-text-query.ts): near spellings only for a word not found as typed.
+      if (this.stems.postings.has(stem(term))) continue;
       const fuzziness = fuzzinessFor(term);
       if (fuzziness > 0) for (const near of this.nearWords(term, fuzziness)) this.words.score(near, scored);
       for (const swapped of swappedSpellings(term)) this.words.score(swapped, scored);
