@@ -1,4 +1,5 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -165,11 +166,41 @@ function countingReads(reader: TextReader): TextReader & { imagesRead: number } 
   return counting;
 }
 
-/** processChunk itself, reading the video from a local path and writing thumbnails to a local folder instead of S3. */
+/**
+ * A local file over loopback HTTP with byte ranges, as the worker reads a presigned URL: ffmpeg opens
+ * only http(s) inputs (lib/media/untrusted-input.ts). One server per process, for every file.
+ */
+let fileServer: Promise<string> | undefined;
+async function httpUrlOf(path: string): Promise<string> {
+  fileServer ??= new Promise<string>((ready) => {
+    const server = createServer((request, response) => {
+      const file = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
+      const size = statSync(file).size;
+      const range = /bytes=(\d*)-(\d*)/.exec(request.headers.range ?? '');
+      const start = range?.[1] ? Number(range[1]) : 0;
+      const end = range?.[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
+      response.writeHead(range ? 206 : 200, {
+        'content-type': 'video/mp4',
+        'accept-ranges': 'bytes',
+        'content-length': end - start + 1,
+        ...(range ? { 'content-range': `bytes ${start}-${end}/${size}` } : {}),
+      });
+      createReadStream(file, { start, end }).pipe(response);
+    });
+    server.unref();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      ready(typeof address === 'object' && address !== null ? `http://127.0.0.1:${address.port}` : '');
+    });
+  });
+  return `${await fileServer}${encodeURI(path)}`;
+}
+
+/** processChunk itself, reading the video from a local path (over loopback HTTP) and writing thumbnails to a local folder instead of S3. */
 export async function indexChunk(path: string, chunk: ChunkRange, engines: Engines, thumbnailDir: string, busy: Record<Stage, number>): Promise<StagedChunk> {
   await mkdir(thumbnailDir, { recursive: true });
   const io: ChunkIo = {
-    sourceUrl: async () => path,
+    sourceUrl: () => httpUrlOf(path),
     hasAudio: true,
     storeThumbnail: async (time, jpeg) => {
       const file = join(thumbnailDir, `${Math.round(time * 1000)}.jpg`);
