@@ -37,6 +37,9 @@ import { stats, type Stats } from './support';
  * and `--search-stages 0` leaves out the in-process breakdown (samples per stage, 30 by default); `--search-media disk`
  * (or `ram`) searches the library only where it was seeded (or only a copy on tmpfs) instead of both side by side;
  * `--search-load-clients 30 --search-load-secs 60` (the defaults) size the concurrent phase (0 clients: none).
+ * `--library-hours 1000` then searches a large library too (one account of that many hours beside B and nine
+ * small accounts; disk only, no concurrent phase), cached in `.bench/fixtures/` between runs because seeding it
+ * takes long (`--search-hours 0` leaves the default library out).
  * Billing under a burst of concurrent searches (bench/billing.ts) comes next, then webhook delivery latency and
  * throughput (bench/webhooks.ts), lists by cursor over a 10 000-video account (bench/lists.ts); quality on held-out data (bench/quality.ts,
  * `--quality-seed`), then click boosts on a held-out click log (bench/clicks.ts) and the frame map's computation
@@ -59,6 +62,7 @@ const { values: options } = parseArgs({
     'search-media': { type: 'string', default: 'both' },
     'search-load-clients': { type: 'string', default: '30' },
     'search-load-secs': { type: 'string', default: '60' },
+    'library-hours': { type: 'string' },
     'quality-seed': { type: 'string', default: '18' },
     'framemap-hours': { type: 'string', default: '100' },
   },
@@ -260,7 +264,7 @@ if (runs('api')) {
   await bundleSizes();
 }
 if (runs('console')) await withRuntime(consoleBench);
-if (runs('search'))
+if (runs('search') && Number(options['search-hours']) > 0)
   await searchHttpBench({
     hours: Number(options['search-hours']),
     queries: Number(options['search-queries']),
@@ -270,6 +274,17 @@ if (runs('search'))
     configurations: options['search-embedders']?.split(','),
     media: searchMedia(options['search-media']),
     load: { clients: Number(options['search-load-clients']), seconds: Number(options['search-load-secs']) },
+  });
+if (runs('search') && options['library-hours'] !== undefined)
+  await searchHttpBench({
+    hours: Number(options['library-hours']),
+    queries: Number(options['search-queries']),
+    stageSamples: Number(options['search-stages']),
+    configurations: options['search-embedders']?.split(','),
+    media: 'disk',
+    load: { clients: 0, seconds: 0 },
+    fixture: true,
+    extraTenants: 9,
   });
 if (runs('billing')) await billingBench();
 if (runs('webhooks')) await webhooksBench();

@@ -143,6 +143,11 @@ const configSchema = z
      * The test stage sets it lower so sign-ups stay fast; refused in prod, where only the default runs.
      */
     FRAMESEEK_SCRYPT_LOG2_N: z.coerce.number().int().min(10).max(20).optional(),
+    /**
+     * Accounts with at most this many transcript and OCR rows are text-matched in memory
+     * (lib/search/account-text.ts); larger ones by the index's full-text search. 0: always the index.
+     */
+    FRAMESEEK_TEXT_IN_MEMORY_MAX_ROWS: z.coerce.number().int().nonnegative().default(100_000),
     /** Fault switches for tests, `name` or `name:target` (e.g. internal_error:getAccount); refused in prod. */
     FRAMESEEK_FAULTS: commaList.pipe(z.array(faultSwitch)),
     /** Stripe secret key (sk_… or a restricted rk_…). Unset: nothing that talks to Stripe runs (BILLING_NOT_CONFIGURED). */

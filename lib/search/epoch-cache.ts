@@ -7,11 +7,20 @@
  * A failed read is not kept. Past `maxWeight` the least recently used accounts are let go.
  */
 export class EpochCache<T> {
-  private readonly held = new Map<string, { epoch: number; value: Promise<T>; weight: number }>();
+  private readonly held = new Map<string, { epoch: number; value: Promise<T>; weight: number; loaded?: { value: T } }>();
   /** Weight of the held values that have finished loading. */
   private weight = 0;
 
   constructor(private readonly limits: { maxWeight: number; weigh: (value: T) => number }) {}
+
+  /** The value held for `epoch` or a newer one if it has finished loading; undefined otherwise (nothing is read). */
+  peek(accountId: string, epoch: number): T | undefined {
+    const entry = this.held.get(accountId);
+    if (entry === undefined || entry.epoch < epoch || entry.loaded === undefined) return undefined;
+    this.held.delete(accountId);
+    this.held.set(accountId, entry);
+    return entry.loaded.value;
+  }
 
   get(accountId: string, epoch: number, load: () => Promise<T>): Promise<T> {
     const entry = this.held.get(accountId);
@@ -21,13 +30,14 @@ export class EpochCache<T> {
       this.held.set(accountId, entry);
       return entry.value;
     }
-    const loading = { epoch, value: load(), weight: 0 };
+    const loading: { epoch: number; value: Promise<T>; weight: number; loaded?: { value: T } } = { epoch, value: load(), weight: 0 };
     this.letGo(accountId);
     this.held.set(accountId, loading);
     loading.value.then(
       (value) => {
         // Let go already, or replaced by a newer read: not held.
         if (this.held.get(accountId) !== loading) return;
+        loading.loaded = { value };
         loading.weight = this.limits.weigh(value);
         this.weight += loading.weight;
         while (this.weight > this.limits.maxWeight && this.held.size > 1) {

@@ -26,7 +26,7 @@ import { clickBoostsFor, rememberSearch } from '#lib/search/clicks';
 
 /**
  * POST /v1/search: each mode retrieves on its own from the index (frames by vector, speech and
- * on-screen text by BM25), the lists are fused (RRF, calibrated scores, grouped by video), and the
+ * on-screen text by BM25, in memory for small accounts: lib/search/account-text.ts), the lists are fused (RRF, calibrated scores, grouped by video), and the
  * page is dressed with presigned thumbnails and playable links. One search unit is taken once the
  * request's checks pass and given back if the search then fails.
  */
@@ -292,12 +292,17 @@ async function retrieve({ accountId, account }: Searcher, input: SearchInput, lo
   const hidden = hiddenFor(accountId, account.feedbackEpoch);
   const boosts = clickBoostsFor(accountId, query);
   if (query && textModes.length > 0) {
-    // Matching is CPU work on this thread (~2 ms): it waits until the image is checked and embedded
-    // and the k-NN searches are in the index's hands (their callbacks were registered first), so
-    // it runs while they do, not in their way; the DynamoDB requests started beside it go out first.
-    const matched = Promise.all([accountText(accountId, account.indexEpoch), Promise.allSettled(vectors)])
-      .then(([matcher]) => new Promise<typeof matcher>((ready) => setImmediate(ready, matcher)))
-      .then((matcher) => matcher.matchEach(scope, textModes, query, HITS_PER_MODE));
+    // Matching in memory is CPU work on this thread (~2 ms): it waits until the image is checked and
+    // embedded and the k-NN searches are in the index's hands (their callbacks were registered
+    // first), so it runs while they do, not in their way; the DynamoDB requests started beside it go
+    // out first. The index's full-text search runs in its own threads: it starts at once.
+    const matched = accountText(accountId, account.indexEpoch).then(async (text) => {
+      if (text.inMemory) {
+        await Promise.allSettled(vectors);
+        await new Promise((ready) => setImmediate(ready));
+      }
+      return text.matchEach(scope, textModes, query, HITS_PER_MODE);
+    });
     for (const mode of textModes) retrievals.push(matched.then((byMode) => list(mode, 'text', byMode.get(mode) ?? [])));
   }
   const [lists, hiddenKeys, clickBoosts] = await Promise.all([Promise.all(retrievals), hidden, boosts]);

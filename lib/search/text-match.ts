@@ -1,5 +1,5 @@
 import { stem } from 'porter2';
-import { fold, fuzzinessFor, gramTerms, queryTerms, swappedSpellings } from '#lib/search/lance-text-query';
+import { analysedWords, fold, fuzzinessFor, gramTerms, queryTerms, STOP_WORDS, swappedSpellings } from '#lib/search/lance-text-query';
 import { phoneticKey } from '#lib/search/phonetic';
 import type { Scope, SegmentHit, TextSegmentRow } from '#lib/search/types';
 
@@ -16,9 +16,9 @@ import type { Scope, SegmentHit, TextSegmentRow } from '#lib/search/types';
  *   `stems` (Porter2, the Snowball English stemmer the `text` index uses) for exact words;
  *   `words` unstemmed, for typos.
  * - Word stage, one score per row, clauses adding up as SHOULD clauses do: BM25 of the query's
- *   stems; for each word, BM25 of up to MAX_EXPANSIONS indexed words within its edit distance
- *   (one typo for 3–5 letters, two from 6, first letter fixed), nearest first; a short word's
- *   swapped spellings looked up exactly.
+ *   stems; for each word the account never said as typed, BM25 of up to MAX_EXPANSIONS indexed
+ *   words within its edit distance (one typo for 3–5 letters, two from 6, first letter fixed),
+ *   nearest first; a short word's swapped spellings looked up exactly.
  * - Sounds (lib/search/phonetic.ts): a word the recogniser misheard as a similar-sounding one, or
  *   as two (`kettle` → `catch all`), is still found. Each transcript row's words and each pair of
  *   short neighbouring words have a sound-alike key from the CMU dictionary (computed here from the text,
@@ -43,10 +43,6 @@ interface Scored {
   partial?: { candidates: number[]; scores: Float64Array };
 }
 
-/** Lucene's (and tantivy's) English stop words, which the indexes drop. */
-const STOP_WORDS = new Set(
-  'a an and are as at be but by for if in into is it no not of on or such that the their then there these they this to was will with'.split(' '),
-);
 const MAX_EXPANSIONS = 20;
 const FUZZY_PREFIX = 1;
 const K1 = 1.2;
@@ -61,11 +57,6 @@ const PAIR_MAX_PHONES = 4;
 /** Keys this long (phones) may be one phone off; shorter ones must be equal. */
 const PHONETIC_FUZZY_FROM = 4;
 const B = 0.75;
-
-/** Words of a folded text as the indexes see them: split on what is not a letter or digit, stop words out. */
-function analysedWords(folded: string): string[] {
-  return folded.split(/[^\p{L}\p{N}]+/u).filter((word) => word.length > 0 && !STOP_WORDS.has(word));
-}
 
 /**
  * A row's sound keys: each analysed word's, and each pair of short neighbouring words' (stop words
@@ -337,6 +328,8 @@ export class TextMatcher {
     const analysed = terms.filter((term) => !STOP_WORDS.has(term));
     for (const term of new Set(analysed.map((word) => stem(word)))) this.stems.score(term, scored);
     for (const term of analysed) {
+      // As the index does (lance-text-query.ts): near spellings only for a word not found as typed.
+      if (this.stems.postings.has(stem(term))) continue;
       const fuzziness = fuzzinessFor(term);
       if (fuzziness > 0) for (const near of this.nearWords(term, fuzziness)) this.words.score(near, scored);
       for (const swapped of swappedSpellings(term)) this.words.score(swapped, scored);

@@ -57,8 +57,10 @@ export interface SearchIndex {
    * one as `refined_score`: a second query that re-orders the first's rows without a search of its own.
    */
   nearestFrames(scope: Scope, embedder: string, vector: Float32Array, limit: number, refineWith?: Float32Array): Promise<SegmentHit[]>;
-  /** Full-text (BM25) match of `query` over transcript/ocr rows inside `scope`, best first; tolerant of typos and prefixes. */
+  /** Full-text (BM25) match of `query` over transcript/ocr rows inside `scope`, best first (no word times); tolerant of typos and prefixes. */
   matchText(scope: Scope, types: readonly Exclude<SegmentType, 'frame'>[], query: string, limit: number): Promise<SegmentHit[]>;
+  /** How many transcript and OCR rows an account has (which text matching suits it). */
+  countTextRows(accountId: string): Promise<number>;
   /** Every transcript and OCR row of an account, without word times (for an in-process text matcher). */
   textRows(accountId: string): Promise<TextSegmentRow[]>;
   /** Every frame row of `embedder` inside `scope`, with its vector (the frame map's input), in no particular order. */

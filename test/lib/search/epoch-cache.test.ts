@@ -32,6 +32,25 @@ describe('EpochCache', () => {
     expect(source.reads).toBe(2);
   });
 
+  it('peeks only at a value that has finished loading for the epoch or a newer one, and never reads', async () => {
+    // Arrange
+    const cache = new EpochCache<string>({ maxWeight: 10, weigh: () => 1 });
+    const source = counted('value');
+
+    // Act
+    const beforeAnyRead = cache.peek('acc_1', 0);
+    const loading = cache.get('acc_1', 1, source.load);
+    const whileLoading = cache.peek('acc_1', 1);
+    await loading;
+    const loaded = [cache.peek('acc_1', 0), cache.peek('acc_1', 1)];
+    const newerEpoch = cache.peek('acc_1', 2);
+
+    // Assert
+    expect([beforeAnyRead, whileLoading, newerEpoch]).toEqual([undefined, undefined, undefined]);
+    expect(loaded).toEqual(['value', 'value']);
+    expect(source.reads).toBe(1);
+  });
+
   it('does not keep a failed read', async () => {
     // Arrange
     const cache = new EpochCache<string>({ maxWeight: 10, weigh: () => 1 });

@@ -327,6 +327,27 @@ describe('LanceSearchIndex', () => {
       expect(await search('  ?! ')).toEqual([]);
     });
 
+    it('looks near spellings up only for the words not found as typed', async () => {
+      // Arrange
+      const index = openIndex();
+      await index.replaceVideo('acc_1', 'vid_1', [
+        spoken(0, 'grandmother tells us stories by the fire'),
+        spoken(5, 'a heavy storm rolls in'),
+        spoken(10, 'a brave hippopotamus swimming'),
+      ]);
+      const search = async (query: string) => ids(await index.matchText({ accountId: 'acc_1' }, ['transcript'], query, 5)).sort();
+
+      // Act
+      const said = await search('story');
+      const typo = await search('sotrm');
+      const both = await search('story brvae');
+
+      // Assert: 'storm' is one typo from 'story', which was said (as 'stories'), so it is not looked up
+      expect(said).toEqual(['vid_1:transcript:0']);
+      expect(typo).toEqual(['vid_1:transcript:5']);
+      expect(both).toEqual(['vid_1:transcript:0', 'vid_1:transcript:10']);
+    });
+
     it('restricts to the types asked for', async () => {
       const index = openIndex();
       await index.replaceVideo('acc_1', 'vid_1', library);
