@@ -201,7 +201,7 @@ async function listJobs(flags: FilterFlags): Promise<number> {
   }
   printTable(
     ['ID', 'VIDEO', 'STATUS', 'STAGE', 'PROGRESS', 'ERROR', 'UPDATED'],
-    answer.data.map((job) => [job.id, job.video_id, job.status, job.stage, `${job.progress_pct}%`, job.error?.code, job.updated_at]),
+    answer.data.map((job) => [job.id, job.video_id, job.status, job.stage, `${job.progress_pct}%`, job.error_code, job.updated_at]),
   );
   printPageNote(answer.meta, answer.data.length);
   return 0;
@@ -218,7 +218,7 @@ async function watch(jobId: string, flags: WatchFlags): Promise<number> {
       ['status', job.status],
     ]);
   if (job.status === 'done') return 0;
-  process.stderr.write(`error: ${job.error?.code ?? 'JOB_FAILED'}: ${job.error?.message ?? 'the job failed without saying why'}\n`);
+  process.stderr.write(`error: ${job.error_code ?? 'JOB_FAILED'}: ${job.error ?? 'the job failed without saying why'}\n`);
   return JOB_FAILED_EXIT;
 }
 

@@ -204,8 +204,7 @@ async function settledJob(api: ApiClient, jobId: string, waitSecs: number): Prom
 function reportJob(options: ReportingOptions, job: Job, waitSecs: number): number {
   result(options, 'status', job.status);
   if (job.status === 'failed') {
-    const error = job.error ?? { code: 'JOB_FAILED', message: 'the job failed without saying why' };
-    note(options, `error: ${error.code}: ${error.message}`);
+    note(options, `error: ${job.error_code ?? 'JOB_FAILED'}: ${job.error ?? 'the job failed without saying why'}`);
     return 1;
   }
   // The bytes are stored and the job accepted: a slow start is not the upload failing.

@@ -57,7 +57,7 @@ export function renderErrorsDoc(): string {
     WHICH_WINS,
     '## Job error codes',
     '',
-    'A failed job (and its video) carries `error: {code, message}`; these codes never come back as an HTTP status of their own.',
+    "A failed job (and its video) carries `error: {code, message}`, answered in api.md's shape as `error` (the message) with `error_code` (the code) beside it; these codes never come back as an HTTP status of their own.",
     '',
     '| Code | When |',
     '|---|---|',

@@ -47,10 +47,12 @@ export type JobView = {
   status: JobStatus;
   stage: string;
   progress_pct: number;
-  /** errors.md (binding): a failed job carries `error: {code, message}`. */
-  error: JobRecord['error'];
-  /** api.md's PureFrame shape also names the code beside the error; additive, so errors.md's object stays. */
-  error_code: string | null;
+  /**
+   * api.md's PureFrame shape: `error` is the message, its code beside it in `error_code` — errors.md's
+   * `{code, message}` of a failed job, carried as two fields. The record keeps the object.
+   */
+  error: string | null;
+  error_code: JobErrorCode | null;
   created_at: string;
   updated_at: string;
 };
@@ -65,7 +67,7 @@ export function jobView(job: JobRecord): JobView {
     status: job.status,
     stage: job.stage,
     progress_pct: job.progress_pct,
-    error: job.error,
+    error: job.error?.message ?? null,
     error_code: job.error?.code ?? null,
     created_at: job.created_at,
     updated_at: job.updated_at,

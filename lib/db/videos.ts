@@ -8,7 +8,7 @@ import { getItems } from '#lib/db/batch';
 import type { JobErrorCode } from '#lib/errors';
 import { newId } from '#lib/ids';
 import { outboxEventPut } from '#lib/db/events';
-import type { JobRecord } from '#lib/db/jobs';
+import { jobView, newQueuedJob, type JobRecord } from '#lib/db/jobs';
 
 export type VideoStatus = 'uploading' | 'processing' | 'ready' | 'failed' | 'deleting';
 
@@ -319,18 +319,7 @@ export async function recordIngestFailure(
   const stage = expectedStatus === 'uploading' ? 'fetching' : 'probing';
   const eventId = newId('event');
   // The job as GET /v1/jobs answers it now; ingest only ever fails a video's first job, made with the video.
-  const jobView = {
-    id: video.job_id,
-    job_id: video.job_id,
-    video_id: video.video_id,
-    collection_id: video.collection_id,
-    status: 'failed',
-    stage,
-    progress_pct: 0,
-    error,
-    created_at: video.created_at,
-    updated_at: at,
-  };
+  const failedJob = jobView({ ...newQueuedJob(video, stage), status: 'failed', error, updated_at: at });
   // A failed condition means a twin delivery already did this, or the video went meanwhile.
   const failed = await transactConditionally([
     {
@@ -353,7 +342,7 @@ export async function recordIngestFailure(
       },
     },
     storageChange(video.account_id, -video.counted_account_bytes),
-    outboxEventPut(video.account_id, eventId, 'job.failed', jobView, at, { webhookUrl: video.webhook_url }),
+    outboxEventPut(video.account_id, eventId, 'job.failed', failedJob, at, { webhookUrl: video.webhook_url }),
   ]);
   return failed.length === 0 ? eventId : undefined;
 }

@@ -22,8 +22,8 @@ export const jobView = z.object({
   status: z.enum(JOB_STATUSES),
   stage: z.string(),
   progress_pct: z.number().int(),
-  error: z.object({ code: z.string(), message: z.string() }).nullable(),
-  error_code: z.string().nullable(),
+  error: z.string().nullable().describe("Why the job failed: the error's message (PureFrame's shape); null unless failed"),
+  error_code: z.string().nullable().describe("The failed job's error code (errors.md, job error codes); null unless failed"),
   created_at: z.string(),
   updated_at: z.string(),
 });

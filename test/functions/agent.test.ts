@@ -300,7 +300,7 @@ describe('POST /v1/agent/call', () => {
 
       expect(response.status).toBe(200);
       expect(response.body.data).toEqual({ job_id: ticket.body.data.job_id, video_id: ticket.body.data.video_id, status: 'queued' });
-      expect(job).toMatchObject({ status: 'failed', error: { code: 'UNSUPPORTED_FORMAT' } });
+      expect(job).toMatchObject({ status: 'failed', error_code: 'UNSUPPORTED_FORMAT' });
     });
 
     it('fetches a public URL in the background', async () => {
@@ -309,7 +309,7 @@ describe('POST /v1/agent/call', () => {
 
       expect(response.status).toBe(200);
       expect(response.body.data).toMatchObject({ upload_id: expect.stringMatching(/^upl_/), video_id: expect.stringMatching(/^vid_/), status: 'queued' });
-      expect(job).toMatchObject({ status: 'failed', error: { code: 'UNSUPPORTED_FORMAT' } });
+      expect(job).toMatchObject({ status: 'failed', error_code: 'UNSUPPORTED_FORMAT' });
     });
 
     it('is refused to a read_only key (a write), and nothing is created', async () => {

@@ -58,8 +58,8 @@ describe('POST /v1/upload (compatibility route)', () => {
     const text = await sendFile(token, collectionId, 'text.mp4');
 
     expect([empty.status, text.status]).toEqual([202, 202]);
-    expect(await settledJob(api, token, String(empty.body.data.job_id))).toMatchObject({ status: 'failed', error: { code: 'UNSUPPORTED_FORMAT' } });
-    expect(await settledJob(api, token, String(text.body.data.job_id))).toMatchObject({ status: 'failed', error: { code: 'UNSUPPORTED_FORMAT' } });
+    expect(await settledJob(api, token, String(empty.body.data.job_id))).toMatchObject({ status: 'failed', error_code: 'UNSUPPORTED_FORMAT' });
+    expect(await settledJob(api, token, String(text.body.data.job_id))).toMatchObject({ status: 'failed', error_code: 'UNSUPPORTED_FORMAT' });
     expect((await api.get('/v1/account', { token })).body.data.usage.storage_bytes).toBe(0);
   });
 

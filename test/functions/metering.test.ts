@@ -113,7 +113,7 @@ describe('indexing credit: reserved, re-made at ingest, released when no indexin
     const job = await settledJob(api, token, String(ticket.body.data.job_id));
 
     expect(ticket.status).toBe(201);
-    expect(job).toMatchObject({ status: 'failed', error: { code: 'INSUFFICIENT_CREDITS' } });
+    expect(job).toMatchObject({ status: 'failed', error_code: 'INSUFFICIENT_CREDITS' });
     expect(await balance(token)).toBe(50_000);
     expect((await api.get('/v1/account', { token })).body.data.usage.storage_bytes).toBe(0);
   });

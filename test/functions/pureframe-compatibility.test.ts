@@ -159,7 +159,14 @@ describe('object shapes and filters as PureFrame declares them', () => {
 const envelope = <T extends z.ZodType>(data: T) => z.object({ data, meta: z.object({ request_id: z.string() }).passthrough() });
 const pfCollection = z.object({ id: z.string().startsWith('col_'), name: z.string(), video_count: z.number().int(), created_at: z.string() });
 const pfUploadAccepted = z.object({ job_id: z.string(), video_id: z.string(), status: z.literal('queued') });
-const pfJob = z.object({ job_id: z.string(), status: z.enum(['queued', 'pending', 'processing', 'done', 'failed']), progress_pct: z.number() });
+const pfJob = z.object({
+  job_id: z.string(),
+  user_id: z.string(),
+  status: z.enum(['queued', 'pending', 'processing', 'done', 'failed']),
+  progress_pct: z.number(),
+  error: z.string().nullable(),
+  error_code: z.string().nullable(),
+});
 const pfVideo = z.object({ id: z.string().startsWith('vid_'), filename: z.string(), collection_id: z.string() });
 const pfVideoDetail = pfVideo.extend({ playback_url: z.string().startsWith('http') });
 const pfSegment = z.object({

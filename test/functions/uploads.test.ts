@@ -206,8 +206,8 @@ describe('ingest refuses what is not a supported video', () => {
 
     expect(stored.status).toBe(200);
     expect(job.status).toBe('failed');
-    expect(job.error.code).toBe(code);
-    expect(String(job.error.message)).not.toMatch(/ffprobe|arn:|s3:/i);
+    expect(job.error_code).toBe(code);
+    expect(String(job.error)).not.toMatch(/ffprobe|arn:|s3:/i);
     expect(video.body.data).toMatchObject({ status: 'failed', playback_url: null });
     expect(account.body.data.usage.storage_bytes).toBe(0);
     expect(await objectsOf(String(account.body.data.id), String(ticket.video_id))).toEqual([]);
@@ -222,7 +222,7 @@ describe('ingest refuses what is not a supported video', () => {
     await putObject(`videos/${accountId}/${ticket.body.data.video_id}/source.mp4`, bytes, 'video/mp4');
     const job = await settledJob(api, token, String(ticket.body.data.job_id));
 
-    expect(job).toMatchObject({ status: 'failed', error: { code: 'UPLOAD_TOO_LARGE' } });
+    expect(job).toMatchObject({ status: 'failed', error_code: 'UPLOAD_TOO_LARGE' });
     expect(await objectsOf(accountId, String(ticket.body.data.video_id))).toEqual([]);
     expect((await api.get('/v1/account', { token })).body.data.usage.storage_bytes).toBe(0);
   });
@@ -245,7 +245,7 @@ describe('ingest refuses what is not a supported video', () => {
     const { ticket } = await uploadFile(token, collectionId, 'clip.webm', 'video/mp4', 'clip.mp4');
     const job = await settledJob(api, token, String(ticket.job_id));
 
-    expect(job).toMatchObject({ status: 'failed', error: { code: 'UNSUPPORTED_FORMAT' } });
+    expect(job).toMatchObject({ status: 'failed', error_code: 'UNSUPPORTED_FORMAT' });
   });
 });
 

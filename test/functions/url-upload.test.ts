@@ -109,8 +109,8 @@ describe('POST /v1/uploads with source_url', () => {
     const job = await finishedJob(api, token, String(response.body.data.job_id));
 
     expect(job.status).toBe('failed');
-    expect(job.error.code).toBe('INDEXING_FAILED');
-    expect(String(job.error.message)).toContain('private');
+    expect(job.error_code).toBe('INDEXING_FAILED');
+    expect(String(job.error)).toContain('private');
     expect((await api.get('/v1/account', { token })).body.data.usage.storage_bytes).toBe(0);
   });
 
@@ -125,8 +125,8 @@ describe('POST /v1/uploads with source_url', () => {
     const job = await finishedJob(api, token, String(response.body.data.job_id));
 
     expect(response.status).toBe(202);
-    expect(job).toMatchObject({ status: 'failed', error: { code } });
-    expect(String(job.error.message)).toContain(mention);
+    expect(job).toMatchObject({ status: 'failed', error_code: code });
+    expect(String(job.error)).toContain(mention);
     expect((await api.get('/v1/account', { token })).body.data.usage.storage_bytes).toBe(0);
   });
 });

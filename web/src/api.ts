@@ -156,7 +156,9 @@ export interface Job {
   status: string;
   stage: string | null;
   progress_pct: number;
+  /** Why it failed (the message); the code sits beside it. */
   error: string | null;
+  error_code: string | null;
 }
 export interface Segment {
   timestamp_start: number;

@@ -3395,10 +3395,9 @@ export interface operations {
                         data: {
                             collection_id: string;
                             created_at: string;
-                            error: {
-                                code: string;
-                                message: string;
-                            } | null;
+                            /** @description Why the job failed: the error's message (PureFrame's shape); null unless failed */
+                            error: string | null;
+                            /** @description The failed job's error code (errors.md, job error codes); null unless failed */
                             error_code: string | null;
                             id: string;
                             job_id: string;
@@ -3503,10 +3502,9 @@ export interface operations {
                         data: {
                             collection_id: string;
                             created_at: string;
-                            error: {
-                                code: string;
-                                message: string;
-                            } | null;
+                            /** @description Why the job failed: the error's message (PureFrame's shape); null unless failed */
+                            error: string | null;
+                            /** @description The failed job's error code (errors.md, job error codes); null unless failed */
                             error_code: string | null;
                             id: string;
                             job_id: string;

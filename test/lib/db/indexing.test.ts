@@ -194,7 +194,10 @@ describe('the end of a job', () => {
     expect([first, second]).toEqual([true, false]);
     expect(await getJobRecord('acc_i8', 'job_1')).toMatchObject({ status: 'failed', error, updated_at: AT });
     expect((await getVideoRecord('acc_i8', 'vid_1'))?.status).toBe('failed');
-    expect(await storedItem(keys.accountEvent('acc_i8', 'evt_1'))).toMatchObject({ event: 'job.failed', data: { status: 'failed', error, job_id: 'job_1' } });
+    expect(await storedItem(keys.accountEvent('acc_i8', 'evt_1'))).toMatchObject({
+      event: 'job.failed',
+      data: { status: 'failed', error: error.message, error_code: error.code, job_id: 'job_1' },
+    });
     expect(await storedItem(keys.accountEvent('acc_i8', 'evt_2'))).toBeUndefined();
   });
 

@@ -263,12 +263,28 @@ describe('ingest of a stored object', () => {
     const error = { code: 'UNSUPPORTED_FORMAT' as const, message: 'The file has no video stream' };
 
     // Act
-    await recordIngestFailure({ ...video, status: 'processing' }, error, LATER);
-    await recordIngestFailure({ ...video, status: 'processing' }, error, '2026-06-01T00:12:00.000Z');
+    const eventId = await recordIngestFailure({ ...video, status: 'processing' }, error, LATER);
+    const repeat = await recordIngestFailure({ ...video, status: 'processing' }, error, '2026-06-01T00:12:00.000Z');
 
     // Assert
     expect(await getVideoRecord(accountId, 'vid_01')).toMatchObject({ status: 'failed', counted_account_bytes: 0, updated_at: LATER });
     expect(await getJobRecord(accountId, video.job_id)).toMatchObject({ status: 'failed', stage: 'probing', error, updated_at: LATER });
+    // The job.failed event carries the job as GET /v1/jobs/{id} answers it: the message as `error`, the code beside it.
+    expect(repeat).toBeUndefined();
+    expect((await storedItem(keys.accountEvent(accountId, eventId ?? 'none')))?.data).toEqual({
+      id: video.job_id,
+      job_id: video.job_id,
+      user_id: accountId,
+      video_id: 'vid_01',
+      collection_id: video.collection_id,
+      status: 'failed',
+      stage: 'probing',
+      progress_pct: 0,
+      error: 'The file has no video stream',
+      error_code: 'UNSUPPORTED_FORMAT',
+      created_at: video.created_at,
+      updated_at: LATER,
+    });
     expect((await getAccount(accountId))?.storage_bytes).toBe(0);
   });
 
