@@ -566,6 +566,7 @@ export const routes = nameRoutes({
     auth: 'key',
     rateLimit: 'search',
     successStatus: 200,
+    alsoSucceedsWith: 202,
     // The map is computed by the index worker (a `framemap` message on the index queue), never here.
     sendsIndexWork: true,
     summary:

@@ -143,6 +143,7 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[], version
       ],
       responses: {
         [String(route.successStatus)]: successResponse(route, examples?.response),
+        ...(route.alsoSucceedsWith ? { [String(route.alsoSucceedsWith)]: successResponse(route, undefined) } : {}),
         ...errorResponses(route, documentation.thrownCodes[route.name] ?? []),
       },
     };

@@ -42,6 +42,8 @@ export interface RouteDefinition<TAuth extends AuthKind = AuthKind, TSchemas ext
   idempotent?: boolean;
   /** HTTP status of a success; 204 answers carry no body. */
   successStatus: 200 | 201 | 202 | 204;
+  /** Another success the route may answer, with the same body shape (the frame map's 202 while it is first computed). */
+  alsoSucceedsWith?: 202;
   summary: string;
   request: TSchemas;
   /**

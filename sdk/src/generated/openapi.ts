@@ -3275,6 +3275,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Every indexed frame of the account or a collection on a 2-D similarity map (PCA), clustered (k-means) with labels from each cluster’s distinctive words. Computed in the background and cached: a missing or stale map, or force=true, starts the computation and answers at once — the previous map with meta.framemap.status "computing", or 202 with an empty map when there is none yet */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            clusters: {
+                                color: string;
+                                frame_count: number;
+                                id: number;
+                                label: string;
+                                video_count: number;
+                            }[];
+                            frames: {
+                                cluster_id: number;
+                                collection_id: string;
+                                id: string;
+                                thumbnail_url: string;
+                                timestamp_start: number;
+                                video_id: string;
+                                x: number;
+                                y: number;
+                            }[];
+                            total_collections: number;
+                            total_frames: number;
+                            total_videos: number;
+                        };
+                        meta: {
+                            request_id: string;
+                            took_ms: number;
+                        };
+                    };
+                };
+            };
             /** @description INVALID_API_KEY, SESSION_EXPIRED, UNAUTHORIZED */
             401: {
                 headers: {

@@ -64,6 +64,17 @@ describe('the OpenAPI document’s examples', () => {
   });
 });
 
+describe('the OpenAPI document’s success responses', () => {
+  it('declares the frame map’s 202 (a first map computing in the background) with the same body as its 200', () => {
+    const document = openApiDocument('0.0.0');
+
+    const framemap = operationOf(document, routes.framemap) as { responses: Record<string, { content?: Record<string, { schema: Json }> }> };
+
+    expect(Object.keys(framemap.responses)).toEqual(expect.arrayContaining(['200', '202']));
+    expect(framemap.responses['202']?.content?.['application/json']?.schema).toEqual(framemap.responses['200']?.content?.['application/json']?.schema);
+  });
+});
+
 describe('the OpenAPI document’s error responses', () => {
   it('lists, for every route, the refusals of the HTTP chain with each code under its catalogue status', () => {
     const document = openApiDocument('0.0.0');
