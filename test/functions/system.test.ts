@@ -80,7 +80,7 @@ describe('GET /v1/openapi.json', () => {
     expect(signupBody.additionalProperties).toBe(false);
     expect(signupBody.properties.password.minLength).toBe(12);
     const listParameters = paths['/v1/collections'].get.parameters;
-    expect(list(listParameters).map((parameter) => parameter.name)).toEqual(['page', 'per_page']);
+    expect(list(listParameters).map((parameter) => parameter.name)).toEqual(['page', 'per_page', 'cursor']);
     expect(paths['/v1/collections'].post.parameters[0].name).toBe('Idempotency-Key');
     expect(Object.keys(paths['/v1/search/feedback'].post.requestBody.content)).toEqual([
       'multipart/form-data',
