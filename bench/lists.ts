@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PROJECT_ROOT } from '#infra/local/runtime';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#infra/local/credentials';
-import { stats, type Stats } from './support';
+import { postJson, stats, type Stats } from './support';
 
 /**
  * Lists by cursor (issue 23, "Lists"): one account with 10 000 videos (and their jobs) in 1 000
@@ -71,23 +71,12 @@ async function stopStack(stack: Stack): Promise<void> {
   await exited;
 }
 
-async function post<T>(url: string, path: string, body: unknown, token?: string): Promise<T> {
-  const response = await fetch(`${url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`POST ${path} → ${response.status}: ${text}`);
-  return (JSON.parse(text) as { data: T }).data;
-}
-
 async function tenant(url: string, name: string): Promise<{ accountId: string; key: string }> {
-  const signedUp = await post<{ session: { token: string }; account: { id: string } }>(url, '/v1/auth/signup', {
+  const signedUp = await postJson<{ session: { token: string }; account: { id: string } }>(url, '/v1/auth/signup', {
     email: `${name}-${Date.now()}@bench.example.com`,
     password: 'benchmark password',
   });
-  const { key } = await post<{ key: string }>(url, '/v1/api_keys', { name: 'bench', permissions: 'all' }, signedUp.session.token);
+  const { key } = await postJson<{ key: string }>(url, '/v1/api_keys', { name: 'bench', permissions: 'all' }, signedUp.session.token);
   return { accountId: signedUp.account.id, key };
 }
 

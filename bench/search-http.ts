@@ -8,7 +8,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#infra/local/credentials';
 import type { SegmentRow } from '#lib/search/types';
 import type { RankedList } from '#lib/search/fusion';
 import type { TableMaintenance } from '#lib/search/lance-index';
-import { randomSource, stats, wordList, type Stats } from './support';
+import { postJson, randomSource, stats, wordList, type Stats } from './support';
 
 /**
  * The search section of `npm run bench` (issue 7): POST /v1/search through the HTTP stack of the
@@ -268,26 +268,15 @@ function peakMemoryMb(pid: number | undefined): string {
   }
 }
 
-async function api<T>(url: string, path: string, body: unknown, token?: string): Promise<T> {
-  const response = await fetch(`${url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`POST ${path} → ${response.status}: ${text}`);
-  return (JSON.parse(text) as { data: T }).data;
-}
-
 /** Accounts, keys and collections as a customer makes them: through the API. */
 async function createTenant(url: string, name: string, collections: number): Promise<Tenant> {
-  const signedUp = await api<{ session: { token: string }; account: { id: string } }>(url, '/v1/auth/signup', {
+  const signedUp = await postJson<{ session: { token: string }; account: { id: string } }>(url, '/v1/auth/signup', {
     email: `${name}@bench.example.com`,
     password: 'benchmark password',
   });
-  const { key } = await api<{ key: string }>(url, '/v1/api_keys', { name: 'bench', permissions: 'all' }, signedUp.session.token);
+  const { key } = await postJson<{ key: string }>(url, '/v1/api_keys', { name: 'bench', permissions: 'all' }, signedUp.session.token);
   const ids: string[] = [];
-  for (let index = 0; index < collections; index += 1) ids.push((await api<{ id: string }>(url, '/v1/collections', { name: `${name}-${index}` }, key)).id);
+  for (let index = 0; index < collections; index += 1) ids.push((await postJson<{ id: string }>(url, '/v1/collections', { name: `${name}-${index}` }, key)).id);
   return { accountId: signedUp.account.id, key, collections: ids };
 }
 

@@ -49,3 +49,15 @@ export function wordList(rng: RandomSource): string[] {
   while (words.size < 6000) words.add(rng.pick(candidates));
   return [...words];
 }
+
+/** POST a JSON body to the API (optionally signed in) and give back the envelope's `data`; anything but 2xx throws. */
+export async function postJson<T>(url: string, path: string, body: unknown, token?: string): Promise<T> {
+  const response = await fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`POST ${path} → ${response.status}: ${text}`);
+  return (JSON.parse(text) as { data: T }).data;
+}

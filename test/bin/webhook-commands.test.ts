@@ -1,18 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nowMs } from '#lib/clock';
+import { describe, expect, it } from 'vitest';
 import { createKey, signUp, useTestApi } from '#test/support/api';
 import { frameseek, printed, type CliRun } from '#test/support/cli';
-import { startWebhookReceiver, type WebhookReceiver } from '#test/support/webhook-receiver';
+import { useAllowedWebhookReceiver } from '#test/support/webhook-receiver';
 
 /** `frameseek webhooks …`, spawned against the real local runtime, delivering to a receiver on loopback. */
 
-let receiver: WebhookReceiver;
-beforeAll(async () => {
-  receiver = await startWebhookReceiver({ nowSecs: () => Math.floor(nowMs() / 1000) });
-  // The test-only allow-list lets the URL guard pass this one loopback host:port.
-  process.env.FRAMESEEK_URL_GUARD_ALLOW = new URL(receiver.origin).host;
-});
-afterAll(() => receiver.close());
+const receiver = useAllowedWebhookReceiver();
 
 const api = useTestApi();
 
@@ -34,16 +27,16 @@ describe('frameseek webhooks', () => {
     const path = '/cli-endpoint';
 
     // Act
-    const created = await frameseek(['webhooks', 'create', '--url', `${receiver.origin}${path}`, '--events', 'job.completed,job.failed'], { env });
+    const created = await frameseek(['webhooks', 'create', '--url', `${receiver().origin}${path}`, '--events', 'job.completed,job.failed'], { env });
     const webhookId = printed(created, 'id');
-    receiver.trust(path, printed(created, 'secret'));
+    receiver().trust(path, printed(created, 'secret'));
     const listed = await frameseek(['webhooks', 'list', '--json'], { env });
     const pinged = await frameseek(['webhooks', 'test', webhookId], { env });
-    const [ping] = await receiver.waitFor(path, 1);
+    const [ping] = await receiver().waitFor(path, 1);
     const deliveries = await frameseek(['webhooks', 'deliveries', webhookId, '--json'], { env });
     const deliveryId = String((JSON.parse(deliveries.stdout) as { data: { id: string }[] }).data[0]?.id);
     const retried = await frameseek(['webhooks', 'retry', webhookId, deliveryId], { env });
-    const [, again] = await receiver.waitFor(path, 2);
+    const [, again] = await receiver().waitFor(path, 2);
     const deleted = await frameseek(['webhooks', 'delete', webhookId], { env });
     const afterDelete = await frameseek(['webhooks', 'list', '--json'], { env });
 
@@ -65,7 +58,7 @@ describe('frameseek webhooks', () => {
     // Arrange
     const owner = await keyEnv();
     const stranger = await keyEnv();
-    const created = await frameseek(['webhooks', 'create', '--url', `${receiver.origin}/not-yours`], { env: owner });
+    const created = await frameseek(['webhooks', 'create', '--url', `${receiver().origin}/not-yours`], { env: owner });
 
     // Act
     const run = await frameseek(['webhooks', 'test', printed(created, 'id')], { env: stranger });
@@ -79,7 +72,7 @@ describe('frameseek webhooks', () => {
     const env = await keyEnv();
 
     // Act
-    const run = await frameseek(['webhooks', 'create', '--url', `${receiver.origin}/typo`, '--events', 'job.complete'], { env });
+    const run = await frameseek(['webhooks', 'create', '--url', `${receiver().origin}/typo`, '--events', 'job.complete'], { env });
 
     // Assert
     expectOneLineError(run, 'VALIDATION_ERROR');

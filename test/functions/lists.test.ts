@@ -1,22 +1,15 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nowMs } from '#lib/clock';
+import { describe, expect, it } from 'vitest';
 import { keys } from '#lib/db/keys';
 import { createKey, errorOf, list, signUp, useTestApi, type ApiResponse, type Json } from '#test/support/api';
-import { startWebhookReceiver, type WebhookReceiver } from '#test/support/webhook-receiver';
+import { useAllowedWebhookReceiver } from '#test/support/webhook-receiver';
 
 /**
  * Cursor pagination over HTTP on every list route (api.md Transport): a walk by `meta.next_cursor`
  * sees every row once, newest first; cursors are bound to the account, the list and its filters;
  * `page` and `cursor` agree; `meta.total` follows creates and deletes.
  */
-let receiver: WebhookReceiver;
-
-beforeAll(async () => {
-  receiver = await startWebhookReceiver({ nowSecs: () => Math.floor(nowMs() / 1000) });
-  process.env.FRAMESEEK_URL_GUARD_ALLOW = new URL(receiver.origin).host;
-});
-afterAll(() => receiver.close());
+const receiver = useAllowedWebhookReceiver();
 
 const api = useTestApi();
 
@@ -144,7 +137,7 @@ describe('walking every list by cursor', () => {
     }
     const endpointIds: string[] = [];
     for (let index = 0; index < 3; index += 1) {
-      const created = await api.post('/v1/webhooks', { token: session, body: { url: `${receiver.origin}/lists-${index}` } });
+      const created = await api.post('/v1/webhooks', { token: session, body: { url: `${receiver().origin}/lists-${index}` } });
       expect(created.status, created.text).toBe(201);
       endpointIds.push(String(created.body.data.id));
     }

@@ -1,24 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { nowMs } from '#lib/clock';
 import { routes } from '#functions/routes';
 import type { RouteDefinition } from '#lib/http/route';
 import { createKey, errorOf, list, signUp, uploadAndIndex, useTestApi, type ApiResponse, type RequestOptions } from '#test/support/api';
 import { media, mediaPath } from '#test/support/media';
-import { startWebhookReceiver, type WebhookReceiver } from '#test/support/webhook-receiver';
+import { useAllowedWebhookReceiver } from '#test/support/webhook-receiver';
 
 /**
  * A client written for PureFrame v1 works unchanged against Frameseek (api.md, first lines; issue 24).
  * Each block drives one difference the issue measured, the way PureFrame's documentation sends it;
  * the last drives every one of PureFrame's 26 operations.
  */
-let receiver: WebhookReceiver;
-beforeAll(async () => {
-  // A customer's webhook receiver on loopback, let through the URL guard by the test-only list (as in webhooks.test.ts).
-  receiver = await startWebhookReceiver({ nowSecs: () => Math.floor(nowMs() / 1000) });
-  process.env.FRAMESEEK_URL_GUARD_ALLOW = new URL(receiver.origin).host;
-});
-afterAll(() => receiver.close());
+const receiver = useAllowedWebhookReceiver();
 
 const api = useTestApi();
 
@@ -433,10 +426,10 @@ describe("PureFrame's 26 documented operations, as its docs send them", () => {
     const path = '/pureframe-hooks';
     const created = await pf('POST /v1/webhooks', '/v1/webhooks', {
       token: key,
-      body: { url: `${receiver.origin}${path}`, events: ['job.completed', 'job.failed'] },
+      body: { url: `${receiver().origin}${path}`, events: ['job.completed', 'job.failed'] },
     });
     const endpoint = parsed(envelope(pfWebhook.extend({ secret: z.string() })), created);
-    receiver.trust(path, endpoint.data.secret);
+    receiver().trust(path, endpoint.data.secret);
     const listed = parsed(envelope(z.array(pfWebhook)), await pf('GET /v1/webhooks', '/v1/webhooks', { token: key }));
     const changed = parsed(
       envelope(pfWebhook),
@@ -446,7 +439,7 @@ describe("PureFrame's 26 documented operations, as its docs send them", () => {
       }),
     );
     const tested = await pf('POST /v1/webhooks/{webhook_id}/test', `/v1/webhooks/${endpoint.data.id}/test`, { token: key });
-    const [ping] = await receiver.waitFor(path, 1);
+    const [ping] = await receiver().waitFor(path, 1);
     let deliveries = parsed(
       envelope(z.array(pfDelivery)),
       await pf('GET /v1/webhooks/{webhook_id}/deliveries', `/v1/webhooks/${endpoint.data.id}/deliveries`, { token: key }),
@@ -464,7 +457,7 @@ describe("PureFrame's 26 documented operations, as its docs send them", () => {
       `/v1/webhooks/${endpoint.data.id}/deliveries/${deliveryId}/retry`,
       { token: key },
     );
-    const [, again] = await receiver.waitFor(path, 2);
+    const [, again] = await receiver().waitFor(path, 2);
     const removed = await pf('DELETE /v1/webhooks/{webhook_id}', `/v1/webhooks/${endpoint.data.id}`, { token: key });
 
     expect(created.status).toBe(201);

@@ -1,5 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
+import { nowMs } from '#lib/clock';
 import { verifyFrameseekSignature } from '#lib/webhooks/verify';
 
 /** One request as the receiver got it, and whether the documented verifier accepted it. */
@@ -71,5 +73,22 @@ export async function startWebhookReceiver(options: { nowSecs: () => number }): 
       return on(path);
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/**
+ * One receiver for a whole test file, on the injectable clock and let through the URL guard by the
+ * test-only allow-list: started before the file's tests, closed after them. Read it inside a test.
+ */
+export function useAllowedWebhookReceiver(): () => WebhookReceiver {
+  let receiver: WebhookReceiver | undefined;
+  beforeAll(async () => {
+    receiver = await startWebhookReceiver({ nowSecs: () => Math.floor(nowMs() / 1000) });
+    process.env.FRAMESEEK_URL_GUARD_ALLOW = new URL(receiver.origin).host;
+  });
+  afterAll(() => receiver?.close());
+  return () => {
+    if (!receiver) throw new Error('the webhook receiver is read before its beforeAll ran');
+    return receiver;
   };
 }
