@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { POCKETSPHINX_MODEL_DIR } from '#lib/ml/speech/pocketsphinx';
+import { CMU_DICTIONARY, readFirstPronunciations } from '#lib/ml/cmu-dictionary';
 
 /**
  * Sound-alike keys for words, from the CMU pronouncing dictionary that Debian's `pocketsphinx-en-us`
@@ -13,8 +11,6 @@ import { POCKETSPHINX_MODEL_DIR } from '#lib/ml/speech/pocketsphinx';
  * Without the dictionary (PocketSphinx not installed) every word has no key and matching is by
  * spelling alone.
  */
-
-export const CMU_DICTIONARY = join(POCKETSPHINX_MODEL_DIR, 'cmudict-en-us.dict');
 
 const PHONE_CLASSES: Record<string, string> = {
   AA: 'a',
@@ -65,20 +61,7 @@ let loadedFrom: string | undefined;
 function keysFrom(path: string): Map<string, string> {
   if (dictionary && loadedFrom === path) return dictionary;
   const keys = new Map<string, string>();
-  let text = '';
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    // No dictionary: no keys.
-  }
-  for (const line of text.split('\n')) {
-    const space = line.indexOf(' ');
-    if (space <= 0) continue;
-    const word = line.slice(0, space);
-    // `word(2)` is an alternate pronunciation: the first is kept.
-    if (word.endsWith(')') || keys.has(word)) continue;
-    keys.set(word, phonesKey(line.slice(space + 1)));
-  }
+  for (const [word, phones] of readFirstPronunciations(path) ?? []) keys.set(word, phonesKey(phones));
   dictionary = keys;
   loadedFrom = path;
   return keys;

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { CMU_DICTIONARY, readFirstPronunciations } from '#lib/ml/cmu-dictionary';
 
 /**
  * Whether a line read off a frame is text or garbage: OCR over fine detail (fractals, noise, bars)
@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
  * long consonant run: "OKAFOR"). Without the dictionary the check is off: every line stays.
  * Measured in bench/quality-captions.ts (garbage lines on caption-free pictures, captions kept).
  */
-export const WORD_LIST_PATH = '/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict';
+export const WORD_LIST_PATH = CMU_DICTIONARY;
 
 /** At least this share of a line's letters and digits must be in plausible tokens. */
 const PLAUSIBLE_SHARE = 0.6;
@@ -29,14 +29,8 @@ const dictionaries = new Map<string, ReadonlySet<string> | undefined>();
 /** The dictionary's words in lower case (`word(2)` variants folded), read once per path; undefined when absent. */
 export function wordList(path = WORD_LIST_PATH): ReadonlySet<string> | undefined {
   if (!dictionaries.has(path)) {
-    const words = existsSync(path)
-      ? new Set(
-          readFileSync(path, 'utf8')
-            .split('\n')
-            .map((line) => line.slice(0, line.indexOf(' ')).replace(/\(\d+\)$/, ''))
-            .filter(Boolean),
-        )
-      : undefined;
+    const pronunciations = readFirstPronunciations(path);
+    const words = pronunciations ? new Set(pronunciations.keys()) : undefined;
     dictionaries.set(path, words);
   }
   return dictionaries.get(path);
