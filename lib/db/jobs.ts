@@ -2,7 +2,7 @@ import { GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '#lib/db/client';
 import { keys } from '#lib/db/keys';
 import { isConditionFailure } from '#lib/db/conditions';
-import { countInRange, queryPrefixNewestFirst, readNewestFirst, type ListFilter, type ListRead } from '#lib/db/query';
+import { countInRange, queryPrefixNewestFirst, readNewestFirst, statusListFilter, type ListRead } from '#lib/db/query';
 import { getItems } from '#lib/db/batch';
 import type { JobErrorCode } from '#lib/errors';
 
@@ -119,18 +119,7 @@ export interface JobListFilters {
 
 /** The rows GET /v1/jobs lists: the account's jobs, or one collection's through GSI1, of the statuses asked. */
 function jobListQuery(accountId: string, filters: JobListFilters) {
-  const statuses = filters.status ?? [];
-  const values: Record<string, unknown> = {};
-  statuses.forEach((status, index) => (values[`:status${index}`] = status));
-  const conditions: string[] = [];
-  if (statuses.length > 0) conditions.push(`#status IN (${statuses.map((_, index) => `:status${index}`).join(', ')})`);
-  // GSI1's collection partition is shared by id only: the account check keeps another account's id from reading its rows.
-  if (filters.collectionId !== undefined) {
-    conditions.push('account_id = :account');
-    values[':account'] = accountId;
-  }
-  const filter: ListFilter | undefined =
-    conditions.length === 0 ? undefined : { expression: conditions.join(' AND '), ...(statuses.length > 0 ? { names: { '#status': 'status' } } : {}), values };
+  const filter = statusListFilter({ statuses: filters.status ?? [], accountId: filters.collectionId === undefined ? undefined : accountId });
   const range = filters.collectionId === undefined ? keys.jobsOf(accountId) : keys.jobsOfCollection(accountId, filters.collectionId);
   return { range, filter };
 }

@@ -87,6 +87,30 @@ export interface ListFilter {
 }
 
 /**
+ * The filter of a status-filtered list: rows of one of `statuses` (any when empty), never of `excluded`,
+ * and, when `accountId` is given, of that account only — a GSI1 collection partition is shared by id
+ * only, so the account check keeps another account's id from reading its rows. Undefined: no filter.
+ */
+export function statusListFilter(options: { statuses: readonly string[]; excluded?: string; accountId?: string | undefined }): ListFilter | undefined {
+  const { statuses, excluded, accountId } = options;
+  const values: Record<string, unknown> = {};
+  const conditions: string[] = [];
+  if (excluded !== undefined) {
+    conditions.push('#status <> :excluded');
+    values[':excluded'] = excluded;
+  }
+  statuses.forEach((status, index) => (values[`:status${index}`] = status));
+  if (statuses.length > 0) conditions.push(`#status IN (${statuses.map((_, index) => `:status${index}`).join(', ')})`);
+  if (accountId !== undefined) {
+    conditions.push('account_id = :account');
+    values[':account'] = accountId;
+  }
+  if (conditions.length === 0) return undefined;
+  const readsStatus = excluded !== undefined || statuses.length > 0;
+  return { expression: conditions.join(' AND '), ...(readsStatus ? { names: { '#status': 'status' } } : {}), values };
+}
+
+/**
  * A filtered read stops after evaluating this many rows past those it was asked for, even short of a
  * full page: its page then ends early and its cursor resumes where the read stopped.
  */

@@ -1,7 +1,7 @@
 import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '#lib/db/client';
 import { keys } from '#lib/db/keys';
-import { countInRange, queryPrefixNewestFirst, readNewestFirst, type ListFilter, type ListRead } from '#lib/db/query';
+import { countInRange, queryPrefixNewestFirst, readNewestFirst, statusListFilter, type ListRead } from '#lib/db/query';
 import { failedConditionIndexes, isConditionFailure, transactConditionally } from '#lib/db/conditions';
 import { storageChange, videoHidden } from '#lib/db/accounts';
 import { getItems } from '#lib/db/batch';
@@ -110,17 +110,11 @@ export interface VideoListFilters {
 
 /** The rows GET /v1/videos lists: the account's videos (or one collection's, through GSI1) not being deleted, of the statuses asked. */
 function videoListQuery(accountId: string, filters: VideoListFilters) {
-  const statuses = filters.statuses ?? [];
-  const values: Record<string, unknown> = { ':deleting': 'deleting' };
-  statuses.forEach((status, index) => (values[`:status${index}`] = status));
-  const conditions = ['#status <> :deleting'];
-  if (statuses.length > 0) conditions.push(`#status IN (${statuses.map((_, index) => `:status${index}`).join(', ')})`);
-  // GSI1's collection partition is shared by id only: the account check keeps another account's id from reading its rows.
-  if (filters.collectionId !== undefined) {
-    conditions.push('account_id = :account');
-    values[':account'] = accountId;
-  }
-  const filter: ListFilter = { expression: conditions.join(' AND '), names: { '#status': 'status' }, values };
+  const filter = statusListFilter({
+    statuses: filters.statuses ?? [],
+    excluded: 'deleting',
+    accountId: filters.collectionId === undefined ? undefined : accountId,
+  });
   const range = filters.collectionId === undefined ? keys.videosOf(accountId) : keys.videosOfCollection(accountId, filters.collectionId);
   return { range, filter };
 }
